@@ -1,0 +1,309 @@
+package main
+
+// The multilayer perceptron and backpropagation (Assignment 1).
+//
+// Data flow of one training step (Gradient):
+//
+//	X ─Layers[0].Forward→ Z₁ ─Layers[1].Forward→ Z₂ … → Z_L ─Loss→ ℓ
+//	                                                    δ_L = Loss.Delta(Z_L, T)
+//	for l = L−1 … 0:   grad_l = Layers[l].Grad(Z_l, δ_{l+1})   (if it has parameters)
+//	                   δ_l    = Layers[l].Delta(Z_{l+1}, δ_{l+1})
+//
+// where Z₀ = X and Z_{l+1} is the output of Layers[l]. Output layers (the
+// Softmax after a network trained with the fused loss) are used only by
+// Propagate, for predictions.
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MLP is a network: a stack of layers, a loss for training, and optional
+// output layers for evaluation. An MLP reuses internal buffers across calls
+// of Gradient, so one MLP must not be trained from two goroutines at once.
+type MLP struct {
+	NInputs      int
+	Layers       []Layer
+	Loss         Loss
+	OutputLayers []Layer
+
+	firstParam int // index of the lowest layer with parameters (-1: none)
+
+	// Buffers reused from batch to batch by backprop and evalStats.
+	acts      []*Matrix   // acts[l] = output of Layers[l]
+	deltas    []*Matrix   // deltas[l] = δ at the input of Layers[l]
+	grads     [][]*Matrix // grads[l] = [dW, dB] of Layers[l] (nil for layers without parameters)
+	lossDelta *Matrix
+	evalBufs  [2]*Matrix
+	evalOut   *Matrix
+	evalLoss  *Matrix
+	batchX    Matrix // row views into the data set, reused
+	batchT    Matrix
+}
+
+// NewMLP builds a network and panics if it is malformed (see BuildMLP for
+// the checks). Use BuildMLP to get the problem as an error instead.
+func NewMLP(nInputs int, layers []Layer, loss Loss, outputLayers []Layer) *MLP {
+	n, err := BuildMLP(nInputs, layers, loss, outputLayers)
+	if err != nil {
+		panic("NewMLP: " + err.Error())
+	}
+	return n
+}
+
+// BuildMLP builds a network, checking that it has layers and a loss, that
+// no layer is nil, that layer names are unique (the gradient is a map keyed
+// by name), and that the widths of sized layers chain from nInputs.
+func BuildMLP(nInputs int, layers []Layer, loss Loss, outputLayers []Layer) (*MLP, error) {
+	if nInputs < 1 {
+		return nil, fmt.Errorf("nInputs must be positive, got %d", nInputs)
+	}
+	if len(layers) == 0 {
+		return nil, errors.New("the network has no layers")
+	}
+	if loss == nil {
+		return nil, errors.New("the network has no loss")
+	}
+	seen := map[string]int{}
+	width := nInputs
+	all := append(append([]Layer{}, layers...), outputLayers...)
+	for i, l := range all {
+		if l == nil {
+			return nil, fmt.Errorf("layer %d is nil", i)
+		}
+		if j, dup := seen[l.Name()]; dup {
+			return nil, fmt.Errorf("layers %d and %d are both named %q: layer names must be unique", j, i, l.Name())
+		}
+		seen[l.Name()] = i
+		if s, ok := l.(sizedLayer); ok {
+			in, out := s.Dims()
+			if in != width {
+				return nil, fmt.Errorf("layer %q takes %d inputs but gets %d", l.Name(), in, width)
+			}
+			width = out
+		}
+	}
+	n := &MLP{
+		NInputs:      nInputs,
+		Layers:       layers,
+		Loss:         loss,
+		OutputLayers: outputLayers,
+		firstParam:   -1,
+		acts:         make([]*Matrix, len(layers)),
+		deltas:       make([]*Matrix, len(layers)),
+		grads:        make([][]*Matrix, len(layers)),
+	}
+	for i, l := range layers {
+		if _, ok := l.(ParamLayer); ok && n.firstParam < 0 {
+			n.firstParam = i
+		}
+	}
+	return n, nil
+}
+
+// String prints the architecture, one layer a line.
+func (n *MLP) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "MLP with %d inputs\n", n.NInputs)
+	for _, l := range n.Layers {
+		fmt.Fprintf(&b, "  %v\n", l)
+	}
+	fmt.Fprintf(&b, "  loss %v\n", n.Loss)
+	for _, l := range n.OutputLayers {
+		fmt.Fprintf(&b, "  output %v\n", l)
+	}
+	return b.String()
+}
+
+// Propagate computes the network's output for X, through the output layers
+// too when outputLayers is true. The result is newly allocated.
+func (n *MLP) Propagate(X *Matrix, outputLayers bool) *Matrix {
+	Y, err := n.PropagateTo(X, outputLayers, "")
+	if err != nil {
+		panic(err)
+	}
+	return Y
+}
+
+// PropagateTo is the lab's propagate(X, output_layers, last_layer): like
+// Propagate, but stops after the layer named lastLayer ("" for all).
+func (n *MLP) PropagateTo(X *Matrix, outputLayers bool, lastLayer string) (*Matrix, error) {
+	if X.Cols != n.NInputs {
+		return nil, fmt.Errorf("propagate: X is %s, the network takes n×%d", X.Shape(), n.NInputs)
+	}
+	layers := n.Layers
+	if outputLayers {
+		layers = append(append([]Layer{}, n.Layers...), n.OutputLayers...)
+	}
+	Y := X
+	for _, l := range layers {
+		Y = l.Forward(Y)
+		if l.Name() == lastLayer {
+			return Y, nil
+		}
+	}
+	if lastLayer != "" {
+		return nil, fmt.Errorf("propagate: no layer named %q", lastLayer)
+	}
+	if Y == X {
+		Y = X.Clone()
+	}
+	return Y, nil
+}
+
+// Evaluate returns the per-sample loss (n, 1) of the network's training
+// output, Propagate(X, false), against the targets T.
+func (n *MLP) Evaluate(X, T *Matrix) *Matrix {
+	return n.Loss.Forward(n.Propagate(X, false), T)
+}
+
+// Gradient runs backpropagation on the batch (X, T) and returns, for every
+// layer with parameters, the gradient of the mean loss over the batch with
+// respect to its parameters, keyed by layer name. The result is a copy that
+// later calls do not touch.
+func (n *MLP) Gradient(X, T *Matrix) map[string][]*Matrix {
+	n.backprop(X, T)
+	out := map[string][]*Matrix{}
+	for l, g := range n.grads {
+		if g == nil {
+			continue
+		}
+		c := make([]*Matrix, len(g))
+		for i, m := range g {
+			c[i] = m.Clone()
+		}
+		out[n.Layers[l].Name()] = c
+	}
+	return out
+}
+
+// backprop fills n.grads for the batch (X, T), reusing every buffer.
+func (n *MLP) backprop(X, T *Matrix) {
+	if X.Cols != n.NInputs || X.Rows != T.Rows {
+		panic(fmt.Sprintf("Gradient: X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), n.NInputs))
+	}
+	// Forward, keeping every layer's output.
+	in := X
+	for l, layer := range n.Layers {
+		n.acts[l] = forwardInto(layer, n.acts[l], in)
+		in = n.acts[l]
+	}
+	// The loss's delta (per sample; Grad does the batch mean).
+	n.lossDelta = lossDeltaInto(n.Loss, n.lossDelta, in, T)
+	d := n.lossDelta
+	// Backward. A layer's delta is computed only if a layer with parameters
+	// lies below it: the delta at the network's input is never used.
+	for l := len(n.Layers) - 1; l >= 0; l-- {
+		input := X
+		if l > 0 {
+			input = n.acts[l-1]
+		}
+		if pl, ok := n.Layers[l].(ParamLayer); ok {
+			n.grads[l] = gradInto(pl, n.grads[l], input, d)
+		}
+		if l > n.firstParam {
+			n.deltas[l] = deltaInto(n.Layers[l], n.deltas[l], n.acts[l], d)
+			d = n.deltas[l]
+		}
+	}
+}
+
+// The helpers below use a layer's buffer-reusing form when it has one and
+// fall back to the allocating Layer interface otherwise.
+
+func forwardInto(l Layer, dst, X *Matrix) *Matrix {
+	if il, ok := l.(intoLayer); ok {
+		return il.ForwardInto(dst, X)
+	}
+	return l.Forward(X)
+}
+
+func deltaInto(l Layer, dst, Y, deltaNext *Matrix) *Matrix {
+	if il, ok := l.(intoLayer); ok {
+		return il.DeltaInto(dst, Y, deltaNext)
+	}
+	return l.Delta(Y, deltaNext)
+}
+
+func gradInto(l ParamLayer, dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
+	if il, ok := l.(intoParamLayer); ok {
+		return il.GradInto(dst, X, deltaNext)
+	}
+	return l.Grad(X, deltaNext)
+}
+
+func lossForwardInto(l Loss, dst, X, T *Matrix) *Matrix {
+	if il, ok := l.(intoLoss); ok {
+		return il.ForwardInto(dst, X, T)
+	}
+	return l.Forward(X, T)
+}
+
+func lossDeltaInto(l Loss, dst, X, T *Matrix) *Matrix {
+	if il, ok := l.(intoLoss); ok {
+		return il.DeltaInto(dst, X, T)
+	}
+	return l.Delta(X, T)
+}
+
+// evalChunk is how many rows evalStats pushes through the network at once:
+// big enough for the products to run at full speed, small enough that the
+// buffers stay a few megabytes instead of a copy of the data set per layer.
+const evalChunk = 2048
+
+// evalStats returns the mean loss (as Evaluate computes it) and the
+// accuracy (argmax of Propagate(X, true) against argmax of T) over the whole
+// set, in chunks, reusing buffers.
+func (n *MLP) evalStats(X, T *Matrix) (meanLoss, acc float64) {
+	if X.Rows == 0 {
+		return 0, 0
+	}
+	lossSum, correct := 0.0, 0
+	var xv, tv Matrix
+	for i0 := 0; i0 < X.Rows; i0 += evalChunk {
+		i1 := min(i0+evalChunk, X.Rows)
+		X.viewRows(&xv, i0, i1)
+		T.viewRows(&tv, i0, i1)
+		Y := n.forwardBuffered(&xv, n.Layers)
+		n.evalLoss = lossForwardInto(n.Loss, n.evalLoss, Y, &tv)
+		for _, v := range n.evalLoss.Data {
+			lossSum += v
+		}
+		if len(n.OutputLayers) > 0 {
+			Y = n.forwardBuffered(Y, n.OutputLayers)
+		}
+		for r := 0; r < Y.Rows; r++ {
+			if k := Y.ArgmaxRow(r); k >= 0 && k == tv.ArgmaxRow(r) {
+				correct++
+			}
+		}
+	}
+	return lossSum / float64(X.Rows), float64(correct) / float64(X.Rows)
+}
+
+// forwardBuffered pushes X through layers, alternating between the two
+// evaluation buffers so that no layer writes over its own input.
+func (n *MLP) forwardBuffered(X *Matrix, layers []Layer) *Matrix {
+	b := 0
+	for _, l := range layers {
+		if X == n.evalBufs[b] {
+			b = 1 - b
+		}
+		n.evalBufs[b] = forwardInto(l, n.evalBufs[b], X)
+		X = n.evalBufs[b]
+		b = 1 - b
+	}
+	return X
+}
+
+// paramLayers returns the layers that have parameters, in order.
+func (n *MLP) paramLayers() []ParamLayer {
+	var out []ParamLayer
+	for _, l := range n.Layers {
+		if pl, ok := l.(ParamLayer); ok {
+			out = append(out, pl)
+		}
+	}
+	return out
+}

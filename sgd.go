@@ -1,0 +1,309 @@
+package main
+
+// Mini-batch stochastic gradient descent and the run info it records.
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TrainConfig holds the settings of one training run.
+type TrainConfig struct {
+	BatchSize int     // samples per step; the last batch of an epoch may be smaller
+	Epochs    int     // passes over the training set (0 only evaluates)
+	Eta       float64 // learning rate: every step adds −Eta·grad
+	Shuffle   bool    // reorder the samples every epoch (off in the lab: batches in order)
+	Seed      uint64  // seeds the shuffling
+
+	XTest, TTest *Matrix // optional test set, evaluated after every epoch
+
+	Progress      io.Writer // per-epoch progress lines; nil prints nothing
+	ProgressEvery int       // print every k-th epoch (and the first and last); 0 means 1
+	Label         string    // prefix of progress lines, e.g. "eta=5"
+
+	// Stop, when set, is asked after every batch; returning true ends
+	// training there (an interrupt). The epochs finished so far are kept.
+	Stop func() bool
+}
+
+// EpochInfo is the run info after one epoch (epoch 0: the initial network).
+type EpochInfo struct {
+	Epoch               int
+	LossTrain, AccTrain float64
+	LossTest, AccTest   float64   // NaN without a test set
+	WeightAmp           []float64 // per linear layer: mean |W| / mean |W| of the initial network
+	Elapsed             time.Duration
+}
+
+// RunInfo is what a training run records.
+type RunInfo struct {
+	Linear  []string // names of the linear layers, in order (the WeightAmp columns)
+	HasTest bool
+	Epochs  []EpochInfo
+	// Stopped is set when cfg.Stop ended training early.
+	Stopped bool
+}
+
+// Last returns the last recorded epoch.
+func (ri *RunInfo) Last() EpochInfo { return ri.Epochs[len(ri.Epochs)-1] }
+
+// DivergenceError reports the first non-finite value training met. Training
+// stops before applying the step that produced it, so the network is left
+// exactly as it was when that batch went in (useful for a post-mortem).
+type DivergenceError struct {
+	Epoch int    // 1-based epoch in which it happened
+	Batch int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
+	What  string // what became non-finite
+}
+
+func (e *DivergenceError) Error() string {
+	if e.Batch < 0 {
+		return fmt.Sprintf("diverged at epoch %d (%s)", e.Epoch, e.What)
+	}
+	return fmt.Sprintf("diverged at epoch %d, batch %d (%s)", e.Epoch, e.Batch, e.What)
+}
+
+// Train runs mini-batch SGD on (X, T) and records the run info for the
+// initial network and after every epoch. It returns a *DivergenceError when
+// a gradient, a parameter or the training loss stops being finite; the run
+// info then holds every epoch finished before that.
+func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
+	if err := checkTrainConfig(net, X, T, cfg); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ri := &RunInfo{HasTest: cfg.XTest != nil}
+	var linears []*LinearLayer
+	for _, l := range net.Layers {
+		if ll, ok := l.(*LinearLayer); ok {
+			linears = append(linears, ll)
+			ri.Linear = append(ri.Linear, ll.Name())
+		}
+	}
+	initAmp := make([]float64, len(linears))
+	for i, l := range linears {
+		initAmp[i] = l.W.MeanAbs()
+	}
+	record := func(epoch int) EpochInfo {
+		e := EpochInfo{Epoch: epoch, LossTest: math.NaN(), AccTest: math.NaN(), WeightAmp: make([]float64, len(linears))}
+		e.LossTrain, e.AccTrain = net.evalStats(X, T)
+		if cfg.XTest != nil {
+			e.LossTest, e.AccTest = net.evalStats(cfg.XTest, cfg.TTest)
+		}
+		for i, l := range linears {
+			e.WeightAmp[i] = l.W.MeanAbs() / initAmp[i]
+		}
+		e.Elapsed = time.Since(start)
+		ri.Epochs = append(ri.Epochs, e)
+		printProgress(cfg, e)
+		return e
+	}
+	record(0)
+
+	params := net.paramLayers()
+	var order []int
+	var bx, bt *Matrix
+	var rng *rand.Rand
+	if cfg.Shuffle {
+		rng = rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
+		order = make([]int, X.Rows)
+		for i := range order {
+			order[i] = i
+		}
+	}
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		if rng != nil {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		for b, i0 := 0, 0; i0 < X.Rows; b, i0 = b+1, i0+cfg.BatchSize {
+			i1 := min(i0+cfg.BatchSize, X.Rows)
+			xb, tb := &net.batchX, &net.batchT
+			if order != nil {
+				bx, bt = gatherRows(bx, X, order[i0:i1]), gatherRows(bt, T, order[i0:i1])
+				xb, tb = bx, bt
+			} else {
+				X.viewRows(xb, i0, i1)
+				T.viewRows(tb, i0, i1)
+			}
+			net.backprop(xb, tb)
+			if what := firstNonFiniteGrad(net); what != "" {
+				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
+			}
+			for l, layer := range net.Layers {
+				if g := net.grads[l]; g != nil {
+					for _, m := range g {
+						m.Scale(-cfg.Eta)
+					}
+					layer.(ParamLayer).UpdateParams(g)
+				}
+			}
+			if what := firstNonFiniteParam(params); what != "" {
+				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
+			}
+			if cfg.Stop != nil && cfg.Stop() {
+				ri.Stopped = true
+				return ri, nil
+			}
+		}
+		e := record(epoch)
+		if math.IsNaN(e.LossTrain) || math.IsInf(e.LossTrain, 0) {
+			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain)}
+		}
+	}
+	return ri, nil
+}
+
+func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
+	switch {
+	case cfg.BatchSize < 1:
+		return fmt.Errorf("batch size must be at least 1, got %d", cfg.BatchSize)
+	case cfg.Epochs < 0:
+		return fmt.Errorf("epochs must be 0 or more, got %d", cfg.Epochs)
+	case !(cfg.Eta > 0) || math.IsInf(cfg.Eta, 0):
+		return fmt.Errorf("eta must be a positive finite number, got %v", cfg.Eta)
+	case X.Rows == 0:
+		return fmt.Errorf("the training set is empty")
+	case X.Cols != net.NInputs || T.Rows != X.Rows:
+		return fmt.Errorf("training set X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), net.NInputs)
+	case (cfg.XTest == nil) != (cfg.TTest == nil):
+		return fmt.Errorf("give both XTest and TTest, or neither")
+	case cfg.XTest != nil && (cfg.XTest.Cols != X.Cols || cfg.TTest.Cols != T.Cols || cfg.XTest.Rows != cfg.TTest.Rows):
+		return fmt.Errorf("test set X is %s and T is %s, training set X is %s and T is %s: the widths must match", cfg.XTest.Shape(), cfg.TTest.Shape(), X.Shape(), T.Shape())
+	}
+	return nil
+}
+
+// gatherRows copies the rows idx of src into dst (reused when big enough).
+func gatherRows(dst, src *Matrix, idx []int) *Matrix {
+	dst = resize(dst, len(idx), src.Cols)
+	for r, i := range idx {
+		copy(dst.Row(r), src.Row(i))
+	}
+	return dst
+}
+
+func firstNonFiniteGrad(net *MLP) string {
+	for l, g := range net.grads {
+		for i, m := range g {
+			if !m.AllFinite() {
+				return fmt.Sprintf("gradient %s of layer %s is not finite", paramName(i), net.Layers[l].Name())
+			}
+		}
+	}
+	return ""
+}
+
+func firstNonFiniteParam(params []ParamLayer) string {
+	for _, l := range params {
+		for i, m := range l.Params() {
+			if !m.AllFinite() {
+				return fmt.Sprintf("parameter %s of layer %s is not finite", paramName(i)[1:], l.Name())
+			}
+		}
+	}
+	return ""
+}
+
+func paramName(i int) string {
+	if i < 2 {
+		return [...]string{"dW", "dB"}[i]
+	}
+	return fmt.Sprintf("d%d", i)
+}
+
+func printProgress(cfg TrainConfig, e EpochInfo) {
+	if cfg.Progress == nil {
+		return
+	}
+	every := max(cfg.ProgressEvery, 1)
+	if e.Epoch != 0 && e.Epoch != cfg.Epochs && e.Epoch%every != 0 {
+		return
+	}
+	var b strings.Builder
+	if cfg.Label != "" {
+		b.WriteString(cfg.Label + "  ")
+	}
+	w := len(strconv.Itoa(cfg.Epochs))
+	fmt.Fprintf(&b, "epoch %*d/%d  loss train %.4f", w, e.Epoch, cfg.Epochs, e.LossTrain)
+	if !math.IsNaN(e.LossTest) || !math.IsNaN(e.AccTest) {
+		fmt.Fprintf(&b, " test %.4f", e.LossTest)
+	}
+	fmt.Fprintf(&b, "  acc train %6.2f%%", 100*e.AccTrain)
+	if !math.IsNaN(e.AccTest) {
+		fmt.Fprintf(&b, " test %6.2f%%", 100*e.AccTest)
+	}
+	fmt.Fprintf(&b, "  %s", e.Elapsed.Round(time.Millisecond))
+	if e.Epoch > 0 && e.Epoch < cfg.Epochs {
+		eta := time.Duration(float64(e.Elapsed) / float64(e.Epoch) * float64(cfg.Epochs-e.Epoch))
+		fmt.Fprintf(&b, "  ETA %s", eta.Round(time.Second))
+	}
+	fmt.Fprintln(cfg.Progress, b.String())
+}
+
+// ---------------------------------------------------------------------------
+// CSV.
+
+// formatFloat writes a float so that it reads back exactly, and writes
+// NaN and infinities as nan, inf and -inf (what numpy and pandas read).
+func formatFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "nan"
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// CSVHeader is the header row of WriteCSV.
+func (ri *RunInfo) CSVHeader() []string {
+	h := []string{"epoch", "loss_train", "acc_train", "loss_test", "acc_test"}
+	for _, name := range ri.Linear {
+		h = append(h, "wamp_"+name)
+	}
+	return h
+}
+
+// CSVRow is the row of WriteCSV for one epoch.
+func (ri *RunInfo) CSVRow(e EpochInfo) []string {
+	r := []string{strconv.Itoa(e.Epoch), formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest)}
+	for _, a := range e.WeightAmp {
+		r = append(r, formatFloat(a))
+	}
+	return r
+}
+
+// WriteCSV writes the run info with a header row, one row per epoch
+// (epoch 0 is the initial network). Accuracies are fractions in [0, 1];
+// wamp_<layer> is that linear layer's mean |W| divided by its initial value.
+func (ri *RunInfo) WriteCSV(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, strings.Join(ri.CSVHeader(), ","))
+	for _, e := range ri.Epochs {
+		fmt.Fprintln(bw, strings.Join(ri.CSVRow(e), ","))
+	}
+	return bw.Flush()
+}
+
+// WriteWeightsCSV writes only the weight amplitudes: epoch, then one column
+// per linear layer (every column is 1 in the initial row).
+func (ri *RunInfo) WriteWeightsCSV(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, strings.Join(append([]string{"epoch"}, ri.Linear...), ","))
+	for _, e := range ri.Epochs {
+		r := []string{strconv.Itoa(e.Epoch)}
+		for _, a := range e.WeightAmp {
+			r = append(r, formatFloat(a))
+		}
+		fmt.Fprintln(bw, strings.Join(r, ","))
+	}
+	return bw.Flush()
+}
