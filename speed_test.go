@@ -1,0 +1,90 @@
+package main
+
+// The training step's allocation count, on the lab's MNIST network. The
+// network and synthetic data of MNIST's size are shared with bench_test.go.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// labMNISTNet builds the lab's MNIST network (TEMPLATE.md): 784 inputs,
+// five hidden layers of 64 ReLUs, 10 outputs, the fused softmax
+// cross-entropy for training and a softmax output layer.
+func labMNISTNet(seed uint64) *MLP {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	layers := []Layer{NewLinearLayer(784, 64, rng, "Linear_1"), NewReLULayer("ReLU_1")}
+	for l := 2; l <= 5; l++ {
+		layers = append(layers, NewLinearLayer(64, 64, rng, fmt.Sprintf("Linear_%d", l)), NewReLULayer(fmt.Sprintf("ReLU_%d", l)))
+	}
+	layers = append(layers, NewLinearLayer(64, 10, rng, "Linear_OUT"))
+	return NewMLP(784, layers, NewLossCrossEntropyForSoftmaxLogits("CE"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+}
+
+// syntheticSet returns n standard-normal "images" of 784 pixels with
+// random one-hot labels over 10 classes: MNIST's shape, without the files.
+func syntheticSet(n int, seed uint64) (X, T *Matrix) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
+	for i := range X.Data {
+		X.Data[i] = rng.NormFloat64()
+	}
+	for i := 0; i < n; i++ {
+		T.Set(i, rng.IntN(10), 1)
+	}
+	return X, T
+}
+
+var (
+	mnistOnce                              sync.Once
+	mnistX, mnistT, mnistXTest, mnistTTest *Matrix
+)
+
+// syntheticMNIST returns a training set of 60000 and a test set of 10000
+// synthetic samples, made once per test binary.
+func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
+	mnistOnce.Do(func() {
+		mnistX, mnistT = syntheticSet(60000, 1)
+		mnistXTest, mnistTTest = syntheticSet(10000, 2)
+	})
+	return mnistX, mnistT, mnistXTest, mnistTTest
+}
+
+// TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
+// 256 (backprop and the update, as Train does it) allocates nothing once
+// the first step has sized the buffers.
+func TestTrainingStepAllocatesNothing(t *testing.T) {
+	net := labMNISTNet(1234)
+	X, T := syntheticSet(256, 3)
+	params := net.paramLayers()
+	step := func() {
+		if what := net.sgdStep(X, T, 0.1, params); what != "" {
+			t.Fatalf("sgdStep: %s", what)
+		}
+	}
+	step() // sizes the buffers
+	// AllocsPerRun runs with GOMAXPROCS 1, where the products stay on the
+	// calling goroutine.
+	if got := testing.AllocsPerRun(5, step); got != 0 {
+		t.Errorf("allocations per training step = got %v; want 0", got)
+	}
+	// With several threads the products are handed to the workers. The
+	// runtime itself may allocate now and then (a new thread, a semaphore
+	// queue entry), so this counts over many steps and wants fewer than one
+	// per step: anything the step itself allocates would be at least one.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	step()
+	const steps = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < steps; i++ {
+		step()
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.Mallocs - before.Mallocs; got >= steps {
+		t.Errorf("allocations in %d training steps on 4 threads = got %d; want fewer than %d", steps, got, steps)
+	}
+}
