@@ -14,6 +14,13 @@ package main
 // the split of the output into chunks depends only on the shapes, never on
 // GOMAXPROCS. The same inputs therefore give bit-identical outputs on any
 // number of cores.
+//
+// Kernels: the portable row kernels below are the default and the
+// reference. A build with GOEXPERIMENT=simd on amd64 (Go 1.26+) adds
+// tensor_simd.go, which swaps in AVX2 (or AVX-512) kernels at start-up when
+// the CPU has them; they add the same terms in the same order but with
+// fused multiply-adds, so their results differ from the portable ones in the
+// last bits (KernelName says which kernels run).
 
 import (
 	"fmt"

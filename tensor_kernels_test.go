@@ -67,6 +67,7 @@ var kernelShapes = [][3]int{
 	{9, 16, 17}, {12, 33, 13}, {16, 31, 24}, {17, 40, 33}, {31, 65, 12},
 	{33, 19, 10}, {3, 0, 5}, {0, 4, 3},
 	{131, 67, 37}, {300, 97, 64}, {257, 130, 10}, {203, 64, 65},
+	{21, 530, 19}, {70, 257, 12}, // inner dimension past one and two kc-pieces of the SIMD kernels
 }
 
 // TestKernelsMatchNaive compares MatMul, MatMulBias, MatMulAT and MatMulBT
