@@ -102,12 +102,38 @@ const group = 32
 // a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B.
 func packA(pack []float64, A *Matrix, rs, ps, g0, g1, pc, pe int) {
 	l := pe - pc
+	if rs == 1 && (g1-g0)%4 == 0 {
+		// Aᵀ·B: the group's values in a row of A lie side by side. Reading
+		// them row after row (rather than block by block, down the columns)
+		// touches each cache line and memory page of A once per piece.
+		for p := 0; p < l; p++ {
+			o := (pc+p)*ps + g0
+			src := A.Data[o : o+g1-g0]
+			for b := 0; 4*b < len(src); b++ {
+				archsimd.LoadFloat64x4Slice(src[4*b : 4*b+4]).StoreSlice(pack[4*b*l+4*p : 4*b*l+4*p+4])
+			}
+		}
+		return
+	}
 	for i := g0; i < g1; i += 4 {
 		blk := pack[(i-g0)*l : (i-g0+4)*l]
-		for r := 0; r < 4; r++ {
-			src := min(i+r, g1-1)*rs + pc*ps
-			for p := 0; p < l; p++ {
-				blk[4*p+r] = A.Data[src+p*ps]
+		row := func(r int) int { return min(i+r, g1-1) * rs } // offset of row i+r
+		switch {
+		case ps == 1: // A·B: interleave four rows of A
+			r0 := A.Data[row(0)+pc : row(0)+pe]
+			r1 := A.Data[row(1)+pc : row(1)+pe][:len(r0)]
+			r2 := A.Data[row(2)+pc : row(2)+pe][:len(r0)]
+			r3 := A.Data[row(3)+pc : row(3)+pe][:len(r0)]
+			for p, v := range r0 {
+				x := blk[4*p : 4*p+4 : 4*p+4]
+				x[0], x[1], x[2], x[3] = v, r1[p], r2[p], r3[p]
+			}
+		default:
+			for r := 0; r < 4; r++ {
+				src := row(r) + pc*ps
+				for p := 0; p < l; p++ {
+					blk[4*p+r] = A.Data[src+p*ps]
+				}
 			}
 		}
 	}
@@ -126,6 +152,11 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 // kc-pieces of the inner dimension (pack a), then panels of columns (pack
 // b if it is Bᵀ, whose panels are strided in B), then blocks of 4 rows.
 func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
+	// The Go compiler does not yet emit VZEROUPPER after 256- and 512-bit
+	// code. Without it, the legacy-SSE code that follows (math.Exp's
+	// assembly, for one) pays for the dirty upper register halves: math.Exp
+	// in the softmax ran several times slower in the SIMD build.
+	defer archsimd.ClearAVXUpperBits()
 	var pack [group * kc]float64
 	var bpack [kc * 16]float64
 	m := dst.Cols
