@@ -60,7 +60,7 @@ type ModelMeta struct {
 	Seed       uint64  `json:"seed"`
 	// Stopped is set when the latest run was interrupted; Note then says
 	// where (e.g. part of an epoch that is not counted in Epochs).
-	Stopped bool `json:"stopped,omitempty"`
+	Stopped bool   `json:"stopped,omitempty"`
 	Note    string `json:"note,omitempty"`
 	// History lists every run that trained this network, oldest first
 	// (a resumed network may have changed eta or the batch size).
