@@ -33,6 +33,7 @@ package main
 // that names the parameter, instead of inventing an encoding for it.
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -65,6 +68,10 @@ type ModelMeta struct {
 	// History lists every run that trained this network, oldest first
 	// (a resumed network may have changed eta or the batch size).
 	History []ModelRun `json:"history,omitempty"`
+	// InitMeanAbsW is mean |W| of each linear layer of the network as it
+	// was first built, so that a resumed run's weight amplitudes (the
+	// wamp_ columns) continue the curve instead of restarting at 1.
+	InitMeanAbsW []float64 `json:"init_mean_abs_w,omitempty"`
 }
 
 // ModelRun is one training run in ModelMeta.History.
@@ -116,6 +123,11 @@ func SaveModel(path string, net *MLP, meta ModelMeta) error {
 func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 	if !finite(meta.Eta) {
 		return nil, fmt.Errorf("meta eta is %v: JSON has no NaN or infinity", meta.Eta)
+	}
+	for _, v := range meta.InitMeanAbsW {
+		if !finite(v) {
+			return nil, fmt.Errorf("meta init_mean_abs_w has %v: JSON has no NaN or infinity", v)
+		}
 	}
 	for _, r := range meta.History {
 		if !finite(r.Eta) {
@@ -475,4 +487,158 @@ func CheckModelFits(net *MLP, nInputs, nClasses int) error {
 		return fmt.Errorf("the model's output layers give %d values, but the data has %d classes", width, nClasses)
 	}
 	return nil
+}
+
+// checkSavePath checks a -save FILE before any work: it must not be a
+// directory, and its directory must exist, unless it is the -out directory
+// out, which the experiment creates.
+func checkSavePath(path, out string) error {
+	if path == "" {
+		return errors.New("needs a file name, e.g. -save xor.json")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: give a file name, e.g. -save %s", path, filepath.Join(path, "model.json"))
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is not a regular file", path)
+	}
+	dir := filepath.Dir(path)
+	if filepath.Clean(dir) == filepath.Clean(out) {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the directory %s of %s does not exist: create it, or save into -out's directory", dir, path)
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory, so %s cannot be written", dir, path)
+	}
+	return nil
+}
+
+// checkSaveWritable checks that a file can be created next to path, so
+// that a -save into a read-only directory fails before training, not after.
+func checkSaveWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// What the experiments use to take -load and -save.
+
+// startNet returns the network an experiment trains: the one in cfg.load,
+// checked to fit data of nInputs inputs and nClasses classes, or else a new
+// one from newNet. meta describes the network's past (zero epochs for a new
+// one); pass it to saveNet and continueRunInfo after training.
+func (c *config) startNet(exp string, newNet func() *MLP, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+	if c.load == "" {
+		net := newNet()
+		meta := ModelMeta{Experiment: exp}
+		for _, l := range net.Layers {
+			if ll, ok := l.(*LinearLayer); ok {
+				meta.InitMeanAbsW = append(meta.InitMeanAbsW, ll.W.MeanAbs())
+			}
+		}
+		return net, meta, nil
+	}
+	net, meta, err := LoadModel(c.load)
+	if err != nil {
+		return nil, meta, err
+	}
+	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
+		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", c.load, err, meta.Experiment, exp)
+	}
+	if meta.Experiment != exp {
+		fmt.Fprintf(c.stdout, "note: %s was saved by experiment %q, this is %q\n", c.load, meta.Experiment, exp)
+	}
+	return net, meta, nil
+}
+
+// continueRunInfo numbers the epochs of a resumed network's run info from
+// the loaded network's, so that its CSV reads as a continuation. (Its
+// weight amplitudes continue when Train gets meta.InitMeanAbsW as
+// TrainConfig.WeightAmpRef.)
+func continueRunInfo(ri *RunInfo, meta ModelMeta) {
+	for i := range ri.Epochs {
+		ri.Epochs[i].Epoch += meta.Epochs
+	}
+}
+
+// saveNet writes net to c.save (when set) with meta brought up to date by
+// this run: ri's finished epochs, the settings, whether it was stopped.
+func (c *config) saveNet(net *MLP, meta ModelMeta, ri *RunInfo) error {
+	if c.save == "" {
+		return nil
+	}
+	trained := len(ri.Epochs) - 1 // epoch 0 is the starting network
+	meta.Epochs += trained
+	meta.Batch, meta.Eta, meta.Seed = c.batch, c.eta, c.seed
+	meta.Stopped, meta.Note = ri.Stopped, ""
+	if ri.PartialBatches > 0 {
+		meta.Note = fmt.Sprintf("interrupted after %d batches of epoch %d: those are in the weights but not in epochs", ri.PartialBatches, meta.Epochs+1)
+	}
+	if trained > 0 {
+		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: c.seed})
+	}
+	if err := SaveModel(c.save, net, meta); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, c.save)
+	return nil
+}
+
+// writeRunCSV writes the run info as CSV to path (see RunInfo.WriteCSV).
+// For a run resumed from a network trained for from epochs, it keeps the
+// rows of epochs 0 … from−1 of the file already at path when that file
+// records the run the network comes from, so that the file shows the whole
+// history; kept is how many rows it kept.
+func writeRunCSV(path string, ri *RunInfo, from int) (kept int, err error) {
+	var earlier []string
+	if from > 0 {
+		earlier = earlierRows(path, ri, from)
+	}
+	return len(earlier), writeFileAtomic(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, strings.Join(ri.CSVHeader(), ","))
+		for _, l := range earlier {
+			fmt.Fprintln(bw, l)
+		}
+		for _, e := range ri.Epochs {
+			fmt.Fprintln(bw, strings.Join(ri.CSVRow(e), ","))
+		}
+		return bw.Flush()
+	})
+}
+
+// earlierRows returns the rows of epochs 0 … from−1 of the CSV file at path
+// if it has ri's header, rows numbered 0 … from in order, and a row for
+// epoch from with the same training loss and accuracy as ri's first row:
+// the same network evaluated on the same data gives the same bits, so that
+// identifies the run. Otherwise (another run's file, none) it returns nil.
+func earlierRows(path string, ri *RunInfo, from int) []string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(ri.Epochs) == 0 {
+		return nil
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) < from+2 || lines[0] != strings.Join(ri.CSVHeader(), ",") {
+		return nil
+	}
+	for i := 0; i <= from; i++ {
+		if epoch, _, _ := strings.Cut(lines[i+1], ","); epoch != strconv.Itoa(i) {
+			return nil
+		}
+	}
+	old, cur := strings.Split(lines[from+1], ","), ri.CSVRow(ri.Epochs[0])
+	if len(old) != len(cur) || old[1] != cur[1] || old[2] != cur[2] {
+		return nil
+	}
+	return lines[1 : from+1]
 }

@@ -22,7 +22,7 @@ func testNets(t testing.TB) map[string]*MLP {
 	if _, err := Train(plain, X, T, TrainConfig{BatchSize: 2, Epochs: 5, Eta: 0.1}); err != nil {
 		t.Fatal(err)
 	}
-	X5, T3 := randomData(rng, 9, 5, 3)
+	X5, T3 := randomBatch(rng, 9, 5, 3)
 	if _, err := Train(fused, X5, T3, TrainConfig{BatchSize: 4, Epochs: 5, Eta: 0.1}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,21 +32,6 @@ func testNets(t testing.TB) map[string]*MLP {
 	fused.Layers[0].(*LinearLayer).W.Data[2] = 5e-324
 	fused.Layers[0].(*LinearLayer).W.Data[3] = math.MaxFloat64
 	return map[string]*MLP{"plain": plain, "fused": fused}
-}
-
-// randomData returns n random inputs and one-hot targets.
-func randomData(rng interface {
-	NormFloat64() float64
-	IntN(int) int
-}, n, in, classes int) (X, T *Matrix) {
-	X, T = NewMatrix(n, in), NewMatrix(n, classes)
-	for i := range X.Data {
-		X.Data[i] = rng.NormFloat64()
-	}
-	for i := 0; i < n; i++ {
-		T.Set(i, rng.IntN(classes), 1)
-	}
-	return X, T
 }
 
 func TestModelRoundTripIsBitExact(t *testing.T) {
@@ -89,7 +74,7 @@ func TestModelRoundTripIsBitExact(t *testing.T) {
 				}
 			}
 			rng := newRNG(1)
-			X, _ := randomData(rng, 6, net.NInputs, 2)
+			X, _ := randomBatch(rng, 6, net.NInputs, 2)
 			want, gotY := net.Propagate(X, true), got.Propagate(X, true)
 			for i := range want.Data {
 				if math.Float64bits(want.Data[i]) != math.Float64bits(gotY.Data[i]) && !(math.IsNaN(want.Data[i]) && math.IsNaN(gotY.Data[i])) {
