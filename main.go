@@ -112,12 +112,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	seed := fs.Uint64("seed", 1234, "seed of the random numbers (weights, data, shuffling)")
 	out := fs.String("out", "out", "directory for the CSV files")
 	quiet := fs.Bool("q", false, "quiet: no per-epoch progress lines")
-	save := fs.String("save", "", "write the trained `FILE`.json (the network and its settings; also on Ctrl-C)")
+	save := fs.String("save", "", "write the trained network to `FILE` (JSON, see README; also when Ctrl-C stops training)")
 	load := fs.String("load", "", "start from the network in `FILE` (written by -save) instead of a new one")
 	tol := fs.Float64("tol", defaultGradTol, "-exp gradcheck: the largest relative error that passes")
 	printUsage := func() {
 		fmt.Fprintf(stderr, "Usage: go run . -exp NAME [flags]\n\nTrains the lab's multilayer perceptrons with backpropagation and SGD.\n\nFlags:\n")
+		fs.SetOutput(stderr) // only for the flag list: parse errors are ours
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 		fmt.Fprintf(stderr, "\nExperiments and their defaults (seed 1234):\n")
 		for _, e := range experiments {
 			status := ""
