@@ -60,6 +60,9 @@ func (c *config) interrupter() (stop func() bool, release func()) {
 	if c.stop != nil {
 		return c.stop, func() {}
 	}
+	if c.stderr == nil { // a config built by hand, not by run
+		return newInterrupter(os.Stderr)
+	}
 	return newInterrupter(c.stderr)
 }
 
