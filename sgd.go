@@ -27,7 +27,12 @@ type TrainConfig struct {
 	ProgressEvery int       // print every k-th epoch (and the first and last); 0 means 1
 	Label         string    // prefix of progress lines, e.g. "eta=5"
 
-	// Stop, when set, is asked after every batch; returning true ends
+	// WeightAmpRef, when it has one value per linear layer, replaces the
+	// network's mean |W| at the start as the reference of WeightAmp: a
+	// resumed network passes its first mean |W| to continue the curve.
+	WeightAmpRef []float64
+
+	// Stop, when set, is asked before every batch; returning true ends
 	// training there (an interrupt). The epochs finished so far are kept.
 	Stop func() bool
 }
@@ -46,8 +51,11 @@ type RunInfo struct {
 	Linear  []string // names of the linear layers, in order (the WeightAmp columns)
 	HasTest bool
 	Epochs  []EpochInfo
-	// Stopped is set when cfg.Stop ended training early.
-	Stopped bool
+	// Stopped is set when cfg.Stop ended training early. PartialBatches
+	// is then the number of batches of the unfinished epoch that were
+	// applied to the network (0: it stopped between two epochs).
+	Stopped        bool
+	PartialBatches int
 }
 
 // Last returns the last recorded epoch.
@@ -90,6 +98,9 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	for i, l := range linears {
 		initAmp[i] = l.W.MeanAbs()
 	}
+	if len(cfg.WeightAmpRef) == len(linears) {
+		copy(initAmp, cfg.WeightAmpRef)
+	}
 	record := func(epoch int) EpochInfo {
 		e := EpochInfo{Epoch: epoch, LossTest: math.NaN(), AccTest: math.NaN(), WeightAmp: make([]float64, len(linears))}
 		e.LossTrain, e.AccTrain = net.evalStats(X, T)
@@ -122,6 +133,12 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
 		for b, i0 := 0, 0; i0 < X.Rows; b, i0 = b+1, i0+cfg.BatchSize {
+			// Asked before a batch rather than after it, so that a stop
+			// after an epoch's last batch still records that epoch.
+			if cfg.Stop != nil && cfg.Stop() {
+				ri.Stopped, ri.PartialBatches = true, b
+				return ri, nil
+			}
 			i1 := min(i0+cfg.BatchSize, X.Rows)
 			xb, tb := &net.batchX, &net.batchT
 			if order != nil {
@@ -145,10 +162,6 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 			}
 			if what := firstNonFiniteParam(params); what != "" {
 				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
-			}
-			if cfg.Stop != nil && cfg.Stop() {
-				ri.Stopped = true
-				return ri, nil
 			}
 		}
 		e := record(epoch)

@@ -35,34 +35,67 @@ func runXOR(cfg *config) error {
 	if err := prepareOutDir(cfg.out); err != nil {
 		return err
 	}
+	if cfg.save != "" {
+		if err := checkSaveWritable(cfg.save); err != nil {
+			return err
+		}
+	}
 	X, T := XORData()
-	net := NewXORNet(cfg.seed)
-	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n%v", cfg.epochs, cfg.batch, cfg.eta, cfg.seed, net)
+	net, meta, err := cfg.startNet("xor", func() *MLP { return NewXORNet(cfg.seed) }, X.Cols, T.Cols)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n", cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
+	if cfg.load != "" {
+		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
+	}
+	fmt.Fprint(cfg.stdout, net)
+	stop, release := cfg.interrupter()
 	ri, trainErr := Train(net, X, T, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta,
-		Progress: cfg.progress(), ProgressEvery: 10,
+		Progress: cfg.progress(), ProgressEvery: 10, Stop: stop, WeightAmpRef: meta.InitMeanAbsW,
 	})
+	release()
 	if ri == nil {
 		return trainErr
 	}
+	continueRunInfo(ri, meta)
+	last := ri.Last()
+	if cfg.load != "" && cfg.epochs == 0 {
+		// Only evaluating a saved network: show the row its run's CSV
+		// ended with, and leave that CSV alone.
+		fmt.Fprintf(cfg.stdout, "\n%s\n%s\n\n", strings.Join(ri.CSVHeader(), ","), strings.Join(ri.CSVRow(last), ","))
+		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
+		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
+		return nil
+	}
 	csvPath := filepath.Join(cfg.out, "xor.csv")
-	if err := writeFileAtomic(csvPath, ri.WriteCSV); err != nil {
+	kept, err := writeRunCSV(csvPath, ri, meta.Epochs)
+	if err != nil {
 		return err
 	}
+	wrote := fmt.Sprintf("wrote %s (epochs %d to %d)", csvPath, ri.Epochs[0].Epoch-kept, last.Epoch)
 	if trainErr != nil {
-		fmt.Fprintf(cfg.stdout, "wrote %s\n", csvPath)
+		// A diverged network is not saved: there is nothing to resume.
+		fmt.Fprintln(cfg.stdout, wrote)
 		return trainErr
+	}
+	if err := cfg.saveNet(net, meta, ri); err != nil {
+		return err
+	}
+	if ri.Stopped {
+		fmt.Fprintln(cfg.stdout, wrote)
+		return stoppedError(ri, last.Epoch-meta.Epochs, cfg.epochs, cfg.save)
 	}
 	fmt.Fprintln(cfg.stdout)
 	printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
-	last := ri.Last()
 	fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
 	if last.AccTrain < 1 {
 		// Go's random numbers are not numpy's: with seed 1234 this net
 		// needs 231 epochs (the lab's 100 are not enough), see README.
 		fmt.Fprintf(cfg.stdout, "not all four points are right yet: train longer, e.g. -epochs 300\n")
 	}
-	fmt.Fprintf(cfg.stdout, "wrote %s\n", csvPath)
+	fmt.Fprintln(cfg.stdout, wrote)
 	return nil
 }
 
