@@ -28,6 +28,7 @@ type config struct {
 	seed   uint64
 	out    string
 	quiet  bool
+	plot   bool      // write pictures (SVG, PNG) and the HTML page
 	stdout io.Writer // progress and results
 }
 
@@ -45,7 +46,7 @@ type experiment struct {
 
 var experiments = []*experiment{
 	{name: "xor", about: "2-4-2 net on the four XOR points", epochs: 100, batch: 4, eta: "0.1", etaVal: 0.1, run: runXOR},
-	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0},
+	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0, run: runSpiral},
 	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1},
 }
 
@@ -94,8 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	batch := fs.Int("batch", -1, "mini-batch size (default: the experiment's)")
 	eta := fs.Float64("eta", 0, "learning rate, a positive number (default: the experiment's)")
 	seed := fs.Uint64("seed", 1234, "seed of the random numbers (weights, data, shuffling)")
-	out := fs.String("out", "out", "directory for the CSV files")
+	out := fs.String("out", "out", "directory for the result files (CSV, pictures, index.html)")
 	quiet := fs.Bool("q", false, "quiet: no per-epoch progress lines")
+	plot := fs.Bool("plot", true, "write pictures (SVG charts, PNG maps) and out/index.html; -plot=false writes CSV only")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run . -exp NAME [flags]\n\nTrains the lab's multilayer perceptrons with backpropagation and SGD.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -129,7 +131,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if e.run == nil {
 		return usageErr("experiment %q is not available yet in this version", e.name)
 	}
-	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: *seed, out: *out, quiet: *quiet}
+	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: *seed, out: *out, quiet: *quiet, plot: *plot}
 	if set["epochs"] {
 		if *epochs < 0 {
 			return usageErr("-epochs must be 0 or more, got %d", *epochs)
