@@ -39,7 +39,11 @@ func (o *outputs) list(w io.Writer) {
 	if len(o.written) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "wrote %d files:\n", len(o.written))
+	if len(o.written) == 1 {
+		fmt.Fprintln(w, "wrote 1 file:")
+	} else {
+		fmt.Fprintf(w, "wrote %d files:\n", len(o.written))
+	}
 	for _, p := range o.written {
 		fmt.Fprintf(w, "  %s\n", p)
 	}

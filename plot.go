@@ -69,12 +69,14 @@ type LineChart struct {
 	YMin, YMax float64
 }
 
-// Chart geometry in SVG user units (pixels).
+// Chart geometry in SVG user units (pixels). The width grows with the
+// longest legend entry.
 const (
-	chartW, chartH     = 720, 420
-	plotL, plotR       = 70, 500 // plot area, x
+	chartH             = 420
+	plotL, plotR       = 70, 540 // plot area, x
 	plotT, plotB       = 44, 370 // plot area, y
-	legendX, legendRow = 516, 20
+	legendX, legendRow = 556, 20
+	legendCharW        = 7 // a generous estimate of a 12 px character's width
 )
 
 // epochSeries makes a series of one figure of every recorded epoch.
@@ -199,6 +201,11 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 	ylo, yhi, yticks := niceRange(ylo, yhi, 5)
 	px := func(x float64) float64 { return plotL + (x-xlo)/(xhi-xlo)*(plotR-plotL) }
 	py := func(y float64) float64 { return plotB - (y-ylo)/(yhi-ylo)*(plotB-plotT) }
+
+	chartW := legendX + 30 + 10
+	for _, s := range c.Series {
+		chartW = max(chartW, legendX+30+legendCharW*len([]rune(s.Name))+10)
+	}
 
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, `<?xml version="1.0" encoding="UTF-8"?>
@@ -381,8 +388,14 @@ func sampleColor(class int) color.RGBA {
 	return mix(paletteColor(class), black, 0.35)
 }
 
-// markerRadius is the radius of a sample's disk in pixels.
-const markerRadius = 4.5
+// markerRadius is the radius of a sample's disk in pixels: bigger when
+// there are only a few samples (XOR's four).
+func markerRadius(samples int) float64 {
+	if samples < 50 {
+		return 9
+	}
+	return 4.5
+}
 
 // render draws the map, then the samples (X, T) on top as disks in a dark
 // shade of their true class with a white rim.
@@ -399,14 +412,15 @@ func (d *decisionMap) render(X, T *Matrix) *image.RGBA {
 			}
 		}
 	}
+	r := markerRadius(X.Rows)
 	for n := 0; n < X.Rows; n++ {
 		cx, cy := d.pixel(X.At(n, 0), X.At(n, 1))
 		if !finite(cx) || !finite(cy) {
 			continue
 		}
 		fill := sampleColor(T.ArgmaxRow(n))
-		disk(img, cx, cy, markerRadius+1, white)
-		disk(img, cx, cy, markerRadius, fill)
+		disk(img, cx, cy, r+1, white)
+		disk(img, cx, cy, r, fill)
 	}
 	return img
 }

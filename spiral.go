@@ -156,8 +156,8 @@ func (r *spiralResult) note() string {
 	switch {
 	case r.Diverged != nil:
 		s := fmt.Sprintf("diverged at epoch %d (%s)", r.Diverged.Epoch, r.Diverged.What)
-		if last := r.Run.Last(); last.Epoch > 0 {
-			s += fmt.Sprintf("; last finite epoch %d: test accuracy %.2f%%", last.Epoch, 100*last.AccTest)
+		if e, ok := lastFiniteEpoch(r.Run); ok && e.Epoch > 0 {
+			s += fmt.Sprintf("; last finite epoch %d: test accuracy %.2f%%", e.Epoch, 100*e.AccTest)
 		}
 		return s
 	case r.StalledSince >= 0:
@@ -168,6 +168,18 @@ func (r *spiralResult) note() string {
 		return s
 	}
 	return ""
+}
+
+// lastFiniteEpoch returns the last recorded epoch whose training loss is
+// finite. (When the evaluation after an epoch finds the loss infinite,
+// that epoch is recorded too: it finished, with loss +Inf.)
+func lastFiniteEpoch(ri *RunInfo) (EpochInfo, bool) {
+	for i := len(ri.Epochs) - 1; i >= 0; i-- {
+		if finite(ri.Epochs[i].LossTrain) {
+			return ri.Epochs[i], true
+		}
+	}
+	return EpochInfo{}, false
 }
 
 // etaLabel formats a learning rate the way the command line takes it.
@@ -331,6 +343,12 @@ func runSpiral(cfg *config) error {
 		}
 	}
 	out.list(cfg.stdout)
+	if bestSpiral(results) == nil {
+		if len(results) == 1 {
+			return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))
+		}
+		return errors.New("every learning rate diverged, see the summary")
+	}
 	return nil
 }
 
