@@ -402,14 +402,20 @@ func markerRadius(samples int) float64 {
 func (d *decisionMap) render(X, T *Matrix) *image.RGBA {
 	s := d.cellPixels()
 	img := image.NewRGBA(image.Rect(0, 0, d.NX*s, d.NY*s))
+	// Grid row i (y rising) is image rows (NY−1−i)·s … (NY−i)·s − 1: the
+	// image's y runs downwards. Draw the first pixel row of each grid row,
+	// then copy it to the other s − 1.
 	for i := 0; i < d.NY; i++ {
+		top := (d.NY - 1 - i) * s
+		row := img.Pix[top*img.Stride : top*img.Stride+d.NX*s*4]
 		for j := 0; j < d.NX; j++ {
 			c := mapColor(d.Pred[i*d.NX+j])
-			for py := (d.NY - 1 - i) * s; py < (d.NY-i)*s; py++ {
-				for px := j * s; px < (j+1)*s; px++ {
-					img.SetRGBA(px, py, c)
-				}
+			for k := j * s * 4; k < (j+1)*s*4; k += 4 {
+				row[k], row[k+1], row[k+2], row[k+3] = c.R, c.G, c.B, c.A
 			}
+		}
+		for py := top + 1; py < top+s; py++ {
+			copy(img.Pix[py*img.Stride:], row)
 		}
 	}
 	r := markerRadius(X.Rows)
