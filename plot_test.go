@@ -486,4 +486,3 @@ func TestPlotFlagOff(t *testing.T) {
 		t.Errorf("the run does not list the file it wrote:\n%s", stdout.String())
 	}
 }
-
