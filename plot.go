@@ -471,7 +471,7 @@ var font3x5 = map[rune][5]string{
 	'8': {"###", "#.#", "###", "#.#", "###"},
 	'9': {"###", "#.#", "###", "..#", "###"},
 	'/': {"..#", "..#", ".#.", "#..", "#.."},
-	'?': {"###", "..#", ".##", "...", ".#."},
+	'?': {"##.", "..#", ".#.", "...", ".#."},
 }
 
 // drawText draws s in the 3×5 font at (x, y), each font pixel scale×scale;
@@ -539,7 +539,7 @@ func digitGridPNG(w io.Writer, images [][]float64, pred, truth []int, cols int) 
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
-	frameOK := color.RGBA{0xcc, 0xcc, 0xcc, 0xff}
+	frameOK := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 	for n, im := range images {
 		x0 := digitGap + (n%cols)*digitTileW
 		y0 := digitGap + (n/cols)*digitTileH

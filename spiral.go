@@ -91,8 +91,12 @@ type spiralResult struct {
 	BestAcc   float64 // best test accuracy over the recorded epochs
 	BestEpoch int     // first epoch that reached it
 
-	StalledSince int    // first epoch of a final stretch without movement; -1: not stalled
-	DeadUnits    string // with a stall: how many hidden ReLUs are dead on every training sample
+	StalledSince int // first epoch of a final stretch without movement; -1: not stalled
+
+	// Dead of Units hidden ReLUs output 0 on every training sample at the
+	// end: they get no gradient and never come back (the usual way a net
+	// breaks down without a NaN).
+	Dead, Units int
 }
 
 // judgeRun fills in a result's best epoch and stall.
@@ -133,12 +137,11 @@ func stalledSince(ri *RunInfo) int {
 
 // deadUnits counts the units of the ReLU layer named relu that output 0 for
 // every row of X: such units get no gradient and never come back.
-func deadUnits(net *MLP, X *Matrix, relu string) string {
+func deadUnits(net *MLP, X *Matrix, relu string) (dead, units int) {
 	H, err := net.PropagateTo(X, false, relu)
 	if err != nil {
-		return ""
+		return 0, 0
 	}
-	dead := 0
 	for j := 0; j < H.Cols; j++ {
 		alive := false
 		for i := 0; i < H.Rows && !alive; i++ {
@@ -148,26 +151,34 @@ func deadUnits(net *MLP, X *Matrix, relu string) string {
 			dead++
 		}
 	}
-	return fmt.Sprintf("%d of %d %s units dead on every training sample", dead, H.Cols, relu)
+	return dead, H.Cols
 }
+
+// minFallPoints is how far (in percentage points) the final test accuracy
+// must lie below the run's best before the summary mentions it.
+const minFallPoints = 5
 
 // note says what happened to a run besides its figures ("" when nothing did).
 func (r *spiralResult) note() string {
-	switch {
-	case r.Diverged != nil:
+	if r.Diverged != nil {
 		s := fmt.Sprintf("diverged at epoch %d (%s)", r.Diverged.Epoch, r.Diverged.What)
 		if e, ok := lastFiniteEpoch(r.Run); ok && e.Epoch > 0 {
 			s += fmt.Sprintf("; last finite epoch %d: test accuracy %.2f%%", e.Epoch, 100*e.AccTest)
 		}
 		return s
-	case r.StalledSince >= 0:
-		s := fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to 1e-9)", r.StalledSince, r.Run.Last().LossTrain)
-		if r.DeadUnits != "" {
-			s += "; " + r.DeadUnits
-		}
-		return s
 	}
-	return ""
+	var parts []string
+	if r.StalledSince >= 0 {
+		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to 1e-9)", r.StalledSince, r.Run.Last().LossTrain))
+	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
+		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
+	}
+	// Half the hidden layer dead is worth saying even when the run moves:
+	// the net is then much smaller than it was built.
+	if r.Units > 0 && (2*r.Dead >= r.Units || (r.Dead > 0 && r.StalledSince >= 0)) {
+		parts = append(parts, fmt.Sprintf("%d of %d hidden ReLUs dead on every training sample", r.Dead, r.Units))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // lastFiniteEpoch returns the last recorded epoch whose training loss is
@@ -196,15 +207,15 @@ func pct(v float64) string {
 // spiralTable is the summary as rows of text: a diverged run shows no final
 // figures (they would be those of a broken network, not a result).
 func spiralTable(results []*spiralResult) (header []string, rows [][]string) {
-	header = []string{"eta", "epochs", "loss train", "acc train", "loss test", "acc test", "best test acc", "at epoch"}
+	header = []string{"eta", "epochs", "loss train", "acc train", "loss test", "acc test", "best test acc", "at epoch", "dead ReLUs"}
 	for _, r := range results {
 		last := r.Run.Last()
 		row := []string{etaLabel(r.Eta), strconv.Itoa(last.Epoch)}
 		if r.Diverged != nil {
-			row = append(row, "diverged", "—", "—", "—", "—", "—")
+			row = append(row, "diverged", "—", "—", "—", "—", "—", "—")
 		} else {
 			row = append(row, fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
-				fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest), pct(r.BestAcc), strconv.Itoa(r.BestEpoch))
+				fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest), pct(r.BestAcc), strconv.Itoa(r.BestEpoch), fmt.Sprintf("%d/%d", r.Dead, r.Units))
 		}
 		rows = append(rows, row)
 	}
@@ -301,9 +312,7 @@ func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix) (*spiralResult,
 		return nil, nil, err
 	}
 	judgeRun(res)
-	if res.StalledSince >= 0 {
-		res.DeadUnits = deadUnits(net, X, "ReLU_1")
-	}
+	res.Dead, res.Units = deadUnits(net, X, "ReLU_1")
 	return res, net, nil
 }
 

@@ -229,9 +229,29 @@ func TestSpiralStalled(t *testing.T) {
 			t.Errorf("%s: stalledSince = %d; want %d", tc.name, got, tc.want)
 		}
 	}
-	r := &spiralResult{Eta: 3, Run: mk(flatFrom(50), 300), StalledSince: 50, DeadUnits: "10 of 10 ReLU_1 units dead on every training sample"}
-	if n := r.note(); !strings.Contains(n, "stalled since epoch 50") || !strings.Contains(n, "10 of 10 ReLU_1 units dead") {
+	r := &spiralResult{Eta: 3, Run: mk(flatFrom(50), 300), StalledSince: 50, Dead: 10, Units: 10}
+	if n := r.note(); !strings.Contains(n, "stalled since epoch 50") || !strings.Contains(n, "10 of 10 hidden ReLUs dead") {
 		t.Errorf("note of a stalled run = %q; want \"stalled since epoch 50\" and the dead units", n)
+	}
+}
+
+func TestSpiralNotes(t *testing.T) {
+	ri := &RunInfo{}
+	for e := 0; e <= 300; e++ {
+		ri.Epochs = append(ri.Epochs, EpochInfo{Epoch: e, LossTrain: 1 / float64(e+1), AccTest: 0.6})
+	}
+	ri.Epochs[40].AccTest = 0.7
+	r := &spiralResult{Eta: 5, Run: ri, Dead: 8, Units: 10}
+	judgeRun(r)
+	want := "unsteady: test accuracy fell from its best 70.00% (epoch 40) to 60.00%; 8 of 10 hidden ReLUs dead on every training sample"
+	if got := r.note(); got != want {
+		t.Errorf("note = %q; want %q", got, want)
+	}
+	r.Dead = 4 // fewer than half dead in a moving run: not worth a note
+	ri.Epochs[40].AccTest = 0.6
+	judgeRun(r)
+	if got := r.note(); got != "" {
+		t.Errorf("note of an ordinary run = %q; want none", got)
 	}
 }
 
@@ -243,8 +263,8 @@ func TestSpiralDeadUnits(t *testing.T) {
 	lin.W.Fill(0)
 	lin.B.Fill(-1)
 	X, T, _, _ := SpiralSets(1)
-	if got := deadUnits(net, X, "ReLU_1"); got != "10 of 10 ReLU_1 units dead on every training sample" {
-		t.Errorf("deadUnits = %q; want all 10 dead", got)
+	if dead, units := deadUnits(net, X, "ReLU_1"); dead != 10 || units != 10 {
+		t.Errorf("deadUnits = %d of %d; want 10 of 10", dead, units)
 	}
 	ri, err := Train(net, X, T, TrainConfig{BatchSize: 300, Epochs: 120, Eta: 1})
 	if err != nil {
