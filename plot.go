@@ -140,14 +140,15 @@ func niceStep(span float64, n int) float64 {
 	return 10 * p
 }
 
-// niceRange widens [lo, hi] to multiples of a round step and returns the
-// ticks. An empty or degenerate range is widened first.
-func niceRange(lo, hi float64, n int) (nlo, nhi float64, ticks []float64) {
+// niceRange widens [lo, hi] to multiples of a round step of at least
+// minStep (0: any) and returns the ticks. An empty or degenerate range is
+// widened first.
+func niceRange(lo, hi float64, n int, minStep float64) (nlo, nhi float64, ticks []float64) {
 	if !(lo < hi) {
 		d := math.Max(math.Abs(lo)*0.1, 0.5)
 		lo, hi = lo-d, hi+d
 	}
-	step := niceStep(hi-lo, n)
+	step := math.Max(niceStep(hi-lo, n), minStep)
 	nlo, nhi = math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
 	for k := 0; ; k++ {
 		v := nlo + float64(k)*step
@@ -182,8 +183,12 @@ func xmlEscape(s string) string {
 func (c *LineChart) WriteSVG(w io.Writer) error {
 	// Data range over the finite points only.
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	xStep := 1.0 // integer x (epochs) get integer ticks
 	for _, s := range c.Series {
 		for i := range s.X {
+			if s.X[i] != math.Trunc(s.X[i]) {
+				xStep = 0
+			}
 			if i < len(s.Y) && finite(s.X[i]) && finite(s.Y[i]) {
 				xlo, xhi = math.Min(xlo, s.X[i]), math.Max(xhi, s.X[i])
 				ylo, yhi = math.Min(ylo, s.Y[i]), math.Max(yhi, s.Y[i])
@@ -197,8 +202,8 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 	if c.YMin < c.YMax {
 		ylo, yhi = c.YMin, c.YMax
 	}
-	xlo, xhi, xticks := niceRange(xlo, xhi, 6)
-	ylo, yhi, yticks := niceRange(ylo, yhi, 5)
+	xlo, xhi, xticks := niceRange(xlo, xhi, 6, xStep)
+	ylo, yhi, yticks := niceRange(ylo, yhi, 5, 0)
 	px := func(x float64) float64 { return plotL + (x-xlo)/(xhi-xlo)*(plotR-plotL) }
 	py := func(y float64) float64 { return plotB - (y-ylo)/(yhi-ylo)*(plotB-plotT) }
 

@@ -178,7 +178,7 @@ func TestNiceRange(t *testing.T) {
 		{1, 1, 0.4, 1.6, 0.2}, // widened to [0.5, 1.5] first
 	}
 	for _, tc := range tests {
-		lo, hi, ticks := niceRange(tc.lo, tc.hi, 5)
+		lo, hi, ticks := niceRange(tc.lo, tc.hi, 5, 0)
 		step := ticks[1] - ticks[0]
 		if math.Abs(lo-tc.wantLo) > 1e-12 || math.Abs(hi-tc.wantHi) > 1e-12 || math.Abs(step-tc.wantStep) > 1e-12 {
 			t.Errorf("niceRange(%v, %v) = [%v, %v] step %v; want [%v, %v] step %v", tc.lo, tc.hi, lo, hi, step, tc.wantLo, tc.wantHi, tc.wantStep)
@@ -186,6 +186,10 @@ func TestNiceRange(t *testing.T) {
 		if ticks[0] != lo || math.Abs(ticks[len(ticks)-1]-hi) > 1e-9 {
 			t.Errorf("niceRange(%v, %v): ticks %v do not span [%v, %v]", tc.lo, tc.hi, ticks, lo, hi)
 		}
+	}
+	// Epochs 0 and 1: integer ticks only.
+	if _, _, ticks := niceRange(0, 1, 6, 1); fmt.Sprint(ticks) != "[0 1]" {
+		t.Errorf("niceRange(0, 1, 6, minStep 1) ticks = %v; want [0 1]", ticks)
 	}
 	for _, tc := range []struct {
 		v, step float64
