@@ -31,6 +31,7 @@ type config struct {
 	tol    float64   // -exp gradcheck: the largest relative error that passes
 	save   string    // -save FILE: write the trained network there ("": don't)
 	load   string    // -load FILE: start from this network instead of a new one
+	plot   bool      // write pictures (SVG, PNG) and the HTML page
 	stdout io.Writer // progress and results
 	stderr io.Writer // interrupt messages
 	// stop, when set (by tests), replaces the signal handling of
@@ -54,7 +55,7 @@ type experiment struct {
 
 var experiments = []*experiment{
 	{name: "xor", about: "2-4-2 net on the four XOR points", epochs: 100, batch: 4, eta: "0.1", etaVal: 0.1, run: runXOR, train: true, models: true},
-	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0, train: true},
+	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0, run: runSpiral, train: true},
 	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1, train: true},
 	{name: "gradcheck", about: "checks Gradient against finite differences on small random nets (flags: -seed, -tol)", run: runGradCheckExp},
 }
@@ -110,11 +111,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	batch := fs.Int("batch", -1, "mini-batch size (default: the experiment's)")
 	eta := fs.Float64("eta", 0, "learning rate, a positive number (default: the experiment's)")
 	seed := fs.Uint64("seed", 1234, "seed of the random numbers (weights, data, shuffling)")
-	out := fs.String("out", "out", "directory for the CSV files")
+	out := fs.String("out", "out", "directory for the result files (CSV, pictures, index.html)")
 	quiet := fs.Bool("q", false, "quiet: no per-epoch progress lines")
 	save := fs.String("save", "", "write the trained network to `FILE` (JSON, see README; also when Ctrl-C stops training)")
 	load := fs.String("load", "", "start from the network in `FILE` (written by -save) instead of a new one")
 	tol := fs.Float64("tol", defaultGradTol, "-exp gradcheck: the largest relative error that passes")
+	plot := fs.Bool("plot", true, "write pictures (SVG charts, PNG maps) and out/index.html; -plot=false writes CSV only")
 	printUsage := func() {
 		fmt.Fprintf(stderr, "Usage: go run . -exp NAME [flags]\n\nTrains the lab's multilayer perceptrons with backpropagation and SGD.\n\nFlags:\n")
 		fs.SetOutput(stderr) // only for the flag list: parse errors are ours
@@ -181,7 +183,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if !(*tol > 0) || math.IsInf(*tol, 0) {
 		return usageErr("-tol must be a positive finite number, got %v", *tol)
 	}
-	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: *seed, out: *out, quiet: *quiet, tol: *tol}
+	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: *seed, out: *out, quiet: *quiet, tol: *tol, plot: *plot}
 	if set["epochs"] {
 		if *epochs < 0 {
 			return usageErr("-epochs must be 0 or more, got %d", *epochs)

@@ -39,7 +39,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -227,8 +226,6 @@ func writeFloats(b *bytes.Buffer, v []float64) {
 	}
 	b.WriteByte(']')
 }
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // LoadModel reads a network saved by SaveModel. Every problem with the file
 // is an error that names the file and says what is wrong.

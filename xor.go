@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -69,34 +70,93 @@ func runXOR(cfg *config) error {
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
 		return nil
 	}
+	out := &outputs{dir: cfg.out}
 	csvPath := filepath.Join(cfg.out, "xor.csv")
 	kept, err := writeRunCSV(csvPath, ri, meta.Epochs)
 	if err != nil {
 		return err
 	}
-	wrote := fmt.Sprintf("wrote %s (epochs %d to %d)", csvPath, ri.Epochs[0].Epoch-kept, last.Epoch)
-	if trainErr != nil {
-		// A diverged network is not saved: there is nothing to resume.
-		fmt.Fprintln(cfg.stdout, wrote)
-		return trainErr
+	out.written = append(out.written, csvPath)
+	if kept > 0 {
+		fmt.Fprintf(cfg.stdout, "%s continues the loaded run's file: epochs %d to %d\n", csvPath, ri.Epochs[0].Epoch-kept, last.Epoch)
 	}
-	if err := cfg.saveNet(net, meta, ri); err != nil {
-		return err
+	// A diverged network is not saved: there is nothing to resume.
+	if trainErr == nil && cfg.save != "" {
+		if err := cfg.saveNet(net, meta, ri); err != nil {
+			return err
+		}
+		out.written = append(out.written, cfg.save)
 	}
+	if trainErr == nil && !ri.Stopped {
+		fmt.Fprintln(cfg.stdout)
+		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
+		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
+		if last.AccTrain < 1 {
+			// Go's random numbers are not numpy's: with seed 1234 this net
+			// needs 231 epochs (the lab's 100 are not enough), see README.
+			fmt.Fprintf(cfg.stdout, "%s\n", xorHint)
+		}
+	}
+	if cfg.plot {
+		if err := xorPage(cfg, out, net, ri, X, T, trainErr); err != nil {
+			return err
+		}
+	}
+	out.list(cfg.stdout)
 	if ri.Stopped {
-		fmt.Fprintln(cfg.stdout, wrote)
 		return stoppedError(ri, last.Epoch-meta.Epochs, cfg.epochs, cfg.save)
 	}
-	fmt.Fprintln(cfg.stdout)
-	printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
-	fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
-	if last.AccTrain < 1 {
-		// Go's random numbers are not numpy's: with seed 1234 this net
-		// needs 231 epochs (the lab's 100 are not enough), see README.
-		fmt.Fprintf(cfg.stdout, "not all four points are right yet: train longer, e.g. -epochs 300\n")
+	return trainErr
+}
+
+const xorHint = "not all four points are right yet: train longer, e.g. -epochs 300"
+
+// xorPage writes the XOR run's charts, decision map, run record and page.
+func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, trainErr error) error {
+	if err := out.write("xor_map.png", func(w io.Writer) error { return decisionMapPNG(w, net, X, T) }); err != nil {
+		return err
 	}
-	fmt.Fprintln(cfg.stdout, wrote)
-	return nil
+	if err := out.write("xor_acc.svg", accuracyChart(ri, "XOR: training accuracy").WriteSVG); err != nil {
+		return err
+	}
+	if err := out.write("xor_loss.svg", lossChart(ri, "XOR: training loss").WriteSVG); err != nil {
+		return err
+	}
+	wc := weightChart(ri)
+	wc.Title = "XOR: mean |W| relative to the initial net"
+	if err := out.write("xor_weights.svg", wc.WriteSVG); err != nil {
+		return err
+	}
+	last := ri.Last()
+	rec := &runRecord{
+		Experiment: "xor",
+		Title:      "XOR",
+		Settings: []field{
+			{"data", "the four XOR points (no test set)"},
+			{"network", "Linear_1 (2→4), ReLU_1, Linear_OUT (4→2), Softmax_OUT; plain cross-entropy"},
+			{"epochs", strconv.Itoa(cfg.epochs)},
+			{"batch", strconv.Itoa(cfg.batch)},
+			{"eta", etaLabel(cfg.eta)},
+			{"seed", strconv.FormatUint(cfg.seed, 10)},
+		},
+		Header: []string{"epochs", "loss train", "acc train"},
+		Rows:   [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
+		Files:  []string{"xor.csv"},
+		Pictures: []picture{
+			{File: "xor_map.png", Caption: "Predicted class over the plane (step 0.02), the four points on top"},
+			{File: "xor_acc.svg", Caption: "Training accuracy per epoch"},
+			{File: "xor_loss.svg", Caption: "Training loss per epoch"},
+			{File: "xor_weights.svg", Caption: "Mean |W| per linear layer, relative to the initial net"},
+		},
+	}
+	switch {
+	case trainErr != nil:
+		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—"}
+		rec.Notes = append(rec.Notes, trainErr.Error())
+	case last.AccTrain < 1:
+		rec.Notes = append(rec.Notes, xorHint)
+	}
+	return writeRunPage(out, rec)
 }
 
 // printPredictions prints one line per sample: its inputs, the predicted
