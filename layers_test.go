@@ -571,6 +571,8 @@ func TestFusedSoftmaxCrossEntropyLeavesArgumentsUnchanged(t *testing.T) {
 
 // Both losses return an (n, 1) column and panic, naming both shapes, when X
 // and T do not match.
+//
+// Pitfall: per-sample loss of the wrong shape or divided by the class count (shape, both losses)
 func TestCrossEntropyShapes(t *testing.T) {
 	for _, l := range []Loss{NewLossCrossEntropy("CE"), NewLossCrossEntropyForSoftmaxLogits("CE_fused")} {
 		X := NewMatrix(4, 3)
