@@ -396,16 +396,17 @@ func TestSGDShuffleRepeatable(t *testing.T) {
 
 // The same seed gives bit-identical training, also on 1 or 8 threads.
 func TestSGDDeterministic(t *testing.T) {
-	// Big enough that the products are split over goroutines (a 256-row
-	// batch through 64×64 layers is 2^20 multiply-adds per product).
+	// Big enough that the products are split over goroutines: a 128-row
+	// batch through 32×32 layers is 2^17 multiply-adds per product, above
+	// the 2^16 where runProduct starts splitting.
 	run := func() (*RunInfo, *MLP) {
 		rng := newTestRNG(64)
-		l1, l2 := NewLinearLayer(64, 64, rng, "Linear_1"), NewLinearLayer(64, 64, rng, "Linear_2")
-		lo := NewLinearLayer(64, 10, rng, "Linear_OUT")
-		net := NewMLP(64, []Layer{l1, NewReLULayer("ReLU_1"), l2, NewReLULayer("ReLU_2"), lo},
+		l1, l2 := NewLinearLayer(32, 32, rng, "Linear_1"), NewLinearLayer(32, 32, rng, "Linear_2")
+		lo := NewLinearLayer(32, 10, rng, "Linear_OUT")
+		net := NewMLP(32, []Layer{l1, NewReLULayer("ReLU_1"), l2, NewReLULayer("ReLU_2"), lo},
 			NewLossCrossEntropyForSoftmaxLogits("CE_fused"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
-		X, T := randMatrix(rng, 512, 64), randOneHot(rng, 512, 10)
-		ri, err := Train(net, X, T, TrainConfig{BatchSize: 256, Epochs: 3, Eta: 0.05, XTest: X, TTest: T})
+		X, T := randMatrix(rng, 256, 32), randOneHot(rng, 256, 10)
+		ri, err := Train(net, X, T, TrainConfig{BatchSize: 128, Epochs: 3, Eta: 0.05, XTest: X, TTest: T})
 		if err != nil {
 			t.Fatal(err)
 		}
