@@ -52,10 +52,12 @@ func checkSameParams(t *testing.T, what string, a, b *MLP) {
 	}
 }
 
-// cloneNet returns a network with the same architecture and a copy of
-// net's parameters (newDeepNet's architecture, same pipeline).
+// cloneNet returns a copy of net, a network made by newDeepNet with
+// pipeline p: the same architecture and the same parameters.
 func cloneNet(net *MLP, p pipeline) *MLP {
-	c := newDeepNet(newTestRNG(0), p, net.NInputs, net.Layers[len(net.Layers)-1-int(1-p)].(*LinearLayer).W.Cols)
+	params := net.paramLayers()
+	classes := params[len(params)-1].(*LinearLayer).W.Cols
+	c := newDeepNet(newTestRNG(0), p, net.NInputs, classes)
 	copyWeights(c, net)
 	return c
 }
