@@ -161,7 +161,9 @@ func TestRelErr(t *testing.T) {
 			t.Errorf("relErr(%g, %g, 0.5) = %g; want %g", c.a, c.b, got, c.want)
 		}
 	}
-	if got := relErr(nan, 1, 1e-3); !math.IsNaN(got) {
-		t.Errorf("relErr(NaN, 1) = %g passes a tolerance; want NaN", got)
+	for _, c := range [][2]float64{{nan, 1}, {1, nan}, {nan, nan}, {math.Inf(1), 1}, {math.Inf(1), math.Inf(-1)}} {
+		if got := relErr(c[0], c[1], 1e-3); !math.IsInf(got, 1) {
+			t.Errorf("relErr(%g, %g) = %g; want +Inf, which no tolerance passes", c[0], c[1], got)
+		}
 	}
 }

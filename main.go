@@ -107,8 +107,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		names[i] = e.name
 	}
 	exp := fs.String("exp", "xor", "experiment: "+strings.Join(names, " | "))
-	epochs := fs.Int("epochs", -1, "training epochs (default: the experiment's, see below); 0 only evaluates")
-	batch := fs.Int("batch", -1, "mini-batch size (default: the experiment's)")
+	epochs := fs.Int("epochs", 0, "training epochs (default: the experiment's, see below); 0 only evaluates")
+	batch := fs.Int("batch", 0, "mini-batch size (default: the experiment's)")
 	eta := fs.Float64("eta", 0, "learning rate, a positive number (default: the experiment's)")
 	seed := fs.Uint64("seed", 1234, "seed of the random numbers (weights, data, shuffling)")
 	out := fs.String("out", "out", "directory for the result files (CSV, pictures, index.html)")

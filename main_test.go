@@ -1,150 +1,138 @@
 package main
 
+// Tests of the command line (go test -run Flags): every bad value is a
+// usage error (exit 2) that names the problem and shows the usage, before
+// any work is done; -h documents every flag; the XOR run writes its CSV.
+
 import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// TestFlagErrors walks the flags as a new user would get them wrong: each
-// mistake must give its exit code (2 usage, 1 failure) and a message that
-// says what is wrong and what to do, never a Go stack trace.
-func TestFlagErrors(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "file.txt")
-	empty := filepath.Join(dir, "empty.json")
-	notModel := filepath.Join(dir, "xor.csv")
-	fused := filepath.Join(dir, "fused.json")
-	os.WriteFile(file, []byte("hello\n"), 0o644)
-	os.WriteFile(empty, nil, 0o644)
-	os.WriteFile(notModel, []byte("epoch,loss_train\n0,1\n"), 0o644)
-	if err := SaveModel(fused, testNets(t)["fused"], ModelMeta{Experiment: "mnist"}); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-
-	cases := []struct {
-		name string
-		args []string
-		code int
-		want []string // in stderr
-	}{
-		{"help", []string{"-h"}, 0, []string{"Usage:", "-save FILE", "gradcheck"}},
-		{"non-number epochs", []string{"-epochs", "abc"}, 2, []string{`-epochs "abc": want a whole number, e.g. -epochs 300`}},
-		{"fractional epochs", []string{"-epochs", "2.5"}, 2, []string{"-epochs", "whole number"}},
-		{"negative epochs", []string{"-epochs", "-3"}, 2, []string{"-epochs must be 0 or more, got -3"}},
-		{"huge batch", []string{"-batch", "99999999999999999999"}, 2, []string{"out of range"}},
-		{"zero batch", []string{"-batch", "0"}, 2, []string{"-batch must be at least 1"}},
-		{"eta text", []string{"-eta", "fast"}, 2, []string{`-eta "fast": want a number`}},
-		{"eta zero", []string{"-eta", "0"}, 2, []string{"-eta must be a positive finite number"}},
-		{"eta NaN", []string{"-eta", "NaN"}, 2, []string{"-eta must be a positive finite number"}},
-		{"negative seed", []string{"-seed", "-1"}, 2, []string{"-seed", "from 0 up"}},
-		{"misspelt flag", []string{"-epoch", "5"}, 2, []string{"unknown flag -epoch: did you mean -epochs?"}},
-		{"capitalised flag", []string{"-Eta", "0.5"}, 2, []string{"did you mean -eta?"}},
-		{"unknown flag", []string{"-verbose"}, 2, []string{"unknown flag -verbose", "-h"}},
-		{"missing value", []string{"-out"}, 2, []string{"-out needs a value"}},
-		{"missing save value", []string{"-save"}, 2, []string{"-save needs a value: a file name"}},
-		{"bool with a word", []string{"-q", "yes"}, 2, []string{`unexpected argument "yes"`, "-q=false"}},
-		{"experiment as argument", []string{"xor"}, 2, []string{"-exp xor"}},
-		{"unknown experiment", []string{"-exp", "XOR"}, 2, []string{`unknown experiment "XOR"`, "xor, spiral"}},
-		{"empty out", []string{"-out", ""}, 2, []string{"-out must name a directory"}},
-		{"out is a file", []string{"-out", file}, 2, []string{file + " is a file, not a directory"}},
-		{"gradcheck with epochs", []string{"-exp", "gradcheck", "-epochs", "5"}, 2, []string{"-epochs does not apply to -exp gradcheck"}},
-		{"gradcheck with save", []string{"-exp", "gradcheck", "-save", "x.json"}, 2, []string{"-save is not available for -exp gradcheck"}},
-		{"tol for xor", []string{"-tol", "1e-3"}, 2, []string{"-tol applies only to -exp gradcheck"}},
-		{"tol zero", []string{"-exp", "gradcheck", "-tol", "0"}, 2, []string{"-tol must be a positive finite number"}},
-		{"load missing", []string{"-load", filepath.Join(dir, "nope.json")}, 2, []string{"nope.json does not exist", "-save FILE"}},
-		{"load empty name", []string{"-load", ""}, 2, []string{"-load needs the name of a file"}},
-		{"load a directory", []string{"-load", dir}, 2, []string{dir + " is a directory"}},
-		{"load an empty file", []string{"-load", empty, "-out", out}, 1, []string{empty, "the file is empty"}},
-		{"load a CSV", []string{"-load", notModel, "-out", out}, 1, []string{notModel, "not valid JSON at line 1"}},
-		{"load another net", []string{"-load", fused, "-out", out}, 1, []string{fused, "takes 5 inputs, but the data has 2", `saved by experiment "mnist"`}},
-		{"save into a directory", []string{"-save", dir}, 2, []string{dir + " is a directory: give a file name"}},
-		{"save into a missing directory", []string{"-save", filepath.Join(dir, "no", "x.json")}, 2, []string{"does not exist: create it"}},
-		{"save under a file", []string{"-save", filepath.Join(file, "x.json")}, 2, []string{"not a directory"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(c.args, &stdout, &stderr)
-			if code != c.code {
-				t.Errorf("run(%q): exit code %d; want %d\nstderr:\n%s", c.args, code, c.code, &stderr)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(stderr.String(), w) {
-					t.Errorf("run(%q): stderr does not say %q:\n%s", c.args, w, &stderr)
-				}
-			}
-			if s := stderr.String(); strings.Contains(s, "goroutine ") || strings.Contains(s, "panic") {
-				t.Errorf("run(%q): a stack trace reached the user:\n%s", c.args, s)
-			}
-			if c.code == 2 && stdout.Len() > 0 {
-				t.Errorf("run(%q): a usage error did work, stdout:\n%s", c.args, &stdout)
-			}
-		})
-	}
+// runMain runs the program with args and returns its exit code, stdout
+// and stderr.
+func runMain(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
 }
 
-// TestPermissionErrors needs a directory the program may not write to.
-// Root may write anywhere, so as root (as in the lab's containers) there is
-// nothing to test and it is skipped.
-func TestPermissionErrors(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("running as root, which ignores file permissions")
-	}
-	dir := t.TempDir()
-	ro := filepath.Join(dir, "readonly")
-	if err := os.Mkdir(ro, 0o555); err != nil {
-		t.Fatal(err)
-	}
-	secret := filepath.Join(dir, "secret.json")
-	if err := SaveModel(secret, NewXORNet(1), ModelMeta{}); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(secret, 0)
+func TestFlagsBadValues(t *testing.T) {
 	cases := []struct {
 		args []string
-		want string
+		want string // what the message must name
 	}{
-		{[]string{"-epochs", "1", "-out", filepath.Join(ro, "out")}, "choose another with -out"},
-		{[]string{"-epochs", "1", "-out", ro}, "not writable"},
-		{[]string{"-epochs", "1", "-out", filepath.Join(dir, "out"), "-save", filepath.Join(ro, "x.json")}, "choose another -save"},
-		{[]string{"-epochs", "1", "-out", filepath.Join(dir, "out"), "-load", secret}, "permission denied"},
+		{[]string{"-exp", "nope"}, `unknown experiment "nope"`},
+		{[]string{"-epochs", "-1"}, "-epochs must be 0 or more"},
+		{[]string{"-epochs", "ten"}, "-epochs"},
+		{[]string{"-batch", "0"}, "-batch must be at least 1"},
+		{[]string{"-batch", "-4"}, "-batch must be at least 1"},
+		{[]string{"-eta", "0"}, "-eta must be a positive finite number"},
+		{[]string{"-eta", "-1"}, "-eta must be a positive finite number"},
+		{[]string{"-eta", "NaN"}, "-eta must be a positive finite number"},
+		{[]string{"-eta", "Inf"}, "-eta must be a positive finite number"},
+		{[]string{"-eta", "-Inf"}, "-eta must be a positive finite number"},
+		{[]string{"-seed", "-1"}, "-seed"},
+		{[]string{"-out", ""}, "-out"},
+		{[]string{"-nope"}, "-nope"},
+		{[]string{"-exp", "xor", "spiral"}, `unexpected argument "spiral"`},
+		{[]string{"xor"}, `unexpected argument "xor"`},
 	}
 	for _, c := range cases {
-		var stdout, stderr bytes.Buffer
-		if code := run(c.args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
-			t.Errorf("run(%q): exit code %d, stderr %q; want 1 and %q", c.args, code, &stderr, c.want)
+		code, stdout, stderr := runMain(c.args...)
+		if code != 2 {
+			t.Errorf("run %q: exit code %d; want 2 (usage error)", c.args, code)
+		}
+		if !strings.Contains(stderr, c.want) {
+			t.Errorf("run %q: stderr does not name the problem %q:\n%s", c.args, c.want, stderr)
+		}
+		if !strings.Contains(stderr, "Usage:") {
+			t.Errorf("run %q: stderr does not show the usage:\n%s", c.args, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("run %q: stdout = %q; want nothing (no work before the flags are valid)", c.args, stdout)
 		}
 	}
 }
 
-// TestXORLoadEvaluatesOnly: -load with -epochs 0 prints the row the saved
-// run's CSV ended with and leaves that CSV alone.
-func TestXORLoadEvaluatesOnly(t *testing.T) {
-	dir := t.TempDir()
-	model := filepath.Join(dir, "xor.json")
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-epochs", "300", "-q", "-out", dir, "-save", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, &stderr)
+// -h documents every flag and every experiment and exits 0.
+func TestFlagsHelp(t *testing.T) {
+	code, _, stderr := runMain("-h")
+	if code != 0 {
+		t.Errorf("run -h: exit code %d; want 0", code)
 	}
-	csv, _ := os.ReadFile(filepath.Join(dir, "xor.csv"))
-	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
-	lastRow := lines[len(lines)-1]
+	for _, f := range []string{"-exp", "-epochs", "-batch", "-eta", "-seed", "-out", "-q"} {
+		if !regexp.MustCompile(`(?m)^\s+` + f + `\b`).MatchString(stderr) {
+			t.Errorf("run -h: the usage does not document %s:\n%s", f, stderr)
+		}
+	}
+	for _, e := range experiments {
+		if !strings.Contains(stderr, e.name) {
+			t.Errorf("run -h: the usage does not list the experiment %s", e.name)
+		}
+	}
+}
 
-	stdout.Reset()
-	if code := run([]string{"-epochs", "0", "-q", "-out", dir, "-load", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("-load -epochs 0: exit code %d\n%s", code, &stderr)
+// The MNIST experiment is not implemented yet. When it lands, drop it from
+// this list (and test it in its own file).
+func TestFlagsExperimentsNotYetAvailable(t *testing.T) {
+	for _, exp := range []string{"mnist"} {
+		code, _, stderr := runMain("-exp", exp, "-out", t.TempDir())
+		if code != 2 || !strings.Contains(stderr, "not available yet") {
+			t.Errorf("run -exp %s: exit code %d, stderr %q; want 2 and \"not available yet\"", exp, code, stderr)
+		}
 	}
-	if !strings.Contains(stdout.String(), "\n"+lastRow+"\n") {
-		t.Errorf("-load -epochs 0 does not print the last row of the saved run, %q:\n%s", lastRow, &stdout)
+}
+
+// The XOR run trains, prints the predictions table and writes xor.csv
+// (header + epochs 0..300).
+func TestFlagsXORRun(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := runMain("-exp", "xor", "-epochs", "300", "-q", "-out", dir)
+	if code != 0 {
+		t.Fatalf("run -exp xor -epochs 300: exit code %d; want 0\nstderr: %s", code, stderr)
 	}
-	if !strings.Contains(stdout.String(), "after 300 epochs") {
-		t.Errorf("output does not say the network was trained for 300 epochs:\n%s", &stdout)
+	for _, want := range []string{"p(class 0)", "p(class 1)", "predicted", "true", "training accuracy 100%"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+		}
 	}
-	if after, _ := os.ReadFile(filepath.Join(dir, "xor.csv")); !bytes.Equal(after, csv) {
-		t.Errorf("evaluating a loaded network changed xor.csv")
+	if strings.Contains(stdout, "epoch  ") || strings.Contains(stdout, "✗") {
+		t.Errorf("stdout has progress lines despite -q, or a wrong prediction:\n%s", stdout)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "xor.csv"))
+	if err != nil {
+		t.Fatalf("xor.csv: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if want := "epoch,loss_train,acc_train,loss_test,acc_test,wamp_Linear_1,wamp_Linear_OUT"; lines[0] != want {
+		t.Errorf("xor.csv header = %q; want %q", lines[0], want)
+	}
+	if len(lines) != 1+301 {
+		t.Errorf("xor.csv has %d lines; want a header and 301 rows (epochs 0..300)", len(lines))
+	}
+	if !strings.HasPrefix(lines[len(lines)-1], "300,") {
+		t.Errorf("xor.csv last row = %q; want epoch 300", lines[len(lines)-1])
+	}
+}
+
+// An output directory that cannot be created is a failure (exit 1) that
+// names the directory, found before training.
+func TestFlagsBadOutputDirectory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(file, "sub")
+	code, stdout, stderr := runMain("-exp", "xor", "-q", "-out", bad)
+	if code != 1 || !strings.Contains(stderr, bad) {
+		t.Errorf("run -out %s (under a file): exit code %d, stderr %q; want 1 and the directory named", bad, code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q; want nothing (the directory is checked before training)", stdout)
 	}
 }

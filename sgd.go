@@ -61,9 +61,11 @@ type RunInfo struct {
 // Last returns the last recorded epoch.
 func (ri *RunInfo) Last() EpochInfo { return ri.Epochs[len(ri.Epochs)-1] }
 
-// DivergenceError reports the first non-finite value training met. Training
-// stops before applying the step that produced it, so the network is left
-// exactly as it was when that batch went in (useful for a post-mortem).
+// DivergenceError reports the first non-finite value training met. A
+// non-finite gradient stops training before the step is applied, so the
+// network is left exactly as it was when that batch went in (useful for a
+// post-mortem). A parameter that overflows although its gradient was finite
+// is found after the step, and stays in the network.
 type DivergenceError struct {
 	Epoch int    // 1-based epoch in which it happened
 	Batch int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
