@@ -168,6 +168,9 @@ func (r *spiralResult) note() string {
 		return s
 	}
 	var parts []string
+	if r.Run.Stopped {
+		parts = append(parts, fmt.Sprintf("interrupted after epoch %d", r.Run.Last().Epoch))
+	}
 	if r.StalledSince >= 0 {
 		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to 1e-9)", r.StalledSince, r.Run.Last().LossTrain))
 	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
@@ -296,12 +299,13 @@ func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
 
 // trainSpiral trains a fresh spiral net with one learning rate. It returns
 // an error only for a bad configuration; divergence is part of the result.
-func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix) (*spiralResult, *MLP, error) {
+func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() bool) (*spiralResult, *MLP, error) {
 	net := NewSpiralNet(cfg.seed)
 	ri, err := Train(net, X, T, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta,
 		XTest: Xt, TTest: Tt,
 		Progress: cfg.progress(), ProgressEvery: 100, Label: "eta=" + etaLabel(eta),
+		Stop: stop,
 	})
 	res := &spiralResult{Eta: eta, Run: ri}
 	var div *DivergenceError
@@ -328,9 +332,12 @@ func runSpiral(cfg *config) error {
 	fmt.Fprintf(cfg.stdout, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
 		spiralClasses, spiralPerClass, X.Rows, Xt.Rows, cfg.epochs, cfg.batch, joinEtas(etas), cfg.seed, NewSpiralNet(cfg.seed))
 	out := &outputs{dir: cfg.out}
+	stop, release := cfg.interrupter()
+	defer release()
 	var results []*spiralResult
+	var stopped *spiralResult // the run an interrupt cut short
 	for _, eta := range etas {
-		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt)
+		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt, stop)
 		if err != nil {
 			return err
 		}
@@ -339,6 +346,10 @@ func runSpiral(cfg *config) error {
 			if err := spiralRunPictures(out, res, net, X, T); err != nil {
 				return err
 			}
+		}
+		if res.Run.Stopped {
+			stopped = res
+			break // the remaining learning rates are not started
 		}
 	}
 	if err := out.write("spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }); err != nil {
@@ -352,6 +363,10 @@ func runSpiral(cfg *config) error {
 		}
 	}
 	out.list(cfg.stdout)
+	if stopped != nil {
+		return fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
+			errInterrupted, etaLabel(stopped.Eta), stopped.Run.Last().Epoch, cfg.epochs)
+	}
 	if bestSpiral(results) == nil {
 		if len(results) == 1 {
 			return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))

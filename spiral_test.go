@@ -96,7 +96,7 @@ func equalData(a, b *Matrix) bool {
 func TestSpiralEta1(t *testing.T) {
 	cfg := &config{seed: 1234, epochs: 1000, batch: 300}
 	X, T, Xt, Tt := SpiralSets(cfg.seed)
-	res, _, err := trainSpiral(cfg, 1, X, T, Xt, Tt)
+	res, _, err := trainSpiral(cfg, 1, X, T, Xt, Tt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,5 +274,39 @@ func TestSpiralDeadUnits(t *testing.T) {
 	// with balanced classes its gradient mean(p − t) is 0 too: nothing moves.
 	if got := stalledSince(ri); got != 0 {
 		t.Errorf("stalledSince of a net with every ReLU dead = %d; want 0", got)
+	}
+}
+
+// An interrupt during the second learning rate keeps the first run whole,
+// the second up to its last finished epoch, starts no third, and still
+// writes the CSV and the page; the exit code is 130.
+func TestSpiralInterruptKeepsFinishedEpochs(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	// 50 epochs of one full batch each: the 71st Stop call comes before
+	// epoch 21 of the second learning rate.
+	code := runWithStop(t, []string{"-exp", "spiral", "-epochs", "50", "-q", "-out", out}, &stdout, &stderr, stopAfter(70))
+	if code != 130 {
+		t.Fatalf("exit code: got %d; want 130\nstderr: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "during eta=1 after epoch 20 of 50") {
+		t.Errorf("stderr: got %q; want it to say where it stopped (eta=1, epoch 20 of 50)", stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "spiral.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")[1:]
+	if got, want := len(rows), 51+21; got != want {
+		t.Errorf("spiral.csv rows: got %d; want %d (eta 0.2: epochs 0-50, eta 1: epochs 0-20)", got, want)
+	}
+	if last := rows[len(rows)-1]; !strings.HasPrefix(last, "1,20,") {
+		t.Errorf("last CSV row: got %q; want eta 1, epoch 20", last)
+	}
+	if !strings.Contains(stdout.String(), "interrupted after epoch 20") {
+		t.Errorf("summary does not mark the interrupted run:\n%s", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
+		t.Errorf("index.html not written after the interrupt: %v", err)
 	}
 }
