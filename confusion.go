@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -102,9 +103,97 @@ func (c *Confusion) WriteCSV(w io.Writer) error {
 	return bw.Flush()
 }
 
-// Summary prints the per-class accuracy as one line per class.
+// Summary prints the per-class accuracy, one line per class.
 func (c *Confusion) Summary(w io.Writer) {
 	for t := range c.Counts {
 		fmt.Fprintf(w, "  class %d: %6.2f%% of %d right\n", t, 100*c.ClassAccuracy(t), c.Total(t))
 	}
+}
+
+// ClassAccuracies is the per-class accuracy on one line:
+// "class 0 99.00%, class 1 98.00%, …".
+func (c *Confusion) ClassAccuracies() string {
+	parts := make([]string, len(c.Counts))
+	for t := range c.Counts {
+		parts[t] = fmt.Sprintf("class %d %s", t, pct(c.ClassAccuracy(t)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// confusionRecord is a confusion matrix as a run record keeps it for the
+// results page.
+type confusionRecord struct {
+	Title   string  `json:"title"`
+	Counts  [][]int `json:"counts"`
+	Invalid []int   `json:"invalid"`
+}
+
+func (c *Confusion) record(title string) confusionRecord {
+	return confusionRecord{Title: title, Counts: c.Counts, Invalid: c.Invalid}
+}
+
+// pageConfusion is a confusion matrix laid out for the page: every cell
+// carries a shade class, green on the diagonal and red off it, deeper for
+// a larger share of its row (its true class).
+type pageConfusion struct {
+	Title      string
+	Classes    []int
+	Rows       []pageConfusionRow
+	HasInvalid bool
+}
+
+type pageConfusionRow struct {
+	Class   int
+	Cells   []pageCell
+	Invalid int
+	Acc     string
+}
+
+type pageCell struct {
+	N     int
+	Shade string // CSS class: d1…d9 (diagonal), o1…o9 (off it), "" for 0
+}
+
+// shadeLevels is the number of shades per colour.
+const shadeLevels = 9
+
+func (r confusionRecord) page() pageConfusion {
+	pc := pageConfusion{Title: r.Title}
+	c := &Confusion{Counts: r.Counts, Invalid: r.Invalid}
+	if len(c.Invalid) != len(c.Counts) {
+		c.Invalid = make([]int, len(c.Counts))
+	}
+	for t, row := range r.Counts {
+		pc.Classes = append(pc.Classes, t)
+		total := c.Total(t)
+		pr := pageConfusionRow{Class: t, Invalid: c.Invalid[t], Acc: pct(c.ClassAccuracy(t))}
+		for p, n := range row {
+			cell := pageCell{N: n}
+			if n > 0 && total > 0 {
+				level := int(math.Ceil(float64(shadeLevels) * float64(n) / float64(total)))
+				kind := "o"
+				if p == t {
+					kind = "d"
+				}
+				cell.Shade = fmt.Sprintf("%s%d", kind, min(max(level, 1), shadeLevels))
+			}
+			pr.Cells = append(pr.Cells, cell)
+		}
+		if c.Invalid[t] > 0 {
+			pc.HasInvalid = true
+		}
+		pc.Rows = append(pc.Rows, pr)
+	}
+	return pc
+}
+
+// confusionCSS styles the shade classes of pageCell.
+func confusionCSS() string {
+	var b strings.Builder
+	for l := 1; l <= shadeLevels; l++ {
+		a := 0.1 + 0.8*float64(l)/shadeLevels
+		fmt.Fprintf(&b, "td.d%d { background: rgba(46, 125, 50, %.2f); }\n", l, a)
+		fmt.Fprintf(&b, "td.o%d { background: rgba(198, 40, 40, %.2f); }\n", l, a)
+	}
+	return b.String()
 }

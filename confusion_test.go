@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,5 +70,34 @@ func TestConfusionAgreesWithRunInfoAccuracy(t *testing.T) {
 	}
 	if got, want := ConfusionOf(net, X, T).Accuracy(), ri.Last().AccTrain; got != want {
 		t.Errorf("confusion accuracy: got %v; want %v (run info)", got, want)
+	}
+}
+
+// The page shows each confusion matrix as a table whose cells are shaded
+// by their share of the row: green on the diagonal, red off it.
+func TestConfusionOnResultsPage(t *testing.T) {
+	dir := t.TempDir()
+	out := &outputs{dir: dir}
+	c := &Confusion{Counts: [][]int{{9, 1}, {0, 0}}, Invalid: []int{0, 2}}
+	rec := &runRecord{Experiment: "xor", Title: "XOR", Confusions: []confusionRecord{c.record("Training set")}}
+	if err := writeRunPage(out, rec); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(data)
+	for _, want := range []string{
+		"Training set: rows are true classes",
+		`<td class="d9">9</td>`, // 9 of 10: the deepest green
+		`<td class="o1">1</td>`, // 1 of 10: the palest red
+		"<td>0</td>",            // nothing predicted: no shade
+		"<th>invalid</th>", "<td>2</td>",
+		"<td>90.00%</td>", "td.d9 {",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("index.html does not contain %q", want)
+		}
 	}
 }

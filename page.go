@@ -73,6 +73,8 @@ type runRecord struct {
 	Notes      []string   `json:"notes,omitempty"` // divergence, stalls, hints
 	Pictures   []picture  `json:"pictures"`
 	Files      []string   `json:"files"` // data files (CSV) in the out directory
+
+	Confusions []confusionRecord `json:"confusions,omitempty"`
 }
 
 // runRecordSuffix ends the name of every run record in the out directory.
@@ -150,9 +152,10 @@ func init() {
 // files that exist linked.
 type pageRun struct {
 	*runRecord
-	Groups  []pageGroup
-	Files   []string
-	Missing []string
+	Groups     []pageGroup
+	Files      []string
+	Missing    []string
+	Confusions []pageConfusion
 }
 
 type pageGroup struct {
@@ -177,6 +180,9 @@ func writeIndex(w io.Writer, dir string) error {
 	var runs []pageRun
 	for _, rec := range recs {
 		pr := pageRun{runRecord: rec}
+		for _, c := range rec.Confusions {
+			pr.Confusions = append(pr.Confusions, c.page())
+		}
 		for _, p := range rec.Pictures {
 			if !exists(p.File) {
 				pr.Missing = append(pr.Missing, p.File)
@@ -197,7 +203,7 @@ func writeIndex(w io.Writer, dir string) error {
 		}
 		runs = append(runs, pr)
 	}
-	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems})
+	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems, "ConfusionCSS": template.CSS(confusionCSS())})
 }
 
 // indexTemplate is the page: one section per run, no scripts, nothing
@@ -232,6 +238,9 @@ figure { margin: 0; background: #fafafa; border: 1px solid #e3e3e3; border-radiu
 figure img { display: block; max-width: 480px; height: auto; }
 figcaption { font-size: 13px; color: #555; margin-top: 6px; max-width: 480px; }
 .files { font-size: 14px; }
+table.confusion td, table.confusion th { text-align: right; padding: 3px 8px; border: 1px solid #e3e3e3; font-variant-numeric: tabular-nums; }
+table.confusion caption { text-align: left; font-size: 13px; color: #555; padding-bottom: 4px; }
+{{.ConfusionCSS}}
 </style>
 </head>
 <body>
@@ -259,6 +268,14 @@ figcaption { font-size: 13px; color: #555; margin-top: 6px; max-width: 480px; }
 {{end}}{{range .Groups}}{{if .Name}}<h3>{{.Name}}</h3>
 {{end}}<div class="pictures">
 {{range .Pictures}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Caption}}" /></a><figcaption>{{.Caption}}</figcaption></figure>
+{{end}}</div>
+{{end}}{{if .Confusions}}<h3>Confusion matrices</h3>
+<div class="pictures">
+{{range .Confusions}}{{$c := .}}<table class="confusion">
+<caption>{{.Title}}: rows are true classes, columns predictions</caption>
+<tr><th>true \ pred</th>{{range .Classes}}<th>{{.}}</th>{{end}}{{if .HasInvalid}}<th>invalid</th>{{end}}<th>class accuracy</th></tr>
+{{range .Rows}}<tr><th>{{.Class}}</th>{{range .Cells}}<td{{if .Shade}} class="{{.Shade}}"{{end}}>{{.N}}</td>{{end}}{{if $c.HasInvalid}}<td>{{.Invalid}}</td>{{end}}<td>{{.Acc}}</td></tr>
+{{end}}</table>
 {{end}}</div>
 {{end}}{{if .Files}}<p class="files">Data: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</p>
 {{end}}{{if .Missing}}<p class="problem">Missing files (run the experiment again): {{range $i, $f := .Missing}}{{if $i}}, {{end}}{{$f}}{{end}}</p>

@@ -482,11 +482,17 @@ func TestPlotFlagOff(t *testing.T) {
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
+		if !strings.HasSuffix(e.Name(), ".csv") {
+			t.Errorf("-plot=false wrote %s; want CSV files only", e.Name())
+		}
 	}
-	if strings.Join(names, " ") != "spiral.csv" {
-		t.Errorf("-plot=false wrote %v; want only spiral.csv", names)
+	want := []string{"spiral.csv", "spiral_eta0.2_confusion.csv", "spiral_eta1_confusion.csv", "spiral_eta5_confusion.csv"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("-plot=false wrote %v; want %v", names, want)
 	}
-	if !strings.Contains(stdout.String(), "wrote 1 file:\n  "+filepath.Join(dir, "spiral.csv")) {
-		t.Errorf("the run does not list the file it wrote:\n%s", stdout.String())
+	for _, n := range want {
+		if !strings.Contains(stdout.String(), "\n  "+filepath.Join(dir, n)+"\n") {
+			t.Errorf("the run does not list the file %s it wrote:\n%s", n, stdout.String())
+		}
 	}
 }

@@ -93,6 +93,8 @@ type spiralResult struct {
 
 	StalledSince int // first epoch of a final stretch without movement; -1: not stalled
 
+	Confusion *Confusion // of the final network on the test set
+
 	// Dead of Units hidden ReLUs output 0 on every training sample at the
 	// end: they get no gradient and never come back (the usual way a net
 	// breaks down without a NaN).
@@ -247,6 +249,11 @@ func writeSpiralSummary(w io.Writer, results []*spiralResult) {
 			fmt.Fprintf(w, "eta=%s: %s\n", etaLabel(r.Eta), n)
 		}
 	}
+	for _, r := range results {
+		if r.Diverged == nil && r.Confusion != nil {
+			fmt.Fprintf(w, "eta=%s per-class test accuracy: %s\n", etaLabel(r.Eta), r.Confusion.ClassAccuracies())
+		}
+	}
 	if len(results) > 1 {
 		if b := bestSpiral(results); b != nil {
 			fmt.Fprintf(w, "best: eta=%s, final test accuracy %s\n", etaLabel(b.Eta), pct(b.Run.Last().AccTest))
@@ -317,6 +324,7 @@ func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() boo
 	}
 	judgeRun(res)
 	res.Dead, res.Units = deadUnits(net, X, "ReLU_1")
+	res.Confusion = ConfusionOf(net, Xt, Tt)
 	return res, net, nil
 }
 
@@ -342,6 +350,9 @@ func runSpiral(cfg *config) error {
 			return err
 		}
 		results = append(results, res)
+		if err := out.write(spiralFile(eta, "confusion.csv"), res.Confusion.WriteCSV); err != nil {
+			return err
+		}
 		if cfg.plot {
 			if err := spiralRunPictures(out, res, net, X, T); err != nil {
 				return err
@@ -441,6 +452,12 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 		},
 		Header: header, Rows: rows,
 		Files: []string{"spiral.csv"},
+	}
+	for _, r := range results {
+		rec.Files = append(rec.Files, spiralFile(r.Eta, "confusion.csv"))
+		if r.Diverged == nil {
+			rec.Confusions = append(rec.Confusions, r.Confusion.record("eta = "+etaLabel(r.Eta)+", test set"))
+		}
 	}
 	for _, r := range results {
 		if n := r.note(); n != "" {

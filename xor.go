@@ -77,6 +77,10 @@ func runXOR(cfg *config) error {
 		return err
 	}
 	out.written = append(out.written, csvPath)
+	conf := ConfusionOf(net, X, T)
+	if err := out.write("xor_confusion.csv", conf.WriteCSV); err != nil {
+		return err
+	}
 	if kept > 0 {
 		fmt.Fprintf(cfg.stdout, "%s continues the loaded run's file: epochs %d to %d\n", csvPath, ri.Epochs[0].Epoch-kept, last.Epoch)
 	}
@@ -90,7 +94,7 @@ func runXOR(cfg *config) error {
 	if trainErr == nil && !ri.Stopped {
 		fmt.Fprintln(cfg.stdout)
 		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
-		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
+		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.4f, training accuracy %.0f%% (%s)\n", last.Epoch, last.LossTrain, 100*last.AccTrain, conf.ClassAccuracies())
 		if last.AccTrain < 1 {
 			// Go's random numbers are not numpy's: with seed 1234 this net
 			// needs 231 epochs (the lab's 100 are not enough), see README.
@@ -98,7 +102,7 @@ func runXOR(cfg *config) error {
 		}
 	}
 	if cfg.plot {
-		if err := xorPage(cfg, out, net, ri, X, T, trainErr); err != nil {
+		if err := xorPage(cfg, out, net, ri, X, T, conf, trainErr); err != nil {
 			return err
 		}
 	}
@@ -112,7 +116,7 @@ func runXOR(cfg *config) error {
 const xorHint = "not all four points are right yet: train longer, e.g. -epochs 300"
 
 // xorPage writes the XOR run's charts, decision map, run record and page.
-func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, trainErr error) error {
+func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, conf *Confusion, trainErr error) error {
 	if err := out.write("xor_map.png", func(w io.Writer) error { return decisionMapPNG(w, net, X, T) }); err != nil {
 		return err
 	}
@@ -139,9 +143,10 @@ func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, tra
 			{"eta", etaLabel(cfg.eta)},
 			{"seed", strconv.FormatUint(cfg.seed, 10)},
 		},
-		Header: []string{"epochs", "loss train", "acc train"},
-		Rows:   [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
-		Files:  []string{"xor.csv"},
+		Header:     []string{"epochs", "loss train", "acc train"},
+		Rows:       [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
+		Files:      []string{"xor.csv", "xor_confusion.csv"},
+		Confusions: []confusionRecord{conf.record("Training set (the four points)")},
 		Pictures: []picture{
 			{File: "xor_map.png", Caption: "Predicted class over the plane (step 0.02), the four points on top"},
 			{File: "xor_acc.svg", Caption: "Training accuracy per epoch"},
