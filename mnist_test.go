@@ -324,11 +324,14 @@ func TestMNISTMissingDataExitCode(t *testing.T) {
 
 // TestMNISTIntegration trains the lab's network for one epoch on the first
 // 10,000 real training images (batch 100) and expects more than 85% test
-// accuracy. It needs the real files: set MNIST_DIR (CI does).
+// accuracy. It needs the real files: set MNIST_DIR (CI does); -short skips it.
 func TestMNISTIntegration(t *testing.T) {
 	dir := os.Getenv("MNIST_DIR")
 	if dir == "" {
 		t.Skip("MNIST_DIR is not set: this test needs the four MNIST files (see README, MNIST)")
+	}
+	if testing.Short() {
+		t.Skip("-short: this test trains on 10,000 real images (seconds, minutes under -race)")
 	}
 	d, err := LoadMNIST(dir, 10000)
 	if err != nil {

@@ -215,17 +215,22 @@ func (w *marginWatch) WriteCSV(out io.Writer) error {
 // the loss, its delta, then delta and gradient back down), and the first
 // non-finite value is described with its cause.
 func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) string {
+	where := fmt.Sprintf("epoch %d, batch %d", de.Epoch, de.Batch)
 	i0, i1 := 0, X.Rows
-	where := "the evaluation of the whole training set after the epoch"
 	if de.Batch >= 0 {
 		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Rows)
-		where = fmt.Sprintf("epoch %d, batch %d (training images %d–%d)", de.Epoch, de.Batch, i0, i1-1)
+	} else {
+		where = fmt.Sprintf("the evaluation after epoch %d", de.Epoch)
 	}
-	steps := traceNonFinite(net, X.SliceRows(i0, i1), T.SliceRows(i0, i1), i0)
-	if len(steps) == 0 {
-		return fmt.Sprintf("located at %s: every value of the batch is finite when it is run again, so the step itself overflowed: %s", where, de.What)
+	// The evaluation covers the whole training set: trace it a batch at a
+	// time, up to the first batch with a non-finite value.
+	for j0 := i0; j0 < i1; j0 += batch {
+		j1 := min(j0+batch, i1)
+		if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), j0); len(steps) > 0 {
+			return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
+		}
 	}
-	return fmt.Sprintf("located at %s:\n  %s", where, strings.Join(steps, "\n  then "))
+	return fmt.Sprintf("located at %s: every value is finite when it is run again, so the step itself overflowed: %s", where, de.What)
 }
 
 // traceNonFinite runs (X, T) through net module by module and returns the
@@ -255,8 +260,8 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 		steps = append(steps, lossCause(net.Loss, in, T, logits, r, first, loss.Data[r]))
 	}
 	d := net.Loss.Delta(in, T)
-	if r, k, ok := firstNonFinite(d); ok {
-		steps = append(steps, fmt.Sprintf("delta of %s: image %d, class %d is %s (−t/p with p = %s)", net.Loss.Name(), first+r, k, formatFloat(d.At(r, k)), formatFloat(in.At(r, k))))
+	if r, k, ok := firstNonFinite(d); ok && allFiniteRow(in, r) {
+		steps = append(steps, lossDeltaCause(net.Loss, d, in, r, k, first))
 	}
 	for l := len(net.Layers) - 1; l >= 0; l-- {
 		layer := net.Layers[l]
@@ -267,22 +272,50 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 		if pl, ok := layer.(ParamLayer); ok {
 			for i, g := range pl.Grad(input, d) {
 				if _, _, bad := firstNonFinite(g); bad {
-					return append(steps, fmt.Sprintf("gradient %s of %s is not finite: the step is not applied", paramName(i), layer.Name()))
+					return append(steps, fmt.Sprintf("gradient %s of %s is not finite: training stopped before applying it", paramName(i), layer.Name()))
 				}
 			}
 		}
 		next := layer.Delta(acts[l], d)
-		if r, k, ok := firstNonFinite(next); ok && allFiniteRow(d, r) == false && len(steps) > 0 {
-			if _, soft := layer.(*SoftmaxLayer); soft {
-				steps = append(steps, fmt.Sprintf("delta of %s: image %d is %s: p_k(δ'_k − ⟨δ', p⟩) meets δ' = −Inf, and −Inf·p_t with p_t = %s, then −Inf − (−Inf) and 0·∞ give NaN",
-					layer.Name(), first+r, formatFloat(next.At(r, k)), formatFloat(acts[l].At(r, T.ArgmaxRow(r)))))
+		if r, k, ok := firstNonFinite(next); ok {
+			_, soft := layer.(*SoftmaxLayer)
+			switch {
+			case allFiniteRow(d, r):
+				steps = append(steps, fmt.Sprintf("delta of %s: image %d, unit %d is %s from finite values (overflow in the product)", layer.Name(), first+r, k, formatFloat(next.At(r, k))))
+			case soft:
+				steps = append(steps, softmaxDeltaCause(layer, acts[l], d, next, T, r, first))
 			}
-		} else if ok && len(steps) == 0 {
-			steps = append(steps, fmt.Sprintf("delta of %s: image %d, unit %d is %s from finite inputs (overflow in the product)", layer.Name(), first+r, k, formatFloat(next.At(r, k))))
 		}
 		d = next
 	}
 	return steps
+}
+
+// lossDeltaCause explains a non-finite entry of the plain cross-entropy's
+// delta −t_k/p_k: a division by 0, or 1/p overflowing for a tiny p.
+func lossDeltaCause(loss Loss, d, P *Matrix, r, k, first int) string {
+	if _, plain := loss.(*LossCrossEntropy); !plain {
+		return fmt.Sprintf("delta of %s: image %d, class %d is %s from finite logits", loss.Name(), first+r, k, formatFloat(d.At(r, k)))
+	}
+	p := P.At(r, k)
+	why := "division by 0"
+	if p != 0 {
+		why = fmt.Sprintf("1/p overflows: p is below e^-%.2f", expOverflow)
+	}
+	return fmt.Sprintf("delta of %s: image %d, class %d is −t/p = %s with p = %s (%s)", loss.Name(), first+r, k, formatFloat(d.At(r, k)), formatFloat(p), why)
+}
+
+// softmaxDeltaCause explains how the softmax delta p_k(δ'_k − ⟨δ', p⟩)
+// turns δ' = −Inf at the true class t into NaN for the whole row.
+func softmaxDeltaCause(layer Layer, P, d, next, T *Matrix, r, first int) string {
+	t := T.ArgmaxRow(r)
+	pt := P.At(r, t)
+	how := fmt.Sprintf("⟨δ', p⟩ = −Inf·%s = −Inf, then δ'_t − ⟨δ', p⟩ = −Inf − (−Inf) = NaN", formatFloat(pt))
+	if pt == 0 {
+		how = "⟨δ', p⟩ has the term −Inf·p_t = −Inf·0: 0·∞ = NaN"
+	}
+	return fmt.Sprintf("delta of %s: image %d becomes NaN: p_k(δ'_k − ⟨δ', p⟩) with δ'_t = %s: %s, and NaN spreads to every class and every layer below",
+		layer.Name(), first+r, formatFloat(d.At(r, t)), how)
 }
 
 // forwardCause explains a non-finite output of layer for row r.
