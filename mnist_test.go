@@ -382,3 +382,18 @@ func FuzzReadIDX(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMNISTLoad reads, checks and standardizes all four real files
+// (target: well under a second). Needs MNIST_DIR.
+func BenchmarkMNISTLoad(b *testing.B) {
+	dir := os.Getenv("MNIST_DIR")
+	if dir == "" {
+		b.Skip("MNIST_DIR is not set")
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := LoadMNIST(dir, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/load")
+}
