@@ -4,7 +4,7 @@
 //
 //	go run . -exp xor
 //	go run . -exp spiral
-//	go run . -exp mnist
+//	go run . -exp mnist [-data DIR] [-download] [-limit N] [-hidden 64,64] [-naive]
 package main
 
 import (
@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -37,6 +38,13 @@ type config struct {
 	// stop, when set (by tests), replaces the signal handling of
 	// cfg.interrupter: training stops when it returns true.
 	stop func() bool
+
+	// MNIST only.
+	dataDir  string // -data; "" means $MNIST_DIR, else ./data/mnist
+	download bool   // fetch missing files from a public mirror
+	limit    int    // train on the first limit images (0: all)
+	hidden   []int  // hidden layer widths
+	naive    bool   // Assignment 1 pipeline: Softmax layer + plain cross-entropy
 }
 
 // experiment is one of the lab's experiments with its default settings
@@ -48,15 +56,15 @@ type experiment struct {
 	batch  int
 	eta    string // as shown in -h
 	etaVal float64
-	run    func(cfg *config) error // nil: not available yet
-	train  bool                    // takes -epochs, -batch, -eta
-	models bool                    // takes -save and -load
+	run    func(cfg *config) error
+	train  bool // takes -epochs, -batch, -eta
+	models bool // takes -save and -load
 }
 
 var experiments = []*experiment{
 	{name: "xor", about: "2-4-2 net on the four XOR points", epochs: 100, batch: 4, eta: "0.1", etaVal: 0.1, run: runXOR, train: true, models: true},
 	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0, run: runSpiral, train: true},
-	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1, train: true},
+	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1, run: runMNIST, train: true},
 	{name: "gradcheck", about: "checks Gradient against finite differences on small random nets (flags: -seed, -tol)", run: runGradCheckExp},
 }
 
@@ -117,6 +125,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	load := fs.String("load", "", "start from the network in `FILE` (written by -save) instead of a new one")
 	tol := fs.Float64("tol", defaultGradTol, "-exp gradcheck: the largest relative error that passes")
 	plot := fs.Bool("plot", true, "write pictures (SVG charts, PNG maps) and out/index.html; -plot=false writes CSV only")
+	dataDir := fs.String("data", "", "mnist: directory with the four MNIST files (default: $MNIST_DIR, else ./data/mnist)")
+	download := fs.Bool("download", false, "mnist: fetch missing MNIST files from a public mirror into the data directory")
+	limit := fs.Int("limit", 0, "mnist: train on the first N training images only (0: all 60000)")
+	hidden := fs.String("hidden", "64,64,64,64,64", "mnist: widths of the hidden layers, comma separated")
+	naive := fs.Bool("naive", false, "mnist: train the Assignment 1 pipeline (Softmax layer + plain cross-entropy) and locate its breakdown")
 	printUsage := func() {
 		fmt.Fprintf(stderr, "Usage: go run . -exp NAME [flags]\n\nTrains the lab's multilayer perceptrons with backpropagation and SGD.\n\nFlags:\n")
 		fs.SetOutput(stderr) // only for the flag list: parse errors are ours
@@ -124,15 +137,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fs.SetOutput(io.Discard)
 		fmt.Fprintf(stderr, "\nExperiments and their defaults (seed 1234):\n")
 		for _, e := range experiments {
-			status := ""
-			if e.run == nil {
-				status = "  (not available yet)"
-			}
 			if !e.train {
-				fmt.Fprintf(stderr, "  %-9s %s%s\n", e.name, e.about, status)
+				fmt.Fprintf(stderr, "  %-9s %s\n", e.name, e.about)
 				continue
 			}
-			fmt.Fprintf(stderr, "  %-9s %s: epochs %d, batch %d, eta %s%s\n", e.name, e.about, e.epochs, e.batch, e.eta, status)
+			fmt.Fprintf(stderr, "  %-9s %s: epochs %d, batch %d, eta %s\n", e.name, e.about, e.epochs, e.batch, e.eta)
 		}
 	}
 	fs.Usage = func() {} // parse errors are printed below
@@ -163,9 +172,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	e := findExperiment(*exp)
 	if e == nil {
 		return usageErr("unknown experiment %q: choose one of %s", *exp, strings.Join(names, ", "))
-	}
-	if e.run == nil {
-		return usageErr("experiment %q is not available yet in this version", e.name)
 	}
 	for _, name := range []string{"epochs", "batch", "eta", "q"} {
 		if set[name] && !e.train {
@@ -223,7 +229,43 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		cfg.save = *save
 	}
+	for _, name := range []string{"data", "download", "limit", "hidden", "naive"} {
+		if set[name] && e.name != "mnist" {
+			return usageErr("-%s applies to -exp mnist only", name)
+		}
+	}
+	if set["data"] && *dataDir == "" {
+		return usageErr("-data must name a directory")
+	}
+	if *limit < 0 {
+		return usageErr("-limit must be 0 (all) or more, got %d", *limit)
+	}
+	h, err := parseHidden(*hidden)
+	if err != nil {
+		return usageErr("-hidden %q: %v", *hidden, err)
+	}
+	cfg.dataDir, cfg.download, cfg.limit, cfg.hidden, cfg.naive = *dataDir, *download, *limit, h, *naive
 	return cfg, nil
+}
+
+// parseHidden parses hidden layer widths such as "64,64,64": positive
+// integers separated by commas.
+func parseHidden(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("want at least one width, e.g. 64,64")
+	}
+	var widths []int
+	for i, f := range strings.Split(s, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w < 1 {
+			return nil, fmt.Errorf("width %d is %q: want a positive integer", i+1, f)
+		}
+		if w > 1<<16 {
+			return nil, fmt.Errorf("width %d is %d: at most %d", i+1, w, 1<<16)
+		}
+		widths = append(widths, w)
+	}
+	return widths, nil
 }
 
 // progress is where per-epoch lines go: nowhere with -q.

@@ -77,17 +77,6 @@ func TestFlagsHelp(t *testing.T) {
 	}
 }
 
-// The MNIST experiment is not implemented yet. When it lands, drop it from
-// this list (and test it in its own file).
-func TestFlagsExperimentsNotYetAvailable(t *testing.T) {
-	for _, exp := range []string{"mnist"} {
-		code, _, stderr := runMain("-exp", exp, "-out", t.TempDir())
-		if code != 2 || !strings.Contains(stderr, "not available yet") {
-			t.Errorf("run -exp %s: exit code %d, stderr %q; want 2 and \"not available yet\"", exp, code, stderr)
-		}
-	}
-}
-
 // The XOR run trains, prints the predictions table and writes xor.csv
 // (header + epochs 0..300).
 func TestFlagsXORRun(t *testing.T) {

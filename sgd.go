@@ -35,6 +35,10 @@ type TrainConfig struct {
 	// Stop, when set, is asked before every batch; returning true ends
 	// training there (an interrupt). The epochs finished so far are kept.
 	Stop func() bool
+
+	// AfterEpoch, when set, is called after the run info of every epoch
+	// (0: the initial network) is recorded; an error ends training with it.
+	AfterEpoch func(epoch int) error
 }
 
 // EpochInfo is the run info after one epoch (epoch 0: the initial network).
@@ -118,6 +122,11 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 		return e
 	}
 	record(0)
+	if cfg.AfterEpoch != nil {
+		if err := cfg.AfterEpoch(0); err != nil {
+			return ri, err
+		}
+	}
 
 	params := net.paramLayers()
 	var order []int
@@ -169,6 +178,11 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 		e := record(epoch)
 		if math.IsNaN(e.LossTrain) || math.IsInf(e.LossTrain, 0) {
 			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain)}
+		}
+		if cfg.AfterEpoch != nil {
+			if err := cfg.AfterEpoch(epoch); err != nil {
+				return ri, err
+			}
 		}
 	}
 	return ri, nil
