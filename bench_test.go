@@ -12,10 +12,10 @@ import (
 	"testing"
 )
 
-// productShapes are the products of one training step of the lab's MNIST
+// benchShapes are the products of one training step of the lab's MNIST
 // network with batch 3000: n×k·k×m for MatMul, and the shapes of A and B
 // as they are passed to MatMulAT and MatMulBT.
-var productShapes = []struct {
+var benchShapes = []struct {
 	op      string
 	n, k, m int // dst is n×m, summed over k
 }{
@@ -31,7 +31,7 @@ var productShapes = []struct {
 
 func BenchmarkProduct(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, s := range productShapes {
+	for _, s := range benchShapes {
 		var A, B, bias *Matrix
 		var run func(dst *Matrix)
 		var name string

@@ -27,9 +27,18 @@ type TrainConfig struct {
 	ProgressEvery int       // print every k-th epoch (and the first and last); 0 means 1
 	Label         string    // prefix of progress lines, e.g. "eta=5"
 
-	// Stop, when set, is asked after every batch; returning true ends
+	// WeightAmpRef, when it has one value per linear layer, replaces the
+	// network's mean |W| at the start as the reference of WeightAmp: a
+	// resumed network passes its first mean |W| to continue the curve.
+	WeightAmpRef []float64
+
+	// Stop, when set, is asked before every batch; returning true ends
 	// training there (an interrupt). The epochs finished so far are kept.
 	Stop func() bool
+
+	// AfterEpoch, when set, is called after the run info of every epoch
+	// (0: the initial network) is recorded; an error ends training with it.
+	AfterEpoch func(epoch int) error
 }
 
 // EpochInfo is the run info after one epoch (epoch 0: the initial network).
@@ -46,16 +55,21 @@ type RunInfo struct {
 	Linear  []string // names of the linear layers, in order (the WeightAmp columns)
 	HasTest bool
 	Epochs  []EpochInfo
-	// Stopped is set when cfg.Stop ended training early.
-	Stopped bool
+	// Stopped is set when cfg.Stop ended training early. PartialBatches
+	// is then the number of batches of the unfinished epoch that were
+	// applied to the network (0: it stopped between two epochs).
+	Stopped        bool
+	PartialBatches int
 }
 
 // Last returns the last recorded epoch.
 func (ri *RunInfo) Last() EpochInfo { return ri.Epochs[len(ri.Epochs)-1] }
 
-// DivergenceError reports the first non-finite value training met. Training
-// stops before applying the step that produced it, so the network is left
-// exactly as it was when that batch went in (useful for a post-mortem).
+// DivergenceError reports the first non-finite value training met. A
+// non-finite gradient stops training before the step is applied, so the
+// network is left exactly as it was when that batch went in (useful for a
+// post-mortem). A parameter that overflows although its gradient was finite
+// is found after the step, and stays in the network.
 type DivergenceError struct {
 	Epoch int    // 1-based epoch in which it happened
 	Batch int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
@@ -90,6 +104,9 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	for i, l := range linears {
 		initAmp[i] = l.W.MeanAbs()
 	}
+	if len(cfg.WeightAmpRef) == len(linears) {
+		copy(initAmp, cfg.WeightAmpRef)
+	}
 	record := func(epoch int) EpochInfo {
 		e := EpochInfo{Epoch: epoch, LossTest: math.NaN(), AccTest: math.NaN(), WeightAmp: make([]float64, len(linears))}
 		e.LossTrain, e.AccTrain = net.evalStats(X, T)
@@ -105,6 +122,11 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 		return e
 	}
 	record(0)
+	if cfg.AfterEpoch != nil {
+		if err := cfg.AfterEpoch(0); err != nil {
+			return ri, err
+		}
+	}
 
 	params := net.paramLayers()
 	var order []int
@@ -122,6 +144,12 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
 		for b, i0 := 0, 0; i0 < X.Rows; b, i0 = b+1, i0+cfg.BatchSize {
+			// Asked before a batch rather than after it, so that a stop
+			// after an epoch's last batch still records that epoch.
+			if cfg.Stop != nil && cfg.Stop() {
+				ri.Stopped, ri.PartialBatches = true, b
+				return ri, nil
+			}
 			i1 := min(i0+cfg.BatchSize, X.Rows)
 			xb, tb := &net.batchX, &net.batchT
 			if order != nil {
@@ -134,14 +162,15 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 			if what := net.sgdStep(xb, tb, cfg.Eta, params); what != "" {
 				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
 			}
-			if cfg.Stop != nil && cfg.Stop() {
-				ri.Stopped = true
-				return ri, nil
-			}
 		}
 		e := record(epoch)
 		if math.IsNaN(e.LossTrain) || math.IsInf(e.LossTrain, 0) {
 			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain)}
+		}
+		if cfg.AfterEpoch != nil {
+			if err := cfg.AfterEpoch(epoch); err != nil {
+				return ri, err
+			}
 		}
 	}
 	return ri, nil

@@ -122,10 +122,13 @@ func (m *Matrix) Scale(s float64) {
 	}
 }
 
+// finite reports whether v is neither NaN nor ±Inf.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
 // AllFinite reports whether no element is NaN or ±Inf.
 func (m *Matrix) AllFinite() bool {
 	for _, v := range m.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if !finite(v) {
 			return false
 		}
 	}

@@ -29,17 +29,9 @@ func withKernels(ks kernelSet, f func()) {
 	f()
 }
 
-func randMatrix(rng *rand.Rand, rows, cols int) *Matrix {
-	m := NewMatrix(rows, cols)
-	for i := range m.Data {
-		m.Data[i] = rng.NormFloat64()
-	}
-	return m
-}
-
-// naiveProduct returns want[i][j] = bias_j + Σ_p a(i,p)·b(p,j) and the
+// naiveSums returns want[i][j] = bias_j + Σ_p a(i,p)·b(p,j) and the
 // scale |bias_j| + Σ_p |a(i,p)·b(p,j)| that bounds its rounding error.
-func naiveProduct(n, k, m int, a, b func(i, p int) float64, bias *Matrix) (want, scale *Matrix) {
+func naiveSums(n, k, m int, a, b func(i, p int) float64, bias *Matrix) (want, scale *Matrix) {
 	want, scale = NewMatrix(n, m), NewMatrix(n, m)
 	for i := 0; i < n; i++ {
 		for j := 0; j < m; j++ {
@@ -96,8 +88,8 @@ func TestKernelsMatchNaive(t *testing.T) {
 				{name: "MatMulAT", run: func(dst *Matrix) { MatMulAT(dst, AT, B) }},
 				{name: "MatMulBT", run: func(dst *Matrix) { MatMulBT(dst, A, BT) }},
 			}
-			want, scale := naiveProduct(n, k, m, at(A), at(B), nil)
-			wantB, scaleB := naiveProduct(n, k, m, at(A), at(B), bias)
+			want, scale := naiveSums(n, k, m, at(A), at(B), nil)
+			wantB, scaleB := naiveSums(n, k, m, at(A), at(B), bias)
 			for _, c := range cases {
 				w, s := want, scale
 				if c.name == "MatMulBias" {
@@ -126,16 +118,6 @@ func closeTo(got, want, scale *Matrix, tol float64) (i, j int, ok bool) {
 		}
 	}
 	return 0, 0, true
-}
-
-func transpose(M *Matrix) *Matrix {
-	T := NewMatrix(M.Cols, M.Rows)
-	for i := 0; i < M.Rows; i++ {
-		for j := 0; j < M.Cols; j++ {
-			T.Set(j, i, M.At(i, j))
-		}
-	}
-	return T
 }
 
 // TestKernelsBitIdenticalAcrossGOMAXPROCS runs each product with one and

@@ -1,0 +1,157 @@
+package main
+
+// -download: fetching the MNIST files from public mirrors, each checked
+// against its SHA-256 before it is kept.
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// mnistMirrors serve the four gzip files under these prefixes. They are
+// tried in order; a failure (network, HTTP status, checksum) falls through
+// to the next one.
+var mnistMirrors = []string{
+	"https://ossci-datasets.s3.amazonaws.com/mnist/",      // the mirror torchvision uses
+	"https://storage.googleapis.com/cvdf-datasets/mnist/", // the CVDF mirror
+}
+
+// newHTTPClient is a client that gives up instead of hanging: bounded
+// connection, TLS and header waits, and a bound on a whole download.
+func newHTTPClient() *http.Client {
+	return &http.Client{
+		Timeout: 10 * time.Minute,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   30 * time.Second,
+			ResponseHeaderTimeout: 60 * time.Second,
+		},
+	}
+}
+
+// downloadMNIST makes sure dir holds every one of files with the right
+// SHA-256, fetching the ones that are missing or differ from the first
+// mirror that serves them correctly. Progress goes to progress.
+func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http.Client, progress io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("MNIST directory %s: %w", dir, err)
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.Name)
+		if sum, err := fileSHA256(path); err == nil && sum == f.SHA256 {
+			fmt.Fprintf(progress, "%s: already there, checksum ok\n", path)
+			continue
+		}
+		var errs []string
+		ok := false
+		for _, m := range mirrors {
+			url := strings.TrimSuffix(m, "/") + "/" + f.Name
+			err := downloadFile(client, url, path, f, progress)
+			if err == nil {
+				ok = true
+				break
+			}
+			errs = append(errs, err.Error())
+			fmt.Fprintf(progress, "%s: %v; trying the next mirror\n", f.Name, err)
+		}
+		if !ok {
+			return fmt.Errorf("could not download %s from any mirror:\n  %s\ncopy the file into %s by hand (SHA-256 %s)",
+				f.Name, strings.Join(errs, "\n  "), dir, f.SHA256)
+		}
+	}
+	return nil
+}
+
+// downloadFile fetches url into path, atomically: the body goes into a
+// temporary file in the same directory, which becomes path only when its
+// SHA-256 is f's. On any failure nothing is left behind.
+func downloadFile(client *http.Client, url, path string, f mnistFile, progress io.Writer) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %s", url, resp.Status)
+	}
+	total := f.Size
+	if total <= 0 {
+		total = resp.ContentLength
+	}
+	return writeFileAtomic(path, func(w io.Writer) error {
+		h := sha256.New()
+		pw := &progressWriter{w: progress, name: f.Name, total: total, step: max(total/10, 1<<20)}
+		// Read at most one byte more than expected: a longer body is wrong
+		// anyway, and must not fill the disk.
+		body := io.Reader(resp.Body)
+		if f.Size > 0 {
+			body = io.LimitReader(resp.Body, f.Size+1)
+		}
+		n, err := io.Copy(io.MultiWriter(w, h, pw), body)
+		pw.done()
+		if err != nil {
+			return fmt.Errorf("%s: %w after %d bytes", url, err, n)
+		}
+		if f.Size > 0 && n != f.Size {
+			return fmt.Errorf("%s: got %d bytes, want %d", url, n, f.Size)
+		}
+		if sum := hex.EncodeToString(h.Sum(nil)); sum != f.SHA256 {
+			return fmt.Errorf("%s: SHA-256 %s, want %s (damaged or a different file)", url, sum, f.SHA256)
+		}
+		return nil
+	})
+}
+
+// progressWriter prints "name: X of Y bytes" every step bytes and at the end.
+type progressWriter struct {
+	w           io.Writer
+	name        string
+	total, step int64
+	n, shown    int64
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	p.n += int64(len(b))
+	if p.n-p.shown >= p.step {
+		p.print()
+	}
+	return len(b), nil
+}
+
+func (p *progressWriter) print() {
+	p.shown = p.n
+	if p.total > 0 {
+		fmt.Fprintf(p.w, "%s: %d of %d bytes (%.0f%%)\n", p.name, p.n, p.total, 100*float64(p.n)/float64(p.total))
+	} else {
+		fmt.Fprintf(p.w, "%s: %d bytes\n", p.name, p.n)
+	}
+}
+
+func (p *progressWriter) done() {
+	if p.n != p.shown {
+		p.print()
+	}
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

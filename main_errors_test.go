@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFlagsUserMistakes walks the flags as a new user would get them wrong: each
+// mistake must give its exit code (2 usage, 1 failure) and a message that
+// says what is wrong and what to do, never a Go stack trace.
+func TestFlagsUserMistakes(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	empty := filepath.Join(dir, "empty.json")
+	notModel := filepath.Join(dir, "xor.csv")
+	fused := filepath.Join(dir, "fused.json")
+	os.WriteFile(file, []byte("hello\n"), 0o644)
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(notModel, []byte("epoch,loss_train\n0,1\n"), 0o644)
+	if err := SaveModel(fused, testNets(t)["fused"], ModelMeta{Experiment: "mnist"}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string // in stderr
+	}{
+		{"help", []string{"-h"}, 0, []string{"Usage:", "-save FILE", "gradcheck"}},
+		{"non-number epochs", []string{"-epochs", "abc"}, 2, []string{`-epochs "abc": want a whole number, e.g. -epochs 300`}},
+		{"fractional epochs", []string{"-epochs", "2.5"}, 2, []string{"-epochs", "whole number"}},
+		{"negative epochs", []string{"-epochs", "-3"}, 2, []string{"-epochs must be 0 or more, got -3"}},
+		{"huge batch", []string{"-batch", "99999999999999999999"}, 2, []string{"out of range"}},
+		{"zero batch", []string{"-batch", "0"}, 2, []string{"-batch must be at least 1"}},
+		{"eta text", []string{"-eta", "fast"}, 2, []string{`-eta "fast": want a number`}},
+		{"eta zero", []string{"-eta", "0"}, 2, []string{"-eta must be a positive finite number"}},
+		{"eta NaN", []string{"-eta", "NaN"}, 2, []string{"-eta must be a positive finite number"}},
+		{"negative seed", []string{"-seed", "-1"}, 2, []string{"-seed", "from 0 up"}},
+		{"misspelt flag", []string{"-epoch", "5"}, 2, []string{"unknown flag -epoch: did you mean -epochs?"}},
+		{"capitalised flag", []string{"-Eta", "0.5"}, 2, []string{"did you mean -eta?"}},
+		{"unknown flag", []string{"-verbose"}, 2, []string{"unknown flag -verbose", "-h"}},
+		{"missing value", []string{"-out"}, 2, []string{"-out needs a value"}},
+		{"missing save value", []string{"-save"}, 2, []string{"-save needs a value: a file name"}},
+		{"bool with a word", []string{"-q", "yes"}, 2, []string{`unexpected argument "yes"`, "-q=false"}},
+		{"experiment as argument", []string{"xor"}, 2, []string{"-exp xor"}},
+		{"unknown experiment", []string{"-exp", "XOR"}, 2, []string{`unknown experiment "XOR"`, "xor, spiral"}},
+		{"empty out", []string{"-out", ""}, 2, []string{"-out must name a directory"}},
+		{"out is a file", []string{"-out", file}, 2, []string{file + " is a file, not a directory"}},
+		{"gradcheck with epochs", []string{"-exp", "gradcheck", "-epochs", "5"}, 2, []string{"-epochs does not apply to -exp gradcheck"}},
+		{"gradcheck with save", []string{"-exp", "gradcheck", "-save", "x.json"}, 2, []string{"-save is not available for -exp gradcheck"}},
+		{"tol for xor", []string{"-tol", "1e-3"}, 2, []string{"-tol applies only to -exp gradcheck"}},
+		{"tol zero", []string{"-exp", "gradcheck", "-tol", "0"}, 2, []string{"-tol must be a positive finite number"}},
+		{"load missing", []string{"-load", filepath.Join(dir, "nope.json")}, 2, []string{"nope.json does not exist", "-save FILE"}},
+		{"load empty name", []string{"-load", ""}, 2, []string{"-load needs the name of a file"}},
+		{"load a directory", []string{"-load", dir}, 2, []string{dir + " is a directory"}},
+		{"load an empty file", []string{"-load", empty, "-out", out}, 1, []string{empty, "the file is empty"}},
+		{"load a CSV", []string{"-load", notModel, "-out", out}, 1, []string{notModel, "not valid JSON at line 1"}},
+		{"load another net", []string{"-load", fused, "-out", out}, 1, []string{fused, "takes 5 inputs, but the data has 2", `saved by experiment "mnist"`}},
+		{"save into a directory", []string{"-save", dir}, 2, []string{dir + " is a directory: give a file name"}},
+		{"save into a missing directory", []string{"-save", filepath.Join(dir, "no", "x.json")}, 2, []string{"does not exist: create it"}},
+		{"save under a file", []string{"-save", filepath.Join(file, "x.json")}, 2, []string{"not a directory"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(c.args, &stdout, &stderr)
+			if code != c.code {
+				t.Errorf("run(%q): exit code %d; want %d\nstderr:\n%s", c.args, code, c.code, &stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("run(%q): stderr does not say %q:\n%s", c.args, w, &stderr)
+				}
+			}
+			if s := stderr.String(); strings.Contains(s, "goroutine ") || strings.Contains(s, "panic") {
+				t.Errorf("run(%q): a stack trace reached the user:\n%s", c.args, s)
+			}
+			if c.code == 2 && stdout.Len() > 0 {
+				t.Errorf("run(%q): a usage error did work, stdout:\n%s", c.args, &stdout)
+			}
+		})
+	}
+}
+
+// TestPermissionErrors needs a directory the program may not write to.
+// Root may write anywhere, so as root (as in the lab's containers) there is
+// nothing to test and it is skipped.
+func TestPermissionErrors(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root, which ignores file permissions")
+	}
+	dir := t.TempDir()
+	ro := filepath.Join(dir, "readonly")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(dir, "secret.json")
+	if err := SaveModel(secret, NewXORNet(1), ModelMeta{}); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(secret, 0)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-epochs", "1", "-out", filepath.Join(ro, "out")}, "choose another with -out"},
+		{[]string{"-epochs", "1", "-out", ro}, "not writable"},
+		{[]string{"-epochs", "1", "-out", filepath.Join(dir, "out"), "-save", filepath.Join(ro, "x.json")}, "choose another -save"},
+		{[]string{"-epochs", "1", "-out", filepath.Join(dir, "out"), "-load", secret}, "permission denied"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("run(%q): exit code %d, stderr %q; want 1 and %q", c.args, code, &stderr, c.want)
+		}
+	}
+}
+
+// TestXORLoadEvaluatesOnly: -load with -epochs 0 prints the row the saved
+// run's CSV ended with and leaves that CSV alone.
+func TestXORLoadEvaluatesOnly(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "xor.json")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-epochs", "300", "-q", "-out", dir, "-save", model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, &stderr)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "xor.csv"))
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	lastRow := lines[len(lines)-1]
+
+	stdout.Reset()
+	if code := run([]string{"-epochs", "0", "-q", "-out", dir, "-load", model}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-load -epochs 0: exit code %d\n%s", code, &stderr)
+	}
+	if !strings.Contains(stdout.String(), "\n"+lastRow+"\n") {
+		t.Errorf("-load -epochs 0 does not print the last row of the saved run, %q:\n%s", lastRow, &stdout)
+	}
+	if !strings.Contains(stdout.String(), "after 300 epochs") {
+		t.Errorf("output does not say the network was trained for 300 epochs:\n%s", &stdout)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "xor.csv")); !bytes.Equal(after, csv) {
+		t.Errorf("evaluating a loaded network changed xor.csv")
+	}
+}

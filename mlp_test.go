@@ -1,0 +1,257 @@
+package main
+
+// Tests of the MLP and backpropagation (go test -run Backprop): the
+// gradient of whole networks against central finite differences of the
+// mean loss, for both pipelines of the lab, plus the network's plumbing.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// pipeline is how a classifier's output meets its loss.
+type pipeline int
+
+const (
+	// naive: a Softmax layer ends the network, trained with the plain
+	// cross-entropy on probabilities (Assignment 1).
+	naive pipeline = iota
+	// fused: the network ends with logits, trained with the fused loss;
+	// the Softmax is an output layer, used only for predictions
+	// (Assignments 2 and 3).
+	fused
+)
+
+func (p pipeline) String() string { return [...]string{"Softmax+CrossEntropy", "fused loss"}[p] }
+
+// newDeepNet returns an MLP with three linear layers and two ReLUs,
+// in → 6 → 5 → classes, with random weights AND biases (so that some
+// ReLUs are off and their gating is tested too).
+func newDeepNet(rng *rand.Rand, p pipeline, in, classes int) *MLP {
+	l1 := NewLinearLayer(in, 6, rng, "Linear_1")
+	l2 := NewLinearLayer(6, 5, rng, "Linear_2")
+	l3 := NewLinearLayer(5, classes, rng, "Linear_OUT")
+	for _, l := range []*LinearLayer{l1, l2, l3} {
+		l.B = randMatrix(rng, 1, l.B.Cols)
+	}
+	layers := []Layer{l1, NewReLULayer("ReLU_1"), l2, NewReLULayer("ReLU_2"), l3}
+	if p == naive {
+		return NewMLP(in, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
+	}
+	return NewMLP(in, layers, NewLossCrossEntropyForSoftmaxLogits("CE_fused"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+}
+
+// copyWeights makes every linear layer of dst equal to the same-named
+// layer of src.
+func copyWeights(dst, src *MLP) {
+	for _, s := range src.Layers {
+		if sl, ok := s.(*LinearLayer); ok {
+			for _, d := range dst.Layers {
+				if dl, ok := d.(*LinearLayer); ok && dl.Name() == sl.Name() {
+					dl.W, dl.B = sl.W.Clone(), sl.B.Clone()
+				}
+			}
+		}
+	}
+}
+
+// MLP.Gradient against central finite differences of the mean loss,
+// mean(Evaluate(X, T)), for every parameter of every layer.
+//
+// Pitfall: the batch mean taken twice (loss delta divided by n and grad divided again)
+// (batch 7: a gradient divided by n twice is 7 times too small)
+func TestBackpropFiniteDifferences(t *testing.T) {
+	for _, p := range []pipeline{naive, fused} {
+		for _, n := range []int{1, 7} {
+			t.Run(fmt.Sprintf("%v/batch%d", p, n), func(t *testing.T) {
+				rng := newTestRNG(uint64(20 + 10*int(p) + n))
+				net := newDeepNet(rng, p, 4, 3)
+				X, T := randMatrix(rng, n, 4), randOneHot(rng, n, 3)
+				X.Scale(2)
+				grads := net.Gradient(X, T)
+				checked := 0
+				for _, l := range net.Layers {
+					pl, ok := l.(ParamLayer)
+					if !ok {
+						continue
+					}
+					g, ok := grads[l.Name()]
+					if !ok || len(g) != len(pl.Params()) {
+						t.Errorf("Gradient[%q] = %d matrices; want %d", l.Name(), len(g), len(pl.Params()))
+						continue
+					}
+					for i, param := range pl.Params() {
+						want := fdGrad(param, func(int) float64 { return mean(net.Evaluate(X, T)) })
+						checkClose(t, fmt.Sprintf("Gradient[%q] %s", l.Name(), paramName(i)), g[i], want, gradTol)
+						checked++
+					}
+				}
+				if checked != 6 {
+					t.Errorf("checked %d parameter matrices; want 6 (W and B of 3 linear layers)", checked)
+				}
+				if n > 1 {
+					requireSomeReLUsOff(t, net, X)
+				}
+			})
+		}
+	}
+}
+
+// requireSomeReLUsOff fails the test when no ReLU unit is off for X: the
+// gradient check would then not have tested the ReLUs' gating.
+func requireSomeReLUsOff(t *testing.T, net *MLP, X *Matrix) {
+	t.Helper()
+	for _, name := range []string{"ReLU_1", "ReLU_2"} {
+		Y, err := net.PropagateTo(X, false, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, y := range Y.Data {
+			if y == 0 {
+				return
+			}
+		}
+	}
+	t.Errorf("test data: every ReLU unit is on, so their gating went untested; choose other data")
+}
+
+// With the same weights, the two pipelines are the same function: equal
+// loss, equal gradients, equal predictions. The fused network's training
+// output is the logits; its Softmax is only an output layer.
+//
+// Pitfall: softmax applied twice (fused loss plus a Softmax layer in training)
+func TestBackpropFusedMatchesNaive(t *testing.T) {
+	rng := newTestRNG(40)
+	a := newDeepNet(rng, naive, 4, 3)
+	b := newDeepNet(rng, fused, 4, 3)
+	copyWeights(b, a)
+	X, T := randMatrix(rng, 7, 4), randOneHot(rng, 7, 3)
+
+	checkClose(t, "fused Evaluate vs naive Evaluate", b.Evaluate(X, T), a.Evaluate(X, T), 1e-12)
+	checkClose(t, "fused Propagate(X, true) vs naive", b.Propagate(X, true), a.Propagate(X, true), 1e-12)
+	logits, err := a.PropagateTo(X, false, "Linear_OUT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "fused Propagate(X, false) (the logits, no softmax)", b.Propagate(X, false), logits, 0)
+	ga, gb := a.Gradient(X, T), b.Gradient(X, T)
+	for name, g := range ga {
+		for i := range g {
+			checkClose(t, fmt.Sprintf("fused Gradient[%q] %s vs naive", name, paramName(i)), gb[name][i], g[i], 1e-10)
+		}
+	}
+}
+
+// Gradient returns one entry per layer with parameters, keyed by its name,
+// shaped like the parameters; later calls do not change it.
+func TestBackpropGradientKeysAndCopies(t *testing.T) {
+	rng := newTestRNG(41)
+	net := newDeepNet(rng, fused, 4, 3)
+	X, T := randMatrix(rng, 5, 4), randOneHot(rng, 5, 3)
+	X0, T0 := X.Clone(), T.Clone()
+	g := net.Gradient(X, T)
+	if len(g) != 3 {
+		t.Errorf("Gradient has %d entries; want 3 (Linear_1, Linear_2, Linear_OUT)", len(g))
+	}
+	kept := map[string][]*Matrix{}
+	for _, l := range net.Layers {
+		pl, ok := l.(ParamLayer)
+		if !ok {
+			if _, has := g[l.Name()]; has {
+				t.Errorf("Gradient has an entry for %q, which has no parameters", l.Name())
+			}
+			continue
+		}
+		for i, p := range pl.Params() {
+			if len(g[l.Name()]) <= i {
+				t.Errorf("Gradient[%q] has %d matrices; want %d", l.Name(), len(g[l.Name()]), len(pl.Params()))
+				break
+			}
+			if d := g[l.Name()][i]; d.Rows != p.Rows || d.Cols != p.Cols {
+				t.Errorf("Gradient[%q] %s is %s; want %s like the parameter", l.Name(), paramName(i), d.Shape(), p.Shape())
+			}
+			kept[l.Name()] = append(kept[l.Name()], g[l.Name()][i].Clone())
+		}
+	}
+	checkSame(t, "X after Gradient", X, X0)
+	checkSame(t, "T after Gradient", T, T0)
+	net.Gradient(randMatrix(rng, 5, 4), randOneHot(rng, 5, 3))
+	for name, k := range kept {
+		for i := range k {
+			checkSame(t, fmt.Sprintf("first Gradient[%q] %s after a second call", name, paramName(i)), g[name][i], k[i])
+		}
+	}
+}
+
+// BuildMLP rejects malformed networks with an error that says what is
+// wrong; NewMLP panics with it.
+func TestMLPBuildErrors(t *testing.T) {
+	rng := newTestRNG(42)
+	ce := NewLossCrossEntropy("CE")
+	cases := []struct {
+		name   string
+		in     int
+		layers []Layer
+		loss   Loss
+		out    []Layer
+		want   []string
+	}{
+		{"duplicate names", 2, []Layer{NewLinearLayer(2, 3, rng, "L"), NewReLULayer("L")}, ce, nil, []string{`"L"`, "unique"}},
+		{"duplicate with an output layer", 2, []Layer{NewLinearLayer(2, 3, rng, "Linear_1"), NewSoftmaxLayer("S")}, ce, []Layer{NewSoftmaxLayer("S")}, []string{`"S"`, "unique"}},
+		{"width mismatch", 2, []Layer{NewLinearLayer(2, 3, rng, "Linear_1"), NewReLULayer("ReLU_1"), NewLinearLayer(4, 2, rng, "Linear_2")}, ce, nil, []string{`"Linear_2"`, "4", "3"}},
+		{"wrong input width", 5, []Layer{NewLinearLayer(2, 3, rng, "Linear_1")}, ce, nil, []string{`"Linear_1"`, "2", "5"}},
+		{"no layers", 2, nil, ce, nil, []string{"no layers"}},
+		{"no loss", 2, []Layer{NewReLULayer("R")}, nil, nil, []string{"no loss"}},
+		{"no inputs", 0, []Layer{NewReLULayer("R")}, ce, nil, []string{"nInputs", "0"}},
+		{"nil layer", 2, []Layer{NewReLULayer("R"), nil}, ce, nil, []string{"nil"}},
+	}
+	for _, c := range cases {
+		net, err := BuildMLP(c.in, c.layers, c.loss, c.out)
+		if err == nil {
+			t.Errorf("%s: BuildMLP = %v, nil; want an error", c.name, net)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not mention %s", c.name, err, w)
+			}
+		}
+		msg, ok := panicMessage(func() { NewMLP(c.in, c.layers, c.loss, c.out) })
+		if !ok || !strings.Contains(msg, err.Error()) {
+			t.Errorf("%s: NewMLP panic %q (panicked: %v); want a panic with %q", c.name, msg, ok, err)
+		}
+	}
+}
+
+// PropagateTo stops after the named layer; output layers are added only
+// when asked for.
+func TestMLPPropagateTo(t *testing.T) {
+	rng := newTestRNG(43)
+	net := newDeepNet(rng, fused, 4, 3)
+	X := randMatrix(rng, 5, 4)
+	want := X
+	for _, l := range net.Layers[:3] {
+		want = l.Forward(want)
+	}
+	got, err := net.PropagateTo(X, true, "Linear_2")
+	if err != nil {
+		t.Fatalf("PropagateTo(Linear_2): %v", err)
+	}
+	checkSame(t, "PropagateTo(Linear_2)", got, want)
+	if _, err := net.PropagateTo(X, true, "Linear_9"); err == nil || !strings.Contains(err.Error(), "Linear_9") {
+		t.Errorf("PropagateTo(Linear_9) error = %v; want one naming Linear_9", err)
+	}
+	if _, err := net.PropagateTo(NewMatrix(5, 3), false, ""); err == nil || !strings.Contains(err.Error(), "5x3") {
+		t.Errorf("PropagateTo(5x3 input to a 4-input net) error = %v; want one naming 5x3", err)
+	}
+	logits := net.Propagate(X, false)
+	checkSame(t, "Propagate(X, true)", net.Propagate(X, true), NewSoftmaxLayer("s").Forward(logits))
+	s := net.String()
+	for _, name := range []string{"Linear_1", "ReLU_2", "Linear_OUT", "CE_fused", "Softmax_OUT"} {
+		if !strings.Contains(s, name) {
+			t.Errorf("String() does not show %s:\n%s", name, s)
+		}
+	}
+}

@@ -1,0 +1,383 @@
+package main
+
+// MNIST: reading the IDX files without trusting them, finding them on disk,
+// and the lab's preprocessing (TEMPLATE.md, "Datasets").
+//
+// IDX (the format of the four MNIST files) is a big-endian header followed
+// by unsigned bytes:
+//
+//	images: magic 0x00000803, count, rows, cols, then count·rows·cols pixels
+//	labels: magic 0x00000801, count,             then count labels
+//
+// The reader validates the header before allocating anything and never
+// allocates more than the bytes that have actually arrived: a header that
+// declares 2³¹ images fails at once, and a truncated file fails after
+// reading what is there.
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// mnistFile is one of the four files of the data set as the public mirrors
+// serve it (gzip-compressed), with its SHA-256 and size.
+type mnistFile struct {
+	Name   string
+	SHA256 string
+	Size   int64
+}
+
+// mnistFiles are the four files, training set first.
+var mnistFiles = []mnistFile{
+	{"train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9912422},
+	{"train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881},
+	{"t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877},
+	{"t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542},
+}
+
+const (
+	idxMagicImages = 0x00000803 // unsigned bytes, 3 dimensions (count, rows, cols)
+	idxMagicLabels = 0x00000801 // unsigned bytes, 1 dimension (count)
+	mnistSide      = 28
+	mnistPixels    = mnistSide * mnistSide
+	mnistClasses   = 10
+
+	// maxDeflateRatio bounds how far deflate can expand its input: at best
+	// a 258-byte match costs about 2 bits, so one compressed byte never
+	// yields more than 1032 bytes. A gzip file of s bytes therefore holds
+	// at most 1032·s bytes, which exposes an absurd declared count at once.
+	maxDeflateRatio = 1032
+
+	// idxChunk is how much the reader asks for at a time: memory grows by
+	// at most this much beyond the data that has really arrived.
+	idxChunk = 1 << 20
+)
+
+// idxData is the payload of an IDX file: count items of itemSize bytes,
+// kept in the chunks it was read in (so it is never copied to be grown).
+type idxData struct {
+	count, itemSize int
+	chunks          [][]byte
+}
+
+// each calls f on the first n bytes of the payload, in order, chunk by chunk.
+func (d *idxData) each(n int, f func(off int, b []byte)) {
+	off := 0
+	for _, c := range d.chunks {
+		if off >= n {
+			return
+		}
+		c = c[:min(len(c), n-off)]
+		f(off, c)
+		off += len(c)
+	}
+}
+
+// readIDX reads an IDX file of unsigned bytes whose header has the given
+// magic from r, which holds size bytes in all (the file's length): raw, or
+// gzip-compressed, as told by the gzip magic bytes 0x1f 0x8b (never by the
+// name). Image files must hold 28×28 images. Errors describe the problem
+// but not the file; readIDXFile adds its name.
+func readIDX(r io.Reader, size int64, magic uint32) (*idxData, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var src io.Reader = br
+	limit := size // the most bytes the IDX content can have
+	kind := "file"
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("not a valid gzip file: %v", err)
+		}
+		defer zr.Close()
+		src, kind = zr, "gzip file"
+		limit = maxDeflateRatio * size
+	}
+
+	dims, what, itemSize := 1, "labels", 1
+	if magic == idxMagicImages {
+		dims, what, itemSize = 3, "images", mnistPixels
+	}
+	hdrLen := 4 + 4*dims
+	var hdr [16]byte
+	if n, err := io.ReadFull(src, hdr[:4]); err != nil {
+		return nil, fmt.Errorf("truncated header: %s", readFailure(err, n, hdrLen))
+	}
+	if got := binary.BigEndian.Uint32(hdr[:4]); got != magic {
+		return nil, fmt.Errorf("magic number 0x%08x, want 0x%08x (IDX %s)%s", got, magic, what, magicHint(got))
+	}
+	if n, err := io.ReadFull(src, hdr[4:hdrLen]); err != nil {
+		return nil, fmt.Errorf("truncated header: %s", readFailure(err, 4+n, hdrLen))
+	}
+	count := int64(binary.BigEndian.Uint32(hdr[4:8]))
+	if dims == 3 {
+		rows, cols := binary.BigEndian.Uint32(hdr[8:12]), binary.BigEndian.Uint32(hdr[12:16])
+		if rows != mnistSide || cols != mnistSide {
+			return nil, fmt.Errorf("images are %d×%d pixels, want %d×%d", rows, cols, mnistSide, mnistSide)
+		}
+	}
+	if count == 0 {
+		return nil, fmt.Errorf("the header declares 0 %s: the file holds no data", what)
+	}
+	want := count * int64(itemSize)
+	if avail := limit - int64(hdrLen); want > avail {
+		if kind == "file" {
+			return nil, fmt.Errorf("the header declares %d %s (%d bytes) but only %d bytes follow it", count, what, want, avail)
+		}
+		return nil, fmt.Errorf("the header declares %d %s (%d bytes), more than a %d-byte gzip file can hold (at most %d bytes)", count, what, want, size, limit)
+	}
+
+	// Read the payload in chunks, allocating each only when the previous
+	// one is full, so memory follows the data that really arrives.
+	d := &idxData{count: int(count), itemSize: itemSize}
+	for got := int64(0); got < want; {
+		c := make([]byte, min(want-got, idxChunk))
+		n, err := io.ReadFull(src, c)
+		got += int64(n)
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("truncated: the header declares %d %s (%d bytes) but only %d bytes follow it", count, what, want, got)
+			}
+			return nil, fmt.Errorf("reading %s after %d bytes: %v", what, int64(hdrLen)+got, err)
+		}
+		d.chunks = append(d.chunks, c)
+	}
+	// Anything after the declared items means the header is wrong. Reading
+	// to the end also makes gzip check its CRC-32 and length trailer.
+	var extra [1]byte
+	if n, err := io.ReadFull(src, extra[:]); n > 0 {
+		return nil, fmt.Errorf("data after the %d %s the header declares: the count is wrong or the file is damaged", count, what)
+	} else if err != io.EOF {
+		return nil, fmt.Errorf("%s is damaged after the %d %s: %v", kind, count, what, err)
+	}
+	return d, nil
+}
+
+// readFailure describes a short read of want bytes of which got arrived.
+func readFailure(err error, got, want int) string {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Sprintf("%d of %d bytes", got, want)
+	}
+	return fmt.Sprintf("after %d of %d bytes: %v", got, want, err)
+}
+
+// magicHint recognises the usual mix-ups behind a wrong magic number.
+func magicHint(got uint32) string {
+	switch got {
+	case idxMagicImages:
+		return ": this is an image file"
+	case idxMagicLabels:
+		return ": this is a label file"
+	}
+	if got>>16 == 0x1f8b {
+		return ": damaged gzip data"
+	}
+	return ""
+}
+
+// readIDXFile is readIDX on the file at path; every error names the file.
+func readIDXFile(path string, magic uint32) (*idxData, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, want an IDX file", path)
+	}
+	d, err := readIDX(f, st.Size(), magic)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// ---------------------------------------------------------------------------
+// Where the files are.
+
+// mnistDir is where the MNIST files are looked for: the -data flag, else
+// $MNIST_DIR, else ./data/mnist.
+func mnistDir(flagDir string) string {
+	if flagDir != "" {
+		return flagDir
+	}
+	if d := os.Getenv("MNIST_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("data", "mnist")
+}
+
+// missingMNIST returns an error that says which files are missing from dir
+// and how to get them, or nil when all four are there.
+func missingMNIST(dir string, files []mnistFile) error {
+	var missing []string
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
+			missing = append(missing, f.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "MNIST files missing in %s: %s\n\n", dir, strings.Join(missing, ", "))
+	fmt.Fprintf(&b, "The experiment needs these four files (SHA-256 of each):\n")
+	for _, f := range files {
+		fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
+	}
+	fmt.Fprintf(&b, "\nEither copy them into %s (or point -data DIR or $MNIST_DIR at a directory\n", dir)
+	fmt.Fprintf(&b, "that has them: the way on an air-gapped machine; check with sha256sum), or add\n")
+	fmt.Fprintf(&b, "-download to fetch them from a public mirror (needs internet access).")
+	return errors.New(b.String())
+}
+
+// ---------------------------------------------------------------------------
+// The data set and its preprocessing.
+
+// MNIST is the data set after the lab's preprocessing: standardized pixels
+// X (n, 784) and one-hot targets T (n, 10).
+type MNIST struct {
+	XTrain, TTrain *Matrix
+	XTest, TTest   *Matrix
+	TrainTotal     int // images in the training file (XTrain may hold fewer: limit)
+}
+
+// LoadMNIST reads the four files from dir and preprocesses them as the lab
+// does. limit > 0 keeps only the first limit training images (the whole file
+// is still read and checked); the standardization statistics come from the
+// images kept.
+func LoadMNIST(dir string, limit int) (*MNIST, error) {
+	if err := missingMNIST(dir, mnistFiles); err != nil {
+		return nil, err
+	}
+	path := func(i int) string { return filepath.Join(dir, mnistFiles[i].Name) }
+	XTrain, TTrain, total, err := loadMNISTPair(path(0), path(1), limit)
+	if err != nil {
+		return nil, err
+	}
+	XTest, TTest, _, err := loadMNISTPair(path(2), path(3), 0)
+	if err != nil {
+		return nil, err
+	}
+	Standardize(XTrain, XTest)
+	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: total}, nil
+}
+
+// loadMNISTPair reads an image file and its label file, checks that they
+// match, and returns the first limit (all if limit ≤ 0) images scaled to
+// [0, 1] and their one-hot targets.
+func loadMNISTPair(imagesPath, labelsPath string, limit int) (X, T *Matrix, total int, err error) {
+	images, err := readIDXFile(imagesPath, idxMagicImages)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	labels, err := readIDXFile(labelsPath, idxMagicLabels)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if images.count != labels.count {
+		return nil, nil, 0, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", imagesPath, images.count, labelsPath, labels.count)
+	}
+	n := images.count
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	T, err = oneHotIDX(labels, n)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%s: %w", labelsPath, err)
+	}
+	X = pixelsToMatrix(images, n)
+	return X, T, images.count, nil
+}
+
+// oneHotIDX checks that every label is a digit 0–9 and returns the first n
+// labels one-hot, (n, 10).
+func oneHotIDX(labels *idxData, n int) (*Matrix, error) {
+	T := NewMatrix(n, mnistClasses)
+	var bad error
+	labels.each(labels.count, func(off int, b []byte) {
+		for i, v := range b {
+			if bad != nil {
+				return
+			}
+			if v >= mnistClasses {
+				bad = fmt.Errorf("label %d (0-based) is %d, want a digit 0–9", off+i, v)
+				return
+			}
+			if off+i < n {
+				T.Set(off+i, int(v), 1)
+			}
+		}
+	})
+	return T, bad
+}
+
+// pixelsToMatrix converts the first n images to float64 in [0, 1] (the
+// lab's /255), straight into the final (n, 784) matrix.
+func pixelsToMatrix(images *idxData, n int) *Matrix {
+	X := NewMatrix(n, mnistPixels)
+	images.each(n*mnistPixels, func(off int, b []byte) {
+		dst := X.Data[off : off+len(b)]
+		for i, v := range b {
+			dst[i] = float64(v) / 255
+		}
+	})
+	return X
+}
+
+// Standardize shifts and scales every column (pixel) of train to mean 0
+// and population standard deviation 1, and applies the same shift and scale,
+// the training set's, to each of others. Columns whose standard deviation
+// is 0 (pixels that are constant in the training set, such as the corners
+// of MNIST) are left alone: dividing by 0 would make them NaN. Works in
+// place and returns the statistics.
+func Standardize(train *Matrix, others ...*Matrix) (mean, std []float64) {
+	cols := train.Cols
+	mean, std = make([]float64, cols), make([]float64, cols)
+	if train.Rows == 0 {
+		return mean, std
+	}
+	// Two passes (mean, then squared deviations from it): the one-pass
+	// E[x²] − E[x]² cancels badly when the deviation is small.
+	for i := 0; i < train.Rows; i++ {
+		axpy(mean, 1, train.Row(i))
+	}
+	n := float64(train.Rows)
+	for j := range mean {
+		mean[j] /= n
+	}
+	for i := 0; i < train.Rows; i++ {
+		for j, v := range train.Row(i) {
+			d := v - mean[j]
+			std[j] += d * d
+		}
+	}
+	for j := range std {
+		std[j] = math.Sqrt(std[j] / n)
+	}
+	for _, m := range append([]*Matrix{train}, others...) {
+		if m.Cols != cols {
+			panic(fmt.Sprintf("Standardize: matrix is %s, the training set %s", m.Shape(), train.Shape()))
+		}
+		for i := 0; i < m.Rows; i++ {
+			r := m.Row(i)
+			for j, v := range r {
+				if std[j] > 0 {
+					r[j] = (v - mean[j]) / std[j]
+				}
+			}
+		}
+	}
+	return mean, std
+}

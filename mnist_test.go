@@ -1,0 +1,399 @@
+package main
+
+// Tests of the MNIST part: the IDX reader on hand-built files (raw and
+// gzip), the preprocessing, the missing-files message, the flags, and, when
+// MNIST_DIR points at the real files, a short training run.
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// idxBytes builds an IDX file: magic, then the header values, then payload.
+func idxBytes(magic uint32, header []uint32, payload []byte) []byte {
+	var b bytes.Buffer
+	binary.Write(&b, binary.BigEndian, magic)
+	binary.Write(&b, binary.BigEndian, header)
+	b.Write(payload)
+	return b.Bytes()
+}
+
+func gzipBytes(t testing.TB, raw []byte) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// imagesFile is an IDX image file of n 28×28 images whose pixel i is byte(i).
+func imagesFile(n int) []byte {
+	px := make([]byte, n*mnistPixels)
+	for i := range px {
+		px[i] = byte(i)
+	}
+	return idxBytes(idxMagicImages, []uint32{uint32(n), 28, 28}, px)
+}
+
+func labelsFile(labels ...byte) []byte {
+	return idxBytes(idxMagicLabels, []uint32{uint32(len(labels))}, labels)
+}
+
+func TestMNISTReadIDX(t *testing.T) {
+	good := imagesFile(3)
+	tests := []struct {
+		name  string
+		file  []byte
+		magic uint32
+		want  string // substring of the error; "" for success
+	}{
+		{"images", good, idxMagicImages, ""},
+		{"labels", labelsFile(0, 9, 5), idxMagicLabels, ""},
+		{"empty file", nil, idxMagicImages, "truncated header: 0 of 16 bytes"},
+		{"truncated magic", good[:3], idxMagicImages, "truncated header: 3 of 16 bytes"},
+		{"truncated header", good[:10], idxMagicImages, "truncated header: 10 of 16 bytes"},
+		{"truncated label header", labelsFile(1)[:6], idxMagicLabels, "truncated header: 6 of 8 bytes"},
+		{"truncated body", good[:len(good)-1], idxMagicImages, "2352 bytes"},
+		{"trailing data", append(append([]byte{}, good...), 0), idxMagicImages, "data after the 3 images"},
+		{"labels for images", labelsFile(1, 2), idxMagicImages, "magic number 0x00000801, want 0x00000803 (IDX images): this is a label file"},
+		{"images for labels", good, idxMagicLabels, "this is an image file"},
+		{"wrong magic", idxBytes(0x00000d03, []uint32{1, 28, 28}, make([]byte, 784)), idxMagicImages, "magic number 0x00000d03"},
+		{"wrong rows", idxBytes(idxMagicImages, []uint32{1, 27, 28}, make([]byte, 756)), idxMagicImages, "images are 27×28 pixels, want 28×28"},
+		{"wrong cols", idxBytes(idxMagicImages, []uint32{1, 28, 32}, make([]byte, 896)), idxMagicImages, "images are 28×32 pixels"},
+		{"zero images", idxBytes(idxMagicImages, []uint32{0, 28, 28}, nil), idxMagicImages, "declares 0 images"},
+		{"zero labels", labelsFile(), idxMagicLabels, "declares 0 labels"},
+		{"huge count", idxBytes(idxMagicImages, []uint32{1 << 31, 28, 28}, make([]byte, 784)), idxMagicImages, "declares 2147483648 images"},
+		{"count too large by one", idxBytes(idxMagicLabels, []uint32{4}, []byte{1, 2, 3}), idxMagicLabels, "4 labels"},
+	}
+	for _, tc := range tests {
+		for _, enc := range []string{"raw", "gzip"} {
+			t.Run(tc.name+"/"+enc, func(t *testing.T) {
+				file := tc.file
+				if enc == "gzip" {
+					file = gzipBytes(t, file)
+				}
+				d, err := readIDX(bytes.NewReader(file), int64(len(file)), tc.magic)
+				if tc.want == "" {
+					if err != nil {
+						t.Fatalf("readIDX: got error %v; want none", err)
+					}
+					return
+				}
+				if err == nil {
+					t.Fatalf("readIDX: got %d items and no error; want an error containing %q", d.count, tc.want)
+				}
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("readIDX: got error %q; want it to contain %q", err, tc.want)
+				}
+			})
+		}
+	}
+}
+
+// TestMNISTReadIDXPayload checks the bytes read back, in both encodings and
+// across several read chunks.
+func TestMNISTReadIDXPayload(t *testing.T) {
+	n := idxChunk/mnistPixels + 2 // spans two chunks
+	raw := imagesFile(n)
+	for _, file := range [][]byte{raw, gzipBytes(t, raw)} {
+		d, err := readIDX(bytes.NewReader(file), int64(len(file)), idxMagicImages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.count != n || len(d.chunks) != 2 {
+			t.Fatalf("got %d images in %d chunks; want %d in 2", d.count, len(d.chunks), n)
+		}
+		X := pixelsToMatrix(d, n)
+		for _, i := range []int{0, 1, 255, 256, idxChunk - 1, idxChunk, n*mnistPixels - 1} {
+			if got, want := X.Data[i], float64(byte(i))/255; got != want {
+				t.Errorf("pixel %d: got %v; want %v", i, got, want)
+			}
+		}
+	}
+}
+
+// TestMNISTReadIDXHugeCountFailsFast: a header that declares 2³¹−1 images
+// must be refused before anything of that size is allocated, for raw and
+// for gzip files, also when the gzip data would go on and on.
+func TestMNISTReadIDXHugeCountFailsFast(t *testing.T) {
+	hdr := idxBytes(idxMagicImages, []uint32{1<<31 - 1, 28, 28}, nil)
+	body := append(hdr, make([]byte, 4<<20)...) // 4 MiB of zeros: compresses ~1000:1
+	for name, file := range map[string][]byte{"raw": hdr, "gzip": gzipBytes(t, body)} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := readIDX(bytes.NewReader(file), int64(len(file)), idxMagicImages)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), "declares 2147483647 images") {
+			t.Errorf("%s: got error %v; want one about the declared count", name, err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+			t.Errorf("%s: allocated %d bytes to refuse the file; want under 64 MiB", name, got)
+		}
+	}
+}
+
+func TestMNISTReadIDXDamagedGzip(t *testing.T) {
+	file := gzipBytes(t, labelsFile(1, 2, 3))
+	file[len(file)-5] ^= 0xff // the CRC-32 in the trailer
+	_, err := readIDX(bytes.NewReader(file), int64(len(file)), idxMagicLabels)
+	if err == nil || !strings.Contains(err.Error(), "gzip file is damaged") {
+		t.Errorf("got error %v; want gzip file is damaged", err)
+	}
+	bad := []byte{0x1f, 0x8b, 0, 0}
+	if _, err := readIDX(bytes.NewReader(bad), 4, idxMagicLabels); err == nil || !strings.Contains(err.Error(), "not a valid gzip file") {
+		t.Errorf("got error %v; want not a valid gzip file", err)
+	}
+}
+
+// writeMNIST writes the four files into a new directory, gzip-compressed.
+func writeMNIST(t *testing.T, trainImages, trainLabels, testImages, testLabels []byte) string {
+	dir := t.TempDir()
+	for i, b := range [][]byte{trainImages, trainLabels, testImages, testLabels} {
+		if err := os.WriteFile(filepath.Join(dir, mnistFiles[i].Name), gzipBytes(t, b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestMNISTLoadErrorsNameTheFile(t *testing.T) {
+	tests := []struct {
+		name     string
+		files    [4][]byte
+		wantFile string
+		want     string
+	}{
+		{"count mismatch", [4][]byte{imagesFile(3), labelsFile(1, 2), imagesFile(1), labelsFile(1)}, "train-labels-idx1-ubyte.gz holds 2 labels", "train-images-idx3-ubyte.gz holds 3 images"},
+		{"label 10", [4][]byte{imagesFile(2), labelsFile(1, 2), imagesFile(2), labelsFile(3, 10)}, "t10k-labels-idx1-ubyte.gz", "label 1 (0-based) is 10, want a digit 0–9"},
+		{"truncated test images", [4][]byte{imagesFile(2), labelsFile(1, 2), imagesFile(2)[:100], labelsFile(3, 4)}, "t10k-images-idx3-ubyte.gz", "truncated"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeMNIST(t, tc.files[0], tc.files[1], tc.files[2], tc.files[3])
+			_, err := LoadMNIST(dir, 0)
+			if err == nil {
+				t.Fatalf("LoadMNIST: got no error; want %q", tc.want)
+			}
+			for _, want := range []string{tc.wantFile, tc.want} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("LoadMNIST: got error %q; want it to contain %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestMNISTLoadRawAndLimit(t *testing.T) {
+	dir := t.TempDir()
+	// Raw (uncompressed) files under the .gz names: the gzip magic decides.
+	for i, b := range [][]byte{imagesFile(5), labelsFile(0, 1, 2, 3, 4), imagesFile(2), labelsFile(9, 8)} {
+		if err := os.WriteFile(filepath.Join(dir, mnistFiles[i].Name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := LoadMNIST(dir, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.XTrain.Shape() != "3x784" || d.TTrain.Shape() != "3x10" || d.XTest.Shape() != "2x784" || d.TrainTotal != 5 {
+		t.Fatalf("got XTrain %s, TTrain %s, XTest %s, total %d; want 3x784, 3x10, 2x784, 5", d.XTrain.Shape(), d.TTrain.Shape(), d.XTest.Shape(), d.TrainTotal)
+	}
+	for i, want := range []int{0, 1, 2} {
+		if got := d.TTrain.ArgmaxRow(i); got != want {
+			t.Errorf("training label %d: got %d; want %d", i, got, want)
+		}
+	}
+	if got := d.TTest.ArgmaxRow(1); got != 8 {
+		t.Errorf("test label 1: got %d; want 8", got)
+	}
+}
+
+func TestMNISTMissingFiles(t *testing.T) {
+	dir := t.TempDir()
+	_, err := LoadMNIST(dir, 0)
+	if err == nil {
+		t.Fatal("LoadMNIST on an empty directory: got no error")
+	}
+	for _, f := range mnistFiles {
+		for _, want := range []string{f.Name, f.SHA256} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("got error %q; want it to list %s", err, want)
+			}
+		}
+	}
+	for _, want := range []string{dir, "copy them into", "-download", "$MNIST_DIR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got error %q; want it to say %q", err, want)
+		}
+	}
+}
+
+func TestMNISTDataDir(t *testing.T) {
+	t.Setenv("MNIST_DIR", "")
+	if got, want := mnistDir(""), filepath.Join("data", "mnist"); got != want {
+		t.Errorf("mnistDir(\"\") without $MNIST_DIR: got %q; want %q", got, want)
+	}
+	t.Setenv("MNIST_DIR", "/env/dir")
+	if got := mnistDir(""); got != "/env/dir" {
+		t.Errorf("mnistDir(\"\") with $MNIST_DIR: got %q; want /env/dir", got)
+	}
+	if got := mnistDir("/flag/dir"); got != "/flag/dir" {
+		t.Errorf("mnistDir(\"/flag/dir\"): got %q; want /flag/dir", got)
+	}
+}
+
+// TestMNISTStandardize on a hand-made set: column 0 has mean 2 and
+// population std sqrt(2/3), column 1 is constant (left alone), column 2 has
+// mean 0 and std 1.
+func TestMNISTStandardize(t *testing.T) {
+	train := FromRows([][]float64{{1, 5, -1}, {2, 5, 1}, {3, 5, -1}})
+	train.Set(2, 2, 0) // column 2: −1, 1, 0 → mean 0, std sqrt(2/3)
+	test := FromRows([][]float64{{2, 7, 3}})
+	mean, std := Standardize(train, test)
+	s := math.Sqrt(2.0 / 3)
+	wantMean, wantStd := []float64{2, 5, 0}, []float64{s, 0, s}
+	for j := range wantMean {
+		if math.Abs(mean[j]-wantMean[j]) > 1e-15 || math.Abs(std[j]-wantStd[j]) > 1e-15 {
+			t.Errorf("column %d: got mean %v, std %v; want %v, %v", j, mean[j], std[j], wantMean[j], wantStd[j])
+		}
+	}
+	wantTrain := [][]float64{{-1 / s, 5, -1 / s}, {0, 5, 1 / s}, {1 / s, 5, 0}}
+	for i, row := range wantTrain {
+		for j, want := range row {
+			if got := train.At(i, j); math.Abs(got-want) > 1e-12 {
+				t.Errorf("train (%d, %d): got %v; want %v", i, j, got, want)
+			}
+		}
+	}
+	// The test set gets the training statistics, and its constant column
+	// stays as it was even though 7 ≠ 5.
+	for j, want := range []float64{0, 7, 3 / s} {
+		if got := test.At(0, j); math.Abs(got-want) > 1e-12 {
+			t.Errorf("test (0, %d): got %v; want %v", j, got, want)
+		}
+	}
+}
+
+func TestMNISTFlags(t *testing.T) {
+	bad := [][]string{
+		{"-exp", "mnist", "-hidden", "64,0"},
+		{"-exp", "mnist", "-hidden", "64,,64"},
+		{"-exp", "mnist", "-hidden", "a"},
+		{"-exp", "mnist", "-hidden", ""},
+		{"-exp", "mnist", "-limit", "-1"},
+		{"-exp", "mnist", "-data", ""},
+		{"-exp", "xor", "-naive"},
+		{"-exp", "xor", "-limit", "10"},
+	}
+	for _, args := range bad {
+		var stderr bytes.Buffer
+		if code := run(args, &bytes.Buffer{}, &stderr); code != 2 {
+			t.Errorf("run %q: got exit code %d; want 2 (usage error)", args, code)
+		}
+	}
+	var stderr bytes.Buffer
+	cfg, err := parseFlags([]string{"-exp", "mnist", "-hidden", "32, 16", "-limit", "500", "-naive", "-data", "d"}, &stderr)
+	if err != nil {
+		t.Fatalf("parseFlags: %v", err)
+	}
+	if len(cfg.hidden) != 2 || cfg.hidden[0] != 32 || cfg.hidden[1] != 16 || cfg.limit != 500 || !cfg.naive || cfg.dataDir != "d" {
+		t.Errorf("parseFlags: got hidden %v, limit %d, naive %v, data %q; want [32 16], 500, true, d", cfg.hidden, cfg.limit, cfg.naive, cfg.dataDir)
+	}
+}
+
+// TestMNISTMissingDataExitCode: a missing data set is a failure (exit 1)
+// whose message lists the files, and nothing is trained.
+func TestMNISTMissingDataExitCode(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-exp", "mnist", "-data", t.TempDir(), "-out", t.TempDir()}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "train-images-idx3-ubyte.gz") {
+		t.Errorf("got exit code %d and stderr %q; want 1 and the list of files", code, stderr.String())
+	}
+}
+
+// TestMNISTIntegration trains the lab's network for one epoch on the first
+// 10,000 real training images (batch 100) and expects more than 85% test
+// accuracy. It needs the real files: set MNIST_DIR (CI does); -short skips it.
+func TestMNISTIntegration(t *testing.T) {
+	dir := os.Getenv("MNIST_DIR")
+	if dir == "" {
+		t.Skip("MNIST_DIR is not set: this test needs the four MNIST files (see README, MNIST)")
+	}
+	if testing.Short() {
+		t.Skip("-short: this test trains on 10,000 real images (seconds, minutes under -race)")
+	}
+	d, err := LoadMNIST(dir, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := NewMNISTNet([]int{64, 64, 64, 64, 64}, false, 1234)
+	ri, err := Train(net, d.XTrain, d.TTrain, TrainConfig{BatchSize: 100, Epochs: 1, Eta: 0.1, XTest: d.XTest, TTest: d.TTest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := ri.Last().AccTest
+	t.Logf("test accuracy after one epoch on 10,000 images: %.2f%%", 100*acc)
+	if acc <= 0.85 {
+		t.Errorf("test accuracy after one epoch on 10,000 images: got %.2f%%; want more than 85%%", 100*acc)
+	}
+}
+
+// FuzzReadIDX: whatever the bytes, readIDX returns an error or a payload of
+// exactly count items of the right size, never panics, and never holds
+// more than the input can yield. The seeds in testdata/fuzz/FuzzReadIDX
+// (valid, truncated, huge-count and damaged files, raw and gzip) run with
+// plain go test.
+func FuzzReadIDX(f *testing.F) {
+	f.Add(labelsFile(3, 1, 4), false)
+	f.Add(gzipBytes(f, labelsFile(1, 5)), false)
+	f.Add(imagesFile(1), true)
+	f.Fuzz(func(t *testing.T, file []byte, images bool) {
+		magic, itemSize := uint32(idxMagicLabels), 1
+		if images {
+			magic, itemSize = idxMagicImages, mnistPixels
+		}
+		d, err := readIDX(bytes.NewReader(file), int64(len(file)), magic)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		total := 0
+		for _, c := range d.chunks {
+			total += len(c)
+		}
+		if d.count < 1 || d.itemSize != itemSize || total != d.count*itemSize {
+			t.Fatalf("got count %d, item size %d, %d payload bytes; want count ≥ 1 and count·%d bytes", d.count, d.itemSize, total, itemSize)
+		}
+		if int64(total) > maxDeflateRatio*int64(len(file)) {
+			t.Fatalf("got %d payload bytes from a %d-byte file", total, len(file))
+		}
+	})
+}
+
+// BenchmarkMNISTLoad reads, checks and standardizes all four real files
+// (target: well under a second). Needs MNIST_DIR.
+func BenchmarkMNISTLoad(b *testing.B) {
+	dir := os.Getenv("MNIST_DIR")
+	if dir == "" {
+		b.Skip("MNIST_DIR is not set")
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := LoadMNIST(dir, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/load")
+}

@@ -1,0 +1,378 @@
+package main
+
+// The MNIST experiment (Assignment 3 and the optional parts): the lab's deep
+// network trained with the fused loss, or with -naive the Assignment 1
+// pipeline, watched for the first non-finite value.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// NewMNISTNet is the lab's MNIST network: Linear_1 (784→h₁), ReLU_1, then
+// Linear_k and ReLU_k for every further hidden width, and Linear_OUT (→10).
+// The stable pipeline trains on the logits with the fused loss and applies
+// Softmax_OUT only for predictions; the naive one (Assignment 1) has
+// Softmax_OUT inside the network and the plain cross-entropy.
+func NewMNISTNet(hidden []int, naive bool, seed uint64) *MLP {
+	rng := newRNG(seed)
+	var layers []Layer
+	in := mnistPixels
+	for i, h := range hidden {
+		k := strconv.Itoa(i + 1)
+		layers = append(layers, NewLinearLayer(in, h, rng, "Linear_"+k), NewReLULayer("ReLU_"+k))
+		in = h
+	}
+	layers = append(layers, NewLinearLayer(in, mnistClasses, rng, "Linear_OUT"))
+	if naive {
+		layers = append(layers, NewSoftmaxLayer("Softmax_OUT"))
+		return NewMLP(mnistPixels, layers, NewLossCrossEntropy("CE"), nil)
+	}
+	return NewMLP(mnistPixels, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+}
+
+func runMNIST(cfg *config) error {
+	if err := prepareOutDir(cfg.out); err != nil {
+		return err
+	}
+	dir := mnistDir(cfg.dataDir)
+	if cfg.download {
+		if err := downloadMNIST(dir, mnistFiles, mnistMirrors, newHTTPClient(), cfg.stdout); err != nil {
+			return err
+		}
+	}
+	t0 := time.Now()
+	data, err := LoadMNIST(dir, cfg.limit)
+	if err != nil {
+		return err
+	}
+	pipeline, name := "stable (fused softmax + cross-entropy on logits)", "mnist"
+	if cfg.naive {
+		pipeline, name = "naive (Softmax layer + plain cross-entropy, Assignment 1)", "mnist_naive"
+	}
+	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
+		dir, data.XTrain.Rows, data.TrainTotal, data.XTest.Rows, time.Since(t0).Round(time.Millisecond))
+	net := NewMNISTNet(cfg.hidden, cfg.naive, cfg.seed)
+	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d\n%v", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed, net)
+
+	watch := newMarginWatch(net, data.XTrain, data.TTrain)
+	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
+		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta,
+		XTest: data.XTest, TTest: data.TTest,
+		Progress: cfg.progress(), AfterEpoch: watch.afterEpoch,
+	})
+	if ri == nil {
+		return trainErr
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{name + ".csv", ri.WriteCSV},
+		{name + "_weights.csv", ri.WriteWeightsCSV},
+		{name + "_margin.csv", watch.WriteCSV},
+	}
+	for _, f := range files {
+		path := filepath.Join(cfg.out, f.name)
+		if err := writeFileAtomic(path, f.write); err != nil {
+			return err
+		}
+		fmt.Fprintf(cfg.stdout, "wrote %s\n", path)
+	}
+	// Pictures: the convergence chart (accuracies per epoch, from name.csv)
+	// and the weight amplitudes (name_weights.csv) are drawn here once the
+	// charts are wired in.
+
+	var de *DivergenceError
+	if errors.As(trainErr, &de) {
+		fmt.Fprintf(cfg.stdout, "\nBREAKDOWN: %s\n", de)
+		fmt.Fprintf(cfg.stdout, "%s\n", diagnoseDivergence(net, data.XTrain, data.TTrain, cfg.batch, de))
+		if len(watch.epochs) > 0 {
+			fmt.Fprintf(cfg.stdout, "before it: %s\n", watch.summary())
+		}
+		return trainErr
+	}
+	if trainErr != nil {
+		return trainErr
+	}
+	last := ri.Last()
+	fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
+		last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
+	fmt.Fprintf(cfg.stdout, "no non-finite value anywhere. margin: %s\n", watch.summary())
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// The margin: how far a run stayed from the numbers where the naive
+// pipeline breaks.
+
+// expOverflow is the largest x with a finite exp(x), ≈ 709.78. An unshifted
+// softmax overflows once a logit exceeds it. It is also where 1/p overflows:
+// p below e^−709.78 ≈ 5.6e−309 makes the plain cross-entropy's delta
+// −t/p = −Inf even before p itself underflows to 0 (below e^−745.13).
+var expOverflow = math.Log(math.MaxFloat64)
+
+// marginEpoch is the margin measured on the training set after one epoch.
+type marginEpoch struct {
+	Epoch       int
+	MaxAbsLogit float64 // largest |s_k| over every image and class
+	MinLogPTrue float64 // smallest log p(true class), computed from the logits
+}
+
+// marginWatch measures the margin after every epoch (Train's AfterEpoch).
+type marginWatch struct {
+	net    *MLP
+	upTo   []Layer // the layers up to Linear_OUT: they compute the logits
+	X, T   *Matrix
+	epochs []marginEpoch
+}
+
+func newMarginWatch(net *MLP, X, T *Matrix) *marginWatch {
+	last := len(net.Layers) - 1
+	if _, ok := net.Layers[last].(*SoftmaxLayer); ok {
+		last-- // naive: the logits are Softmax_OUT's input
+	}
+	return &marginWatch{net: net, upTo: net.Layers[:last+1], X: X, T: T}
+}
+
+// afterEpoch pushes the training set through the network up to the logits,
+// in chunks, and records the largest |logit| and the smallest true-class
+// probability. log p_t = s_t − lse(s) is computed with the max shift, so it
+// is exact even where p_t itself would underflow to 0.
+func (w *marginWatch) afterEpoch(epoch int) error {
+	m := marginEpoch{Epoch: epoch, MinLogPTrue: math.Inf(1)}
+	var xv, tv Matrix
+	for i0 := 0; i0 < w.X.Rows; i0 += evalChunk {
+		i1 := min(i0+evalChunk, w.X.Rows)
+		w.X.viewRows(&xv, i0, i1)
+		w.T.viewRows(&tv, i0, i1)
+		S := w.net.forwardBuffered(&xv, w.upTo)
+		for r := 0; r < S.Rows; r++ {
+			s := S.Row(r)
+			mx := rowMax(s)
+			sum := 0.0
+			for _, v := range s {
+				m.MaxAbsLogit = math.Max(m.MaxAbsLogit, math.Abs(v))
+				sum += math.Exp(v - mx)
+			}
+			if k := tv.ArgmaxRow(r); k >= 0 {
+				m.MinLogPTrue = math.Min(m.MinLogPTrue, s[k]-mx-math.Log(sum))
+			}
+		}
+	}
+	w.epochs = append(w.epochs, m)
+	return nil
+}
+
+// summary describes the worst values over all epochs watched.
+func (w *marginWatch) summary() string {
+	worstLogit, worstP := w.epochs[0], w.epochs[0]
+	for _, e := range w.epochs {
+		if e.MaxAbsLogit > worstLogit.MaxAbsLogit {
+			worstLogit = e
+		}
+		if e.MinLogPTrue < worstP.MinLogPTrue {
+			worstP = e
+		}
+	}
+	return fmt.Sprintf("largest |logit| %.4g (epoch %d) against exp's overflow point %.2f; smallest true-class probability %s (epoch %d), where the plain cross-entropy breaks below e^-%.2f",
+		worstLogit.MaxAbsLogit, worstLogit.Epoch, expOverflow, formatLogProb(worstP.MinLogPTrue), worstP.Epoch, expOverflow)
+}
+
+// formatLogProb prints p = e^lp, also when p underflows float64.
+func formatLogProb(lp float64) string {
+	if p := math.Exp(lp); p > 1e-300 {
+		return fmt.Sprintf("%.3g = e^%.4g", p, lp)
+	}
+	return fmt.Sprintf("e^%.4g", lp)
+}
+
+// WriteCSV writes the margin per epoch: epoch, max_abs_logit,
+// min_log_p_true (natural log of the smallest true-class probability).
+func (w *marginWatch) WriteCSV(out io.Writer) error {
+	var b strings.Builder
+	b.WriteString("epoch,max_abs_logit,min_log_p_true\n")
+	for _, e := range w.epochs {
+		fmt.Fprintf(&b, "%d,%s,%s\n", e.Epoch, formatFloat(e.MaxAbsLogit), formatFloat(e.MinLogPTrue))
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// ---------------------------------------------------------------------------
+// Locating a breakdown.
+
+// diagnoseDivergence finds the first non-finite value behind de. Train stops
+// before applying a step whose gradient is not finite, so net is exactly
+// as it was when the batch went in: the batch is run again, one module at
+// a time, in the order training computes them (forward through the layers,
+// the loss, its delta, then delta and gradient back down), and the first
+// non-finite value is described with its cause.
+func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) string {
+	where := fmt.Sprintf("epoch %d, batch %d", de.Epoch, de.Batch)
+	i0, i1 := 0, X.Rows
+	if de.Batch >= 0 {
+		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Rows)
+	} else {
+		where = fmt.Sprintf("the evaluation after epoch %d", de.Epoch)
+	}
+	// The evaluation covers the whole training set: trace it a batch at a
+	// time, up to the first batch with a non-finite value.
+	for j0 := i0; j0 < i1; j0 += batch {
+		j1 := min(j0+batch, i1)
+		if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), j0); len(steps) > 0 {
+			return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
+		}
+	}
+	return fmt.Sprintf("located at %s: every value is finite when it is run again, so the step itself overflowed: %s", where, de.What)
+}
+
+// traceNonFinite runs (X, T) through net module by module and returns the
+// chain of non-finite values: the first one with its cause, then how it
+// spread, up to the first gradient it reached. Rows are numbered from
+// first (the batch's position in the training set).
+func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
+	var steps []string
+	acts := make([]*Matrix, len(net.Layers))
+	in := X
+	for l, layer := range net.Layers {
+		acts[l] = layer.Forward(in)
+		if r, k, ok := firstNonFinite(acts[l]); ok && len(steps) == 0 {
+			steps = append(steps, fmt.Sprintf("forward of %s: image %d, unit %d is %s (%s)", layer.Name(), first+r, k,
+				formatFloat(acts[l].At(r, k)), forwardCause(layer, in, r)))
+		}
+		in = acts[l]
+	}
+	var logits *Matrix // the input of a Softmax layer feeding the loss, if any
+	if L := len(net.Layers); L >= 2 {
+		if _, ok := net.Layers[L-1].(*SoftmaxLayer); ok {
+			logits = acts[L-2]
+		}
+	}
+	loss := net.Loss.Forward(in, T)
+	if r, _, ok := firstNonFinite(loss); ok && len(steps) == 0 {
+		steps = append(steps, lossCause(net.Loss, in, T, logits, r, first, loss.Data[r]))
+	}
+	d := net.Loss.Delta(in, T)
+	if r, k, ok := firstNonFinite(d); ok && allFiniteRow(in, r) {
+		steps = append(steps, lossDeltaCause(net.Loss, d, in, r, k, first))
+	}
+	for l := len(net.Layers) - 1; l >= 0; l-- {
+		layer := net.Layers[l]
+		input := X
+		if l > 0 {
+			input = acts[l-1]
+		}
+		if pl, ok := layer.(ParamLayer); ok {
+			for i, g := range pl.Grad(input, d) {
+				if _, _, bad := firstNonFinite(g); bad {
+					return append(steps, fmt.Sprintf("gradient %s of %s is not finite: training stopped before applying it", paramName(i), layer.Name()))
+				}
+			}
+		}
+		next := layer.Delta(acts[l], d)
+		if r, k, ok := firstNonFinite(next); ok {
+			_, soft := layer.(*SoftmaxLayer)
+			switch {
+			case allFiniteRow(d, r):
+				steps = append(steps, fmt.Sprintf("delta of %s: image %d, unit %d is %s from finite values (overflow in the product)", layer.Name(), first+r, k, formatFloat(next.At(r, k))))
+			case soft:
+				steps = append(steps, softmaxDeltaCause(layer, acts[l], d, next, T, r, first))
+			}
+		}
+		d = next
+	}
+	return steps
+}
+
+// lossDeltaCause explains a non-finite entry of the plain cross-entropy's
+// delta −t_k/p_k: a division by 0, or 1/p overflowing for a tiny p.
+func lossDeltaCause(loss Loss, d, P *Matrix, r, k, first int) string {
+	if _, plain := loss.(*LossCrossEntropy); !plain {
+		return fmt.Sprintf("delta of %s: image %d, class %d is %s from finite logits", loss.Name(), first+r, k, formatFloat(d.At(r, k)))
+	}
+	p := P.At(r, k)
+	why := "division by 0"
+	if p != 0 {
+		why = fmt.Sprintf("1/p overflows: p is below e^-%.2f", expOverflow)
+	}
+	return fmt.Sprintf("delta of %s: image %d, class %d is −t/p = %s with p = %s (%s)", loss.Name(), first+r, k, formatFloat(d.At(r, k)), formatFloat(p), why)
+}
+
+// softmaxDeltaCause explains how the softmax delta p_k(δ'_k − ⟨δ', p⟩)
+// turns δ' = −Inf at the true class t into NaN for the whole row.
+func softmaxDeltaCause(layer Layer, P, d, next, T *Matrix, r, first int) string {
+	t := T.ArgmaxRow(r)
+	pt := P.At(r, t)
+	how := fmt.Sprintf("⟨δ', p⟩ = −Inf·%s = −Inf, then δ'_t − ⟨δ', p⟩ = −Inf − (−Inf) = NaN", formatFloat(pt))
+	if pt == 0 {
+		how = "⟨δ', p⟩ has the term −Inf·p_t = −Inf·0: 0·∞ = NaN"
+	}
+	return fmt.Sprintf("delta of %s: image %d becomes NaN: p_k(δ'_k − ⟨δ', p⟩) with δ'_t = %s: %s, and NaN spreads to every class and every layer below",
+		layer.Name(), first+r, formatFloat(d.At(r, t)), how)
+}
+
+// forwardCause explains a non-finite output of layer for row r.
+func forwardCause(layer Layer, in *Matrix, r int) string {
+	if !allFiniteRow(in, r) {
+		return "its input is already not finite"
+	}
+	switch layer.(type) {
+	case *LinearLayer:
+		return fmt.Sprintf("overflow in x·W + b: the input's largest |value| is %.4g", maxAbs(in.Row(r)))
+	case *SoftmaxLayer:
+		return "exp overflow"
+	}
+	return "overflow"
+}
+
+// lossCause explains a non-finite plain cross-entropy: the true class got
+// probability 0, so −log p = +Inf.
+func lossCause(loss Loss, P, T, logits *Matrix, r, first int, v float64) string {
+	k := T.ArgmaxRow(r)
+	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), first+r, k, formatFloat(v))
+	if k < 0 || !allFiniteRow(P, r) {
+		return s + ": its probabilities are not finite"
+	}
+	p := P.At(r, k)
+	s += fmt.Sprintf(": log 0, because the softmax gave its true class probability %s", formatFloat(p))
+	if logits != nil {
+		row := logits.Row(r)
+		gap := rowMax(row) - row[k]
+		s += fmt.Sprintf(" (its logit %.6g lies %.6g below the largest, %.6g, and exp(−%.6g) underflows to 0 below e^−745.13)", row[k], gap, rowMax(row), gap)
+	}
+	return s
+}
+
+// firstNonFinite returns the position of the first NaN or ±Inf of m.
+func firstNonFinite(m *Matrix) (r, k int, ok bool) {
+	for i, v := range m.Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return i / m.Cols, i % m.Cols, true
+		}
+	}
+	return 0, 0, false
+}
+
+func allFiniteRow(m *Matrix, r int) bool {
+	for _, v := range m.Row(r) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func maxAbs(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
+}

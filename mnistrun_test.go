@@ -1,0 +1,109 @@
+package main
+
+// Tests of the MNIST experiment's watch: the breakdown of the naive
+// pipeline located and explained, the margin measured.
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// oneLinear is a 2→2 linear layer with W = [[w, 0], [0, 0]], b = 0: the
+// input (1, 0) gets the logits (w, 0).
+func oneLinear(w float64) *LinearLayer {
+	return &LinearLayer{name: "Linear_OUT", W: FromRows([][]float64{{w, 0}, {0, 0}}), B: NewMatrix(1, 2)}
+}
+
+// TestMNISTNaiveBreakdownLocated: logits (1000, 0) with the true class 1
+// give p_1 = exp(−1000) = 0 in float64. The naive pipeline must stop at
+// epoch 1, batch 0, and the diagnosis must name the cause chain: log 0 in
+// the loss, −t/0 in its delta, NaN in the softmax delta, a NaN gradient.
+func TestMNISTNaiveBreakdownLocated(t *testing.T) {
+	X := FromRows([][]float64{{0, 1}, {1, 0}})
+	T := FromRows([][]float64{{1, 0}, {0, 1}})
+	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
+	_, err := Train(naive, X, T, TrainConfig{BatchSize: 2, Epochs: 1, Eta: 0.1})
+	de, ok := err.(*DivergenceError)
+	if !ok || de.Epoch != 1 || de.Batch != 0 {
+		t.Fatalf("Train: got error %v; want a DivergenceError at epoch 1, batch 0", err)
+	}
+	if got := naive.Layers[0].(*LinearLayer).W.At(0, 0); got != 1000 {
+		t.Fatalf("W after the failed step: got %v; want 1000 (the step must not be applied)", got)
+	}
+	got := diagnoseDivergence(naive, X, T, 2, de)
+	t.Log(got)
+	for _, want := range []string{
+		"epoch 1, batch 0 (training images 0–1)",
+		"loss of CE: image 1 (digit 1) has loss inf: log 0",
+		"probability 0 (its logit 0 lies 1000 below the largest",
+		"delta of CE: image 1, class 1 is −t/p = -inf with p = 0 (division by 0)",
+		"delta of Softmax_OUT: image 1 becomes NaN",
+		"0·∞ = NaN",
+		"gradient dW of Linear_OUT is not finite",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diagnosis:\n%s\nwant it to contain %q", got, want)
+		}
+	}
+
+	// The stable pipeline trains the same net without trouble.
+	stable := NewMLP(2, []Layer{oneLinear(1000)}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	if _, err := Train(stable, X, T, TrainConfig{BatchSize: 2, Epochs: 3, Eta: 0.1}); err != nil {
+		t.Errorf("stable pipeline on the same net: got error %v; want none", err)
+	}
+}
+
+// TestMNISTNaiveTinyProbability: p_t ≈ e^−720 is not 0 (float64 goes down
+// to e^−745), so the loss is finite, but 1/p overflows in the delta.
+func TestMNISTNaiveTinyProbability(t *testing.T) {
+	X := FromRows([][]float64{{1, 0}})
+	T := FromRows([][]float64{{0, 1}})
+	naive := NewMLP(2, []Layer{oneLinear(720), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
+	steps := traceNonFinite(naive, X, T, 0)
+	if len(steps) == 0 || !strings.Contains(steps[0], "delta of CE") || !strings.Contains(steps[0], "1/p overflows") {
+		t.Errorf("trace: got %q; want it to start with the delta of CE and 1/p overflowing", steps)
+	}
+}
+
+func TestMNISTMarginWatch(t *testing.T) {
+	X := FromRows([][]float64{{1, 0}, {0, 1}})
+	T := FromRows([][]float64{{0, 1}, {1, 0}})
+	// Logits (3, 0) for image 0 (true class 1) and (0, 0) for image 1.
+	want := marginEpoch{Epoch: 7, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}
+	for _, naive := range []bool{false, true} {
+		layers := []Layer{oneLinear(3)}
+		var net *MLP
+		if naive {
+			net = NewMLP(2, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
+		} else {
+			net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+		}
+		w := newMarginWatch(net, X, T)
+		if err := w.afterEpoch(7); err != nil {
+			t.Fatal(err)
+		}
+		got := w.epochs[0]
+		if got.Epoch != want.Epoch || got.MaxAbsLogit != want.MaxAbsLogit || math.Abs(got.MinLogPTrue-want.MinLogPTrue) > 1e-12 {
+			t.Errorf("naive %v: got %+v; want %+v", naive, got, want)
+		}
+	}
+}
+
+func TestMNISTNetArchitecture(t *testing.T) {
+	for _, tc := range []struct {
+		naive bool
+		want  string
+	}{
+		{false, "Linear_1: Linear 784→64|ReLU_1: ReLU|Linear_2: Linear 64→32|ReLU_2: ReLU|Linear_OUT: Linear 32→10|loss CE_logits: softmax + cross-entropy on logits|output Softmax_OUT: Softmax"},
+		{true, "Linear_1: Linear 784→64|ReLU_1: ReLU|Linear_2: Linear 64→32|ReLU_2: ReLU|Linear_OUT: Linear 32→10|Softmax_OUT: Softmax|loss CE: cross-entropy"},
+	} {
+		lines := strings.Split(strings.TrimSpace(NewMNISTNet([]int{64, 32}, tc.naive, 1).String()), "\n")
+		for i := range lines {
+			lines[i] = strings.TrimSpace(lines[i])
+		}
+		if got := strings.Join(lines[1:], "|"); got != tc.want {
+			t.Errorf("naive %v: got %s; want %s", tc.naive, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,286 @@
+package main
+
+// The results page: every experiment run leaves out/<exp>.run.json (its
+// settings, final figures, notes and pictures) and then rebuilds
+// out/index.html from all the records in the directory, so that runs of
+// different experiments accumulate on one offline page.
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// outputs writes the files of one run into dir and remembers them, so that
+// the run can list what it wrote.
+type outputs struct {
+	dir     string
+	written []string
+}
+
+// write writes dir/name atomically through f.
+func (o *outputs) write(name string, f func(io.Writer) error) error {
+	p := filepath.Join(o.dir, name)
+	if err := writeFileAtomic(p, f); err != nil {
+		return err
+	}
+	o.written = append(o.written, p)
+	return nil
+}
+
+// list prints the files written, one a line.
+func (o *outputs) list(w io.Writer) {
+	if len(o.written) == 0 {
+		return
+	}
+	if len(o.written) == 1 {
+		fmt.Fprintln(w, "wrote 1 file:")
+	} else {
+		fmt.Fprintf(w, "wrote %d files:\n", len(o.written))
+	}
+	for _, p := range o.written {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
+// field is one setting of a run, e.g. {"eta", "0.1"}.
+type field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// picture is a chart or map of a run, a file in the out directory.
+type picture struct {
+	File    string `json:"file"`
+	Caption string `json:"caption"`
+	Group   string `json:"group,omitempty"` // pictures of a group are shown together under this heading
+}
+
+// runRecord is what one experiment run leaves for the page.
+type runRecord struct {
+	Experiment string     `json:"experiment"`
+	Title      string     `json:"title"`
+	Written    string     `json:"written"` // RFC 3339
+	Settings   []field    `json:"settings"`
+	Header     []string   `json:"header"` // final figures: a table
+	Rows       [][]string `json:"rows"`
+	Notes      []string   `json:"notes,omitempty"` // divergence, stalls, hints
+	Pictures   []picture  `json:"pictures"`
+	Files      []string   `json:"files"` // data files (CSV) in the out directory
+
+	Confusions []confusionRecord `json:"confusions,omitempty"`
+}
+
+// runRecordSuffix ends the name of every run record in the out directory.
+const runRecordSuffix = ".run.json"
+
+// writeRunPage writes rec as <experiment>.run.json and rebuilds index.html.
+func writeRunPage(out *outputs, rec *runRecord) error {
+	if rec.Written == "" {
+		rec.Written = time.Now().Format(time.RFC3339)
+	}
+	err := out.write(rec.Experiment+runRecordSuffix, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rec)
+	})
+	if err != nil {
+		return err
+	}
+	return out.write("index.html", func(w io.Writer) error { return writeIndex(w, out.dir) })
+}
+
+// readRunRecords reads every run record in dir, in the order of the
+// experiments registry (unknown experiments last, by name). A record that
+// cannot be read is not skipped silently: it comes back as a problem that
+// names the file, and the page shows it.
+func readRunRecords(dir string) (recs []*runRecord, problems []string, err error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*"+runRecordSuffix))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", filepath.Base(name), err))
+			continue
+		}
+		rec := &runRecord{}
+		if err := json.Unmarshal(data, rec); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: not a run record: %v", filepath.Base(name), err))
+			continue
+		}
+		if rec.Experiment == "" {
+			rec.Experiment = strings.TrimSuffix(filepath.Base(name), runRecordSuffix)
+		}
+		recs = append(recs, rec)
+	}
+	rank := func(exp string) int {
+		if r, ok := experimentRank[exp]; ok {
+			return r
+		}
+		return len(experimentRank)
+	}
+	sort.SliceStable(recs, func(i, j int) bool {
+		ri, rj := rank(recs[i].Experiment), rank(recs[j].Experiment)
+		if ri != rj {
+			return ri < rj
+		}
+		return recs[i].Experiment < recs[j].Experiment
+	})
+	return recs, problems, nil
+}
+
+// experimentRank orders the page as the experiments registry does. It is
+// filled by init: the registry's run functions lead here, so a plain
+// initializer would be an initialization cycle.
+var experimentRank = map[string]int{}
+
+func init() {
+	for i, e := range experiments {
+		experimentRank[e.name] = i
+	}
+}
+
+// pageRun is a run record as the page shows it: pictures grouped, and only
+// files that exist linked.
+type pageRun struct {
+	*runRecord
+	Groups     []pageGroup
+	Files      []string
+	Missing    []string
+	Confusions []pageConfusion
+}
+
+type pageGroup struct {
+	Name     string
+	Pictures []picture
+}
+
+// writeIndex writes the page for the run records in dir.
+func writeIndex(w io.Writer, dir string) error {
+	recs, problems, err := readRunRecords(dir)
+	if err != nil {
+		return err
+	}
+	exists := func(name string) bool {
+		// Only plain names inside dir: a record must not point elsewhere.
+		if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+			return false
+		}
+		fi, err := os.Stat(filepath.Join(dir, name))
+		return err == nil && fi.Mode().IsRegular()
+	}
+	var runs []pageRun
+	for _, rec := range recs {
+		pr := pageRun{runRecord: rec}
+		for _, c := range rec.Confusions {
+			pr.Confusions = append(pr.Confusions, c.page())
+		}
+		for _, p := range rec.Pictures {
+			if !exists(p.File) {
+				pr.Missing = append(pr.Missing, p.File)
+				continue
+			}
+			if n := len(pr.Groups); n == 0 || pr.Groups[n-1].Name != p.Group {
+				pr.Groups = append(pr.Groups, pageGroup{Name: p.Group})
+			}
+			g := &pr.Groups[len(pr.Groups)-1]
+			g.Pictures = append(g.Pictures, p)
+		}
+		for _, f := range rec.Files {
+			if exists(f) {
+				pr.Files = append(pr.Files, f)
+			} else {
+				pr.Missing = append(pr.Missing, f)
+			}
+		}
+		runs = append(runs, pr)
+	}
+	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems, "ConfusionCSS": template.CSS(confusionCSS())})
+}
+
+// indexTemplate is the page: one section per run, no scripts, nothing
+// loaded from outside the directory. It is well-formed XML as well as HTML.
+var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>backprop: results</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; margin: 0; background: #f4f5f7; color: #222; }
+header { background: #23395b; color: white; padding: 18px 32px; }
+header h1 { margin: 0; font-size: 22px; }
+header p { margin: 4px 0 0; opacity: 0.8; font-size: 14px; }
+nav { padding: 10px 32px; background: #e6e9ef; font-size: 14px; }
+nav a { margin-right: 18px; color: #23395b; }
+main { padding: 8px 32px 40px; }
+section.run { background: white; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); padding: 16px 24px; margin: 20px 0; }
+section.run h2 { margin: 0 0 4px; font-size: 20px; }
+.when { color: #777; font-size: 13px; margin: 0 0 12px; }
+table { border-collapse: collapse; font-size: 14px; margin: 8px 0 12px; }
+th, td { padding: 4px 12px; text-align: left; border-bottom: 1px solid #e3e3e3; }
+table.figures th { background: #eef1f6; }
+table.figures td { font-variant-numeric: tabular-nums; }
+table.settings th { color: #555; font-weight: normal; }
+ul.notes { padding-left: 20px; }
+ul.notes li { background: #fff6e0; border-left: 4px solid #e6a100; padding: 4px 10px; margin: 4px 0; list-style: none; }
+.problem { background: #fde8e8; border-left: 4px solid #c62828; padding: 6px 12px; }
+h3 { font-size: 16px; margin: 18px 0 6px; color: #23395b; }
+.pictures { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+figure { margin: 0; background: #fafafa; border: 1px solid #e3e3e3; border-radius: 4px; padding: 8px; }
+figure img { display: block; max-width: 480px; height: auto; }
+figcaption { font-size: 13px; color: #555; margin-top: 6px; max-width: 480px; }
+.files { font-size: 14px; }
+table.confusion td, table.confusion th { text-align: right; padding: 3px 8px; border: 1px solid #e3e3e3; font-variant-numeric: tabular-nums; }
+table.confusion caption { text-align: left; font-size: 13px; color: #555; padding-bottom: 4px; }
+{{.ConfusionCSS}}
+</style>
+</head>
+<body>
+<header>
+<h1>backprop: results</h1>
+<p>Multilayer perceptrons trained with backpropagation and SGD. Each run below comes from a NAME.run.json file in this directory.</p>
+</header>
+{{if .Runs}}<nav>{{range .Runs}}<a href="#{{.Experiment}}">{{.Title}}</a>{{end}}</nav>{{end}}
+<main>
+{{range .Problems}}<p class="problem">Could not show a run: {{.}}</p>
+{{end}}{{if not .Runs}}<p>No runs yet: run e.g. <code>go run . -exp xor</code>.</p>
+{{end}}{{range .Runs}}<section class="run" id="{{.Experiment}}">
+<h2>{{.Title}}</h2>
+<p class="when">experiment <code>{{.Experiment}}</code>, written {{.Written}}</p>
+<table class="settings">
+{{range .Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{if .Header}}<table class="figures">
+<tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}{{if .Notes}}<ul class="notes">
+{{range .Notes}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{range .Groups}}{{if .Name}}<h3>{{.Name}}</h3>
+{{end}}<div class="pictures">
+{{range .Pictures}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Caption}}" /></a><figcaption>{{.Caption}}</figcaption></figure>
+{{end}}</div>
+{{end}}{{if .Confusions}}<h3>Confusion matrices</h3>
+<div class="pictures">
+{{range .Confusions}}{{$c := .}}<table class="confusion">
+<caption>{{.Title}}: rows are true classes, columns predictions</caption>
+<tr><th>true \ pred</th>{{range .Classes}}<th>{{.}}</th>{{end}}{{if .HasInvalid}}<th>invalid</th>{{end}}<th>class accuracy</th></tr>
+{{range .Rows}}<tr><th>{{.Class}}</th>{{range .Cells}}<td{{if .Shade}} class="{{.Shade}}"{{end}}>{{.N}}</td>{{end}}{{if $c.HasInvalid}}<td>{{.Invalid}}</td>{{end}}<td>{{.Acc}}</td></tr>
+{{end}}</table>
+{{end}}</div>
+{{end}}{{if .Files}}<p class="files">Data: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</p>
+{{end}}{{if .Missing}}<p class="problem">Missing files (run the experiment again): {{range $i, $f := .Missing}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
+{{end}}</section>
+{{end}}</main>
+</body>
+</html>
+`))

@@ -1,0 +1,490 @@
+package main
+
+// The spiral experiment (Assignment 1, optional part): three interleaved
+// spiral arms, a 2-10-3 network, and the same training for three learning
+// rates to show what the step size does (0.2 is slow, 1 works, 5 is too big).
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// The data set's recipe (TEMPLATE.md, "Datasets").
+const (
+	spiralClasses   = 3
+	spiralPerClass  = 100
+	spiralMaxRadius = 2.5
+	spiralNoise     = 0.2 // standard deviation of the angle noise
+)
+
+// spiralEtas are the learning rates the experiment compares.
+var spiralEtas = []float64{0.2, 1, 5}
+
+// linspace returns the j-th of n evenly spaced values from a to b (both
+// included), as numpy's linspace does.
+func linspace(a, b float64, n, j int) float64 {
+	if n == 1 {
+		return a
+	}
+	return a + (b-a)*float64(j)/float64(n-1)
+}
+
+// SpiralData draws perClass points for each of the classes spiral arms from
+// rng. Arm i has radius r = linspace(0, 2.5) and angle θ = linspace(4i,
+// 4(i+1)) plus 0.2·N(0,1) noise; its points are (r·sin θ, r·cos θ), in order
+// of r, with one-hot targets. The noise is drawn arm by arm, point by point.
+func SpiralData(rng *rand.Rand, classes, perClass int) (X, T *Matrix) {
+	X = NewMatrix(classes*perClass, 2)
+	T = NewMatrix(classes*perClass, classes)
+	for i := 0; i < classes; i++ {
+		for j := 0; j < perClass; j++ {
+			r := linspace(0, spiralMaxRadius, perClass, j)
+			theta := linspace(4*float64(i), 4*float64(i+1), perClass, j) + spiralNoise*rng.NormFloat64()
+			row := i*perClass + j
+			X.Set(row, 0, r*math.Sin(theta))
+			X.Set(row, 1, r*math.Cos(theta))
+			T.Set(row, i, 1)
+		}
+	}
+	return X, T
+}
+
+// SpiralSets returns the lab's training and test sets (300 points each):
+// one generator seeded with seed draws the training set, then the test set.
+func SpiralSets(seed uint64) (Xtrain, Ttrain, Xtest, Ttest *Matrix) {
+	rng := newRNG(seed)
+	Xtrain, Ttrain = SpiralData(rng, spiralClasses, spiralPerClass)
+	Xtest, Ttest = SpiralData(rng, spiralClasses, spiralPerClass)
+	return
+}
+
+// NewSpiralNet is the lab's spiral network: Linear_1 (2→10), ReLU_1,
+// Linear_OUT (10→3), Softmax_OUT, trained with the plain cross-entropy.
+func NewSpiralNet(seed uint64) *MLP {
+	rng := newRNG(seed)
+	return NewMLP(2, []Layer{
+		NewLinearLayer(2, 10, rng, "Linear_1"),
+		NewReLULayer("ReLU_1"),
+		NewLinearLayer(10, spiralClasses, rng, "Linear_OUT"),
+		NewSoftmaxLayer("Softmax_OUT"),
+	}, NewLossCrossEntropy("CE"), nil)
+}
+
+// stallEpochs is how long the training loss must stay put before a run is
+// called stalled, and stallRelChange how little it may move meanwhile.
+const (
+	stallEpochs    = 100
+	stallRelChange = 1e-9
+)
+
+// spiralResult is one learning rate's run, judged.
+type spiralResult struct {
+	Eta      float64
+	Run      *RunInfo
+	Diverged *DivergenceError // nil unless the run went non-finite
+
+	BestAcc   float64 // best test accuracy over the recorded epochs
+	BestEpoch int     // first epoch that reached it
+
+	StalledSince int // first epoch of a final stretch without movement; -1: not stalled
+
+	Confusion *Confusion // of the final network on the test set
+
+	// Dead of Units hidden ReLUs output 0 on every training sample at the
+	// end: they get no gradient and never come back (the usual way a net
+	// breaks down without a NaN).
+	Dead, Units int
+}
+
+// judgeRun fills in a result's best epoch and stall.
+func judgeRun(res *spiralResult) {
+	res.BestAcc, res.BestEpoch = math.NaN(), -1
+	for _, e := range res.Run.Epochs {
+		if !math.IsNaN(e.AccTest) && (res.BestEpoch < 0 || e.AccTest > res.BestAcc) {
+			res.BestAcc, res.BestEpoch = e.AccTest, e.Epoch
+		}
+	}
+	res.StalledSince = stalledSince(res.Run)
+}
+
+// stalledSince returns the first epoch from which the training loss stayed
+// within a relative stallRelChange of its final value, when that stretch
+// covers at least stallEpochs epochs, and -1 otherwise. A net whose ReLUs
+// all died (or whose softmax saturated) stops moving without ever producing
+// a NaN; this is how the summary tells.
+func stalledSince(ri *RunInfo) int {
+	n := len(ri.Epochs)
+	if n == 0 {
+		return -1
+	}
+	last := ri.Epochs[n-1].LossTrain
+	if math.IsNaN(last) || math.IsInf(last, 0) {
+		return -1
+	}
+	tol := stallRelChange * math.Max(math.Abs(last), math.SmallestNonzeroFloat64)
+	k := n - 1
+	for k > 0 && math.Abs(ri.Epochs[k-1].LossTrain-last) <= tol {
+		k--
+	}
+	if ri.Epochs[n-1].Epoch-ri.Epochs[k].Epoch < stallEpochs {
+		return -1
+	}
+	return ri.Epochs[k].Epoch
+}
+
+// deadUnits counts the units of the ReLU layer named relu that output 0 for
+// every row of X: such units get no gradient and never come back.
+func deadUnits(net *MLP, X *Matrix, relu string) (dead, units int) {
+	H, err := net.PropagateTo(X, false, relu)
+	if err != nil {
+		return 0, 0
+	}
+	for j := 0; j < H.Cols; j++ {
+		alive := false
+		for i := 0; i < H.Rows && !alive; i++ {
+			alive = H.At(i, j) != 0
+		}
+		if !alive {
+			dead++
+		}
+	}
+	return dead, H.Cols
+}
+
+// minFallPoints is how far (in percentage points) the final test accuracy
+// must lie below the run's best before the summary mentions it.
+const minFallPoints = 5
+
+// note says what happened to a run besides its figures ("" when nothing did).
+func (r *spiralResult) note() string {
+	if r.Diverged != nil {
+		s := fmt.Sprintf("diverged at epoch %d (%s)", r.Diverged.Epoch, r.Diverged.What)
+		if e, ok := lastFiniteEpoch(r.Run); ok && e.Epoch > 0 {
+			s += fmt.Sprintf("; last finite epoch %d: test accuracy %.2f%%", e.Epoch, 100*e.AccTest)
+		}
+		return s
+	}
+	var parts []string
+	if r.Run.Stopped {
+		parts = append(parts, fmt.Sprintf("interrupted after epoch %d", r.Run.Last().Epoch))
+	}
+	if r.StalledSince >= 0 {
+		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to 1e-9)", r.StalledSince, r.Run.Last().LossTrain))
+	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
+		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
+	}
+	// Half the hidden layer dead is worth saying even when the run moves:
+	// the net is then much smaller than it was built.
+	if r.Units > 0 && (2*r.Dead >= r.Units || (r.Dead > 0 && r.StalledSince >= 0)) {
+		parts = append(parts, fmt.Sprintf("%d of %d hidden ReLUs dead on every training sample", r.Dead, r.Units))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// lastFiniteEpoch returns the last recorded epoch whose training loss is
+// finite. (When the evaluation after an epoch finds the loss infinite,
+// that epoch is recorded too: it finished, with loss +Inf.)
+func lastFiniteEpoch(ri *RunInfo) (EpochInfo, bool) {
+	for i := len(ri.Epochs) - 1; i >= 0; i-- {
+		if finite(ri.Epochs[i].LossTrain) {
+			return ri.Epochs[i], true
+		}
+	}
+	return EpochInfo{}, false
+}
+
+// etaLabel formats a learning rate the way the command line takes it.
+func etaLabel(eta float64) string { return strconv.FormatFloat(eta, 'g', -1, 64) }
+
+// pct formats a fraction as a percentage.
+func pct(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f%%", 100*v)
+}
+
+// spiralTable is the summary as rows of text: a diverged run shows no final
+// figures (they would be those of a broken network, not a result).
+func spiralTable(results []*spiralResult) (header []string, rows [][]string) {
+	header = []string{"eta", "epochs", "loss train", "acc train", "loss test", "acc test", "best test acc", "at epoch", "dead ReLUs"}
+	for _, r := range results {
+		last := r.Run.Last()
+		row := []string{etaLabel(r.Eta), strconv.Itoa(last.Epoch)}
+		if r.Diverged != nil {
+			row = append(row, "diverged", "—", "—", "—", "—", "—", "—")
+		} else {
+			row = append(row, fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
+				fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest), pct(r.BestAcc), strconv.Itoa(r.BestEpoch), fmt.Sprintf("%d/%d", r.Dead, r.Units))
+		}
+		rows = append(rows, row)
+	}
+	return header, rows
+}
+
+// bestSpiral returns the run with the best final test accuracy among those
+// that did not diverge (nil when all did).
+func bestSpiral(results []*spiralResult) *spiralResult {
+	var best *spiralResult
+	for _, r := range results {
+		if r.Diverged == nil && (best == nil || r.Run.Last().AccTest > best.Run.Last().AccTest) {
+			best = r
+		}
+	}
+	return best
+}
+
+// writeSpiralSummary prints the summary table, then a line per run that
+// diverged or stalled, then the best learning rate.
+func writeSpiralSummary(w io.Writer, results []*spiralResult) {
+	header, rows := spiralTable(results)
+	writeTextTable(w, header, rows)
+	for _, r := range results {
+		if n := r.note(); n != "" {
+			fmt.Fprintf(w, "eta=%s: %s\n", etaLabel(r.Eta), n)
+		}
+	}
+	for _, r := range results {
+		if r.Diverged == nil && r.Confusion != nil {
+			fmt.Fprintf(w, "eta=%s per-class test accuracy: %s\n", etaLabel(r.Eta), r.Confusion.ClassAccuracies())
+		}
+	}
+	if len(results) > 1 {
+		if b := bestSpiral(results); b != nil {
+			fmt.Fprintf(w, "best: eta=%s, final test accuracy %s\n", etaLabel(b.Eta), pct(b.Run.Last().AccTest))
+		} else {
+			fmt.Fprintln(w, "every learning rate diverged: no result")
+		}
+	}
+}
+
+// writeTextTable prints rows under a header, columns padded to their
+// widest cell (counted in runes: "—" is one column wide).
+func writeTextTable(w io.Writer, header []string, rows [][]string) {
+	width := make([]int, len(header))
+	for _, r := range append([][]string{header}, rows...) {
+		for i, c := range r {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	line := func(r []string) {
+		var b strings.Builder
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))))
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(header)
+	for _, r := range rows {
+		line(r)
+	}
+}
+
+// writeSpiralCSV writes every run in long form: one row per learning rate
+// and recorded epoch, the initial network (epoch 0) included. A diverged
+// run's rows stop at its last finished epoch.
+func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
+	var b strings.Builder
+	b.WriteString("eta,epoch,loss_train,acc_train,loss_test,acc_test\n")
+	for _, r := range results {
+		for _, e := range r.Run.Epochs {
+			fmt.Fprintf(&b, "%s,%d,%s,%s,%s,%s\n", formatFloat(r.Eta), e.Epoch,
+				formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// trainSpiral trains a fresh spiral net with one learning rate. It returns
+// an error only for a bad configuration; divergence is part of the result.
+func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() bool) (*spiralResult, *MLP, error) {
+	net := NewSpiralNet(cfg.seed)
+	ri, err := Train(net, X, T, TrainConfig{
+		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta,
+		XTest: Xt, TTest: Tt,
+		Progress: cfg.progress(), ProgressEvery: 100, Label: "eta=" + etaLabel(eta),
+		Stop: stop,
+	})
+	res := &spiralResult{Eta: eta, Run: ri}
+	var div *DivergenceError
+	switch {
+	case errors.As(err, &div):
+		res.Diverged = div
+	case err != nil:
+		return nil, nil, err
+	}
+	judgeRun(res)
+	res.Dead, res.Units = deadUnits(net, X, "ReLU_1")
+	res.Confusion = ConfusionOf(net, Xt, Tt)
+	return res, net, nil
+}
+
+func runSpiral(cfg *config) error {
+	if err := prepareOutDir(cfg.out); err != nil {
+		return err
+	}
+	etas := spiralEtas
+	if cfg.etaSet {
+		etas = []float64{cfg.eta}
+	}
+	X, T, Xt, Tt := SpiralSets(cfg.seed)
+	fmt.Fprintf(cfg.stdout, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
+		spiralClasses, spiralPerClass, X.Rows, Xt.Rows, cfg.epochs, cfg.batch, joinEtas(etas), cfg.seed, NewSpiralNet(cfg.seed))
+	out := &outputs{dir: cfg.out}
+	stop, release := cfg.interrupter()
+	defer release()
+	var results []*spiralResult
+	var stopped *spiralResult // the run an interrupt cut short
+	for _, eta := range etas {
+		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt, stop)
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+		if err := out.write(spiralFile(eta, "confusion.csv"), res.Confusion.WriteCSV); err != nil {
+			return err
+		}
+		if cfg.plot {
+			if err := spiralRunPictures(out, res, net, X, T); err != nil {
+				return err
+			}
+		}
+		if res.Run.Stopped {
+			stopped = res
+			break // the remaining learning rates are not started
+		}
+	}
+	if err := out.write("spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }); err != nil {
+		return err
+	}
+	fmt.Fprintln(cfg.stdout)
+	writeSpiralSummary(cfg.stdout, results)
+	if cfg.plot {
+		if err := spiralPage(cfg, out, results); err != nil {
+			return err
+		}
+	}
+	out.list(cfg.stdout)
+	if stopped != nil {
+		return fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
+			errInterrupted, etaLabel(stopped.Eta), stopped.Run.Last().Epoch, cfg.epochs)
+	}
+	if bestSpiral(results) == nil {
+		if len(results) == 1 {
+			return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))
+		}
+		return errors.New("every learning rate diverged, see the summary")
+	}
+	return nil
+}
+
+func joinEtas(etas []float64) string {
+	s := make([]string, len(etas))
+	for i, e := range etas {
+		s[i] = etaLabel(e)
+	}
+	return strings.Join(s, ", ")
+}
+
+// spiralFile names a picture of one learning rate's run.
+func spiralFile(eta float64, what string) string {
+	return "spiral_eta" + etaLabel(eta) + "_" + what
+}
+
+// spiralRunPictures writes one run's decision map and its charts.
+func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) error {
+	title := "Spirals, eta = " + etaLabel(res.Eta)
+	if err := out.write(spiralFile(res.Eta, "map.png"), func(w io.Writer) error { return decisionMapPNG(w, net, X, T) }); err != nil {
+		return err
+	}
+	if err := out.write(spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG); err != nil {
+		return err
+	}
+	if err := out.write(spiralFile(res.Eta, "loss.svg"), lossChart(res.Run, title+": loss").WriteSVG); err != nil {
+		return err
+	}
+	wc := weightChart(res.Run)
+	wc.Title = title + ": mean |W| relative to the initial net"
+	return out.write(spiralFile(res.Eta, "weights.svg"), wc.WriteSVG)
+}
+
+// spiralPage writes the comparison charts, the run record and the page.
+func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
+	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
+	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)"}
+	for _, r := range results {
+		name := "eta = " + etaLabel(r.Eta)
+		if r.Diverged != nil {
+			name += fmt.Sprintf(" (diverged at epoch %d)", r.Diverged.Epoch)
+		} else if r.StalledSince >= 0 {
+			name += fmt.Sprintf(" (stalled from epoch %d)", r.StalledSince)
+		}
+		acc.Series = append(acc.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return 100 * e.AccTest }))
+		loss.Series = append(loss.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return e.LossTrain }))
+	}
+	if err := out.write("spiral_test_acc.svg", acc.WriteSVG); err != nil {
+		return err
+	}
+	if err := out.write("spiral_train_loss.svg", loss.WriteSVG); err != nil {
+		return err
+	}
+
+	header, rows := spiralTable(results)
+	rec := &runRecord{
+		Experiment: "spiral",
+		Title:      "Spirals: three learning rates",
+		Settings: []field{
+			{"data", fmt.Sprintf("%d spiral arms × %d points; training and test set of %d each", spiralClasses, spiralPerClass, spiralClasses*spiralPerClass)},
+			{"network", "Linear_1 (2→10), ReLU_1, Linear_OUT (10→3), Softmax_OUT; plain cross-entropy"},
+			{"epochs", strconv.Itoa(cfg.epochs)},
+			{"batch", strconv.Itoa(cfg.batch)},
+			{"eta", joinEtas(etasOf(results))},
+			{"seed", strconv.FormatUint(cfg.seed, 10)},
+		},
+		Header: header, Rows: rows,
+		Files: []string{"spiral.csv"},
+	}
+	for _, r := range results {
+		rec.Files = append(rec.Files, spiralFile(r.Eta, "confusion.csv"))
+		if r.Diverged == nil {
+			rec.Confusions = append(rec.Confusions, r.Confusion.record("eta = "+etaLabel(r.Eta)+", test set"))
+		}
+	}
+	for _, r := range results {
+		if n := r.note(); n != "" {
+			rec.Notes = append(rec.Notes, "eta = "+etaLabel(r.Eta)+": "+n)
+		}
+	}
+	if b := bestSpiral(results); b != nil && len(results) > 1 {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
+	}
+	rec.Pictures = append(rec.Pictures,
+		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate", Group: "Comparison"},
+		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate", Group: "Comparison"})
+	for _, r := range results {
+		g := "eta = " + etaLabel(r.Eta)
+		rec.Pictures = append(rec.Pictures,
+			picture{File: spiralFile(r.Eta, "map.png"), Caption: "Predicted class over the plane (step 0.02), training samples on top", Group: g},
+			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Accuracy per epoch", Group: g},
+			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Loss per epoch", Group: g},
+			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net", Group: g})
+	}
+	return writeRunPage(out, rec)
+}
+
+func etasOf(results []*spiralResult) []float64 {
+	e := make([]float64, len(results))
+	for i, r := range results {
+		e[i] = r.Eta
+	}
+	return e
+}

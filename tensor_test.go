@@ -1,0 +1,239 @@
+package main
+
+// Tests of the matrix type and the three products (go test -run MatMul):
+// every product against a naive triple loop written here, on shapes from
+// 1×1 to larger than a chunk, bit-identical on 1 and 8 threads, and the
+// panics on a shape mismatch.
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// naiveProduct returns op(A)·op(B) (+ bias) by the textbook triple loop;
+// transA/transB say whether A or B is used transposed. The transposes are
+// spelled out first, so the loop itself is the plain definition
+// C[i,j] = bias[j] + Σ_p A[i,p]·B[p,j].
+func naiveProduct(A, B, bias *Matrix, transA, transB bool) *Matrix {
+	if transA {
+		A = transpose(A)
+	}
+	if transB {
+		B = transpose(B)
+	}
+	n, k, m := A.Rows, A.Cols, B.Cols
+	C := NewMatrix(n, m)
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			s := 0.0
+			if bias != nil {
+				s = bias.Data[j]
+			}
+			for p := 0; p < k; p++ {
+				s += A.Data[i*k+p] * B.Data[p*m+j]
+			}
+			C.Data[i*m+j] = s
+		}
+	}
+	return C
+}
+
+func transpose(A *Matrix) *Matrix {
+	T := NewMatrix(A.Cols, A.Rows)
+	for i := 0; i < A.Rows; i++ {
+		for j := 0; j < A.Cols; j++ {
+			T.Data[j*A.Rows+i] = A.Data[i*A.Cols+j]
+		}
+	}
+	return T
+}
+
+// product is one of the products under test, for operands of an
+// (n, k) × (k, m) product in the shapes that product takes.
+type product struct {
+	name           string
+	transA, transB bool
+	bias           bool
+	run            func(dst, A, B, bias *Matrix)
+}
+
+var products = []product{
+	{name: "MatMul", run: func(dst, A, B, _ *Matrix) { MatMul(dst, A, B) }},
+	{name: "MatMulBias", bias: true, run: MatMulBias},
+	{name: "MatMulAT", transA: true, run: func(dst, A, B, _ *Matrix) { MatMulAT(dst, A, B) }},
+	{name: "MatMulBT", transB: true, run: func(dst, A, B, _ *Matrix) { MatMulBT(dst, A, B) }},
+}
+
+// operands returns random A, B and bias for an n×k by k×m product, stored
+// transposed where the product takes them so.
+func (pr product) operands(seed uint64, n, k, m int) (A, B, bias *Matrix) {
+	rng := newTestRNG(seed)
+	if pr.transA {
+		A = randMatrix(rng, k, n)
+	} else {
+		A = randMatrix(rng, n, k)
+	}
+	if pr.transB {
+		B = randMatrix(rng, m, k)
+	} else {
+		B = randMatrix(rng, k, m)
+	}
+	if pr.bias {
+		bias = randMatrix(rng, 1, m)
+	}
+	return A, B, bias
+}
+
+// compute runs the product into a destination full of NaN, so that a
+// kernel that forgets to clear it is caught.
+func (pr product) compute(A, B, bias *Matrix, n, m int) *Matrix {
+	dst := NewMatrix(n, m)
+	dst.Fill(math.NaN())
+	pr.run(dst, A, B, bias)
+	return dst
+}
+
+// Shapes (n, k, m) of the product: edge cases, odd sizes, and sizes larger
+// than a chunk (8 rows and 2^15 multiply-adds) so that the work is split.
+var productShapes = []struct{ n, k, m int }{
+	{1, 1, 1}, {1, 9, 1}, {1, 1, 9}, {9, 1, 1}, {1, 7, 5}, {5, 7, 1},
+	{3, 5, 7}, {4, 4, 4}, {13, 17, 11}, {33, 65, 9},
+	{300, 257, 67},
+	{3000, 64, 64}, // MNIST batch through a hidden layer
+	{64, 3000, 10}, // MatMulAT: dW of the output layer over a 3000 batch
+	{3000, 10, 64}, // MatMulBT: δ through the output layer
+}
+
+func TestMatMulAgainstNaive(t *testing.T) {
+	for _, pr := range products {
+		for si, s := range productShapes {
+			A, B, bias := pr.operands(uint64(100+si), s.n, s.k, s.m)
+			got := pr.compute(A, B, bias, s.n, s.m)
+			want := naiveProduct(A, B, bias, pr.transA, pr.transB)
+			checkClose(t, fmt.Sprintf("%s %dx%d·%dx%d", pr.name, s.n, s.k, s.k, s.m), got, want, 1e-12)
+		}
+	}
+}
+
+// The same inputs give the same bits on 1 thread and on 8: the split into
+// chunks depends only on the shape, and each element is summed in one order.
+func TestMatMulSameBitsOnAnyNumberOfThreads(t *testing.T) {
+	old := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	// Shapes whose products are split into 8 to 25 chunks.
+	shapes := []struct{ n, k, m int }{{300, 257, 67}, {200, 64, 64}, {64, 1000, 10}, {1000, 10, 64}}
+	for _, pr := range products {
+		for _, s := range shapes {
+			A, B, bias := pr.operands(7, s.n, s.k, s.m)
+			runtime.GOMAXPROCS(1)
+			one := pr.compute(A, B, bias, s.n, s.m)
+			runtime.GOMAXPROCS(8)
+			eight := pr.compute(A, B, bias, s.n, s.m)
+			checkSame(t, fmt.Sprintf("%s %dx%d·%dx%d on 8 threads vs 1", pr.name, s.n, s.k, s.k, s.m), eight, one)
+		}
+	}
+}
+
+// MatMulBias with a nil bias is MatMul.
+func TestMatMulBiasNil(t *testing.T) {
+	rng := newTestRNG(8)
+	A, B := randMatrix(rng, 5, 3), randMatrix(rng, 3, 4)
+	a, b := NewMatrix(5, 4), NewMatrix(5, 4)
+	MatMul(a, A, B)
+	MatMulBias(b, A, B, nil)
+	checkSame(t, "MatMulBias(nil bias) vs MatMul", b, a)
+}
+
+// A shape mismatch is a programmer error: it panics with a message that
+// names the shapes involved.
+func TestMatMulShapeMismatchPanics(t *testing.T) {
+	cases := []struct {
+		name  string
+		run   func()
+		shape []string // substrings the message must contain
+	}{
+		{"MatMul inner sizes", func() { MatMul(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(5, 6)) }, []string{"3x4", "5x6"}},
+		{"MatMul dst", func() { MatMul(NewMatrix(3, 5), NewMatrix(3, 4), NewMatrix(4, 6)) }, []string{"3x4", "4x6", "3x5"}},
+		{"MatMulBias bias", func() { MatMulBias(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(4, 6), NewMatrix(1, 5)) }, []string{"1x5", "4x6"}},
+		{"MatMulAT inner sizes", func() { MatMulAT(NewMatrix(3, 6), NewMatrix(4, 3), NewMatrix(5, 6)) }, []string{"4x3", "5x6"}},
+		{"MatMulAT dst", func() { MatMulAT(NewMatrix(4, 6), NewMatrix(5, 3), NewMatrix(5, 6)) }, []string{"5x3", "5x6", "4x6"}},
+		{"MatMulBT inner sizes", func() { MatMulBT(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(6, 5)) }, []string{"3x4", "6x5"}},
+		{"MatMulBT dst", func() { MatMulBT(NewMatrix(3, 5), NewMatrix(3, 4), NewMatrix(6, 4)) }, []string{"3x4", "6x4", "3x5"}},
+	}
+	for _, c := range cases {
+		msg, ok := panicMessage(c.run)
+		if !ok {
+			t.Errorf("%s: no panic; want a panic naming %v", c.name, c.shape)
+			continue
+		}
+		for _, s := range c.shape {
+			if !strings.Contains(msg, s) {
+				t.Errorf("%s: panic %q does not name the shape %s", c.name, msg, s)
+			}
+		}
+	}
+}
+
+// The kernels write dst while reading A and B, so a dst that shares
+// storage with an operand is refused.
+func TestMatMulAliasedDestinationPanics(t *testing.T) {
+	A := randMatrix(newTestRNG(9), 4, 4)
+	if _, ok := panicMessage(func() { MatMul(A, A, NewMatrix(4, 4)) }); !ok {
+		t.Errorf("MatMul(A, A, B): no panic; want a panic (dst shares storage with A)")
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The matrix type's small helpers.
+
+// mean |W| of [1 −1; 2 −2] is (1+1+2+2)/4 = 1.5, whereas |mean W| = 0.
+func TestMatrixMeanAbs(t *testing.T) {
+	if got := mat([]float64{1, -1}, []float64{2, -2}).MeanAbs(); got != 1.5 {
+		t.Errorf("MeanAbs([1 -1; 2 -2]) = %v; want 1.5 (the mean of |w|, not |mean w| = 0)", got)
+	}
+	if got := NewMatrix(0, 3).MeanAbs(); got != 0 {
+		t.Errorf("MeanAbs(empty) = %v; want 0", got)
+	}
+}
+
+func TestMatrixArgmaxRow(t *testing.T) {
+	m := mat([]float64{1, 3, 3}, []float64{-1, -2, -3}, []float64{0, math.NaN(), 5})
+	for i, want := range []int{1, 0, -1} {
+		if got := m.ArgmaxRow(i); got != want {
+			t.Errorf("ArgmaxRow(%d) of %v = %d; want %d", i, m.Row(i), got, want)
+		}
+	}
+}
+
+func TestMatrixSliceRowsSharesStorage(t *testing.T) {
+	m := mat([]float64{1, 2}, []float64{3, 4}, []float64{5, 6})
+	v := m.SliceRows(1, 3)
+	if v.Rows != 2 || v.Cols != 2 || v.At(0, 0) != 3 || v.At(1, 1) != 6 {
+		t.Fatalf("SliceRows(1, 3) = %s %v; want 2x2 [3 4 5 6]", v.Shape(), v.Data)
+	}
+	v.Set(0, 0, 30)
+	if m.At(1, 0) != 30 {
+		t.Errorf("after setting the view's (0,0), m(1,0) = %v; want 30 (a view shares storage)", m.At(1, 0))
+	}
+	if _, ok := panicMessage(func() { m.SliceRows(2, 4) }); !ok {
+		t.Errorf("SliceRows(2, 4) of a 3-row matrix: no panic; want one")
+	}
+}
+
+func TestMatrixConstructors(t *testing.T) {
+	if _, ok := panicMessage(func() { NewMatrixFrom(2, 3, make([]float64, 5)) }); !ok {
+		t.Errorf("NewMatrixFrom(2, 3, 5 values): no panic; want one")
+	}
+	if _, ok := panicMessage(func() { FromRows([][]float64{{1, 2}, {3}}) }); !ok {
+		t.Errorf("FromRows with ragged rows: no panic; want one")
+	}
+	c := mat([]float64{1, 2})
+	d := c.Clone()
+	d.Data[0] = 9
+	if c.Data[0] != 1 {
+		t.Errorf("changing a Clone changed the original: %v; want [1 2]", c.Data)
+	}
+}
