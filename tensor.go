@@ -471,6 +471,18 @@ func chunkRows(rows, flopsPerRow int) int {
 	return c
 }
 
+// parallelRows runs f on rows [0, rows) in the same chunks as the products
+// (chosen by shape only), for row-wise work worth spreading over the cores:
+// the activations and the softmax. f(dst, A, B, nil, i0, i1) must write
+// rows [i0, i1) of dst and touch nothing else. costPerRow is the work of a
+// row in multiply-adds, roughly (expCost per exp).
+func parallelRows(f rowKernel, dst, A, B *Matrix, rows, costPerRow int) {
+	runProduct(f, dst, A, B, nil, rows, costPerRow)
+}
+
+// expCost is what one math.Exp costs in multiply-adds, to size chunks.
+const expCost = 20
+
 // runProduct computes rows [0, rows) of a product with kernel, in chunks.
 func runProduct(kernel rowKernel, dst, A, B, bias *Matrix, rows, flopsPerRow int) {
 	if rows*flopsPerRow < minParallelFlops || runtime.GOMAXPROCS(0) == 1 {
