@@ -4,7 +4,7 @@ GO ?= go
 # GOEXPERIMENT=simd), else empty: then every build below is the portable one.
 SIMD := $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo simd)
 
-.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy help
+.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare help
 all: build
 
 build: ## build the ./backprop binary (with the SIMD kernels when the toolchain has them)
@@ -37,6 +37,9 @@ bench: ## benchmarks in the portable and (when available) the SIMD build
 
 bench-numpy: ## numpy's A @ B on the benchmark shapes, for comparison (needs python3-numpy)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 bench/numpy_matmul.py
+
+bench-compare: ## Go (both builds) against numpy, product and MNIST epoch, best of 3 rounds
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/compare.py 3
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
