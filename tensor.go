@@ -321,46 +321,58 @@ func matMulRows(dst, A, B, bias *Matrix, i0, i1 int) {
 	}
 }
 
+// innerBlock is the length of the pieces matMulATRows cuts the inner
+// dimension into. It walks down columns of both A and B, one cache line per
+// step; piece by piece, the lines of a piece (256 rows of the chunk's
+// columns of A, and of B) stay in cache while the sums of the whole chunk
+// are advanced, instead of coming from memory again for every block. The
+// sums carry over from piece to piece in dst, which does not change them.
+const innerBlock = 256
+
 // matMulATRows: dst[i,j] = Σ_p A[p,i]·B[p,j] for i in [i0, i1). Row i of
 // dst is column i of A: a step of p reads A[p,i] and A[p,i+1], side by
 // side in row p.
 func matMulATRows(dst, A, B, _ *Matrix, i0, i1 int) {
 	n, m := A.Cols, B.Cols
-	for i := i0; i < i1; i += 2 {
-		di := min(i+1, i1-1) - i // column i+di of A is the block's second (0 at the edge)
-		d0, d1 := rowPair(dst, i, i1)
-		j := 0
-		for ; j+4 <= m; j += 4 {
-			var s00, s01, s02, s03, s10, s11, s12, s13 float64
-			qa, qb := i, j // A[p,i] is A.Data[qa], B[p, j:j+4] is B.Data[qb : qb+4]
-			for p := 0; p < A.Rows; p++ {
-				x0, x1 := A.Data[qa], A.Data[qa+di]
-				b := B.Data[qb : qb+4 : qb+4]
-				qa += n
-				qb += m
-				s00 += x0 * b[0]
-				s01 += x0 * b[1]
-				s02 += x0 * b[2]
-				s03 += x0 * b[3]
-				s10 += x1 * b[0]
-				s11 += x1 * b[1]
-				s12 += x1 * b[2]
-				s13 += x1 * b[3]
+	for i := i0; i < i1; i++ {
+		clear(dst.Row(i))
+	}
+	for p0 := 0; p0 < A.Rows; p0 += innerBlock {
+		p1 := min(p0+innerBlock, A.Rows)
+		for i := i0; i < i1; i += 2 {
+			di := min(i+1, i1-1) - i // column i+di of A is the block's second (0 at the edge)
+			d0, d1 := rowPair(dst, i, i1)
+			j := 0
+			for ; j+4 <= m; j += 4 {
+				s00, s01, s02, s03 := d0[j], d0[j+1], d0[j+2], d0[j+3]
+				s10, s11, s12, s13 := d1[j], d1[j+1], d1[j+2], d1[j+3]
+				qa, qb := p0*n+i, p0*m+j // A[p,i] is A.Data[qa], B[p, j:j+4] is B.Data[qb : qb+4]
+				for p := p0; p < p1; p++ {
+					x0, x1 := A.Data[qa], A.Data[qa+di]
+					b := B.Data[qb : qb+4 : qb+4]
+					qa += n
+					qb += m
+					s00 += x0 * b[0]
+					s01 += x0 * b[1]
+					s02 += x0 * b[2]
+					s03 += x0 * b[3]
+					s10 += x1 * b[0]
+					s11 += x1 * b[1]
+					s12 += x1 * b[2]
+					s13 += x1 * b[3]
+				}
+				d0[j], d0[j+1], d0[j+2], d0[j+3] = s00, s01, s02, s03
+				d1[j], d1[j+1], d1[j+2], d1[j+3] = s10, s11, s12, s13
 			}
-			d0[j], d0[j+1], d0[j+2], d0[j+3] = s00, s01, s02, s03
-			d1[j], d1[j+1], d1[j+2], d1[j+3] = s10, s11, s12, s13
-		}
-		for ; j < m; j++ {
-			var s0, s1 float64
-			qa, qb := i, j
-			for p := 0; p < A.Rows; p++ {
-				y := B.Data[qb]
-				s0 += A.Data[qa] * y
-				s1 += A.Data[qa+di] * y
-				qa += n
-				qb += m
+			for ; j < m; j++ {
+				s0, s1 := d0[j], d1[j]
+				for p := p0; p < p1; p++ {
+					y := B.Data[p*m+j]
+					s0 += A.Data[p*n+i] * y
+					s1 += A.Data[p*n+i+di] * y
+				}
+				d0[j], d1[j] = s0, s1
 			}
-			d0[j], d1[j] = s0, s1
 		}
 	}
 }
