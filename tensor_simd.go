@@ -26,12 +26,14 @@ package main
 // TestKernelsMatchNaive).
 //
 // Blocking. The micro-kernels keep a block of 4 rows × one panel (8 or 16
-// columns) of dst in registers over kc steps of p, loading each row of the
-// panel of B once per step and broadcasting one element of A per row. The
-// inner dimension is cut into kc-long pieces so that the piece of B being
-// swept (kc × panel) stays in L1 while the rows of the chunk pass by.
-// Aᵀ·B packs A's columns into rows (they are strided in A), A·Bᵀ packs
-// panels of Bᵀ; both packing buffers live on the goroutine's stack.
+// columns) of dst in registers over up to kc steps of p, loading each row
+// of the panel of B once per step and broadcasting one element of A per
+// row. For each group of rows and kc-long piece of the inner dimension, the
+// left factor is first packed with four rows interleaved (for Aᵀ·B that
+// means reading A's columns), so that a step's four values lie side by
+// side and the piece stays in cache while the panels of B pass by. A·Bᵀ
+// also packs each panel of Bᵀ, which is strided in B. The packing buffers
+// live on the goroutine's stack.
 
 import "simd/archsimd"
 
@@ -151,6 +153,8 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 // (k×m) or, when bT, Bᵀ (B is m×k). Loop order: groups of rows, then
 // kc-pieces of the inner dimension (pack a), then panels of columns (pack
 // b if it is Bᵀ, whose panels are strided in B), then blocks of 4 rows.
+// Rows with no columns (m = 0) or an empty inner dimension leave dst as
+// startRows set it.
 func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
 	// The Go compiler does not yet emit VZEROUPPER after 256- and 512-bit
 	// code. Without it, the legacy-SSE code that follows (math.Exp's
@@ -168,7 +172,8 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 			packA(pack[:], A, rs, ps, g0, g1, pc, pe)
 			for j := 0; j < m; j += width {
 				w := min(width, m-j)
-				b, ldb := B.Data[min(pc*m+j, len(B.Data)):], m
+				var b []float64 // row p of the panel is b[(p-pc)*ldb:]
+				var ldb int
 				if bT {
 					for c := 0; c < w; c++ {
 						for p, v := range B.Row(j + c)[pc:pe] {
@@ -176,6 +181,8 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 						}
 					}
 					b, ldb = bpack[:], w
+				} else {
+					b, ldb = B.Data[pc*m+j:], m
 				}
 				for i := g0; i < g1; i += 4 {
 					d0, d1, d2, d3 := quad(dst, i, g1, j, w)
