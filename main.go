@@ -64,7 +64,7 @@ type experiment struct {
 var experiments = []*experiment{
 	{name: "xor", about: "2-4-2 net on the four XOR points", epochs: 100, batch: 4, eta: "0.1", etaVal: 0.1, run: runXOR, train: true, models: true},
 	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0, run: runSpiral, train: true},
-	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1, run: runMNIST, train: true},
+	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1, run: runMNIST, train: true, models: true},
 	{name: "gradcheck", about: "checks Gradient against finite differences on small random nets (flags: -seed, -tol)", run: runGradCheckExp},
 }
 

@@ -251,6 +251,24 @@ type MNIST struct {
 	XTrain, TTrain *Matrix
 	XTest, TTest   *Matrix
 	TrainTotal     int // images in the training file (XTrain may hold fewer: limit)
+
+	// Mean and Std are the per-pixel statistics of the training images
+	// that standardized both sets (Std 0: a pixel left as it was).
+	Mean, Std []float64
+}
+
+// Pixels undoes the standardization of one image row, giving its pixels
+// in [0, 1] again (for pictures).
+func (d *MNIST) Pixels(x []float64) []float64 {
+	p := make([]float64, len(x))
+	for j, v := range x {
+		if d.Std[j] > 0 {
+			p[j] = v*d.Std[j] + d.Mean[j]
+		} else {
+			p[j] = v
+		}
+	}
+	return p
 }
 
 // LoadMNIST reads the four files from dir and preprocesses them as the lab
@@ -270,8 +288,8 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 	if err != nil {
 		return nil, err
 	}
-	Standardize(XTrain, XTest)
-	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: total}, nil
+	mean, std := Standardize(XTrain, XTest)
+	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: total, Mean: mean, Std: std}, nil
 }
 
 // loadMNISTPair reads an image file and its label file, checks that they

@@ -58,54 +58,201 @@ func runMNIST(cfg *config) error {
 	}
 	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
 		dir, data.XTrain.Rows, data.TrainTotal, data.XTest.Rows, time.Since(t0).Round(time.Millisecond))
-	net := NewMNISTNet(cfg.hidden, cfg.naive, cfg.seed)
-	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d\n%v", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed, net)
+	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, cfg.seed) }, mnistPixels, mnistClasses)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d\n", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
+	if cfg.load != "" {
+		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
+	}
+	fmt.Fprint(cfg.stdout, net)
 
 	watch := newMarginWatch(net, data.XTrain, data.TTrain)
+	stop, release := cfg.interrupter()
 	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta,
 		XTest: data.XTest, TTest: data.TTest,
 		Progress: cfg.progress(), AfterEpoch: watch.afterEpoch,
+		Stop: stop, WeightAmpRef: meta.InitMeanAbsW,
 	})
+	release()
 	if ri == nil {
 		return trainErr
 	}
+	continueRunInfo(ri, meta)
+	out := &outputs{dir: cfg.out}
+	csvPath := filepath.Join(cfg.out, name+".csv")
+	if _, err := writeRunCSV(csvPath, ri, meta.Epochs); err != nil {
+		return err
+	}
+	out.written = append(out.written, csvPath)
+	conf := ConfusionOf(net, data.XTest, data.TTest)
 	files := []struct {
 		name  string
 		write func(io.Writer) error
 	}{
-		{name + ".csv", ri.WriteCSV},
 		{name + "_weights.csv", ri.WriteWeightsCSV},
 		{name + "_margin.csv", watch.WriteCSV},
+		{name + "_confusion.csv", conf.WriteCSV},
 	}
 	for _, f := range files {
-		path := filepath.Join(cfg.out, f.name)
-		if err := writeFileAtomic(path, f.write); err != nil {
+		if err := out.write(f.name, f.write); err != nil {
 			return err
 		}
-		fmt.Fprintf(cfg.stdout, "wrote %s\n", path)
 	}
-	// Pictures: the convergence chart (accuracies per epoch, from name.csv)
-	// and the weight amplitudes (name_weights.csv) are drawn here once the
-	// charts are wired in.
 
+	var notes []string
 	var de *DivergenceError
 	if errors.As(trainErr, &de) {
-		fmt.Fprintf(cfg.stdout, "\nBREAKDOWN: %s\n", de)
-		fmt.Fprintf(cfg.stdout, "%s\n", diagnoseDivergence(net, data.XTrain, data.TTrain, cfg.batch, de))
+		diag := diagnoseDivergence(net, data.XTrain, data.TTrain, cfg.batch, de)
+		fmt.Fprintf(cfg.stdout, "\nBREAKDOWN: %s\n%s\n", de, diag)
+		notes = append(notes, "BREAKDOWN: "+de.Error(), diag)
 		if len(watch.epochs) > 0 {
 			fmt.Fprintf(cfg.stdout, "before it: %s\n", watch.summary())
+			notes = append(notes, "before it: "+watch.summary())
 		}
+	} else if trainErr != nil {
 		return trainErr
 	}
-	if trainErr != nil {
-		return trainErr
+	// A diverged network is not saved: there is nothing to resume.
+	if trainErr == nil && cfg.save != "" {
+		if err := cfg.saveNet(net, meta, ri); err != nil {
+			return err
+		}
+		out.written = append(out.written, cfg.save)
 	}
 	last := ri.Last()
-	fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
-		last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
-	fmt.Fprintf(cfg.stdout, "no non-finite value anywhere. margin: %s\n", watch.summary())
-	return nil
+	if trainErr == nil {
+		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
+			last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
+		fmt.Fprintln(cfg.stdout, "test accuracy per class:")
+		conf.Summary(cfg.stdout)
+		if len(watch.epochs) > 0 {
+			fmt.Fprintf(cfg.stdout, "no non-finite value anywhere. margin: %s\n", watch.summary())
+			notes = append(notes, "No non-finite value anywhere. Margin: "+watch.summary())
+		}
+	}
+	if cfg.plot {
+		if err := mnistPage(cfg, out, name, pipeline, net, data, ri, conf, notes, trainErr != nil); err != nil {
+			return err
+		}
+	}
+	out.list(cfg.stdout)
+	if ri.Stopped {
+		return stoppedError(ri, last.Epoch-meta.Epochs, cfg.epochs, cfg.save)
+	}
+	return trainErr
+}
+
+// mnistDigitsShown is how many test images the digit grid shows: the first
+// half of them in order, then the first misclassified ones.
+const mnistDigitsShown = 64
+
+// mnistPage writes the MNIST charts, the digit grid, the run record and
+// the page.
+func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data *MNIST, ri *RunInfo, conf *Confusion, notes []string, diverged bool) error {
+	title := "MNIST"
+	if cfg.naive {
+		title = "MNIST, naive pipeline"
+	}
+	if err := out.write(name+"_acc.svg", accuracyChart(ri, title+": accuracy").WriteSVG); err != nil {
+		return err
+	}
+	if err := out.write(name+"_loss.svg", lossChart(ri, title+": loss").WriteSVG); err != nil {
+		return err
+	}
+	wc := weightChart(ri)
+	wc.Title = title + ": mean |W| per linear layer, relative to the initial net"
+	if err := out.write(name+"_weights.svg", wc.WriteSVG); err != nil {
+		return err
+	}
+	images, pred, truth := digitSample(net, data.XTest, data.TTest, mnistDigitsShown)
+	for i, x := range images {
+		images[i] = data.Pixels(x)
+	}
+	if err := out.write(name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 16) }); err != nil {
+		return err
+	}
+	last := ri.Last()
+	rec := &runRecord{
+		Experiment: name,
+		Title:      title,
+		Settings: []field{
+			{"data", fmt.Sprintf("%d training images (of %d), %d test images, standardized per pixel", data.XTrain.Rows, data.TrainTotal, data.XTest.Rows)},
+			{"network", architecture(net)},
+			{"pipeline", pipeline},
+			{"epochs", strconv.Itoa(cfg.epochs)},
+			{"batch", strconv.Itoa(cfg.batch)},
+			{"eta", etaLabel(cfg.eta)},
+			{"seed", strconv.FormatUint(cfg.seed, 10)},
+		},
+		Header: []string{"epochs", "loss train", "acc train", "loss test", "acc test"},
+		Rows: [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
+			fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest)}},
+		Notes: notes,
+		Pictures: []picture{
+			{File: name + "_acc.svg", Caption: "Training and test accuracy per epoch"},
+			{File: name + "_loss.svg", Caption: "Training and test loss per epoch"},
+			{File: name + "_weights.svg", Caption: "Mean |W| of every linear layer, divided by its initial value"},
+			{File: name + "_digits.png", Caption: "Test images: the first ones, then the first misclassified (framed red); labels are predicted/true"},
+		},
+		Files:      []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
+		Confusions: []confusionRecord{conf.record("Test set")},
+	}
+	if diverged {
+		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—", "—", "—"}
+	}
+	if ri.Stopped {
+		rec.Notes = append(rec.Notes, fmt.Sprintf("interrupted after epoch %d", last.Epoch))
+	}
+	return writeRunPage(out, rec)
+}
+
+// digitSample picks n test images for the digit grid: the first n/2, then
+// misclassified ones (or more of the first when there are too few), with
+// the network's predictions and the true labels.
+func digitSample(net *MLP, X, T *Matrix, n int) (images [][]float64, pred, truth []int) {
+	n = min(n, X.Rows)
+	P := net.Propagate(X, true)
+	var picked []int
+	for i := 0; i < n/2; i++ {
+		picked = append(picked, i)
+	}
+	for i := n / 2; i < X.Rows && len(picked) < n; i++ {
+		if P.ArgmaxRow(i) != T.ArgmaxRow(i) {
+			picked = append(picked, i)
+		}
+	}
+	for i := n / 2; len(picked) < n; i++ {
+		if P.ArgmaxRow(i) == T.ArgmaxRow(i) {
+			picked = append(picked, i)
+		}
+	}
+	for _, i := range picked {
+		images = append(images, X.Row(i))
+		pred = append(pred, P.ArgmaxRow(i))
+		truth = append(truth, T.ArgmaxRow(i))
+	}
+	return images, pred, truth
+}
+
+// architecture describes a network on one line: "Linear_1 (784→64), ReLU_1, …".
+func architecture(net *MLP) string {
+	var parts []string
+	for _, l := range net.Layers {
+		if ll, ok := l.(*LinearLayer); ok {
+			in, out := ll.Dims()
+			parts = append(parts, fmt.Sprintf("%s (%d→%d)", l.Name(), in, out))
+		} else {
+			parts = append(parts, l.Name())
+		}
+	}
+	s := strings.Join(parts, ", ") + "; loss " + net.Loss.Name()
+	for _, l := range net.OutputLayers {
+		s += "; output " + l.Name()
+	}
+	return s
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,10 @@ package main
 // pipeline located and explained, the margin measured.
 
 import (
+	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -105,5 +108,80 @@ func TestMNISTNetArchitecture(t *testing.T) {
 		if got := strings.Join(lines[1:], "|"); got != tc.want {
 			t.Errorf("naive %v: got %s; want %s", tc.naive, got, tc.want)
 		}
+	}
+}
+
+// syntheticMNISTDir writes tiny MNIST files (n training, 10 test images,
+// labels cycling 0…9) for end-to-end runs without the real data.
+func syntheticMNISTDir(t *testing.T, n int) string {
+	labels := func(n int) []byte {
+		l := make([]byte, n)
+		for i := range l {
+			l[i] = byte(i % 10)
+		}
+		return l
+	}
+	return writeMNIST(t, imagesFile(n), labelsFile(labels(n)...), imagesFile(10), labelsFile(labels(10)...))
+}
+
+// A whole MNIST run on synthetic files writes every promised file, shows
+// the run on the page with its confusion matrix, and its -save file loads
+// back for an evaluation-only run.
+func TestMNISTRunWritesFilesAndPage(t *testing.T) {
+	data, out := syntheticMNISTDir(t, 40), t.TempDir()
+	model := filepath.Join(out, "mnist.json")
+	var stdout, stderr bytes.Buffer
+	args := []string{"-exp", "mnist", "-data", data, "-epochs", "2", "-batch", "20", "-hidden", "8,8", "-q", "-out", out, "-save", model}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("run %q: exit code %d; want 0\nstderr: %s", args, code, stderr.String())
+	}
+	for _, f := range []string{"mnist.csv", "mnist_weights.csv", "mnist_margin.csv", "mnist_confusion.csv",
+		"mnist_acc.svg", "mnist_loss.svg", "mnist_weights.svg", "mnist_digits.png", "mnist.run.json", "index.html", "mnist.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+		if !strings.Contains(stdout.String(), filepath.Join(out, f)) {
+			t.Errorf("the run does not list %s among the files it wrote", f)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	for _, want := range []string{`id="mnist"`, "Test set: rows are true classes", "mnist_digits.png"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("index.html does not contain %q", want)
+		}
+	}
+	if !strings.Contains(stdout.String(), "test accuracy per class:") {
+		t.Errorf("no per-class accuracy in the summary:\n%s", stdout.String())
+	}
+	conf, _ := os.ReadFile(filepath.Join(out, "mnist_confusion.csv"))
+	if rows := strings.Count(string(conf), "\n"); rows != 11 {
+		t.Errorf("mnist_confusion.csv has %d lines; want a header and 10 rows", rows)
+	}
+
+	stdout.Reset()
+	args = []string{"-exp", "mnist", "-data", data, "-epochs", "0", "-load", model, "-q", "-out", t.TempDir()}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("run %q: exit code %d; want 0\nstderr: %s", args, code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "continuing from "+model+", trained for 2 epochs") {
+		t.Errorf("evaluating a loaded model: got\n%s\nwant it to say it continues from epoch 2", stdout.String())
+	}
+}
+
+// An interrupt in the middle of an MNIST run keeps the finished epochs and
+// exits 130.
+func TestMNISTInterruptKeepsFinishedEpochs(t *testing.T) {
+	data, out := syntheticMNISTDir(t, 40), t.TempDir()
+	var stdout, stderr bytes.Buffer
+	// Two batches an epoch: the 5th Stop call comes before epoch 3.
+	code := runWithStop(t, []string{"-exp", "mnist", "-data", data, "-epochs", "10", "-batch", "20", "-hidden", "8", "-q", "-out", out}, &stdout, &stderr, stopAfter(4))
+	if code != 130 {
+		t.Fatalf("exit code: got %d; want 130\nstderr: %s", code, stderr.String())
+	}
+	if got := csvLastEpoch(t, filepath.Join(out, "mnist.csv")); got != "2" {
+		t.Errorf("mnist.csv ends at epoch %s; want 2", got)
+	}
+	if !strings.Contains(stderr.String(), "after epoch 2 of 10") {
+		t.Errorf("stderr: got %q; want it to say it stopped after epoch 2 of 10", stderr.String())
 	}
 }
