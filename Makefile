@@ -1,14 +1,23 @@
 # Build, test and run the lab. `make help` lists the targets.
 GO ?= go
+# SIMD is "simd" when this toolchain has simd/archsimd (Go 1.26+ built with
+# GOEXPERIMENT=simd), else empty: then every build below is the portable one.
+SIMD := $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo simd)
 
-.PHONY: all build test race vet fmt-check run bench help
+.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare help
 all: build
 
-build: ## build the ./backprop binary
+build: ## build the ./backprop binary (with the SIMD kernels when the toolchain has them)
+	GOEXPERIMENT=$(SIMD) $(GO) build -o backprop .
+
+build-portable: ## build the ./backprop binary with the portable kernels only
 	$(GO) build -o backprop .
 
 test: ## the grading suite (the README's test command)
 	$(GO) test ./...
+
+test-simd: ## the suite in the SIMD build (skipped when the toolchain has no simd/archsimd)
+	@if [ -n "$(SIMD)" ]; then GOEXPERIMENT=simd $(GO) test ./...; else echo "no simd/archsimd in this Go: skipped"; fi
 
 race: ## the suite once more under the race detector
 	$(GO) test -race ./...
@@ -22,8 +31,15 @@ fmt-check: ## fail if any file is not gofmt-formatted
 run: ## the main job: the XOR experiment
 	$(GO) run . -exp xor
 
-bench: ## benchmarks
+bench: ## benchmarks in the portable and (when available) the SIMD build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	@if [ -n "$(SIMD)" ]; then echo "== GOEXPERIMENT=simd"; GOEXPERIMENT=simd $(GO) test -run '^$$' -bench . -benchtime 1x ./...; fi
+
+bench-numpy: ## numpy's A @ B on the benchmark shapes, for comparison (needs python3-numpy)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 bench/numpy_matmul.py
+
+bench-compare: ## Go (both builds) against numpy, product and MNIST epoch, best of 3 rounds
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/compare.py 3
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'

@@ -170,15 +170,21 @@ func (l *ReLULayer) Forward(X *Matrix) *Matrix { return l.ForwardInto(nil, X) }
 // does) instead of quietly becoming 0, so a diverging network is noticed.
 func (l *ReLULayer) ForwardInto(dst, X *Matrix) *Matrix {
 	dst = resize(dst, X.Rows, X.Cols)
-	y := dst.Data[:len(X.Data)]
-	for i, x := range X.Data {
-		if x <= 0 {
+	parallelRows(reluRows, dst, X, nil, X.Rows, X.Cols)
+	return dst
+}
+
+// reluRows writes rows [i0, i1) of max(0, X) into dst.
+func reluRows(dst, X, _, _ *Matrix, i0, i1 int) {
+	x := X.Data[i0*X.Cols : i1*X.Cols]
+	y := dst.Data[i0*X.Cols : i1*X.Cols][:len(x)]
+	for i, v := range x {
+		if v <= 0 {
 			y[i] = 0
 		} else {
-			y[i] = x // positive or NaN
+			y[i] = v // positive or NaN
 		}
 	}
-	return dst
 }
 
 func (l *ReLULayer) Delta(Y, deltaNext *Matrix) *Matrix { return l.DeltaInto(nil, Y, deltaNext) }
@@ -191,16 +197,22 @@ func (l *ReLULayer) DeltaInto(dst, Y, deltaNext *Matrix) *Matrix {
 		panic(fmt.Sprintf("%s Delta: Y is %s, deltaNext is %s, want the same shape", l.name, Y.Shape(), deltaNext.Shape()))
 	}
 	dst = resize(dst, Y.Rows, Y.Cols)
-	d := dst.Data[:len(Y.Data)]
-	dn := deltaNext.Data[:len(Y.Data)]
-	for i, y := range Y.Data {
-		if y > 0 {
+	parallelRows(reluDeltaRows, dst, Y, deltaNext, Y.Rows, Y.Cols)
+	return dst
+}
+
+// reluDeltaRows writes rows [i0, i1) of deltaNext masked by Y > 0 into dst.
+func reluDeltaRows(dst, Y, deltaNext, _ *Matrix, i0, i1 int) {
+	y := Y.Data[i0*Y.Cols : i1*Y.Cols]
+	d := dst.Data[i0*Y.Cols : i1*Y.Cols][:len(y)]
+	dn := deltaNext.Data[i0*Y.Cols : i1*Y.Cols][:len(y)]
+	for i, v := range y {
+		if v > 0 {
 			d[i] = dn[i]
 		} else {
 			d[i] = 0
 		}
 	}
-	return dst
 }
 
 // ---------------------------------------------------------------------------
@@ -219,10 +231,14 @@ func (l *SoftmaxLayer) Forward(X *Matrix) *Matrix { return l.ForwardInto(nil, X)
 // ForwardInto applies softmaxRow to every row.
 func (l *SoftmaxLayer) ForwardInto(dst, X *Matrix) *Matrix {
 	dst = resize(dst, X.Rows, X.Cols)
-	for i := 0; i < X.Rows; i++ {
+	parallelRows(softmaxRows, dst, X, nil, X.Rows, expCost*X.Cols)
+	return dst
+}
+
+func softmaxRows(dst, X, _, _ *Matrix, i0, i1 int) {
+	for i := i0; i < i1; i++ {
 		softmaxRow(dst.Row(i), X.Row(i))
 	}
-	return dst
 }
 
 // softmaxRow writes softmax(s) into p.

@@ -117,7 +117,13 @@ func (l *LossCrossEntropyForSoftmaxLogits) Forward(X, T *Matrix) *Matrix {
 func (l *LossCrossEntropyForSoftmaxLogits) ForwardInto(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Forward", X, T)
 	dst = resize(dst, X.Rows, 1)
-	for i := 0; i < X.Rows; i++ {
+	parallelRows(fusedLossRows, dst, X, T, X.Rows, expCost*X.Cols)
+	return dst
+}
+
+// fusedLossRows writes the loss of rows [i0, i1) into dst (see ForwardInto).
+func fusedLossRows(dst, X, T, _ *Matrix, i0, i1 int) {
+	for i := i0; i < i1; i++ {
 		s, t := X.Row(i), T.Row(i)
 		m := rowMax(s)
 		sum := 0.0
@@ -133,7 +139,6 @@ func (l *LossCrossEntropyForSoftmaxLogits) ForwardInto(dst, X, T *Matrix) *Matri
 		}
 		dst.Data[i] = loss
 	}
-	return dst
 }
 
 func (l *LossCrossEntropyForSoftmaxLogits) Delta(X, T *Matrix) *Matrix {
@@ -146,7 +151,13 @@ func (l *LossCrossEntropyForSoftmaxLogits) Delta(X, T *Matrix) *Matrix {
 func (l *LossCrossEntropyForSoftmaxLogits) DeltaInto(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Delta", X, T)
 	dst = resize(dst, X.Rows, X.Cols)
-	for i := 0; i < X.Rows; i++ {
+	parallelRows(fusedDeltaRows, dst, X, T, X.Rows, expCost*X.Cols)
+	return dst
+}
+
+// fusedDeltaRows writes the delta of rows [i0, i1) into dst (see DeltaInto).
+func fusedDeltaRows(dst, X, T, _ *Matrix, i0, i1 int) {
+	for i := i0; i < i1; i++ {
 		d, t := dst.Row(i), T.Row(i)
 		softmaxRow(d, X.Row(i))
 		st := 0.0
@@ -157,7 +168,6 @@ func (l *LossCrossEntropyForSoftmaxLogits) DeltaInto(dst, X, T *Matrix) *Matrix 
 			d[k] = st*d[k] - tk
 		}
 	}
-	return dst
 }
 
 func rowMax(s []float64) float64 {

@@ -40,6 +40,8 @@ type MLP struct {
 	evalLoss  *Matrix
 	batchX    Matrix // row views into the data set, reused
 	batchT    Matrix
+	evalX     Matrix // row views for evalStats, kept here so they never escape to the heap
+	evalT     Matrix
 }
 
 // NewMLP builds a network and panics if it is malformed (see BuildMLP for
@@ -260,13 +262,13 @@ func (n *MLP) evalStats(X, T *Matrix) (meanLoss, acc float64) {
 		return 0, 0
 	}
 	lossSum, correct := 0.0, 0
-	var xv, tv Matrix
+	xv, tv := &n.evalX, &n.evalT
 	for i0 := 0; i0 < X.Rows; i0 += evalChunk {
 		i1 := min(i0+evalChunk, X.Rows)
-		X.viewRows(&xv, i0, i1)
-		T.viewRows(&tv, i0, i1)
-		Y := n.forwardBuffered(&xv, n.Layers)
-		n.evalLoss = lossForwardInto(n.Loss, n.evalLoss, Y, &tv)
+		X.viewRows(xv, i0, i1)
+		T.viewRows(tv, i0, i1)
+		Y := n.forwardBuffered(xv, n.Layers)
+		n.evalLoss = lossForwardInto(n.Loss, n.evalLoss, Y, tv)
 		for _, v := range n.evalLoss.Data {
 			lossSum += v
 		}

@@ -159,19 +159,7 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 				X.viewRows(xb, i0, i1)
 				T.viewRows(tb, i0, i1)
 			}
-			net.backprop(xb, tb)
-			if what := firstNonFiniteGrad(net); what != "" {
-				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
-			}
-			for l, layer := range net.Layers {
-				if g := net.grads[l]; g != nil {
-					for _, m := range g {
-						m.Scale(-cfg.Eta)
-					}
-					layer.(ParamLayer).UpdateParams(g)
-				}
-			}
-			if what := firstNonFiniteParam(params); what != "" {
+			if what := net.sgdStep(xb, tb, cfg.Eta, params); what != "" {
 				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
 			}
 		}
@@ -186,6 +174,27 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 		}
 	}
 	return ri, nil
+}
+
+// sgdStep does one step of SGD on the batch (X, T): backpropagation, then
+// θ += −eta·grad for every layer with parameters (params, from
+// paramLayers). It returns what became non-finite, or "". A non-finite
+// gradient is caught before the update, so the parameters stay as they were.
+// The step allocates nothing once the buffers have their sizes.
+func (net *MLP) sgdStep(X, T *Matrix, eta float64, params []ParamLayer) string {
+	net.backprop(X, T)
+	if what := firstNonFiniteGrad(net); what != "" {
+		return what
+	}
+	for l, layer := range net.Layers {
+		if g := net.grads[l]; g != nil {
+			for _, m := range g {
+				m.Scale(-eta)
+			}
+			layer.(ParamLayer).UpdateParams(g)
+		}
+	}
+	return firstNonFiniteParam(params)
 }
 
 func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
@@ -230,6 +239,17 @@ func firstNonFiniteGrad(net *MLP) string {
 
 func firstNonFiniteParam(params []ParamLayer) string {
 	for _, l := range params {
+		if ll, ok := l.(*LinearLayer); ok {
+			// Params() builds a new slice on every call: read the linear
+			// layer's two directly to keep the training step allocation-free.
+			if !ll.W.AllFinite() {
+				return fmt.Sprintf("parameter W of layer %s is not finite", l.Name())
+			}
+			if !ll.B.AllFinite() {
+				return fmt.Sprintf("parameter B of layer %s is not finite", l.Name())
+			}
+			continue
+		}
 		for i, m := range l.Params() {
 			if !m.AllFinite() {
 				return fmt.Sprintf("parameter %s of layer %s is not finite", paramName(i)[1:], l.Name())

@@ -14,6 +14,13 @@ package main
 // the split of the output into chunks depends only on the shapes, never on
 // GOMAXPROCS. The same inputs therefore give bit-identical outputs on any
 // number of cores.
+//
+// Kernels: the portable row kernels below are the default and the
+// reference. A build with GOEXPERIMENT=simd on amd64 (Go 1.26+) adds
+// tensor_simd.go, which swaps in AVX2 (or AVX-512) kernels at start-up when
+// the CPU has them; they add the same terms in the same order but with
+// fused multiply-adds, so their results differ from the portable ones in the
+// last bits (KernelName says which kernels run).
 
 import (
 	"fmt"
@@ -246,67 +253,157 @@ var kernels = portableKernels
 // KernelName says which kernels this binary uses ("portable", "avx2", …).
 func KernelName() string { return kernels.name }
 
-// matMulRows: dst[i,:] = bias + Σ_p A[i,p]·B[p,:] for i in [i0, i1), four
-// rows at a time so that each row of B loaded from cache serves four rows.
+// The three row kernels below share one plan. The output is cut into blocks
+// of 2 rows × 4 columns, and the 8 sums of a block are kept in local
+// variables (registers) while the inner index p runs over the whole length:
+// each loaded element of A serves four columns and each loaded element of B
+// serves two rows, and dst is written once per block instead of once per
+// multiply-add. Every sum starts at the bias (or 0) and adds its products
+// in ascending p, exactly the naive loop's order; so an element's value
+// does not depend on which block computes it, nor on where chunks start.
+//
+// Edges: when the rows run out, the second row of a block repeats the
+// first (it computes the same values and stores them to the same place);
+// the last m mod 4 columns are done one at a time.
+
+// rowPair returns rows i and i+1 of M, or row i twice when i+1 is past
+// the chunk's end i1. Both have the same length, which lets the compiler
+// drop the bounds checks in the inner loops.
+func rowPair(M *Matrix, i, i1 int) (r0, r1 []float64) {
+	r0 = M.Row(i)
+	return r0, M.Row(min(i+1, i1-1))[:len(r0)]
+}
+
+// matMulRows: dst[i,j] = bias[j] + Σ_p A[i,p]·B[p,j] for i in [i0, i1).
 func matMulRows(dst, A, B, bias *Matrix, i0, i1 int) {
-	k, m := A.Cols, B.Cols
-	for i := i0; i < i1; i++ {
-		d := dst.Row(i)
-		if bias != nil {
-			copy(d, bias.Data)
-		} else {
-			clear(d)
+	m := B.Cols
+	start := func(j int) float64 { // a sum's starting value
+		if bias == nil {
+			return 0
 		}
+		return bias.Data[j]
 	}
-	i := i0
-	for ; i+4 <= i1; i += 4 {
-		a0, a1, a2, a3 := A.Row(i), A.Row(i+1), A.Row(i+2), A.Row(i+3)
-		d0, d1, d2, d3 := dst.Row(i), dst.Row(i+1), dst.Row(i+2), dst.Row(i+3)
-		for p := 0; p < k; p++ {
-			axpy4(d0, d1, d2, d3, a0[p], a1[p], a2[p], a3[p], B.Data[p*m:(p+1)*m])
+	for i := i0; i < i1; i += 2 {
+		a0, a1 := rowPair(A, i, i1)
+		d0, d1 := rowPair(dst, i, i1)
+		j := 0
+		for ; j+4 <= m; j += 4 {
+			s00, s01, s02, s03 := start(j), start(j+1), start(j+2), start(j+3)
+			s10, s11, s12, s13 := s00, s01, s02, s03
+			q := j // B[p, j:j+4] is B.Data[q : q+4]
+			for p, x0 := range a0 {
+				x1 := a1[p]
+				b := B.Data[q : q+4 : q+4]
+				q += m
+				s00 += x0 * b[0]
+				s01 += x0 * b[1]
+				s02 += x0 * b[2]
+				s03 += x0 * b[3]
+				s10 += x1 * b[0]
+				s11 += x1 * b[1]
+				s12 += x1 * b[2]
+				s13 += x1 * b[3]
+			}
+			d0[j], d0[j+1], d0[j+2], d0[j+3] = s00, s01, s02, s03
+			d1[j], d1[j+1], d1[j+2], d1[j+3] = s10, s11, s12, s13
 		}
-	}
-	for ; i < i1; i++ {
-		a, d := A.Row(i), dst.Row(i)
-		for p := 0; p < k; p++ {
-			axpy(d, a[p], B.Data[p*m:(p+1)*m])
+		for ; j < m; j++ {
+			s0, s1 := start(j), start(j)
+			q := j
+			for p, x0 := range a0 {
+				y := B.Data[q]
+				q += m
+				s0 += x0 * y
+				s1 += a1[p] * y
+			}
+			d0[j], d1[j] = s0, s1
 		}
 	}
 }
 
-// matMulATRows: dst[i,:] = Σ_p A[p,i]·B[p,:] for i in [i0, i1). Walking p in
-// the outer loop reads A and B row by row (contiguously) while the dst rows
-// of this chunk stay in cache.
+// innerBlock is the length of the pieces matMulATRows cuts the inner
+// dimension into. It walks down columns of both A and B, one cache line per
+// step; piece by piece, the lines of a piece (256 rows of the chunk's
+// columns of A, and of B) stay in cache while the sums of the whole chunk
+// are advanced, instead of coming from memory again for every block. The
+// sums carry over from piece to piece in dst, which does not change them.
+const innerBlock = 256
+
+// matMulATRows: dst[i,j] = Σ_p A[p,i]·B[p,j] for i in [i0, i1). Row i of
+// dst is column i of A: a step of p reads A[p,i] and A[p,i+1], side by
+// side in row p.
 func matMulATRows(dst, A, B, _ *Matrix, i0, i1 int) {
 	n, m := A.Cols, B.Cols
 	for i := i0; i < i1; i++ {
 		clear(dst.Row(i))
 	}
-	for p := 0; p < A.Rows; p++ {
-		a := A.Data[p*n : (p+1)*n]
-		b := B.Data[p*m : (p+1)*m]
-		i := i0
-		for ; i+4 <= i1; i += 4 {
-			axpy4(dst.Row(i), dst.Row(i+1), dst.Row(i+2), dst.Row(i+3), a[i], a[i+1], a[i+2], a[i+3], b)
-		}
-		for ; i < i1; i++ {
-			axpy(dst.Row(i), a[i], b)
+	for p0 := 0; p0 < A.Rows; p0 += innerBlock {
+		p1 := min(p0+innerBlock, A.Rows)
+		for i := i0; i < i1; i += 2 {
+			di := min(i+1, i1-1) - i // column i+di of A is the block's second (0 at the edge)
+			d0, d1 := rowPair(dst, i, i1)
+			j := 0
+			for ; j+4 <= m; j += 4 {
+				s00, s01, s02, s03 := d0[j], d0[j+1], d0[j+2], d0[j+3]
+				s10, s11, s12, s13 := d1[j], d1[j+1], d1[j+2], d1[j+3]
+				qa, qb := p0*n+i, p0*m+j // A[p,i] is A.Data[qa], B[p, j:j+4] is B.Data[qb : qb+4]
+				for p := p0; p < p1; p++ {
+					x0, x1 := A.Data[qa], A.Data[qa+di]
+					b := B.Data[qb : qb+4 : qb+4]
+					qa += n
+					qb += m
+					s00 += x0 * b[0]
+					s01 += x0 * b[1]
+					s02 += x0 * b[2]
+					s03 += x0 * b[3]
+					s10 += x1 * b[0]
+					s11 += x1 * b[1]
+					s12 += x1 * b[2]
+					s13 += x1 * b[3]
+				}
+				d0[j], d0[j+1], d0[j+2], d0[j+3] = s00, s01, s02, s03
+				d1[j], d1[j+1], d1[j+2], d1[j+3] = s10, s11, s12, s13
+			}
+			for ; j < m; j++ {
+				s0, s1 := d0[j], d1[j]
+				for p := p0; p < p1; p++ {
+					y := B.Data[p*m+j]
+					s0 += A.Data[p*n+i] * y
+					s1 += A.Data[p*n+i+di] * y
+				}
+				d0[j], d1[j] = s0, s1
+			}
 		}
 	}
 }
 
-// matMulBTRows: dst[i,j] = ⟨A[i,:], B[j,:]⟩ for i in [i0, i1): dot products
-// of contiguous rows, four columns of dst at a time.
+// matMulBTRows: dst[i,j] = Σ_p A[i,p]·B[j,p] for i in [i0, i1): dot
+// products of two rows of A with four rows of B, all read contiguously.
 func matMulBTRows(dst, A, B, _ *Matrix, i0, i1 int) {
 	m := B.Rows
-	for i := i0; i < i1; i++ {
-		a, d := A.Row(i), dst.Row(i)
+	for i := i0; i < i1; i += 2 {
+		a0, a1 := rowPair(A, i, i1)
+		d0, d1 := rowPair(dst, i, i1)
 		j := 0
 		for ; j+4 <= m; j += 4 {
-			d[j], d[j+1], d[j+2], d[j+3] = dot4(a, B.Row(j), B.Row(j+1), B.Row(j+2), B.Row(j+3))
+			b0, b1, b2, b3 := B.Row(j)[:len(a0)], B.Row(j + 1)[:len(a0)], B.Row(j + 2)[:len(a0)], B.Row(j + 3)[:len(a0)]
+			var s00, s01, s02, s03, s10, s11, s12, s13 float64
+			for p, x0 := range a0 {
+				x1 := a1[p]
+				s00 += x0 * b0[p]
+				s01 += x0 * b1[p]
+				s02 += x0 * b2[p]
+				s03 += x0 * b3[p]
+				s10 += x1 * b0[p]
+				s11 += x1 * b1[p]
+				s12 += x1 * b2[p]
+				s13 += x1 * b3[p]
+			}
+			d0[j], d0[j+1], d0[j+2], d0[j+3] = s00, s01, s02, s03
+			d1[j], d1[j+1], d1[j+2], d1[j+3] = s10, s11, s12, s13
 		}
 		for ; j < m; j++ {
-			d[j] = dot(a, B.Row(j))
+			d0[j], d1[j] = dot(a0, B.Row(j)), dot(a1, B.Row(j))
 		}
 	}
 }
@@ -319,17 +416,6 @@ func axpy(d []float64, a float64, b []float64) {
 	}
 }
 
-// axpy4: dr += ar·b for four rows r at once.
-func axpy4(d0, d1, d2, d3 []float64, a0, a1, a2, a3 float64, b []float64) {
-	d0, d1, d2, d3 = d0[:len(b)], d1[:len(b)], d2[:len(b)], d3[:len(b)]
-	for j, bj := range b {
-		d0[j] += a0 * bj
-		d1[j] += a1 * bj
-		d2[j] += a2 * bj
-		d3[j] += a3 * bj
-	}
-}
-
 func dot(a, b []float64) float64 {
 	b = b[:len(a)]
 	s := 0.0
@@ -337,17 +423,6 @@ func dot(a, b []float64) float64 {
 		s += ap * b[p]
 	}
 	return s
-}
-
-func dot4(a, b0, b1, b2, b3 []float64) (s0, s1, s2, s3 float64) {
-	b0, b1, b2, b3 = b0[:len(a)], b1[:len(a)], b2[:len(a)], b3[:len(a)]
-	for p, ap := range a {
-		s0 += ap * b0[p]
-		s1 += ap * b1[p]
-		s2 += ap * b2[p]
-		s3 += ap * b3[p]
-	}
-	return
 }
 
 // ---------------------------------------------------------------------------
@@ -364,7 +439,11 @@ type task struct {
 var (
 	poolOnce sync.Once
 	tasks    chan task
-	wgPool   = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	// freeWGs recycles the WaitGroups of finished products, so that a
+	// product allocates nothing (a WaitGroup handed to another goroutine
+	// would escape to the heap). A sync.Pool would do the same but may
+	// allocate again after a garbage collection or a GOMAXPROCS change.
+	freeWGs = make(chan *sync.WaitGroup, 64)
 )
 
 // startWorkers starts one worker per CPU. They only ever run chunks; how
@@ -404,6 +483,18 @@ func chunkRows(rows, flopsPerRow int) int {
 	return c
 }
 
+// parallelRows runs f on rows [0, rows) in the same chunks as the products
+// (chosen by shape only), for row-wise work worth spreading over the cores:
+// the activations and the softmax. f(dst, A, B, nil, i0, i1) must write
+// rows [i0, i1) of dst and touch nothing else. costPerRow is the work of a
+// row in multiply-adds, roughly (expCost per exp).
+func parallelRows(f rowKernel, dst, A, B *Matrix, rows, costPerRow int) {
+	runProduct(f, dst, A, B, nil, rows, costPerRow)
+}
+
+// expCost is what one math.Exp costs in multiply-adds, to size chunks.
+const expCost = 20
+
 // runProduct computes rows [0, rows) of a product with kernel, in chunks.
 func runProduct(kernel rowKernel, dst, A, B, bias *Matrix, rows, flopsPerRow int) {
 	if rows*flopsPerRow < minParallelFlops || runtime.GOMAXPROCS(0) == 1 {
@@ -412,7 +503,12 @@ func runProduct(kernel rowKernel, dst, A, B, bias *Matrix, rows, flopsPerRow int
 	}
 	poolOnce.Do(startWorkers)
 	step := chunkRows(rows, flopsPerRow)
-	wg := wgPool.Get().(*sync.WaitGroup)
+	var wg *sync.WaitGroup
+	select {
+	case wg = <-freeWGs:
+	default:
+		wg = new(sync.WaitGroup)
+	}
 	// The caller takes the first chunk itself; the others go to workers.
 	for i0 := step; i0 < rows; i0 += step {
 		wg.Add(1)
@@ -420,5 +516,8 @@ func runProduct(kernel rowKernel, dst, A, B, bias *Matrix, rows, flopsPerRow int
 	}
 	kernel(dst, A, B, bias, 0, min(step, rows))
 	wg.Wait()
-	wgPool.Put(wg)
+	select {
+	case freeWGs <- wg:
+	default: // enough spares already
+	}
 }

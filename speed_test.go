@@ -1,0 +1,81 @@
+package main
+
+// The training step's allocation count, on the lab's MNIST network. The
+// network and synthetic data of MNIST's size are shared with bench_test.go.
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// labMNISTNet is the lab's MNIST network (784-64x5-10, fused loss).
+func labMNISTNet(seed uint64) *MLP {
+	return NewMNISTNet([]int{64, 64, 64, 64, 64}, false, seed)
+}
+
+// syntheticSet returns n standard-normal "images" of 784 pixels with
+// random one-hot labels over 10 classes: MNIST's shape, without the files.
+func syntheticSet(n int, seed uint64) (X, T *Matrix) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
+	for i := range X.Data {
+		X.Data[i] = rng.NormFloat64()
+	}
+	for i := 0; i < n; i++ {
+		T.Set(i, rng.IntN(10), 1)
+	}
+	return X, T
+}
+
+var (
+	mnistOnce                              sync.Once
+	mnistX, mnistT, mnistXTest, mnistTTest *Matrix
+)
+
+// syntheticMNIST returns a training set of 60000 and a test set of 10000
+// synthetic samples, made once per test binary.
+func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
+	mnistOnce.Do(func() {
+		mnistX, mnistT = syntheticSet(60000, 1)
+		mnistXTest, mnistTTest = syntheticSet(10000, 2)
+	})
+	return mnistX, mnistT, mnistXTest, mnistTTest
+}
+
+// TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
+// 256 (backprop and the update, as Train does it) allocates nothing once
+// the first step has sized the buffers.
+func TestTrainingStepAllocatesNothing(t *testing.T) {
+	net := labMNISTNet(1234)
+	X, T := syntheticSet(256, 3)
+	params := net.paramLayers()
+	step := func() {
+		if what := net.sgdStep(X, T, 0.1, params); what != "" {
+			t.Fatalf("sgdStep: %s", what)
+		}
+	}
+	step() // sizes the buffers
+	// AllocsPerRun runs with GOMAXPROCS 1, where the products stay on the
+	// calling goroutine.
+	if got := testing.AllocsPerRun(5, step); got != 0 {
+		t.Errorf("allocations per training step = got %v; want 0", got)
+	}
+	// With several threads the products are handed to the workers. The
+	// runtime itself may allocate now and then (a new thread, a semaphore
+	// queue entry), so this counts over many steps and wants fewer than one
+	// per step: anything the step itself allocates would be at least one.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	step()
+	const steps = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < steps; i++ {
+		step()
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.Mallocs - before.Mallocs; got >= steps {
+		t.Errorf("allocations in %d training steps on 4 threads = got %d; want fewer than %d", steps, got, steps)
+	}
+}

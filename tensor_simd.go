@@ -1,0 +1,343 @@
+//go:build goexperiment.simd && amd64
+
+package main
+
+// SIMD kernels for the three products, for builds with GOEXPERIMENT=simd on
+// amd64 (Go 1.26+: the simd/archsimd package exists only in such builds;
+// the portable build never compiles this file). init picks them by CPU:
+//
+//	AVX-512        "avx512": 4×16 register blocks of Float64x8
+//	AVX2 and FMA   "avx2":   4×8 register blocks of Float64x4
+//	otherwise      the portable kernels of tensor.go stay
+//
+// NOTE: the AVX-512 path is written but UNTESTED: the machine it was
+// developed on (a 2-core AMD EPYC) has AVX2 and FMA but no AVX-512, so
+// only the avx2 path has run, under TestKernels* and the benchmarks.
+//
+// Arithmetic. Every output element is computed as one chain of fused
+// multiply-adds in ascending order of the inner index p, starting from the
+// bias (or 0): s ← fma(a_p, b_p, s). A vector lane holds one output element,
+// so vectorizing across columns changes nothing in that chain, and the
+// edges (fewer rows or columns than a block) run the same chain. An element's
+// bits therefore do not depend on the block, the chunk or the number of
+// threads that compute it, and the avx2 and avx512 paths agree bit for bit.
+// They differ from the portable kernels, which round the product and the
+// sum separately, in the last bits (within 1e-12 relative; see
+// TestKernelsMatchNaive).
+//
+// Blocking. The micro-kernels keep a block of 4 rows × one panel (8 or 16
+// columns) of dst in registers over up to kc steps of p, loading each row
+// of the panel of B once per step and broadcasting one element of A per
+// row. For each group of rows and kc-long piece of the inner dimension, the
+// left factor is first packed with four rows interleaved (for Aᵀ·B that
+// means reading A's columns), so that a step's four values lie side by
+// side and the piece stays in cache while the panels of B pass by. A·Bᵀ
+// also packs each panel of Bᵀ, which is strided in B. The packing buffers
+// live on the goroutine's stack.
+
+import "simd/archsimd"
+
+func init() {
+	switch {
+	case archsimd.X86.AVX512():
+		kernels = simdKernelSet("avx512", true)
+	case archsimd.X86.AVX2() && archsimd.X86.FMA():
+		kernels = simdKernelSet("avx2", false)
+	}
+}
+
+// kc is the length of the pieces of the inner dimension.
+const kc = 256
+
+// panel adds Σ_p a[4p+r]·b[p*ldb+c] to d_r[c] for the four rows r and the
+// w columns c of one panel (w at most the panel width: 16 when avx512, else
+// 8), p over len(a)/4, as FMA chains in ascending p. It calls the
+// micro-kernels directly (not through a function value) so that escape
+// analysis sees that the packing buffers stay on the stack.
+func panel(avx512 bool, a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	if avx512 {
+		panelAVX512(a, b, ldb, w, d0, d1, d2, d3)
+	} else {
+		panelAVX2(a, b, ldb, w, d0, d1, d2, d3)
+	}
+}
+
+func simdKernelSet(name string, avx512 bool) kernelSet {
+	width := 8
+	if avx512 {
+		width = 16
+	}
+	return kernelSet{
+		name: name,
+		matMul: func(dst, A, B, bias *Matrix, i0, i1 int) {
+			simdMatMulRows(avx512, width, dst, A, B, bias, i0, i1)
+		},
+		matMulAT: func(dst, A, B, _ *Matrix, i0, i1 int) {
+			simdMatMulATRows(avx512, width, dst, A, B, i0, i1)
+		},
+		matMulBT: func(dst, A, B, _ *Matrix, i0, i1 int) {
+			simdMatMulBTRows(avx512, width, dst, A, B, i0, i1)
+		},
+	}
+}
+
+// startRows sets rows [i0, i1) of dst to the bias (or 0): the start of
+// every element's chain. The kernels then accumulate into dst.
+func startRows(dst, bias *Matrix, i0, i1 int) {
+	for i := i0; i < i1; i++ {
+		if bias != nil {
+			copy(dst.Row(i), bias.Data)
+		} else {
+			clear(dst.Row(i))
+		}
+	}
+}
+
+// group is how many rows of dst a kernel packs the A side of at once.
+const group = 32
+
+// packA copies the left factor a(i, p) for the rows i of [g0, g1) and p
+// in [pc, pe) into pack, four rows interleaved: block b (rows g0+4b …
+// g0+4b+3) holds a(g0+4b+r, pc+p) at pack[4l·b + 4p + r], l = pe−pc, so a
+// micro-kernel reads the four values of a step side by side. Rows from g1
+// on repeat row g1−1 (they compute the same values into the same place).
+// a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B.
+func packA(pack []float64, A *Matrix, rs, ps, g0, g1, pc, pe int) {
+	l := pe - pc
+	if rs == 1 && (g1-g0)%4 == 0 {
+		// Aᵀ·B: the group's values in a row of A lie side by side. Reading
+		// them row after row (rather than block by block, down the columns)
+		// touches each cache line and memory page of A once per piece.
+		for p := 0; p < l; p++ {
+			o := (pc+p)*ps + g0
+			src := A.Data[o : o+g1-g0]
+			for b := 0; 4*b < len(src); b++ {
+				archsimd.LoadFloat64x4Slice(src[4*b : 4*b+4]).StoreSlice(pack[4*b*l+4*p : 4*b*l+4*p+4])
+			}
+		}
+		return
+	}
+	for i := g0; i < g1; i += 4 {
+		blk := pack[(i-g0)*l : (i-g0+4)*l]
+		row := func(r int) int { return min(i+r, g1-1) * rs } // offset of row i+r
+		switch {
+		case ps == 1: // A·B: interleave four rows of A
+			r0 := A.Data[row(0)+pc : row(0)+pe]
+			r1 := A.Data[row(1)+pc : row(1)+pe][:len(r0)]
+			r2 := A.Data[row(2)+pc : row(2)+pe][:len(r0)]
+			r3 := A.Data[row(3)+pc : row(3)+pe][:len(r0)]
+			for p, v := range r0 {
+				x := blk[4*p : 4*p+4 : 4*p+4]
+				x[0], x[1], x[2], x[3] = v, r1[p], r2[p], r3[p]
+			}
+		default:
+			for r := 0; r < 4; r++ {
+				src := row(r) + pc*ps
+				for p := 0; p < l; p++ {
+					blk[4*p+r] = A.Data[src+p*ps]
+				}
+			}
+		}
+	}
+}
+
+// quad returns the four rows of dst starting at i, columns [j, j+w); rows
+// from i1 on repeat row i1−1, as in packA.
+func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
+	row := func(r int) []float64 { return dst.Row(min(r, i1-1))[j : j+w] }
+	return row(i), row(i + 1), row(i + 2), row(i + 3)
+}
+
+// simdRows computes rows [i0, i1) of dst += a·b over an inner dimension
+// of length k, where a(i, p) is A.Data[i*rs + p*ps] (see packA) and b is B
+// (k×m) or, when bT, Bᵀ (B is m×k). Loop order: groups of rows, then
+// kc-pieces of the inner dimension (pack a), then panels of columns (pack
+// b if it is Bᵀ, whose panels are strided in B), then blocks of 4 rows.
+// Rows with no columns (m = 0) or an empty inner dimension leave dst as
+// startRows set it.
+func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
+	// The Go compiler does not yet emit VZEROUPPER after 256- and 512-bit
+	// code. Without it, the legacy-SSE code that follows (math.Exp's
+	// assembly, for one) pays for the dirty upper register halves: math.Exp
+	// in the softmax ran several times slower in the SIMD build.
+	defer archsimd.ClearAVXUpperBits()
+	var pack [group * kc]float64
+	var bpack [kc * 16]float64
+	m := dst.Cols
+	for g0 := i0; g0 < i1; g0 += group {
+		g1 := min(g0+group, i1)
+		for pc := 0; pc < k; pc += kc {
+			pe := min(pc+kc, k)
+			l := pe - pc
+			packA(pack[:], A, rs, ps, g0, g1, pc, pe)
+			for j := 0; j < m; j += width {
+				w := min(width, m-j)
+				var b []float64 // row p of the panel is b[(p-pc)*ldb:]
+				var ldb int
+				if bT {
+					for c := 0; c < w; c++ {
+						for p, v := range B.Row(j + c)[pc:pe] {
+							bpack[p*w+c] = v
+						}
+					}
+					b, ldb = bpack[:], w
+				} else {
+					b, ldb = B.Data[pc*m+j:], m
+				}
+				for i := g0; i < g1; i += 4 {
+					d0, d1, d2, d3 := quad(dst, i, g1, j, w)
+					panel(avx512, pack[(i-g0)*l:(i-g0+4)*l], b, ldb, w, d0, d1, d2, d3)
+				}
+			}
+		}
+	}
+}
+
+// simdMatMulRows: dst[i,:] = bias + A[i,:]·B for i in [i0, i1).
+func simdMatMulRows(avx512 bool, width int, dst, A, B, bias *Matrix, i0, i1 int) {
+	startRows(dst, bias, i0, i1)
+	simdRows(avx512, width, dst, A, A.Cols, 1, A.Cols, B, false, i0, i1)
+}
+
+// simdMatMulATRows: dst[i,:] = Σ_p A[p,i]·B[p,:] for i in [i0, i1): A·B
+// with the left factor read down the columns of A.
+func simdMatMulATRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
+	startRows(dst, nil, i0, i1)
+	simdRows(avx512, width, dst, A, 1, A.Cols, A.Rows, B, false, i0, i1)
+}
+
+// simdMatMulBTRows: dst[i,j] = Σ_p A[i,p]·B[j,p] for i in [i0, i1).
+func simdMatMulBTRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
+	startRows(dst, nil, i0, i1)
+	simdRows(avx512, width, dst, A, A.Cols, 1, A.Cols, B, true, i0, i1)
+}
+
+// ---------------------------------------------------------------------------
+// Micro-kernels.
+
+// panelAVX2 handles a panel of up to 8 columns with 4-wide vectors.
+func panelAVX2(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	switch {
+	case w == 8:
+		fma4x8(a, b, ldb, d0, d1, d2, d3)
+	case w > 4:
+		fma4x4(a, b, ldb, 4, d0, d1, d2, d3)
+		fma4x4(a, b[4:], ldb, w-4, d0[4:], d1[4:], d2[4:], d3[4:])
+	default:
+		fma4x4(a, b, ldb, w, d0, d1, d2, d3)
+	}
+}
+
+// The micro-kernels get a: 4 interleaved rows of the left factor (a[4p+r]
+// is row r at step p, see packA), and b: the panel of the right factor, row
+// p at b[p*ldb:]. They add the products to d0…d3 (4 rows of dst).
+//
+// simd/archsimd's MulAdd(x, y, z) = x·y + z compiles to VFMADD213PD, which
+// overwrites x. Broadcasting the element of a afresh for every MulAdd
+// (rather than once per step) makes x a value that dies there, so the
+// compiler needs no register copies to keep it; the broadcasts read
+// memory, which the load ports have room for.
+
+// fma4x8: 4 rows × 8 columns in 8 accumulators (two Float64x4 per row).
+func fma4x8(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+	d0, d1, d2, d3 = d0[:8], d1[:8], d2[:8], d3[:8]
+	c00, c01 := archsimd.LoadFloat64x4Slice(d0[0:4]), archsimd.LoadFloat64x4Slice(d0[4:8])
+	c10, c11 := archsimd.LoadFloat64x4Slice(d1[0:4]), archsimd.LoadFloat64x4Slice(d1[4:8])
+	c20, c21 := archsimd.LoadFloat64x4Slice(d2[0:4]), archsimd.LoadFloat64x4Slice(d2[4:8])
+	c30, c31 := archsimd.LoadFloat64x4Slice(d3[0:4]), archsimd.LoadFloat64x4Slice(d3[4:8])
+	q := 0
+	for ; len(a) >= 4; a = a[4:] {
+		x := a[:4:4]
+		bp := b[q : q+8 : q+8]
+		q += ldb
+		b0 := archsimd.LoadFloat64x4((*[4]float64)(bp[0:4]))
+		b1 := archsimd.LoadFloat64x4((*[4]float64)(bp[4:8]))
+		c00 = archsimd.BroadcastFloat64x4(x[0]).MulAdd(b0, c00)
+		c01 = archsimd.BroadcastFloat64x4(x[0]).MulAdd(b1, c01)
+		c10 = archsimd.BroadcastFloat64x4(x[1]).MulAdd(b0, c10)
+		c11 = archsimd.BroadcastFloat64x4(x[1]).MulAdd(b1, c11)
+		c20 = archsimd.BroadcastFloat64x4(x[2]).MulAdd(b0, c20)
+		c21 = archsimd.BroadcastFloat64x4(x[2]).MulAdd(b1, c21)
+		c30 = archsimd.BroadcastFloat64x4(x[3]).MulAdd(b0, c30)
+		c31 = archsimd.BroadcastFloat64x4(x[3]).MulAdd(b1, c31)
+	}
+	// Rows repeated at the bottom edge share storage and hold the same
+	// values, so the order of the stores does not matter.
+	c30.StoreSlice(d3[0:4])
+	c31.StoreSlice(d3[4:8])
+	c20.StoreSlice(d2[0:4])
+	c21.StoreSlice(d2[4:8])
+	c10.StoreSlice(d1[0:4])
+	c11.StoreSlice(d1[4:8])
+	c00.StoreSlice(d0[0:4])
+	c01.StoreSlice(d0[4:8])
+}
+
+// fma4x4: 4 rows × w ≤ 4 columns, one Float64x4 per row. For w < 4 the
+// missing lanes load as 0 and are not stored.
+func fma4x4(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	d0, d1, d2, d3 = d0[:w], d1[:w], d2[:w], d3[:w]
+	c0, c1 := archsimd.LoadFloat64x4SlicePart(d0), archsimd.LoadFloat64x4SlicePart(d1)
+	c2, c3 := archsimd.LoadFloat64x4SlicePart(d2), archsimd.LoadFloat64x4SlicePart(d3)
+	q := 0
+	for ; len(a) >= 4; a = a[4:] {
+		x := a[:4:4]
+		bv := archsimd.LoadFloat64x4SlicePart(b[q : q+w])
+		q += ldb
+		c0 = archsimd.BroadcastFloat64x4(x[0]).MulAdd(bv, c0)
+		c1 = archsimd.BroadcastFloat64x4(x[1]).MulAdd(bv, c1)
+		c2 = archsimd.BroadcastFloat64x4(x[2]).MulAdd(bv, c2)
+		c3 = archsimd.BroadcastFloat64x4(x[3]).MulAdd(bv, c3)
+	}
+	c3.StoreSlicePart(d3)
+	c2.StoreSlicePart(d2)
+	c1.StoreSlicePart(d1)
+	c0.StoreSlicePart(d0)
+}
+
+// panelAVX512 handles a panel of up to 16 columns: 8-wide vectors for a
+// full panel, the AVX2 micro-kernels (which every AVX-512 CPU runs) for a
+// partial one. UNTESTED: no AVX-512 on the development machine.
+func panelAVX512(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	if w == 16 {
+		fma4x16(a, b, ldb, d0, d1, d2, d3)
+		return
+	}
+	for c := 0; c < w; c += 8 {
+		panelAVX2(a, b[c:], ldb, min(8, w-c), d0[c:], d1[c:], d2[c:], d3[c:])
+	}
+}
+
+// fma4x16: 4 rows × 16 columns in 8 accumulators (two Float64x8 per row).
+// UNTESTED: no AVX-512 on the development machine.
+func fma4x16(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+	d0, d1, d2, d3 = d0[:16], d1[:16], d2[:16], d3[:16]
+	c00, c01 := archsimd.LoadFloat64x8Slice(d0[0:8]), archsimd.LoadFloat64x8Slice(d0[8:16])
+	c10, c11 := archsimd.LoadFloat64x8Slice(d1[0:8]), archsimd.LoadFloat64x8Slice(d1[8:16])
+	c20, c21 := archsimd.LoadFloat64x8Slice(d2[0:8]), archsimd.LoadFloat64x8Slice(d2[8:16])
+	c30, c31 := archsimd.LoadFloat64x8Slice(d3[0:8]), archsimd.LoadFloat64x8Slice(d3[8:16])
+	q := 0
+	for ; len(a) >= 4; a = a[4:] {
+		x := a[:4:4]
+		bp := b[q : q+16 : q+16]
+		q += ldb
+		b0 := archsimd.LoadFloat64x8((*[8]float64)(bp[0:8]))
+		b1 := archsimd.LoadFloat64x8((*[8]float64)(bp[8:16]))
+		c00 = archsimd.BroadcastFloat64x8(x[0]).MulAdd(b0, c00)
+		c01 = archsimd.BroadcastFloat64x8(x[0]).MulAdd(b1, c01)
+		c10 = archsimd.BroadcastFloat64x8(x[1]).MulAdd(b0, c10)
+		c11 = archsimd.BroadcastFloat64x8(x[1]).MulAdd(b1, c11)
+		c20 = archsimd.BroadcastFloat64x8(x[2]).MulAdd(b0, c20)
+		c21 = archsimd.BroadcastFloat64x8(x[2]).MulAdd(b1, c21)
+		c30 = archsimd.BroadcastFloat64x8(x[3]).MulAdd(b0, c30)
+		c31 = archsimd.BroadcastFloat64x8(x[3]).MulAdd(b1, c31)
+	}
+	c30.StoreSlice(d3[0:8])
+	c31.StoreSlice(d3[8:16])
+	c20.StoreSlice(d2[0:8])
+	c21.StoreSlice(d2[8:16])
+	c10.StoreSlice(d1[0:8])
+	c11.StoreSlice(d1[8:16])
+	c00.StoreSlice(d0[0:8])
+	c01.StoreSlice(d0[8:16])
+}
