@@ -83,8 +83,8 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 		}
 	}
 	eval := func() {
-		net.evalStats(X, T)
-		net.evalStats(XTest, TTest)
+		net.evalStats(X, T, nil)
+		net.evalStats(XTest, TTest, nil)
 	}
 	for _, c := range []struct {
 		name string

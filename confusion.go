@@ -28,17 +28,9 @@ func ConfusionOf(net *MLP, X, T *Matrix) *Confusion {
 	for i := range c.Counts {
 		c.Counts[i] = make([]int, k)
 	}
-	var xv, tv Matrix
-	for i0 := 0; i0 < X.Rows; i0 += evalChunk {
-		i1 := min(i0+evalChunk, X.Rows)
-		X.viewRows(&xv, i0, i1)
-		T.viewRows(&tv, i0, i1)
-		Y := net.forwardBuffered(&xv, net.Layers)
-		if len(net.OutputLayers) > 0 {
-			Y = net.forwardBuffered(Y, net.OutputLayers)
-		}
-		for r := 0; r < Y.Rows; r++ {
-			t, p := tv.ArgmaxRow(r), Y.ArgmaxRow(r)
+	net.evalPass(X, T, nil, func(_, P, T *Matrix) {
+		for r := 0; r < P.Rows; r++ {
+			t, p := T.ArgmaxRow(r), P.ArgmaxRow(r)
 			if t < 0 {
 				continue // a target row with NaN: not a sample of any class
 			}
@@ -48,7 +40,7 @@ func ConfusionOf(net *MLP, X, T *Matrix) *Confusion {
 				c.Counts[t][p]++
 			}
 		}
-	}
+	})
 	return c
 }
 

@@ -29,6 +29,7 @@ type MLP struct {
 	OutputLayers []Layer
 
 	firstParam int // index of the lowest layer with parameters (-1: none)
+	lastParam  int // index of the highest: its output is the logits (-1: none)
 
 	// Buffers reused from batch to batch by backprop and evalStats.
 	acts      []*Matrix   // acts[l] = output of Layers[l]
@@ -36,7 +37,6 @@ type MLP struct {
 	grads     [][]*Matrix // grads[l] = [dW, dB] of Layers[l] (nil for layers without parameters)
 	lossDelta *Matrix
 	evalBufs  [2]*Matrix
-	evalOut   *Matrix
 	evalLoss  *Matrix
 	batchX    Matrix // row views into the data set, reused
 	batchT    Matrix
@@ -92,13 +92,17 @@ func BuildMLP(nInputs int, layers []Layer, loss Loss, outputLayers []Layer) (*ML
 		Loss:         loss,
 		OutputLayers: outputLayers,
 		firstParam:   -1,
+		lastParam:    -1,
 		acts:         make([]*Matrix, len(layers)),
 		deltas:       make([]*Matrix, len(layers)),
 		grads:        make([][]*Matrix, len(layers)),
 	}
 	for i, l := range layers {
-		if _, ok := l.(ParamLayer); ok && n.firstParam < 0 {
-			n.firstParam = i
+		if _, ok := l.(ParamLayer); ok {
+			if n.firstParam < 0 {
+				n.firstParam = i
+			}
+			n.lastParam = i
 		}
 	}
 	return n, nil
@@ -256,32 +260,54 @@ const evalChunk = 2048
 
 // evalStats returns the mean loss (as Evaluate computes it) and the
 // accuracy (argmax of Propagate(X, true) against argmax of T) over the whole
-// set, in chunks, reusing buffers.
-func (n *MLP) evalStats(X, T *Matrix) (meanLoss, acc float64) {
+// set. atLogits, when not nil, also sees the logits of every chunk (see
+// evalPass), so a caller can watch them without a second forward pass.
+func (n *MLP) evalStats(X, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, acc float64) {
 	if X.Rows == 0 {
 		return 0, 0
 	}
 	lossSum, correct := 0.0, 0
+	n.evalPass(X, T, atLogits, func(L, P, T *Matrix) {
+		for _, v := range L.Data {
+			lossSum += v
+		}
+		for r := 0; r < P.Rows; r++ {
+			if k := P.ArgmaxRow(r); k >= 0 && k == T.ArgmaxRow(r) {
+				correct++
+			}
+		}
+	})
+	return lossSum / float64(X.Rows), float64(correct) / float64(X.Rows)
+}
+
+// evalPass pushes X through the network in chunks of evalChunk rows, reusing
+// buffers: the one chunked forward pass behind evalStats, ConfusionOf and
+// the margin watch. For every chunk, with T the chunk's targets:
+//
+//   - atLogits (if not nil) gets S, the output of the last layer with
+//     parameters: the logits, before any softmax inside the network;
+//   - atOutput gets L, the per-sample loss (n, 1) as Evaluate computes it,
+//     and P, the output of Propagate(X, true).
+//
+// The matrices are views into buffers that the next chunk overwrites.
+func (n *MLP) evalPass(X, T *Matrix, atLogits func(S, T *Matrix), atOutput func(L, P, T *Matrix)) {
 	xv, tv := &n.evalX, &n.evalT
+	split := n.lastParam + 1 // Layers[:split] compute the logits
 	for i0 := 0; i0 < X.Rows; i0 += evalChunk {
 		i1 := min(i0+evalChunk, X.Rows)
 		X.viewRows(xv, i0, i1)
 		T.viewRows(tv, i0, i1)
-		Y := n.forwardBuffered(xv, n.Layers)
-		n.evalLoss = lossForwardInto(n.Loss, n.evalLoss, Y, tv)
-		for _, v := range n.evalLoss.Data {
-			lossSum += v
+		Y := n.forwardBuffered(xv, n.Layers[:split])
+		if atLogits != nil {
+			atLogits(Y, tv)
 		}
+		Y = n.forwardBuffered(Y, n.Layers[split:])
+		n.evalLoss = lossForwardInto(n.Loss, n.evalLoss, Y, tv)
 		if len(n.OutputLayers) > 0 {
 			Y = n.forwardBuffered(Y, n.OutputLayers)
 		}
-		for r := 0; r < Y.Rows; r++ {
-			if k := Y.ArgmaxRow(r); k >= 0 && k == tv.ArgmaxRow(r) {
-				correct++
-			}
-		}
+		atOutput(n.evalLoss, Y, tv)
 	}
-	return lossSum / float64(X.Rows), float64(correct) / float64(X.Rows)
 }
 
 // forwardBuffered pushes X through layers, alternating between the two

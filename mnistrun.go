@@ -68,12 +68,12 @@ func runMNIST(cfg *config) error {
 	}
 	fmt.Fprint(cfg.stdout, net)
 
-	watch := newMarginWatch(net, data.XTrain, data.TTrain)
+	watch := newMarginWatch()
 	stop, release := cfg.interrupter()
 	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta,
 		XTest: data.XTest, TTest: data.TTest,
-		Progress: cfg.progress(), AfterEpoch: watch.afterEpoch,
+		Progress: cfg.progress(), TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch,
 		Stop: stop, WeightAmpRef: meta.InitMeanAbsW,
 	})
 	release()
@@ -272,48 +272,43 @@ type marginEpoch struct {
 	MinLogPTrue float64 // smallest log p(true class), computed from the logits
 }
 
-// marginWatch measures the margin after every epoch (Train's AfterEpoch).
+// marginWatch measures the margin after every epoch: Train hands it the
+// logits of the training set as it evaluates an epoch (observe), then
+// closes the epoch (afterEpoch).
 type marginWatch struct {
-	net    *MLP
-	upTo   []Layer // the layers up to Linear_OUT: they compute the logits
-	X, T   *Matrix
+	cur    marginEpoch // the epoch being observed
 	epochs []marginEpoch
 }
 
-func newMarginWatch(net *MLP, X, T *Matrix) *marginWatch {
-	last := len(net.Layers) - 1
-	if _, ok := net.Layers[last].(*SoftmaxLayer); ok {
-		last-- // naive: the logits are Softmax_OUT's input
-	}
-	return &marginWatch{net: net, upTo: net.Layers[:last+1], X: X, T: T}
+func newMarginWatch() *marginWatch {
+	return &marginWatch{cur: marginEpoch{MinLogPTrue: math.Inf(1)}}
 }
 
-// afterEpoch pushes the training set through the network up to the logits,
-// in chunks, and records the largest |logit| and the smallest true-class
-// probability. log p_t = s_t − lse(s) is computed with the max shift, so it
-// is exact even where p_t itself would underflow to 0.
-func (w *marginWatch) afterEpoch(epoch int) error {
-	m := marginEpoch{Epoch: epoch, MinLogPTrue: math.Inf(1)}
-	var xv, tv Matrix
-	for i0 := 0; i0 < w.X.Rows; i0 += evalChunk {
-		i1 := min(i0+evalChunk, w.X.Rows)
-		w.X.viewRows(&xv, i0, i1)
-		w.T.viewRows(&tv, i0, i1)
-		S := w.net.forwardBuffered(&xv, w.upTo)
-		for r := 0; r < S.Rows; r++ {
-			s := S.Row(r)
-			mx := rowMax(s)
-			sum := 0.0
-			for _, v := range s {
-				m.MaxAbsLogit = math.Max(m.MaxAbsLogit, math.Abs(v))
-				sum += math.Exp(v - mx)
-			}
-			if k := tv.ArgmaxRow(r); k >= 0 {
-				m.MinLogPTrue = math.Min(m.MinLogPTrue, s[k]-mx-math.Log(sum))
-			}
+// observe records the largest |logit| and the smallest true-class
+// probability of one chunk of logits S with targets T. log p_t = s_t −
+// lse(s) is computed with the max shift, so it is exact even where p_t
+// itself would underflow to 0.
+func (w *marginWatch) observe(S, T *Matrix) {
+	m := &w.cur
+	for r := 0; r < S.Rows; r++ {
+		s := S.Row(r)
+		mx := rowMax(s)
+		sum := 0.0
+		for _, v := range s {
+			m.MaxAbsLogit = math.Max(m.MaxAbsLogit, math.Abs(v))
+			sum += math.Exp(v - mx)
+		}
+		if k := T.ArgmaxRow(r); k >= 0 {
+			m.MinLogPTrue = math.Min(m.MinLogPTrue, s[k]-mx-math.Log(sum))
 		}
 	}
-	w.epochs = append(w.epochs, m)
+}
+
+// afterEpoch closes the epoch observed since the last call.
+func (w *marginWatch) afterEpoch(epoch int) error {
+	w.cur.Epoch = epoch
+	w.epochs = append(w.epochs, w.cur)
+	w.cur = marginEpoch{MinLogPTrue: math.Inf(1)}
 	return nil
 }
 

@@ -73,7 +73,8 @@ func TestMNISTMarginWatch(t *testing.T) {
 	X := FromRows([][]float64{{1, 0}, {0, 1}})
 	T := FromRows([][]float64{{0, 1}, {1, 0}})
 	// Logits (3, 0) for image 0 (true class 1) and (0, 0) for image 1.
-	want := marginEpoch{Epoch: 7, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}
+	// The watch sees them through Train, as the initial network is measured.
+	want := marginEpoch{Epoch: 0, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}
 	for _, naive := range []bool{false, true} {
 		layers := []Layer{oneLinear(3)}
 		var net *MLP
@@ -82,9 +83,13 @@ func TestMNISTMarginWatch(t *testing.T) {
 		} else {
 			net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
 		}
-		w := newMarginWatch(net, X, T)
-		if err := w.afterEpoch(7); err != nil {
+		w := newMarginWatch()
+		cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, TrainLogits: w.observe, AfterEpoch: w.afterEpoch}
+		if _, err := Train(net, X, T, cfg); err != nil {
 			t.Fatal(err)
+		}
+		if len(w.epochs) != 1 {
+			t.Fatalf("naive %v: got %d epochs watched; want 1", naive, len(w.epochs))
 		}
 		got := w.epochs[0]
 		if got.Epoch != want.Epoch || got.MaxAbsLogit != want.MaxAbsLogit || math.Abs(got.MinLogPTrue-want.MinLogPTrue) > 1e-12 {

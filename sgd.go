@@ -36,6 +36,11 @@ type TrainConfig struct {
 	// training there (an interrupt). The epochs finished so far are kept.
 	Stop func() bool
 
+	// TrainLogits, when set, sees the logits (the output of the last layer
+	// with parameters) of every chunk of the training set as the run info
+	// of an epoch is measured: a watch on them costs no extra forward pass.
+	TrainLogits func(S, T *Matrix)
+
 	// AfterEpoch, when set, is called after the run info of every epoch
 	// (0: the initial network) is recorded; an error ends training with it.
 	AfterEpoch func(epoch int) error
@@ -109,9 +114,9 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	}
 	record := func(epoch int) EpochInfo {
 		e := EpochInfo{Epoch: epoch, LossTest: math.NaN(), AccTest: math.NaN(), WeightAmp: make([]float64, len(linears))}
-		e.LossTrain, e.AccTrain = net.evalStats(X, T)
+		e.LossTrain, e.AccTrain = net.evalStats(X, T, cfg.TrainLogits)
 		if cfg.XTest != nil {
-			e.LossTest, e.AccTest = net.evalStats(cfg.XTest, cfg.TTest)
+			e.LossTest, e.AccTest = net.evalStats(cfg.XTest, cfg.TTest, nil)
 		}
 		for i, l := range linears {
 			e.WeightAmp[i] = l.W.MeanAbs() / initAmp[i]
