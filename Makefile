@@ -1,10 +1,12 @@
 # Build, test and run the lab. `make help` lists the targets.
 GO ?= go
+# numpy comes from Debian's python3-numpy, which only the system Python sees.
+PYTHON ?= /usr/bin/python3
 # SIMD is "simd" when this toolchain has simd/archsimd (Go 1.26+ built with
 # GOEXPERIMENT=simd), else empty: then every build below is the portable one.
 SIMD := $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo simd)
 
-.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare help
+.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare compare-builds help
 all: build
 
 build: ## build the ./backprop binary (with the SIMD kernels when the toolchain has them)
@@ -36,10 +38,13 @@ bench: ## benchmarks in the portable and (when available) the SIMD build
 	@if [ -n "$(SIMD)" ]; then echo "== GOEXPERIMENT=simd"; GOEXPERIMENT=simd $(GO) test -run '^$$' -bench . -benchtime 1x ./...; fi
 
 bench-numpy: ## numpy's A @ B on the benchmark shapes, for comparison (needs python3-numpy)
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 bench/numpy_matmul.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/numpy_matmul.py
 
 bench-compare: ## Go (both builds) against numpy, product and MNIST epoch, best of 3 rounds
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 bench/compare.py 3
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 3
+
+compare-builds: ## the SIMD and portable builds train the same 3-epoch MNIST curve (needs MNIST_DIR)
+	.ci/compare-builds "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" 3
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 
-REF = os.environ.get('REF_NUMPY', '/work/shared/bench/ref_numpy.py')
+REF = os.environ.get('REF_NUMPY', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'bench', 'ref_numpy.py'))
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 
 np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
