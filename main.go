@@ -180,7 +180,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	for _, name := range []string{"save", "load"} {
 		if set[name] && !e.models {
-			return usageErr("-%s is not available for -exp %s", name, e.name)
+			var with []string
+			for _, x := range experiments {
+				if x.models {
+					with = append(with, x.name)
+				}
+			}
+			return usageErr("-%s is not available for -exp %s (a saved model is one network; it works with -exp %s)", name, e.name, strings.Join(with, ", "))
 		}
 	}
 	if set["tol"] && e.name != "gradcheck" {
