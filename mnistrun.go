@@ -214,24 +214,32 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 // the network's predictions and the true labels.
 func digitSample(net *MLP, X, T *Matrix, n int) (images [][]float64, pred, truth []int) {
 	n = min(n, X.Rows)
-	P := net.Propagate(X, true)
+	// The predictions through the chunked pass: Propagate on the whole test
+	// set would hold every layer's output for 10,000 images at once (60 MB,
+	// the largest peak of memory in a run).
+	all := make([]int, 0, X.Rows)
+	net.evalPass(X, T, nil, func(_, P, _ *Matrix) {
+		for r := 0; r < P.Rows; r++ {
+			all = append(all, P.ArgmaxRow(r))
+		}
+	})
 	var picked []int
 	for i := 0; i < n/2; i++ {
 		picked = append(picked, i)
 	}
 	for i := n / 2; i < X.Rows && len(picked) < n; i++ {
-		if P.ArgmaxRow(i) != T.ArgmaxRow(i) {
+		if all[i] != T.ArgmaxRow(i) {
 			picked = append(picked, i)
 		}
 	}
 	for i := n / 2; len(picked) < n; i++ {
-		if P.ArgmaxRow(i) == T.ArgmaxRow(i) {
+		if all[i] == T.ArgmaxRow(i) {
 			picked = append(picked, i)
 		}
 	}
 	for _, i := range picked {
 		images = append(images, X.Row(i))
-		pred = append(pred, P.ArgmaxRow(i))
+		pred = append(pred, all[i])
 		truth = append(truth, T.ArgmaxRow(i))
 	}
 	return images, pred, truth

@@ -190,3 +190,26 @@ func TestMNISTInterruptKeepsFinishedEpochs(t *testing.T) {
 		t.Errorf("stderr: got %q; want it to say it stopped after epoch 2 of 10", stderr.String())
 	}
 }
+
+// The digit grid shows the first n/2 test images, then the first
+// misclassified ones, each with its prediction and true label.
+func TestMNISTDigitSample(t *testing.T) {
+	// The identity as the network: the prediction is the larger input.
+	id := &LinearLayer{name: "Linear_OUT", W: FromRows([][]float64{{1, 0}, {0, 1}}), B: NewMatrix(1, 2)}
+	net := NewMLP(2, []Layer{id}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	X := FromRows([][]float64{{1, 0}, {1, 0}, {0, 1}, {1, 0}, {0, 1}, {0, 1}, {1, 0}})
+	T := FromRows([][]float64{{0, 1}, {1, 0}, {0, 1}, {0, 1}, {0, 1}, {1, 0}, {1, 0}})
+	// Predictions 0 0 1 0 1 1 0 against truth 1 0 1 1 1 0 0: rows 3 and 5
+	// are the misclassified ones after the first two.
+	images, pred, truth := digitSample(net, X, T, 4)
+	wantRows, wantPred, wantTruth := []int{0, 1, 3, 5}, []int{0, 0, 0, 1}, []int{1, 0, 1, 0}
+	if len(images) != 4 {
+		t.Fatalf("got %d images; want 4", len(images))
+	}
+	for k, r := range wantRows {
+		if &images[k][0] != &X.Row(r)[0] || pred[k] != wantPred[k] || truth[k] != wantTruth[k] {
+			t.Errorf("image %d: got row with %v, pred %d, truth %d; want row %d, pred %d, truth %d",
+				k, images[k], pred[k], truth[k], r, wantPred[k], wantTruth[k])
+		}
+	}
+}
