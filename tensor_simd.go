@@ -238,8 +238,29 @@ func panelAVX2(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 // compiler needs no register copies to keep it; the broadcasts read
 // memory, which the load ports have room for.
 
-// fma4x8: 4 rows × 8 columns in 8 accumulators (two Float64x4 per row).
+// fma4x8 adds 4 rows × 8 columns, the full panel of the AVX2 path, with
+// the assembly kernel fma4x8asm (tensor_simd_amd64.s), after checking that
+// it stays inside the slices. It computes exactly what fma4x8Go does, at
+// about twice the speed (see fma4x8asm for why).
 func fma4x8(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+	_, _, _, _ = d0[7], d1[7], d2[7], d3[7]
+	steps := len(a) / 4
+	if steps == 0 {
+		return
+	}
+	_ = b[(steps-1)*ldb+7] // the last row of the panel
+	fma4x8asm(&a[0], &b[0], ldb, steps, &d0[0], &d1[0], &d2[0], &d3[0])
+}
+
+// fma4x8asm is in tensor_simd_amd64.s.
+//
+//go:noescape
+func fma4x8asm(a, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
+
+// fma4x8Go: 4 rows × 8 columns in 8 accumulators (two Float64x4 per row),
+// in Go with archsimd. The reference that fma4x8asm is tested against; it
+// runs at about 40% of the core's FMA peak (README, Speed).
+func fma4x8Go(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:8], d1[:8], d2[:8], d3[:8]
 	c00, c01 := archsimd.LoadFloat64x4Slice(d0[0:4]), archsimd.LoadFloat64x4Slice(d0[4:8])
 	c10, c11 := archsimd.LoadFloat64x4Slice(d1[0:4]), archsimd.LoadFloat64x4Slice(d1[4:8])

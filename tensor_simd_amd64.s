@@ -1,0 +1,77 @@
+//go:build goexperiment.simd && amd64
+
+#include "textflag.h"
+
+// func fma4x8asm(a, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
+//
+// The AVX2 micro-kernel of tensor_simd.go (fma4x8) in assembly: the same
+// arithmetic, written so that nothing but the FMAs and their loads is left
+// in the loop. For p = 0 … steps−1, row r = 0 … 3 and column c = 0 … 7:
+//
+//	d_r[c] = fma(a[4p+r], b[p·ldb + c], d_r[c])
+//
+// The 8 sums stay in Y0…Y7 (two 4-wide halves per row) for all the steps.
+// VFMADD231PD adds the product into the accumulator in place (Go's
+// archsimd MulAdd compiles to VFMADD213PD, which overwrites a factor, and
+// the compiler then spends 12 register moves a step putting things back),
+// and VBROADCASTSD reads a's value straight from memory: 2 loads of b,
+// 4 broadcasts, 8 FMAs and 3 loop instructions a step. Each sum is one
+// chain of fused multiply-adds in ascending p, exactly as in fma4x8, so the
+// results are the same to the bit (TestKernelAsmMatchesArchsimd).
+//
+// The caller (fma4x8 in tensor_simd.go) checks that every address read or
+// written lies inside its slices.
+TEXT ·fma4x8asm(SB), NOSPLIT, $0-64
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ ldb+16(FP), R8
+	SHLQ $3, R8                  // row stride of b in bytes
+	MOVQ steps+24(FP), CX
+	MOVQ d0+32(FP), R9
+	MOVQ d1+40(FP), R10
+	MOVQ d2+48(FP), R11
+	MOVQ d3+56(FP), R12
+	VMOVUPD (R9), Y0
+	VMOVUPD 32(R9), Y1
+	VMOVUPD (R10), Y2
+	VMOVUPD 32(R10), Y3
+	VMOVUPD (R11), Y4
+	VMOVUPD 32(R11), Y5
+	VMOVUPD (R12), Y6
+	VMOVUPD 32(R12), Y7
+	TESTQ CX, CX
+	JEQ done
+
+loop:
+	VMOVUPD (DI), Y8             // b[p, 0:4]
+	VMOVUPD 32(DI), Y9           // b[p, 4:8]
+	VBROADCASTSD (SI), Y10       // a of row 0 at step p, in all 4 lanes
+	VFMADD231PD Y8, Y10, Y0      // Y0 += Y10·Y8 (Go's operand order is reversed)
+	VFMADD231PD Y9, Y10, Y1
+	VBROADCASTSD 8(SI), Y11
+	VFMADD231PD Y8, Y11, Y2
+	VFMADD231PD Y9, Y11, Y3
+	VBROADCASTSD 16(SI), Y12
+	VFMADD231PD Y8, Y12, Y4
+	VFMADD231PD Y9, Y12, Y5
+	VBROADCASTSD 24(SI), Y13
+	VFMADD231PD Y8, Y13, Y6
+	VFMADD231PD Y9, Y13, Y7
+	ADDQ $32, SI                 // next step of the packed a
+	ADDQ R8, DI                  // next row of b
+	DECQ CX
+	JNE loop
+
+done:
+	// Rows repeated at the bottom edge share storage and hold the same
+	// values, so the order of the stores does not matter.
+	VMOVUPD Y0, (R9)
+	VMOVUPD Y1, 32(R9)
+	VMOVUPD Y2, (R10)
+	VMOVUPD Y3, 32(R10)
+	VMOVUPD Y4, (R11)
+	VMOVUPD Y5, 32(R11)
+	VMOVUPD Y6, (R12)
+	VMOVUPD Y7, 32(R12)
+	VZEROUPPER
+	RET
