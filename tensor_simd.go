@@ -49,16 +49,17 @@ func init() {
 // kc is the length of the pieces of the inner dimension.
 const kc = 256
 
-// panel adds Σ_p a[4p+r]·b[p*ldb+c] to d_r[c] for the four rows r and the
+// panel adds Σ_p a(r, p)·b[p*ldb+c] to d_r[c] for the four rows r and the
 // w columns c of one panel (w at most the panel width: 16 when avx512, else
-// 8), p over len(a)/4, as FMA chains in ascending p. It calls the
-// micro-kernels directly (not through a function value) so that escape
-// analysis sees that the packing buffers stay on the stack.
-func panel(avx512 bool, a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+// 8), p over steps, as FMA chains in ascending p; a(r, p) is a[p*lda+r]
+// (see the micro-kernels). It calls the micro-kernels directly (not through
+// a function value) so that escape analysis sees that the packing buffers
+// stay on the stack.
+func panel(avx512 bool, steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	if avx512 {
-		panelAVX512(a, b, ldb, w, d0, d1, d2, d3)
+		panelAVX512(steps, a, lda, b, ldb, w, d0, d1, d2, d3)
 	} else {
-		panelAVX2(a, b, ldb, w, d0, d1, d2, d3)
+		panelAVX2(steps, a, lda, b, ldb, w, d0, d1, d2, d3)
 	}
 }
 
@@ -101,22 +102,10 @@ const group = 32
 // g0+4b+3) holds a(g0+4b+r, pc+p) at pack[4l·b + 4p + r], l = pe−pc, so a
 // micro-kernel reads the four values of a step side by side. Rows from g1
 // on repeat row g1−1 (they compute the same values into the same place).
-// a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B.
+// a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B
+// (which packs only a last block of fewer than 4 rows: see simdRows).
 func packA(pack []float64, A *Matrix, rs, ps, g0, g1, pc, pe int) {
 	l := pe - pc
-	if rs == 1 && (g1-g0)%4 == 0 {
-		// Aᵀ·B: the group's values in a row of A lie side by side. Reading
-		// them row after row (rather than block by block, down the columns)
-		// touches each cache line and memory page of A once per piece.
-		for p := 0; p < l; p++ {
-			o := (pc+p)*ps + g0
-			src := A.Data[o : o+g1-g0]
-			for b := 0; 4*b < len(src); b++ {
-				archsimd.LoadFloat64x4Slice(src[4*b : 4*b+4]).StoreSlice(pack[4*b*l+4*p : 4*b*l+4*p+4])
-			}
-		}
-		return
-	}
 	for i := g0; i < g1; i += 4 {
 		blk := pack[(i-g0)*l : (i-g0+4)*l]
 		row := func(r int) int { return min(i+r, g1-1) * rs } // offset of row i+r
@@ -155,6 +144,12 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 // b if it is Bᵀ, whose panels are strided in B), then blocks of 4 rows.
 // Rows with no columns (m = 0) or an empty inner dimension leave dst as
 // startRows set it.
+//
+// Aᵀ·B (rs = 1) packs nothing but a last block of fewer than 4 rows: the
+// four values of a step, A[p, i…i+3], already lie side by side in row p of
+// A, so the kernels read them in place (lda = ps, the row length). Packing
+// them would read A down its columns, one short piece per 4 KiB page; that
+// was a quarter of a training epoch.
 func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
 	// The Go compiler does not yet emit VZEROUPPER after 256- and 512-bit
 	// code. Without it, the legacy-SSE code that follows (math.Exp's
@@ -164,12 +159,19 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 	var pack [group * kc]float64
 	var bpack [kc * 16]float64
 	m := dst.Cols
+	inPlace := rs == 1
 	for g0 := i0; g0 < i1; g0 += group {
 		g1 := min(g0+group, i1)
+		full := g0 + (g1-g0)/4*4 // blocks from here on have fewer than 4 rows
 		for pc := 0; pc < k; pc += kc {
 			pe := min(pc+kc, k)
 			l := pe - pc
-			packA(pack[:], A, rs, ps, g0, g1, pc, pe)
+			switch {
+			case !inPlace:
+				packA(pack[:], A, rs, ps, g0, g1, pc, pe)
+			case full < g1:
+				packA(pack[:], A, rs, ps, full, g1, pc, pe)
+			}
 			for j := 0; j < m; j += width {
 				w := min(width, m-j)
 				var b []float64 // row p of the panel is b[(p-pc)*ldb:]
@@ -185,8 +187,15 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 					b, ldb = B.Data[pc*m+j:], m
 				}
 				for i := g0; i < g1; i += 4 {
+					a, lda := pack[(i-g0)*l:(i-g0+4)*l], 4
+					if inPlace {
+						a, lda = pack[:4*l], 4 // the last, short block, packed alone
+						if i < full {
+							a, lda = A.Data[pc*ps+i:], ps
+						}
+					}
 					d0, d1, d2, d3 := quad(dst, i, g1, j, w)
-					panel(avx512, pack[(i-g0)*l:(i-g0+4)*l], b, ldb, w, d0, d1, d2, d3)
+					panel(avx512, l, a, lda, b, ldb, w, d0, d1, d2, d3)
 				}
 			}
 		}
@@ -214,63 +223,61 @@ func simdMatMulBTRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
 
 // ---------------------------------------------------------------------------
 // Micro-kernels.
-
-// panelAVX2 handles a panel of up to 8 columns with 4-wide vectors.
-func panelAVX2(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
-	switch {
-	case w == 8:
-		fma4x8(a, b, ldb, d0, d1, d2, d3)
-	case w > 4:
-		fma4x4(a, b, ldb, 4, d0, d1, d2, d3)
-		fma4x4(a, b[4:], ldb, w-4, d0[4:], d1[4:], d2[4:], d3[4:])
-	default:
-		fma4x4(a, b, ldb, w, d0, d1, d2, d3)
-	}
-}
-
-// The micro-kernels get a: 4 interleaved rows of the left factor (a[4p+r]
-// is row r at step p, see packA), and b: the panel of the right factor, row
-// p at b[p*ldb:]. They add the products to d0…d3 (4 rows of dst).
+//
+// They all get the same arguments: steps; a, where the four values of the
+// left factor at step p (one per row of the block) are a[p*lda : p*lda+4]
+// (lda = 4 for a packed block; the row length of A when Aᵀ·B reads them in
+// place); b, the panel of the right factor, its row p at b[p*ldb:]; and
+// d0…d3, 4 rows of dst, to which they add the products.
 //
 // simd/archsimd's MulAdd(x, y, z) = x·y + z compiles to VFMADD213PD, which
 // overwrites x. Broadcasting the element of a afresh for every MulAdd
 // (rather than once per step) makes x a value that dies there, so the
-// compiler needs no register copies to keep it; the broadcasts read
-// memory, which the load ports have room for.
+// compiler needs no register copies to keep it.
+
+// panelAVX2 handles a panel of up to 8 columns with 4-wide vectors.
+func panelAVX2(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	switch {
+	case w == 8:
+		fma4x8(steps, a, lda, b, ldb, d0, d1, d2, d3)
+	case w > 4:
+		fma4x4(steps, a, lda, b, ldb, 4, d0, d1, d2, d3)
+		fma4x4(steps, a, lda, b[4:], ldb, w-4, d0[4:], d1[4:], d2[4:], d3[4:])
+	default:
+		fma4x4(steps, a, lda, b, ldb, w, d0, d1, d2, d3)
+	}
+}
 
 // fma4x8 adds 4 rows × 8 columns, the full panel of the AVX2 path, with
 // the assembly kernel fma4x8asm (tensor_simd_amd64.s), after checking that
 // it stays inside the slices. It computes exactly what fma4x8Go does, at
 // about twice the speed (see fma4x8asm for why).
-func fma4x8(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+func fma4x8(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	_, _, _, _ = d0[7], d1[7], d2[7], d3[7]
-	steps := len(a) / 4
-	if steps == 0 {
+	if steps <= 0 {
 		return
 	}
-	_ = b[(steps-1)*ldb+7] // the last row of the panel
-	fma4x8asm(&a[0], &b[0], ldb, steps, &d0[0], &d1[0], &d2[0], &d3[0])
+	_, _ = a[(steps-1)*lda+3], b[(steps-1)*ldb+7] // the last step's values
+	fma4x8asm(&a[0], lda, &b[0], ldb, steps, &d0[0], &d1[0], &d2[0], &d3[0])
 }
 
 // fma4x8asm is in tensor_simd_amd64.s.
 //
 //go:noescape
-func fma4x8asm(a, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
+func fma4x8asm(a *float64, lda int, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
 
 // fma4x8Go: 4 rows × 8 columns in 8 accumulators (two Float64x4 per row),
 // in Go with archsimd. The reference that fma4x8asm is tested against; it
 // runs at about 40% of the core's FMA peak (README, Speed).
-func fma4x8Go(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+func fma4x8Go(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:8], d1[:8], d2[:8], d3[:8]
 	c00, c01 := archsimd.LoadFloat64x4Slice(d0[0:4]), archsimd.LoadFloat64x4Slice(d0[4:8])
 	c10, c11 := archsimd.LoadFloat64x4Slice(d1[0:4]), archsimd.LoadFloat64x4Slice(d1[4:8])
 	c20, c21 := archsimd.LoadFloat64x4Slice(d2[0:4]), archsimd.LoadFloat64x4Slice(d2[4:8])
 	c30, c31 := archsimd.LoadFloat64x4Slice(d3[0:4]), archsimd.LoadFloat64x4Slice(d3[4:8])
-	q := 0
-	for ; len(a) >= 4; a = a[4:] {
-		x := a[:4:4]
+	for p, r, q := 0, 0, 0; p < steps; p, r, q = p+1, r+lda, q+ldb {
+		x := a[r : r+4 : r+4]
 		bp := b[q : q+8 : q+8]
-		q += ldb
 		b0 := archsimd.LoadFloat64x4((*[4]float64)(bp[0:4]))
 		b1 := archsimd.LoadFloat64x4((*[4]float64)(bp[4:8]))
 		c00 = archsimd.BroadcastFloat64x4(x[0]).MulAdd(b0, c00)
@@ -296,15 +303,13 @@ func fma4x8Go(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 
 // fma4x4: 4 rows × w ≤ 4 columns, one Float64x4 per row. For w < 4 the
 // missing lanes load as 0 and are not stored.
-func fma4x4(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func fma4x4(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:w], d1[:w], d2[:w], d3[:w]
 	c0, c1 := archsimd.LoadFloat64x4SlicePart(d0), archsimd.LoadFloat64x4SlicePart(d1)
 	c2, c3 := archsimd.LoadFloat64x4SlicePart(d2), archsimd.LoadFloat64x4SlicePart(d3)
-	q := 0
-	for ; len(a) >= 4; a = a[4:] {
-		x := a[:4:4]
+	for p, r, q := 0, 0, 0; p < steps; p, r, q = p+1, r+lda, q+ldb {
+		x := a[r : r+4 : r+4]
 		bv := archsimd.LoadFloat64x4SlicePart(b[q : q+w])
-		q += ldb
 		c0 = archsimd.BroadcastFloat64x4(x[0]).MulAdd(bv, c0)
 		c1 = archsimd.BroadcastFloat64x4(x[1]).MulAdd(bv, c1)
 		c2 = archsimd.BroadcastFloat64x4(x[2]).MulAdd(bv, c2)
@@ -319,29 +324,27 @@ func fma4x4(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 // panelAVX512 handles a panel of up to 16 columns: 8-wide vectors for a
 // full panel, the AVX2 micro-kernels (which every AVX-512 CPU runs) for a
 // partial one. UNTESTED: no AVX-512 on the development machine.
-func panelAVX512(a, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func panelAVX512(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	if w == 16 {
-		fma4x16(a, b, ldb, d0, d1, d2, d3)
+		fma4x16(steps, a, lda, b, ldb, d0, d1, d2, d3)
 		return
 	}
 	for c := 0; c < w; c += 8 {
-		panelAVX2(a, b[c:], ldb, min(8, w-c), d0[c:], d1[c:], d2[c:], d3[c:])
+		panelAVX2(steps, a, lda, b[c:], ldb, min(8, w-c), d0[c:], d1[c:], d2[c:], d3[c:])
 	}
 }
 
 // fma4x16: 4 rows × 16 columns in 8 accumulators (two Float64x8 per row).
 // UNTESTED: no AVX-512 on the development machine.
-func fma4x16(a, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+func fma4x16(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:16], d1[:16], d2[:16], d3[:16]
 	c00, c01 := archsimd.LoadFloat64x8Slice(d0[0:8]), archsimd.LoadFloat64x8Slice(d0[8:16])
 	c10, c11 := archsimd.LoadFloat64x8Slice(d1[0:8]), archsimd.LoadFloat64x8Slice(d1[8:16])
 	c20, c21 := archsimd.LoadFloat64x8Slice(d2[0:8]), archsimd.LoadFloat64x8Slice(d2[8:16])
 	c30, c31 := archsimd.LoadFloat64x8Slice(d3[0:8]), archsimd.LoadFloat64x8Slice(d3[8:16])
-	q := 0
-	for ; len(a) >= 4; a = a[4:] {
-		x := a[:4:4]
+	for p, r, q := 0, 0, 0; p < steps; p, r, q = p+1, r+lda, q+ldb {
+		x := a[r : r+4 : r+4]
 		bp := b[q : q+16 : q+16]
-		q += ldb
 		b0 := archsimd.LoadFloat64x8((*[8]float64)(bp[0:8]))
 		b1 := archsimd.LoadFloat64x8((*[8]float64)(bp[8:16]))
 		c00 = archsimd.BroadcastFloat64x8(x[0]).MulAdd(b0, c00)

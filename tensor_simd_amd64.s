@@ -2,13 +2,13 @@
 
 #include "textflag.h"
 
-// func fma4x8asm(a, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
+// func fma4x8asm(a *float64, lda int, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
 //
 // The AVX2 micro-kernel of tensor_simd.go (fma4x8) in assembly: the same
 // arithmetic, written so that nothing but the FMAs and their loads is left
 // in the loop. For p = 0 … steps−1, row r = 0 … 3 and column c = 0 … 7:
 //
-//	d_r[c] = fma(a[4p+r], b[p·ldb + c], d_r[c])
+//	d_r[c] = fma(a[p·lda + r], b[p·ldb + c], d_r[c])
 //
 // The 8 sums stay in Y0…Y7 (two 4-wide halves per row) for all the steps.
 // VFMADD231PD adds the product into the accumulator in place (Go's
@@ -21,16 +21,18 @@
 //
 // The caller (fma4x8 in tensor_simd.go) checks that every address read or
 // written lies inside its slices.
-TEXT ·fma4x8asm(SB), NOSPLIT, $0-64
+TEXT ·fma4x8asm(SB), NOSPLIT, $0-72
 	MOVQ a+0(FP), SI
-	MOVQ b+8(FP), DI
-	MOVQ ldb+16(FP), R8
+	MOVQ lda+8(FP), DX
+	SHLQ $3, DX                  // stride of a's steps in bytes
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R8
 	SHLQ $3, R8                  // row stride of b in bytes
-	MOVQ steps+24(FP), CX
-	MOVQ d0+32(FP), R9
-	MOVQ d1+40(FP), R10
-	MOVQ d2+48(FP), R11
-	MOVQ d3+56(FP), R12
+	MOVQ steps+32(FP), CX
+	MOVQ d0+40(FP), R9
+	MOVQ d1+48(FP), R10
+	MOVQ d2+56(FP), R11
+	MOVQ d3+64(FP), R12
 	VMOVUPD (R9), Y0
 	VMOVUPD 32(R9), Y1
 	VMOVUPD (R10), Y2
@@ -57,7 +59,7 @@ loop:
 	VBROADCASTSD 24(SI), Y13
 	VFMADD231PD Y8, Y13, Y6
 	VFMADD231PD Y9, Y13, Y7
-	ADDQ $32, SI                 // next step of the packed a
+	ADDQ DX, SI                  // next step of a
 	ADDQ R8, DI                  // next row of b
 	DECQ CX
 	JNE loop
