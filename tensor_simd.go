@@ -7,7 +7,8 @@ package main
 // the portable build never compiles this file). init picks them by CPU:
 //
 //	AVX-512        "avx512": 4×16 register blocks of Float64x8
-//	AVX2 and FMA   "avx2":   4×8 register blocks of Float64x4
+//	AVX2 and FMA   "avx2":   4×8 register blocks of Float64x4, the full
+//	               blocks in assembly (tensor_simd_amd64.s, see fma4x8asm)
 //	otherwise      the portable kernels of tensor.go stay
 //
 // NOTE: the AVX-512 path is written but UNTESTED: the machine it was
@@ -28,11 +29,11 @@ package main
 // Blocking. The micro-kernels keep a block of 4 rows × one panel (8 or 16
 // columns) of dst in registers over up to kc steps of p, loading each row
 // of the panel of B once per step and broadcasting one element of A per
-// row. For each group of rows and kc-long piece of the inner dimension, the
-// left factor is first packed with four rows interleaved (for Aᵀ·B that
-// means reading A's columns), so that a step's four values lie side by
-// side and the piece stays in cache while the panels of B pass by. A·Bᵀ
-// also packs each panel of Bᵀ, which is strided in B. The packing buffers
+// row. A group of rows goes over the panels of B one after the other, so a
+// piece of kc rows of A stays in cache while the panels pass by. The left
+// factor is read where it lies (for Aᵀ·B a step's four values are side by
+// side in a row of A); only a last block of fewer than 4 rows is packed.
+// A·Bᵀ packs each panel of Bᵀ, which is strided in B. The packing buffers
 // live on the goroutine's stack.
 
 import "simd/archsimd"
@@ -51,15 +52,15 @@ const kc = 256
 
 // panel adds Σ_p a(r, p)·b[p*ldb+c] to d_r[c] for the four rows r and the
 // w columns c of one panel (w at most the panel width: 16 when avx512, else
-// 8), p over steps, as FMA chains in ascending p; a(r, p) is a[p*lda+r]
-// (see the micro-kernels). It calls the micro-kernels directly (not through
+// 8), p over steps, as FMA chains in ascending p; a(r, p) is
+// a[r*ars + p*lda] (see the micro-kernels). It calls the micro-kernels directly (not through
 // a function value) so that escape analysis sees that the packing buffers
 // stay on the stack.
-func panel(avx512 bool, steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func panel(avx512 bool, steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	if avx512 {
-		panelAVX512(steps, a, lda, b, ldb, w, d0, d1, d2, d3)
+		panelAVX512(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
 	} else {
-		panelAVX2(steps, a, lda, b, ldb, w, d0, d1, d2, d3)
+		panelAVX2(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
 	}
 }
 
@@ -94,7 +95,7 @@ func startRows(dst, bias *Matrix, i0, i1 int) {
 	}
 }
 
-// group is how many rows of dst a kernel packs the A side of at once.
+// group is how many rows of dst go over the panels of B together.
 const group = 32
 
 // packA copies the left factor a(i, p) for the rows i of [g0, g1) and p
@@ -102,8 +103,8 @@ const group = 32
 // g0+4b+3) holds a(g0+4b+r, pc+p) at pack[4l·b + 4p + r], l = pe−pc, so a
 // micro-kernel reads the four values of a step side by side. Rows from g1
 // on repeat row g1−1 (they compute the same values into the same place).
-// a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B
-// (which packs only a last block of fewer than 4 rows: see simdRows).
+// a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B.
+// simdRows packs only a last block of fewer than 4 rows this way.
 func packA(pack []float64, A *Matrix, rs, ps, g0, g1, pc, pe int) {
 	l := pe - pc
 	for i := g0; i < g1; i += 4 {
@@ -138,38 +139,34 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 }
 
 // simdRows computes rows [i0, i1) of dst += a·b over an inner dimension
-// of length k, where a(i, p) is A.Data[i*rs + p*ps] (see packA) and b is B
-// (k×m) or, when bT, Bᵀ (B is m×k). Loop order: groups of rows, then
-// kc-pieces of the inner dimension (pack a), then panels of columns (pack
-// b if it is Bᵀ, whose panels are strided in B), then blocks of 4 rows.
+// of length k, where a(i, p) is A.Data[i*rs + p*ps] and b is B (k×m) or,
+// when bT, Bᵀ (B is m×k). Loop order: groups of rows, then kc-pieces of
+// the inner dimension, then panels of columns (pack b if it is Bᵀ, whose
+// panels are strided in B), then blocks of 4 rows.
 // Rows with no columns (m = 0) or an empty inner dimension leave dst as
 // startRows set it.
 //
-// Aᵀ·B (rs = 1) packs nothing but a last block of fewer than 4 rows: the
-// four values of a step, A[p, i…i+3], already lie side by side in row p of
-// A, so the kernels read them in place (lda = ps, the row length). Packing
-// them would read A down its columns, one short piece per 4 KiB page; that
-// was a quarter of a training epoch.
+// The left factor is read in place, a(i, p) = A.Data[i*rs + p*ps], by
+// every block of 4 rows; only a last block of fewer than 4 rows is packed,
+// its missing rows repeating the last one (packA). For Aᵀ·B, packing the
+// blocks (as the kernels first did) read A down its columns, one short
+// piece per 4 KiB page: a quarter of a training epoch.
 func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
 	// The Go compiler does not yet emit VZEROUPPER after 256- and 512-bit
 	// code. Without it, the legacy-SSE code that follows (math.Exp's
 	// assembly, for one) pays for the dirty upper register halves: math.Exp
 	// in the softmax ran several times slower in the SIMD build.
 	defer archsimd.ClearAVXUpperBits()
-	var pack [group * kc]float64
+	var pack [4 * kc]float64
 	var bpack [kc * 16]float64
 	m := dst.Cols
-	inPlace := rs == 1
 	for g0 := i0; g0 < i1; g0 += group {
 		g1 := min(g0+group, i1)
-		full := g0 + (g1-g0)/4*4 // blocks from here on have fewer than 4 rows
+		full := g0 + (g1-g0)/4*4 // a block starting here has fewer than 4 rows
 		for pc := 0; pc < k; pc += kc {
 			pe := min(pc+kc, k)
 			l := pe - pc
-			switch {
-			case !inPlace:
-				packA(pack[:], A, rs, ps, g0, g1, pc, pe)
-			case full < g1:
+			if full < g1 {
 				packA(pack[:], A, rs, ps, full, g1, pc, pe)
 			}
 			for j := 0; j < m; j += width {
@@ -187,15 +184,12 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 					b, ldb = B.Data[pc*m+j:], m
 				}
 				for i := g0; i < g1; i += 4 {
-					a, lda := pack[(i-g0)*l:(i-g0+4)*l], 4
-					if inPlace {
-						a, lda = pack[:4*l], 4 // the last, short block, packed alone
-						if i < full {
-							a, lda = A.Data[pc*ps+i:], ps
-						}
+					a, ars, lda := pack[:], 1, 4 // the short last block, packed
+					if i < full {
+						a, ars, lda = A.Data[i*rs+pc*ps:], rs, ps
 					}
 					d0, d1, d2, d3 := quad(dst, i, g1, j, w)
-					panel(avx512, l, a, lda, b, ldb, w, d0, d1, d2, d3)
+					panel(avx512, l, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
 				}
 			}
 		}
@@ -224,11 +218,11 @@ func simdMatMulBTRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
 // ---------------------------------------------------------------------------
 // Micro-kernels.
 //
-// They all get the same arguments: steps; a, where the four values of the
-// left factor at step p (one per row of the block) are a[p*lda : p*lda+4]
-// (lda = 4 for a packed block; the row length of A when Aᵀ·B reads them in
-// place); b, the panel of the right factor, its row p at b[p*ldb:]; and
-// d0…d3, 4 rows of dst, to which they add the products.
+// They all get the same arguments: steps; a, where the value of the left
+// factor for row r of the block at step p is a[r*ars + p*lda] (a packed
+// block has ars, lda = 1, 4; A read in place has ars, lda = k, 1 for A·B
+// and 1, n for Aᵀ·B); b, the panel of the right factor, its row p at
+// b[p*ldb:]; and d0…d3, 4 rows of dst, to which they add the products.
 //
 // simd/archsimd's MulAdd(x, y, z) = x·y + z compiles to VFMADD213PD, which
 // overwrites x. Broadcasting the element of a afresh for every MulAdd
@@ -236,15 +230,15 @@ func simdMatMulBTRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
 // compiler needs no register copies to keep it.
 
 // panelAVX2 handles a panel of up to 8 columns with 4-wide vectors.
-func panelAVX2(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func panelAVX2(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	switch {
 	case w == 8:
-		fma4x8(steps, a, lda, b, ldb, d0, d1, d2, d3)
+		fma4x8(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 	case w > 4:
-		fma4x4(steps, a, lda, b, ldb, 4, d0, d1, d2, d3)
-		fma4x4(steps, a, lda, b[4:], ldb, w-4, d0[4:], d1[4:], d2[4:], d3[4:])
+		fma4x4(steps, a, ars, lda, b, ldb, 4, d0, d1, d2, d3)
+		fma4x4(steps, a, ars, lda, b[4:], ldb, w-4, d0[4:], d1[4:], d2[4:], d3[4:])
 	default:
-		fma4x4(steps, a, lda, b, ldb, w, d0, d1, d2, d3)
+		fma4x4(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
 	}
 }
 
@@ -252,31 +246,31 @@ func panelAVX2(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1,
 // the assembly kernel fma4x8asm (tensor_simd_amd64.s), after checking that
 // it stays inside the slices. It computes exactly what fma4x8Go does, at
 // about twice the speed (see fma4x8asm for why).
-func fma4x8(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+func fma4x8(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	_, _, _, _ = d0[7], d1[7], d2[7], d3[7]
 	if steps <= 0 {
 		return
 	}
-	_, _ = a[(steps-1)*lda+3], b[(steps-1)*ldb+7] // the last step's values
-	fma4x8asm(&a[0], lda, &b[0], ldb, steps, &d0[0], &d1[0], &d2[0], &d3[0])
+	_, _ = a[3*ars+(steps-1)*lda], b[(steps-1)*ldb+7] // the last step's values
+	fma4x8asm(&a[0], ars, lda, &b[0], ldb, steps, &d0[0], &d1[0], &d2[0], &d3[0])
 }
 
 // fma4x8asm is in tensor_simd_amd64.s.
 //
 //go:noescape
-func fma4x8asm(a *float64, lda int, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
+func fma4x8asm(a *float64, ars, lda int, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
 
 // fma4x8Go: 4 rows × 8 columns in 8 accumulators (two Float64x4 per row),
 // in Go with archsimd. The reference that fma4x8asm is tested against; it
 // runs at about 40% of the core's FMA peak (README, Speed).
-func fma4x8Go(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+func fma4x8Go(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:8], d1[:8], d2[:8], d3[:8]
 	c00, c01 := archsimd.LoadFloat64x4Slice(d0[0:4]), archsimd.LoadFloat64x4Slice(d0[4:8])
 	c10, c11 := archsimd.LoadFloat64x4Slice(d1[0:4]), archsimd.LoadFloat64x4Slice(d1[4:8])
 	c20, c21 := archsimd.LoadFloat64x4Slice(d2[0:4]), archsimd.LoadFloat64x4Slice(d2[4:8])
 	c30, c31 := archsimd.LoadFloat64x4Slice(d3[0:4]), archsimd.LoadFloat64x4Slice(d3[4:8])
 	for p, r, q := 0, 0, 0; p < steps; p, r, q = p+1, r+lda, q+ldb {
-		x := a[r : r+4 : r+4]
+		x := [4]float64{a[r], a[r+ars], a[r+2*ars], a[r+3*ars]}
 		bp := b[q : q+8 : q+8]
 		b0 := archsimd.LoadFloat64x4((*[4]float64)(bp[0:4]))
 		b1 := archsimd.LoadFloat64x4((*[4]float64)(bp[4:8]))
@@ -303,12 +297,12 @@ func fma4x8Go(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2,
 
 // fma4x4: 4 rows × w ≤ 4 columns, one Float64x4 per row. For w < 4 the
 // missing lanes load as 0 and are not stored.
-func fma4x4(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func fma4x4(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:w], d1[:w], d2[:w], d3[:w]
 	c0, c1 := archsimd.LoadFloat64x4SlicePart(d0), archsimd.LoadFloat64x4SlicePart(d1)
 	c2, c3 := archsimd.LoadFloat64x4SlicePart(d2), archsimd.LoadFloat64x4SlicePart(d3)
 	for p, r, q := 0, 0, 0; p < steps; p, r, q = p+1, r+lda, q+ldb {
-		x := a[r : r+4 : r+4]
+		x := [4]float64{a[r], a[r+ars], a[r+2*ars], a[r+3*ars]}
 		bv := archsimd.LoadFloat64x4SlicePart(b[q : q+w])
 		c0 = archsimd.BroadcastFloat64x4(x[0]).MulAdd(bv, c0)
 		c1 = archsimd.BroadcastFloat64x4(x[1]).MulAdd(bv, c1)
@@ -324,26 +318,26 @@ func fma4x4(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2
 // panelAVX512 handles a panel of up to 16 columns: 8-wide vectors for a
 // full panel, the AVX2 micro-kernels (which every AVX-512 CPU runs) for a
 // partial one. UNTESTED: no AVX-512 on the development machine.
-func panelAVX512(steps int, a []float64, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	if w == 16 {
-		fma4x16(steps, a, lda, b, ldb, d0, d1, d2, d3)
+		fma4x16(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 		return
 	}
 	for c := 0; c < w; c += 8 {
-		panelAVX2(steps, a, lda, b[c:], ldb, min(8, w-c), d0[c:], d1[c:], d2[c:], d3[c:])
+		panelAVX2(steps, a, ars, lda, b[c:], ldb, min(8, w-c), d0[c:], d1[c:], d2[c:], d3[c:])
 	}
 }
 
 // fma4x16: 4 rows × 16 columns in 8 accumulators (two Float64x8 per row).
 // UNTESTED: no AVX-512 on the development machine.
-func fma4x16(steps int, a []float64, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
+func fma4x16(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:16], d1[:16], d2[:16], d3[:16]
 	c00, c01 := archsimd.LoadFloat64x8Slice(d0[0:8]), archsimd.LoadFloat64x8Slice(d0[8:16])
 	c10, c11 := archsimd.LoadFloat64x8Slice(d1[0:8]), archsimd.LoadFloat64x8Slice(d1[8:16])
 	c20, c21 := archsimd.LoadFloat64x8Slice(d2[0:8]), archsimd.LoadFloat64x8Slice(d2[8:16])
 	c30, c31 := archsimd.LoadFloat64x8Slice(d3[0:8]), archsimd.LoadFloat64x8Slice(d3[8:16])
 	for p, r, q := 0, 0, 0; p < steps; p, r, q = p+1, r+lda, q+ldb {
-		x := a[r : r+4 : r+4]
+		x := [4]float64{a[r], a[r+ars], a[r+2*ars], a[r+3*ars]}
 		bp := b[q : q+16 : q+16]
 		b0 := archsimd.LoadFloat64x8((*[8]float64)(bp[0:8]))
 		b1 := archsimd.LoadFloat64x8((*[8]float64)(bp[8:16]))

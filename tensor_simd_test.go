@@ -10,16 +10,20 @@ import (
 
 // The assembly micro-kernel computes exactly what the archsimd one does:
 // the same FMA chains, so the same bits, for any number of steps, any
-// stride of a (4: packed; more: Aᵀ·B reading A in place) and of b, and with the bottom rows of dst repeated (one slice passed
+// layout of a (packed; A·B or Aᵀ·B reading A in place), any stride of b, and with the bottom rows of dst repeated (one slice passed
 // twice, with the same packed values, as at the edge of a block).
 func TestKernelAsmMatchesArchsimd(t *testing.T) {
 	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
 		t.Skip("this CPU has no AVX2 and FMA: the assembly kernel is never used on it")
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
-	for _, tc := range []struct{ steps, lda, ldb int }{{0, 4, 8}, {1, 4, 8}, {2, 5, 9}, {7, 4, 64}, {256, 4, 8}, {300, 13, 10}, {256, 784, 64}} {
+	for _, tc := range []struct{ steps, ars, lda, ldb int }{
+		{0, 1, 4, 8}, {1, 1, 4, 8}, {2, 1, 5, 9}, {7, 1, 4, 64}, {256, 1, 4, 8}, // packed, and odd strides
+		{300, 1, 13, 10}, {256, 1, 784, 64}, // Aᵀ·B in place: the 4 values of a step side by side
+		{256, 784, 1, 64}, {64, 70, 1, 8}, // A·B in place: 4 rows of A
+	} {
 		for _, repeat := range []bool{false, true} {
-			a := make([]float64, max(tc.steps-1, 0)*tc.lda+4)
+			a := make([]float64, 3*tc.ars+max(tc.steps-1, 0)*tc.lda+1)
 			for i := range a {
 				a[i] = rng.NormFloat64()
 			}
@@ -37,18 +41,18 @@ func TestKernelAsmMatchesArchsimd(t *testing.T) {
 			}
 			if repeat { // rows 2 and 3 are the same row, as packA and quad make them
 				for p := 0; p < tc.steps; p++ {
-					a[p*tc.lda+3] = a[p*tc.lda+2]
+					a[3*tc.ars+p*tc.lda] = a[2*tc.ars+p*tc.lda]
 				}
 				got[3], want[3] = got[2], want[2]
 				copy(want[2], got[2])
 			}
-			fma4x8(tc.steps, a, tc.lda, b, tc.ldb, got[0], got[1], got[2], got[3])
-			fma4x8Go(tc.steps, a, tc.lda, b, tc.ldb, want[0], want[1], want[2], want[3])
+			fma4x8(tc.steps, a, tc.ars, tc.lda, b, tc.ldb, got[0], got[1], got[2], got[3])
+			fma4x8Go(tc.steps, a, tc.ars, tc.lda, b, tc.ldb, want[0], want[1], want[2], want[3])
 			for r := range got {
 				for c := range got[r] {
 					if got[r][c] != want[r][c] {
-						t.Errorf("steps %d, lda %d, ldb %d, repeated rows %v: d%d[%d] = %v (assembly); want %v (archsimd)",
-							tc.steps, tc.lda, tc.ldb, repeat, r, c, got[r][c], want[r][c])
+						t.Errorf("steps %d, ars %d, lda %d, ldb %d, repeated rows %v: d%d[%d] = %v (assembly); want %v (archsimd)",
+							tc.steps, tc.ars, tc.lda, tc.ldb, repeat, r, c, got[r][c], want[r][c])
 					}
 				}
 			}
