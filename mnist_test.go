@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -396,4 +397,32 @@ func BenchmarkMNISTLoad(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/load")
+}
+
+// Standardize splits its work over the cores; the result must not depend
+// on how many there are.
+func TestMNISTStandardizeSameBitsOnAnyNumberOfCores(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	base, baseTest := randMatrix(rng, 97, 13), randMatrix(rng, 11, 13)
+	var ref, refTest *Matrix
+	for _, procs := range []int{1, 2, 3, 8} {
+		train, test := base.Clone(), baseTest.Clone()
+		old := runtime.GOMAXPROCS(procs)
+		Standardize(train, test)
+		runtime.GOMAXPROCS(old)
+		if ref == nil {
+			ref, refTest = train, test
+			continue
+		}
+		for i, v := range train.Data {
+			if v != ref.Data[i] {
+				t.Fatalf("GOMAXPROCS %d: train element %d is %v; want %v as with GOMAXPROCS 1", procs, i, v, ref.Data[i])
+			}
+		}
+		for i, v := range test.Data {
+			if v != refTest.Data[i] {
+				t.Fatalf("GOMAXPROCS %d: test element %d is %v; want %v as with GOMAXPROCS 1", procs, i, v, refTest.Data[i])
+			}
+		}
+	}
 }
