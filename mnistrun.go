@@ -62,7 +62,7 @@ func runMNIST(cfg *config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d\n", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
+	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels\n", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed, KernelName())
 	if cfg.load != "" {
 		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
 	}

@@ -36,15 +36,33 @@ package main
 // A·Bᵀ packs each panel of Bᵀ, which is strided in B. The packing buffers
 // live on the goroutine's stack.
 
-import "simd/archsimd"
+import (
+	"os"
+	"simd/archsimd"
+)
 
 func init() {
+	kernels = pickKernels(os.Getenv("BACKPROP_KERNELS"), archsimd.X86.AVX512(), archsimd.X86.AVX2() && archsimd.X86.FMA())
+}
+
+// pickKernels returns the fastest kernel set the CPU runs (avx512 needs
+// AVX-512, avx2 needs AVX2 and FMA), or the one named by want (the
+// environment variable BACKPROP_KERNELS: portable, avx2 or avx512) when the
+// CPU runs it: a way to compare the sets in one build, and to step around
+// the avx512 set, which has never run on the machine it was written on.
+// Any other value of want is ignored.
+func pickKernels(want string, avx512, avx2 bool) kernelSet {
 	switch {
-	case archsimd.X86.AVX512():
-		kernels = simdKernelSet("avx512", true)
-	case archsimd.X86.AVX2() && archsimd.X86.FMA():
-		kernels = simdKernelSet("avx2", false)
+	case want == "portable":
+		return portableKernels
+	case want == "avx2" && avx2:
+		return simdKernelSet("avx2", false)
+	case avx512:
+		return simdKernelSet("avx512", true)
+	case avx2:
+		return simdKernelSet("avx2", false)
 	}
+	return portableKernels
 }
 
 // kc is the length of the pieces of the inner dimension.

@@ -59,3 +59,26 @@ func TestKernelAsmMatchesArchsimd(t *testing.T) {
 		}
 	}
 }
+
+// BACKPROP_KERNELS picks a kernel set the CPU runs; without it, or when the
+// CPU cannot run the one asked for, the fastest the CPU runs is taken.
+func TestKernelsPickedByCPUAndEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		want         string
+		avx512, avx2 bool
+		got          string
+	}{
+		{"", true, true, "avx512"},
+		{"", false, true, "avx2"},
+		{"", false, false, "portable"},
+		{"portable", true, true, "portable"},
+		{"avx2", true, true, "avx2"},
+		{"avx2", false, false, "portable"},
+		{"avx512", false, true, "avx2"},
+		{"sse", false, true, "avx2"},
+	} {
+		if got := pickKernels(tc.want, tc.avx512, tc.avx2).name; got != tc.got {
+			t.Errorf("BACKPROP_KERNELS=%q, AVX-512 %v, AVX2+FMA %v: got %s; want %s", tc.want, tc.avx512, tc.avx2, got, tc.got)
+		}
+	}
+}
