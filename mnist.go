@@ -378,7 +378,10 @@ func pixelsToMatrix(images *idxData, n int) *Matrix {
 
 // inParallel runs f on [0, n) cut into one range per core, and waits. The
 // callers' results do not depend on the cut: each element is computed by
-// one call in the same way wherever the ranges fall.
+// one call in the same way wherever the ranges fall. (parallelRows, the
+// products' splitter, cuts by shape into many small chunks; for the
+// column statistics of Standardize that means 24-column strips read down
+// 60,000 rows, and loading took 1.1 s with it instead of 0.75 s.)
 func inParallel(n int, f func(i0, i1 int)) {
 	parts := min(runtime.GOMAXPROCS(0), n)
 	if parts <= 1 {

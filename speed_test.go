@@ -44,12 +44,12 @@ func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
 	return mnistX, mnistT, mnistXTest, mnistTTest
 }
 
-// TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
-// 256 (backprop and the update, as Train does it) allocates nothing once
-// the first step has sized the buffers.
 // raceDetector is true in builds with -race (race_test.go).
 var raceDetector bool
 
+// TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
+// 256 (backprop and the update, as Train does it) allocates nothing once
+// the first step has sized the buffers.
 func TestTrainingStepAllocatesNothing(t *testing.T) {
 	net := labMNISTNet(1234)
 	X, T := syntheticSet(256, 3)

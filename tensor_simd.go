@@ -71,9 +71,9 @@ const kc = 256
 // panel adds Σ_p a(r, p)·b[p*ldb+c] to d_r[c] for the four rows r and the
 // w columns c of one panel (w at most the panel width: 16 when avx512, else
 // 8), p over steps, as FMA chains in ascending p; a(r, p) is
-// a[r*ars + p*lda] (see the micro-kernels). It calls the micro-kernels directly (not through
-// a function value) so that escape analysis sees that the packing buffers
-// stay on the stack.
+// a[r*ars + p*lda] (see the micro-kernels). It calls the micro-kernels
+// directly (not through a function value) so that escape analysis sees
+// that the packing buffers stay on the stack.
 func panel(avx512 bool, steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	if avx512 {
 		panelAVX512(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
@@ -116,41 +116,23 @@ func startRows(dst, bias *Matrix, i0, i1 int) {
 // group is how many rows of dst go over the panels of B together.
 const group = 32
 
-// packA copies the left factor a(i, p) for the rows i of [g0, g1) and p
-// in [pc, pe) into pack, four rows interleaved: block b (rows g0+4b …
-// g0+4b+3) holds a(g0+4b+r, pc+p) at pack[4l·b + 4p + r], l = pe−pc, so a
-// micro-kernel reads the four values of a step side by side. Rows from g1
-// on repeat row g1−1 (they compute the same values into the same place).
-// a(i, p) is A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B.
-// simdRows packs only a last block of fewer than 4 rows this way.
-func packA(pack []float64, A *Matrix, rs, ps, g0, g1, pc, pe int) {
-	l := pe - pc
-	for i := g0; i < g1; i += 4 {
-		blk := pack[(i-g0)*l : (i-g0+4)*l]
-		row := func(r int) int { return min(i+r, g1-1) * rs } // offset of row i+r
-		switch {
-		case ps == 1: // A·B: interleave four rows of A
-			r0 := A.Data[row(0)+pc : row(0)+pe]
-			r1 := A.Data[row(1)+pc : row(1)+pe][:len(r0)]
-			r2 := A.Data[row(2)+pc : row(2)+pe][:len(r0)]
-			r3 := A.Data[row(3)+pc : row(3)+pe][:len(r0)]
-			for p, v := range r0 {
-				x := blk[4*p : 4*p+4 : 4*p+4]
-				x[0], x[1], x[2], x[3] = v, r1[p], r2[p], r3[p]
-			}
-		default:
-			for r := 0; r < 4; r++ {
-				src := row(r) + pc*ps
-				for p := 0; p < l; p++ {
-					blk[4*p+r] = A.Data[src+p*ps]
-				}
-			}
+// packTail copies the left factor a(i, p) for the last rows i of [g0, g1),
+// fewer than 4, and p in [pc, pe) into pack as one block of 4 rows: a(g0+r,
+// pc+p) at pack[4p + r], rows from g1 on repeating row g1−1 (they compute
+// the same values into the same place, see quad). a(i, p) is
+// A.Data[i*rs + p*ps]: rs, ps = k, 1 for A·B and 1, n for Aᵀ·B. Full
+// blocks of 4 rows are read in place (simdRows).
+func packTail(pack []float64, A *Matrix, rs, ps, g0, g1, pc, pe int) {
+	for r := 0; r < 4; r++ {
+		src := min(g0+r, g1-1)*rs + pc*ps
+		for p := 0; p < pe-pc; p++ {
+			pack[4*p+r] = A.Data[src+p*ps]
 		}
 	}
 }
 
 // quad returns the four rows of dst starting at i, columns [j, j+w); rows
-// from i1 on repeat row i1−1, as in packA.
+// from i1 on repeat row i1−1, as in packTail.
 func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 	row := func(r int) []float64 { return dst.Row(min(r, i1-1))[j : j+w] }
 	return row(i), row(i + 1), row(i + 2), row(i + 3)
@@ -166,7 +148,7 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 //
 // The left factor is read in place, a(i, p) = A.Data[i*rs + p*ps], by
 // every block of 4 rows; only a last block of fewer than 4 rows is packed,
-// its missing rows repeating the last one (packA). For Aᵀ·B, packing the
+// its missing rows repeating the last one (packTail). For Aᵀ·B, packing the
 // blocks (as the kernels first did) read A down its columns, one short
 // piece per 4 KiB page: a quarter of a training epoch.
 func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
@@ -185,7 +167,7 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 			pe := min(pc+kc, k)
 			l := pe - pc
 			if full < g1 {
-				packA(pack[:], A, rs, ps, full, g1, pc, pe)
+				packTail(pack[:], A, rs, ps, full, g1, pc, pe)
 			}
 			for j := 0; j < m; j += width {
 				w := min(width, m-j)

@@ -39,7 +39,7 @@ func TestKernelAsmMatchesArchsimd(t *testing.T) {
 				}
 				want[r] = append([]float64(nil), got[r]...)
 			}
-			if repeat { // rows 2 and 3 are the same row, as packA and quad make them
+			if repeat { // rows 2 and 3 are the same row, as packTail and quad make them
 				for p := 0; p < tc.steps; p++ {
 					a[3*tc.ars+p*tc.lda] = a[2*tc.ars+p*tc.lda]
 				}
