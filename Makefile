@@ -37,7 +37,7 @@ bench: ## benchmarks in the portable and (when available) the SIMD build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	@if [ -n "$(SIMD)" ]; then echo "== GOEXPERIMENT=simd"; GOEXPERIMENT=simd $(GO) test -run '^$$' -bench . -benchtime 1x ./...; fi
 
-bench-numpy: ## numpy's A @ B on the benchmark shapes, for comparison (needs python3-numpy)
+bench-numpy: ## numpy on the eight product shapes of BenchmarkProduct, for comparison (needs python3-numpy)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/numpy_matmul.py
 
 bench-compare: ## Go (both builds) against numpy, product and MNIST epoch, best of 3 rounds

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Times numpy's A @ B (float64) on the lab's shapes, best of several runs.
+"""Times numpy (float64) on the eight products of BenchmarkProduct (A@B, A.T@B
+and A@B.T on the lab's MNIST shapes), best of several runs.
 
 Run with the same thread count as the Go benchmarks, e.g.
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 bench/numpy_matmul.py
@@ -8,10 +9,19 @@ import time
 
 import numpy as np
 
-SHAPES = [  # (n, k, m): an n×k times k×m product
-    (3000, 784, 64),
-    (3000, 64, 64),
-    (3000, 64, 10),
+# The products of one training step of the lab's MNIST net (batch 3000), as
+# in bench_test.go's benchShapes: (name, n, k, m, f) where f(A, B, C) writes
+# the n×m result into C; A and B have the shapes the Go benchmark gives
+# MatMulBias, MatMulAT and MatMulBT.
+SHAPES = [
+    ('A@B', 3000, 784, 64),      # forward, first layer
+    ('A@B', 3000, 64, 64),       # forward, hidden layers
+    ('A@B', 3000, 64, 10),       # forward, output layer
+    ('A.T@B', 784, 3000, 64),    # dW of the first layer: X.T @ delta
+    ('A.T@B', 64, 3000, 64),     # dW of a hidden layer
+    ('A.T@B', 64, 3000, 10),     # dW of the output layer
+    ('A@B.T', 3000, 64, 64),     # delta through a hidden layer: delta @ W.T
+    ('A@B.T', 3000, 10, 64),     # delta through the output layer
 ]
 
 
@@ -25,9 +35,15 @@ def best_seconds(f, reps=30):
 
 
 rng = np.random.default_rng(1)
-for n, k, m in SHAPES:
-    A = rng.standard_normal((n, k))
-    B = rng.standard_normal((k, m))
-    C = np.empty((n, m))
-    s = best_seconds(lambda: np.matmul(A, B, out=C))
-    print(f'numpy A@B {n}x{k}·{k}x{m}: {2 * n * k * m / s / 1e9:6.1f} GFLOP/s  ({s * 1e3:.3f} ms, best of 30)')
+for op, n, k, m in SHAPES:
+    if op == 'A@B':
+        A, B = rng.standard_normal((n, k)), rng.standard_normal((k, m))
+        f, label = (lambda A=A, B=B, C=np.empty((n, m)): np.matmul(A, B, out=C)), f'{n}x{k}·{k}x{m}'
+    elif op == 'A.T@B':
+        A, B = rng.standard_normal((k, n)), rng.standard_normal((k, m))
+        f, label = (lambda A=A, B=B, C=np.empty((n, m)): np.matmul(A.T, B, out=C)), f'({k}x{n})ᵀ·{k}x{m}'
+    else:
+        A, B = rng.standard_normal((n, k)), rng.standard_normal((m, k))
+        f, label = (lambda A=A, B=B, C=np.empty((n, m)): np.matmul(A, B.T, out=C)), f'{n}x{k}·({m}x{k})ᵀ'
+    s = best_seconds(f)
+    print(f'numpy {op:6s}{label:22s} {2 * n * k * m / s / 1e9:6.1f} GFLOP/s  ({s * 1e3:.3f} ms, best of 30)')
