@@ -444,11 +444,15 @@ func matMulATRows(dst, A, B, _ *Matrix, i0, i1 int) {
 			p1 := min(p0+panelK, k)
 			kl := p1 - p0
 			bp := buf[:kl]
-			for p := p0; p < p1; p++ {
-				o := p - p0
-				for _, v := range A.Data[p*n+g0 : p*n+g1] {
-					at[o] = v
-					o += kl
+			for i := g0; i < g1; i++ {
+				// Column i of A down the piece, into row i−g0 of at: the
+				// writes run along at, and the lines of A read for one
+				// column are still in cache for the next.
+				col := at[(i-g0)*kl : (i-g0+1)*kl]
+				q := p0*n + i
+				for o := range col {
+					col[o] = A.Data[q]
+					q += n
 				}
 			}
 			for j := 0; j < m; j += panelW {
