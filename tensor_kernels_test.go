@@ -51,8 +51,9 @@ func naiveSums(n, k, m int, a, b func(i, p int) float64, bias *Matrix) (want, sc
 }
 
 // kernelShapes are (n, k, m) of an n×k times k×m product: the degenerate
-// ones, sizes on both sides of the register block (4×2) and of the vector
-// widths (4, 8), and shapes big enough to be split over goroutines.
+// ones, sizes on both sides of the SIMD register blocks (4 rows) and
+// vector widths (4, 8) and of the portable panels (6 columns), and shapes
+// big enough to be split over goroutines.
 var kernelShapes = [][3]int{
 	{1, 1, 1}, {1, 7, 1}, {1, 1, 9}, {9, 1, 1}, {1, 13, 11}, {13, 11, 1},
 	{2, 3, 5}, {3, 5, 7}, {4, 4, 4}, {5, 9, 3}, {7, 17, 15}, {8, 8, 8},
