@@ -394,7 +394,20 @@ func panelMul(d []float64, do, ds int, a []float64, ao, as int, bp [][panelW]flo
 
 // matMulRows: dst[i,j] = bias[j] + Σ_p A[i,p]·B[p,j] for i in [i0, i1).
 func matMulRows(dst, A, B, bias *Matrix, i0, i1 int) {
-	k, m := A.Cols, B.Cols
+	rowsAgainstPanels(dst, A, B, bias, false, i0, i1)
+}
+
+// matMulBTRows: dst[i,j] = Σ_p A[i,p]·B[j,p] for i in [i0, i1).
+func matMulBTRows(dst, A, B, _ *Matrix, i0, i1 int) {
+	rowsAgainstPanels(dst, A, B, nil, true, i0, i1)
+}
+
+// rowsAgainstPanels computes rows [i0, i1) of dst = bias + A·b, where b is
+// B, or Bᵀ when bT (its panels are then gathered from rows of B): groups
+// of rows, pieces of the inner dimension, strips of columns, and each row
+// of the group against the strip's panel.
+func rowsAgainstPanels(dst, A, B, bias *Matrix, bT bool, i0, i1 int) {
+	k, m := A.Cols, dst.Cols
 	if k == 0 {
 		for i := i0; i < i1; i++ {
 			if bias != nil {
@@ -413,7 +426,11 @@ func matMulRows(dst, A, B, bias *Matrix, i0, i1 int) {
 			bp := buf[:p1-p0]
 			for j := 0; j < m; j += panelW {
 				w := min(panelW, m-j)
-				packPanel(bp, B.Data, p0*m+j, m, w)
+				if bT {
+					packPanelT(bp, B, j, p0, w)
+				} else {
+					packPanel(bp, B.Data, p0*m+j, m, w)
+				}
 				var start [panelW]float64
 				if bias != nil {
 					copy(start[:w], bias.Data[j:])
@@ -459,31 +476,6 @@ func matMulATRows(dst, A, B, _ *Matrix, i0, i1 int) {
 				w := min(panelW, m-j)
 				packPanel(bp, B.Data, p0*m+j, m, w)
 				panelMul(dst.Data, g0*m+j, m, at[:], 0, kl, bp, g1-g0, w, &zero, p0 > 0)
-			}
-		}
-	}
-}
-
-// matMulBTRows: dst[i,j] = Σ_p A[i,p]·B[j,p] for i in [i0, i1).
-func matMulBTRows(dst, A, B, _ *Matrix, i0, i1 int) {
-	k, m := A.Cols, B.Rows
-	if k == 0 {
-		for i := i0; i < i1; i++ {
-			clear(dst.Row(i))
-		}
-		return
-	}
-	var buf bPanel
-	var zero [panelW]float64
-	for g0 := i0; g0 < i1; g0 += rowGroup {
-		g1 := min(g0+rowGroup, i1)
-		for p0 := 0; p0 < k; p0 += panelK {
-			p1 := min(p0+panelK, k)
-			bp := buf[:p1-p0]
-			for j := 0; j < m; j += panelW {
-				w := min(panelW, m-j)
-				packPanelT(bp, B, j, p0, w)
-				panelMul(dst.Data, g0*m+j, m, A.Data, g0*k+p0, k, bp, g1-g0, w, &zero, p0 > 0)
 			}
 		}
 	}
