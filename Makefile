@@ -40,7 +40,7 @@ bench: ## benchmarks in the portable and (when available) the SIMD build
 bench-numpy: ## numpy on the eight product shapes of BenchmarkProduct, for comparison (needs python3-numpy)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/numpy_matmul.py
 
-bench-compare: ## Go (both builds) against numpy, product and MNIST epoch, best of 3 rounds
+bench-compare: ## Go (both builds) against numpy: the eight products and the MNIST epoch, best of 3 rounds
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 3
 
 compare-builds: ## the SIMD and portable builds train the same 3-epoch MNIST curve (needs MNIST_DIR)

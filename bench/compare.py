@@ -6,8 +6,9 @@ only ever makes a run slower.
 
     python3 bench/compare.py [rounds]      (from the repository root)
 
-numpy runs with OPENBLAS_NUM_THREADS=2 and the Go benchmarks with
-GOMAXPROCS=2. The numpy epoch is /work/shared/bench/ref_numpy.py (the lab's
+It prints a table of the eight products of BenchmarkProduct (GFLOP/s and
+ratio to numpy for each build), then the epoch. numpy runs with
+OPENBLAS_NUM_THREADS=2 and the Go benchmarks with GOMAXPROCS=2. The numpy epoch is /work/shared/bench/ref_numpy.py (the lab's
 reference solution) on the real MNIST files, 3 epochs, median per epoch;
 the Go epoch is BenchmarkMNISTEpoch on synthetic data of the same size.
 """
@@ -49,12 +50,12 @@ def keep(key, v, larger_is_better):
 
 for r in range(ROUNDS):
     out = run([sys.executable, os.path.join(os.path.dirname(__file__), 'numpy_matmul.py')], np_env)
-    m = re.search(r'3000x784·784x64\s+([\d.]+) GFLOP/s', out)
-    keep('numpy A@B GFLOP/s', float(m.group(1)), True)
+    for m in re.finditer(r'numpy \S+\s+(\S+)\s+([\d.]+) GFLOP/s', out):
+        keep('numpy ' + m.group(1), float(m.group(2)), True)
     for build in ('', 'simd'):
         tag = build or 'portable'
-        res = go_bench(build, 'Product/MatMulBias/3000x784', '20x')
-        keep(tag + ' MatMulBias GFLOP/s', list(res.values())[0], True)
+        for name, v in go_bench(build, 'Product', '20x').items():
+            keep(tag + ' ' + name.split('/')[-1], v, True)
         res = go_bench(build, 'MNISTEpoch/(train|eval)', '2x')
         keep(tag + ' train s/epoch', res['BenchmarkMNISTEpoch/train'], False)
         keep(tag + ' eval s/epoch', res['BenchmarkMNISTEpoch/eval'], False)
@@ -65,12 +66,13 @@ for r in range(ROUNDS):
         keep('numpy eval s/epoch', float(m.group(2)), False)
     print('round', r + 1, 'done', file=sys.stderr, flush=True)
 
+print(f'{"product (GFLOP/s, best of each)":30s} {"numpy":>7s} {"simd":>7s} {"ratio":>6s} {"portable":>9s} {"ratio":>6s}')
 for k in sorted(best):
-    print(f'{k:32s} {best[k]:8.3f}')
-npg = best['numpy A@B GFLOP/s']
+    if k.startswith('numpy ') and 'GFLOP' not in k and 's/epoch' not in k:
+        shape, npg = k[len('numpy '):], best[k]
+        sg, pg = best.get('simd ' + shape, float('nan')), best.get('portable ' + shape, float('nan'))
+        print(f'{shape:30s} {npg:7.1f} {sg:7.1f} {sg / npg:5.2f}× {pg:9.1f} {pg / npg:5.2f}×')
 print()
-for tag in ('portable', 'simd'):
-    print(f'{tag:8s} A·B 3000x784·784x64: {best[tag + " MatMulBias GFLOP/s"] / npg:.2f}× numpy GFLOP/s')
 if 'numpy train s/epoch' in best:
     np_epoch = best['numpy train s/epoch'] + best['numpy eval s/epoch']
     for tag in ('portable', 'simd'):
