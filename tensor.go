@@ -262,8 +262,8 @@ func KernelName() string { return kernels.name }
 // The output is cut into strips of panelW = 6 columns. For a strip and a
 // piece [p0, p1) of the inner dimension (at most panelK = 256 long), the
 // needed part of B is first copied into a contiguous panel, bp[p][c]
-// (12 KiB: it stays in L1 while the rows of a group pass it); then
-// each output row walks one contiguous row of A against the panel with its
+// (12 KiB: it stays in L1 while the rows of a group pass it); then each
+// output row walks one contiguous row of A against the panel with its
 // 6 sums in registers (kern6: 6 accumulators + 6 products + 1 element of A
 // fit the 15 usable XMM registers, so nothing is spilled, and each step is
 // a load of A and 6 load-multiply-add triples with no bounds checks). Go's
@@ -273,9 +273,9 @@ func KernelName() string { return kernels.name }
 // ran at 0.6 multiply-adds per cycle; this plan is 1.4–1.9× faster
 // (BenchmarkProduct). kern6 and kern4 are kept out of line so that their
 // loops get the registers to themselves. The sums carry over from piece
-// to piece through dst, which does not change them. A last strip narrower than 6 is padded with zeros in the panel;
-// the padding lanes are computed (kern4 when they are at most 4 wide) but
-// never stored.
+// to piece through dst, which does not change them. A last strip narrower
+// than 6 is padded with zeros in the panel; the padding lanes are computed
+// (kern4 when they are at most 4 wide) but never stored.
 
 const (
 	panelW   = 6   // columns of a panel, and sums in registers per row
