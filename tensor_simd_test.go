@@ -10,8 +10,9 @@ import (
 
 // The assembly micro-kernel computes exactly what the archsimd one does:
 // the same FMA chains, so the same bits, for any number of steps, any
-// layout of a (packed; A·B or Aᵀ·B reading A in place), any stride of b, and with the bottom rows of dst repeated (one slice passed
-// twice, with the same packed values, as at the edge of a block).
+// layout of a (packed; A·B or Aᵀ·B reading A in place), any stride of b,
+// and with the bottom rows of dst repeated (one slice passed twice, with
+// the same packed values, as at the edge of a block).
 func TestKernelAsmMatchesArchsimd(t *testing.T) {
 	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
 		t.Skip("this CPU has no AVX2 and FMA: the assembly kernel is never used on it")
