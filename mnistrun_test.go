@@ -213,3 +213,26 @@ func TestMNISTDigitSample(t *testing.T) {
 		}
 	}
 }
+
+// TestMNISTKernelHint: the portable build tells amd64 users of Go 1.26+ how
+// to get the SIMD kernels, and says nothing where that would not help.
+func TestMNISTKernelHint(t *testing.T) {
+	cases := []struct {
+		kernels, goarch, version, want string
+		hint                           bool
+	}{
+		{"portable", "amd64", "go1.26.8", "", true},
+		{"portable", "amd64", "go1.27rc1", "", true},
+		{"portable", "amd64", "go1.22.12", "", false},        // no simd/archsimd
+		{"portable", "arm64", "go1.26.8", "", false},         // no amd64 kernels
+		{"avx2", "amd64", "go1.26.8", "", false},             // already the SIMD ones
+		{"portable", "amd64", "go1.26.8", "portable", false}, // asked for
+		{"portable", "amd64", "devel go1.27-abcdef", "", false},
+	}
+	for _, c := range cases {
+		got := kernelHint(c.kernels, c.goarch, c.version, c.want)
+		if (got != "") != c.hint || (c.hint && !strings.Contains(got, "GOEXPERIMENT=simd")) {
+			t.Errorf("kernelHint(%q, %q, %q, %q) = got %q; want a hint: %v", c.kernels, c.goarch, c.version, c.want, got, c.hint)
+		}
+	}
+}
