@@ -532,7 +532,7 @@ func maxAbs(v []float64) float64 {
 
 // kernelHint tells someone running the long MNIST experiment with the
 // portable kernels on amd64, with a Go that has simd/archsimd (1.26 or
-// newer), how to get the SIMD ones: about 4× faster on the lab's run
+// newer), how to get the SIMD ones: 3–4× faster on the lab's run
 // (README, Speed). It says nothing when the SIMD kernels run, on other
 // CPUs and Go versions, or when BACKPROP_KERNELS asked for the portable
 // ones (want).
@@ -544,5 +544,5 @@ func kernelHint(kernels, goarch, goversion, want string) string {
 	if n, _ := fmt.Sscanf(goversion, "go%d.%d", &major, &minor); n != 2 || major != 1 || minor < 26 {
 		return ""
 	}
-	return " (GOEXPERIMENT=simd go run . -exp mnist uses AVX2 kernels where the CPU has them: about 4× faster)"
+	return " (GOEXPERIMENT=simd go run . -exp mnist uses AVX2 kernels where the CPU has them: 3–4× faster here)"
 }
