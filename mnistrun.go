@@ -544,5 +544,5 @@ func kernelHint(kernels, goarch, goversion, want string) string {
 	if n, _ := fmt.Sscanf(goversion, "go%d.%d", &major, &minor); n != 2 || major != 1 || minor < 26 {
 		return ""
 	}
-	return " (GOEXPERIMENT=simd go run . -exp mnist uses AVX2 kernels where the CPU has them: 3–4× faster here)"
+	return " (GOEXPERIMENT=simd go run . -exp mnist uses AVX2 kernels where the CPU has them, 3–4× faster)"
 }
