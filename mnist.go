@@ -71,16 +71,15 @@ type idxData struct {
 	chunks          [][]byte
 }
 
-// each calls f on the first n bytes of the payload, in order, chunk by chunk.
-func (d *idxData) each(n int, f func(off int, b []byte)) {
-	off := 0
-	for _, c := range d.chunks {
-		if off >= n {
-			return
-		}
-		c = c[:min(len(c), n-off)]
-		f(off, c)
-		off += len(c)
+// each calls f on bytes [from, to) of the payload, in order, a piece of
+// a chunk at a time; off is where b starts in the payload. Every chunk but
+// the last holds idxChunk bytes (readIDX).
+func (d *idxData) each(from, to int, f func(off int, b []byte)) {
+	for off := from; off < to; {
+		b := d.chunks[off/idxChunk][off%idxChunk:]
+		b = b[:min(len(b), to-off)]
+		f(off, b)
+		off += len(b)
 	}
 }
 
@@ -332,7 +331,7 @@ func loadMNISTPair(imagesPath, labelsPath string, limit int) (X, T *Matrix, tota
 func oneHotIDX(labels *idxData, n int) (*Matrix, error) {
 	T := NewMatrix(n, mnistClasses)
 	var bad error
-	labels.each(labels.count, func(off int, b []byte) {
+	labels.each(0, labels.count, func(off int, b []byte) {
 		for i, v := range b {
 			if bad != nil {
 				return
@@ -361,17 +360,12 @@ func pixelsToMatrix(images *idxData, n int) *Matrix {
 		scale[v] = float64(v) / 255
 	}
 	inParallel(n, func(i0, i1 int) {
-		// Bytes [i0·784, i1·784) of the payload, which lies in chunks of
-		// idxChunk bytes (all full but the last).
-		for off, end := i0*mnistPixels, i1*mnistPixels; off < end; {
-			c := images.chunks[off/idxChunk][off%idxChunk:]
-			c = c[:min(len(c), end-off)]
-			dst := X.Data[off : off+len(c)]
-			for i, v := range c {
+		images.each(i0*mnistPixels, i1*mnistPixels, func(off int, b []byte) {
+			dst := X.Data[off : off+len(b)]
+			for i, v := range b {
 				dst[i] = scale[v]
 			}
-			off += len(c)
-		}
+		})
 	})
 	return X
 }
