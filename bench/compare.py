@@ -8,7 +8,8 @@ only ever makes a run slower.
 
 It prints a table of the eight products of BenchmarkProduct (GFLOP/s and
 ratio to numpy for each build), then the epoch. numpy runs with
-OPENBLAS_NUM_THREADS=2 and the Go benchmarks with GOMAXPROCS=2. The numpy epoch is /work/shared/bench/ref_numpy.py (the lab's
+OPENBLAS_NUM_THREADS=2 and the Go benchmarks with GOMAXPROCS=2. The numpy
+epoch is /work/shared/bench/ref_numpy.py (the lab's
 reference solution) on the real MNIST files, 3 epochs, median per epoch;
 the Go epoch is BenchmarkMNISTEpoch on synthetic data of the same size.
 """
@@ -68,7 +69,7 @@ for r in range(ROUNDS):
 
 print(f'{"product (GFLOP/s, best of each)":30s} {"numpy":>7s} {"simd":>7s} {"ratio":>6s} {"portable":>9s} {"ratio":>6s}')
 for k in sorted(best):
-    if k.startswith('numpy ') and 'GFLOP' not in k and 's/epoch' not in k:
+    if k.startswith('numpy ') and not k.endswith('s/epoch'):
         shape, npg = k[len('numpy '):], best[k]
         sg, pg = best.get('simd ' + shape, float('nan')), best.get('portable ' + shape, float('nan'))
         print(f'{shape:30s} {npg:7.1f} {sg:7.1f} {sg / npg:5.2f}× {pg:9.1f} {pg / npg:5.2f}×')

@@ -10,9 +10,9 @@ import time
 import numpy as np
 
 # The products of one training step of the lab's MNIST net (batch 3000), as
-# in bench_test.go's benchShapes: (name, n, k, m, f) where f(A, B, C) writes
-# the n×m result into C; A and B have the shapes the Go benchmark gives
-# MatMulBias, MatMulAT and MatMulBT.
+# in bench_test.go's benchShapes: (op, n, k, m), an n×m result summed over
+# k; A and B get the shapes the Go benchmark gives MatMulBias, MatMulAT and
+# MatMulBT, and the labels printed are the Go benchmarks' names.
 SHAPES = [
     ('A@B', 3000, 784, 64),      # forward, first layer
     ('A@B', 3000, 64, 64),       # forward, hidden layers
