@@ -197,7 +197,8 @@ func MatMulBias(dst, A, B, bias *Matrix) {
 		panic(fmt.Sprintf("MatMulBias: bias is %s, want 1x%d for B %s", bias.Shape(), B.Cols, B.Shape()))
 	}
 	checkDistinct("MatMul", dst, A, B)
-	runProduct(kernels.matMul, dst, A, B, bias, A.Rows, A.Cols*B.Cols)
+	ks := kernels
+	runWith(ks, ks.matMul, dst, A, B, false, bias, A.Rows, A.Cols*B.Cols)
 }
 
 // MatMulAT computes dst = Aᵀ·B; A is k×n, B is k×m, dst must be n×m.
@@ -206,6 +207,8 @@ func MatMulAT(dst, A, B *Matrix) {
 		panic(fmt.Sprintf("MatMulAT: A is %s, B is %s: want A k×n, B k×m, dst n×m, dst is %s", A.Shape(), B.Shape(), dst.Shape()))
 	}
 	checkDistinct("MatMulAT", dst, A, B)
+	// B is read where it lies, by every kernel set: here it is δ, as big
+	// as the product's left factor, and packing it cost more than it saved.
 	runProduct(kernels.matMulAT, dst, A, B, nil, A.Cols, A.Rows*B.Cols)
 }
 
@@ -215,7 +218,8 @@ func MatMulBT(dst, A, B *Matrix) {
 		panic(fmt.Sprintf("MatMulBT: A is %s, B is %s: want A n×k, B m×k, dst n×m, dst is %s", A.Shape(), B.Shape(), dst.Shape()))
 	}
 	checkDistinct("MatMulBT", dst, A, B)
-	runProduct(kernels.matMulBT, dst, A, B, nil, A.Rows, A.Cols*B.Rows)
+	ks := kernels
+	runWith(ks, ks.matMulBT, dst, A, B, true, nil, A.Rows, A.Cols*B.Rows)
 }
 
 // checkDistinct panics when dst shares storage with an operand: the kernels
@@ -239,6 +243,24 @@ type rowKernel func(dst, A, B, bias *Matrix, i0, i1 int)
 type kernelSet struct {
 	name                       string
 	matMul, matMulAT, matMulBT rowKernel
+	// packB, when not nil, copies the right factor b of A·B or A·Bᵀ (B,
+	// or Bᵀ when bT) once into the layout matMul and matMulBT read, and
+	// returns that copy, which is then passed to them in place of B; freeB
+	// gives its storage back after the product. The portable kernels read
+	// B where it lies and need neither.
+	packB func(B *Matrix, bT bool) *Matrix
+	freeB func(*Matrix)
+}
+
+// runWith runs one product with the kernel set ks: the right factor
+// packed first when ks wants it, then the rows in chunks.
+func runWith(ks kernelSet, kernel rowKernel, dst, A, B *Matrix, bT bool, bias *Matrix, rows, flopsPerRow int) {
+	if ks.packB != nil {
+		P := ks.packB(B, bT)
+		defer ks.freeB(P)
+		B = P
+	}
+	runProduct(kernel, dst, A, B, bias, rows, flopsPerRow)
 }
 
 var portableKernels = kernelSet{

@@ -87,19 +87,116 @@ func simdKernelSet(name string, avx512 bool) kernelSet {
 	if avx512 {
 		width = 16
 	}
+	pack := packRows8
+	packT := packRowsT8
+	if avx512 {
+		pack, packT = packRows16, packRowsT16
+	}
 	return kernelSet{
 		name: name,
-		matMul: func(dst, A, B, bias *Matrix, i0, i1 int) {
-			simdMatMulRows(avx512, width, dst, A, B, bias, i0, i1)
+		matMul: func(dst, A, P, bias *Matrix, i0, i1 int) {
+			startRows(dst, bias, i0, i1)
+			simdRows(avx512, width, dst, A, A.Cols, 1, P, true, i0, i1)
 		},
 		matMulAT: func(dst, A, B, _ *Matrix, i0, i1 int) {
-			simdMatMulATRows(avx512, width, dst, A, B, i0, i1)
+			startRows(dst, nil, i0, i1)
+			simdRows(avx512, width, dst, A, 1, A.Cols, B, false, i0, i1)
 		},
-		matMulBT: func(dst, A, B, _ *Matrix, i0, i1 int) {
-			simdMatMulBTRows(avx512, width, dst, A, B, i0, i1)
+		matMulBT: func(dst, A, P, _ *Matrix, i0, i1 int) {
+			startRows(dst, nil, i0, i1)
+			simdRows(avx512, width, dst, A, A.Cols, 1, P, true, i0, i1)
 		},
+		packB: func(B *Matrix, bT bool) *Matrix {
+			k, m := B.Rows, B.Cols
+			if bT {
+				k, m = m, k
+			}
+			P := getPacked(k, m)
+			if bT {
+				runProduct(packT, P, B, nil, nil, B.Rows, B.Cols)
+			} else {
+				runProduct(pack, P, B, nil, nil, B.Rows, B.Cols)
+			}
+			return P
+		},
+		freeB: putPacked,
 	}
 }
+
+// ---------------------------------------------------------------------------
+// The right factor, packed.
+//
+// Before A·B or A·Bᵀ, the right factor b (k×m: B, or Bᵀ) is copied
+// once into panels of width columns (the last panel narrower when width
+// does not divide m), one after the other, each holding its k rows
+// contiguously: element (p, j+c) of the panel starting at column j is at
+// P.Data[j*k + p*w + c], w the panel's width. A kernel call then reads
+// its kc rows of a panel as one contiguous block. Read in place, these
+// rows lie 8·m bytes apart: 512 bytes for the lab's 64 columns, which
+// maps all of them onto 8 of the 64 sets of a 32 KiB L1 cache, so a panel
+// piece (16 KiB) never stayed in L1 while the row blocks passed it. Packed,
+// the forward product of the first layer ran ~1.2× faster on one core. The
+// copy costs k·m moves per product against n·k·m multiply-adds.
+
+// freePacked recycles packed factors, as freeWGs does WaitGroups: after
+// the first products a training step allocates nothing.
+var freePacked = make(chan *Matrix, 8)
+
+// getPacked returns a k×m matrix for a packed factor, its values unset.
+func getPacked(k, m int) *Matrix {
+	var P *Matrix
+	select {
+	case P = <-freePacked:
+	default:
+		P = new(Matrix)
+	}
+	if cap(P.Data) < k*m {
+		P.Data = make([]float64, k*m)
+	}
+	P.Rows, P.Cols, P.Data = k, m, P.Data[:k*m]
+	return P
+}
+
+// putPacked gives P back for the next product.
+func putPacked(P *Matrix) {
+	select {
+	case freePacked <- P:
+	default: // enough spares already
+	}
+}
+
+// packRows copies rows [p0, p1) of B (k×m) into the panels of P (see
+// above). As a rowKernel (packRows8, packRows16) it runs in chunks of rows
+// of B on the product's workers; the chunks write disjoint parts of P.
+func packRows(width int, P, B *Matrix, p0, p1 int) {
+	k, m := B.Rows, B.Cols
+	for j := 0; j < m; j += width {
+		w := min(width, m-j)
+		panel := P.Data[j*k : (j+w)*k]
+		for p := p0; p < p1; p++ {
+			copy(panel[p*w:(p+1)*w], B.Data[p*m+j:p*m+j+w])
+		}
+	}
+}
+
+// packRowsT copies rows [r0, r1) of B (m×k) into the panels of P, which
+// holds Bᵀ: row r of B is column r of Bᵀ.
+func packRowsT(width int, P, B *Matrix, r0, r1 int) {
+	m, k := B.Rows, B.Cols
+	for r := r0; r < r1; r++ {
+		j := r / width * width
+		w, c := min(width, m-j), r-j
+		panel := P.Data[j*k : (j+w)*k]
+		for p, v := range B.Row(r) {
+			panel[p*w+c] = v
+		}
+	}
+}
+
+func packRows8(P, B, _, _ *Matrix, i0, i1 int)   { packRows(8, P, B, i0, i1) }
+func packRows16(P, B, _, _ *Matrix, i0, i1 int)  { packRows(16, P, B, i0, i1) }
+func packRowsT8(P, B, _, _ *Matrix, i0, i1 int)  { packRowsT(8, P, B, i0, i1) }
+func packRowsT16(P, B, _, _ *Matrix, i0, i1 int) { packRowsT(16, P, B, i0, i1) }
 
 // startRows sets rows [i0, i1) of dst to the bias (or 0): the start of
 // every element's chain. The kernels then accumulate into dst.
@@ -139,10 +236,9 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 }
 
 // simdRows computes rows [i0, i1) of dst += a·b over an inner dimension
-// of length k, where a(i, p) is A.Data[i*rs + p*ps] and b is B (k×m) or,
-// when bT, Bᵀ (B is m×k). Loop order: groups of rows, then kc-pieces of
-// the inner dimension, then panels of columns (pack b if it is Bᵀ, whose
-// panels are strided in B), then blocks of 4 rows.
+// of length k, where a(i, p) is A.Data[i*rs + p*ps] and b (k×m) is P,
+// packed when packed, else row-major. Loop order: groups of rows, then kc-pieces of
+// the inner dimension, then panels of columns, then blocks of 4 rows.
 // Rows with no columns (m = 0) or an empty inner dimension leave dst as
 // startRows set it.
 //
@@ -151,15 +247,14 @@ func quad(dst *Matrix, i, i1, j, w int) (d0, d1, d2, d3 []float64) {
 // its missing rows repeating the last one (packTail). For Aᵀ·B, packing the
 // blocks (as the kernels first did) read A down its columns, one short
 // piece per 4 KiB page: a quarter of a training epoch.
-func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, bT bool, i0, i1 int) {
+func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps int, P *Matrix, packed bool, i0, i1 int) {
 	// The Go compiler does not yet emit VZEROUPPER after 256- and 512-bit
 	// code. Without it, the legacy-SSE code that follows (math.Exp's
 	// assembly, for one) pays for the dirty upper register halves: math.Exp
 	// in the softmax ran several times slower in the SIMD build.
 	defer archsimd.ClearAVXUpperBits()
 	var pack [4 * kc]float64
-	var bpack [kc * 16]float64
-	m := dst.Cols
+	k, m := P.Rows, P.Cols
 	for g0 := i0; g0 < i1; g0 += group {
 		g1 := min(g0+group, i1)
 		full := g0 + (g1-g0)/4*4 // a block starting here has fewer than 4 rows
@@ -171,17 +266,10 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 			}
 			for j := 0; j < m; j += width {
 				w := min(width, m-j)
-				var b []float64 // row p of the panel is b[(p-pc)*ldb:]
-				var ldb int
-				if bT {
-					for c := 0; c < w; c++ {
-						for p, v := range B.Row(j + c)[pc:pe] {
-							bpack[p*w+c] = v
-						}
-					}
-					b, ldb = bpack[:], w
-				} else {
-					b, ldb = B.Data[pc*m+j:], m
+				// Row p of the panel is at b[(p-pc)*ldb:].
+				b, ldb := P.Data[pc*m+j:], m
+				if packed {
+					b, ldb = P.Data[j*k+pc*w:(j+w)*k], w
 				}
 				for i := g0; i < g1; i += 4 {
 					a, ars, lda := pack[:], 1, 4 // the short last block, packed
@@ -194,25 +282,6 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps, k int, B *Matrix, 
 			}
 		}
 	}
-}
-
-// simdMatMulRows: dst[i,:] = bias + A[i,:]·B for i in [i0, i1).
-func simdMatMulRows(avx512 bool, width int, dst, A, B, bias *Matrix, i0, i1 int) {
-	startRows(dst, bias, i0, i1)
-	simdRows(avx512, width, dst, A, A.Cols, 1, A.Cols, B, false, i0, i1)
-}
-
-// simdMatMulATRows: dst[i,:] = Σ_p A[p,i]·B[p,:] for i in [i0, i1): A·B
-// with the left factor read down the columns of A.
-func simdMatMulATRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
-	startRows(dst, nil, i0, i1)
-	simdRows(avx512, width, dst, A, 1, A.Cols, A.Rows, B, false, i0, i1)
-}
-
-// simdMatMulBTRows: dst[i,j] = Σ_p A[i,p]·B[j,p] for i in [i0, i1).
-func simdMatMulBTRows(avx512 bool, width int, dst, A, B *Matrix, i0, i1 int) {
-	startRows(dst, nil, i0, i1)
-	simdRows(avx512, width, dst, A, A.Cols, 1, A.Cols, B, true, i0, i1)
 }
 
 // ---------------------------------------------------------------------------
