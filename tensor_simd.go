@@ -32,9 +32,10 @@ package main
 // row. A group of rows goes over the panels of B one after the other, so a
 // piece of kc rows of A stays in cache while the panels pass by. The left
 // factor is read where it lies (for Aᵀ·B a step's four values are side by
-// side in a row of A); only a last block of fewer than 4 rows is packed.
-// A·Bᵀ packs each panel of Bᵀ, which is strided in B. The packing buffers
-// live on the goroutine's stack.
+// side in a row of A); only a last block of fewer than 4 rows is packed,
+// on the goroutine's stack. The right factor of A·B and A·Bᵀ (a layer's
+// weights) is copied once per product into contiguous panels (packB,
+// below); that of Aᵀ·B (δ, as big as A) is read where it lies.
 
 import (
 	"math"
