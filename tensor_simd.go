@@ -273,7 +273,13 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps int, P *Matrix, pac
 				if packed {
 					b, ldb = P.Data[j*k+pc*w:(j+w)*k], w
 				}
-				for i := g0; i < g1; i += 4 {
+				i := g0
+				if w == 8 && !avx512 && full > g0 {
+					// The full blocks in one call of the assembly kernel.
+					fma4x8blocks(l, A.Data[g0*rs+pc*ps:], rs, ps, 4*rs, b, ldb, dst.Data[g0*m+j:], m, (full-g0)/4)
+					i = full
+				}
+				for ; i < g1; i += 4 {
 					a, ars, lda := pack[:], 1, 4 // the short last block, packed
 					if i < full {
 						a, ars, lda = A.Data[i*rs+pc*ps:], rs, ps
@@ -325,6 +331,24 @@ func fma4x8(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1, 
 	_, _ = a[3*ars+(steps-1)*lda], b[(steps-1)*ldb+7] // the last step's values
 	fma4x8asm(&a[0], ars, lda, &b[0], ldb, steps, &d0[0], &d1[0], &d2[0], &d3[0])
 }
+
+// fma4x8blocks runs fma4x8 for nblk blocks of 4 rows against one panel of
+// b (8 columns): block q reads a from a[q*ablk:] and adds into the rows
+// d[(4q + r)*ldd:][:8], r = 0 … 3, with the assembly kernel of the same
+// name, after checking that it stays inside the slices.
+func fma4x8blocks(steps int, a []float64, ars, lda, ablk int, b []float64, ldb int, d []float64, ldd, nblk int) {
+	if nblk <= 0 || steps <= 0 {
+		return
+	}
+	_ = d[(4*nblk-1)*ldd+7]
+	_, _ = a[(nblk-1)*ablk+3*ars+(steps-1)*lda], b[(steps-1)*ldb+7] // the last step's values
+	fma4x8blocksAsm(&a[0], ars, lda, ablk, &b[0], ldb, steps, &d[0], ldd, nblk)
+}
+
+// fma4x8blocksAsm is fma4x8blocks in tensor_simd_amd64.s.
+//
+//go:noescape
+func fma4x8blocksAsm(a *float64, ars, lda, ablk int, b *float64, ldb, steps int, d *float64, ldd, nblk int)
 
 // fma4x8asm is in tensor_simd_amd64.s.
 //

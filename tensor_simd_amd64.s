@@ -2,6 +2,30 @@
 
 #include "textflag.h"
 
+// STEP_4X8 is one step p of a 4×8 block, the loop body of both kernels
+// below: with SI at a's value for row 0 at step p (rows BX bytes apart,
+// R13 = 3·BX) and DI at row p of b's panel, it adds a(r, p)·b[p, 0:8] to
+// the accumulators Y(2r), Y(2r+1) of row r, then moves SI on by DX bytes
+// (a's step) and DI by R8 (b's row). VFMADD231PD Y8, Y10, Y0 is
+// Y0 += Y10·Y8 (Go's operand order is reversed).
+#define STEP_4X8 \
+	VMOVUPD (DI), Y8 \
+	VMOVUPD 32(DI), Y9 \
+	VBROADCASTSD (SI), Y10 \
+	VFMADD231PD Y8, Y10, Y0 \
+	VFMADD231PD Y9, Y10, Y1 \
+	VBROADCASTSD (SI)(BX*1), Y11 \
+	VFMADD231PD Y8, Y11, Y2 \
+	VFMADD231PD Y9, Y11, Y3 \
+	VBROADCASTSD (SI)(BX*2), Y12 \
+	VFMADD231PD Y8, Y12, Y4 \
+	VFMADD231PD Y9, Y12, Y5 \
+	VBROADCASTSD (SI)(R13*1), Y13 \
+	VFMADD231PD Y8, Y13, Y6 \
+	VFMADD231PD Y9, Y13, Y7 \
+	ADDQ DX, SI \
+	ADDQ R8, DI
+
 // func fma4x8asm(a *float64, ars, lda int, b *float64, ldb, steps int, d0, d1, d2, d3 *float64)
 //
 // The AVX2 micro-kernel of tensor_simd.go (fma4x8) in assembly: the same
@@ -48,22 +72,7 @@ TEXT ·fma4x8asm(SB), NOSPLIT, $0-80
 	JEQ done
 
 loop:
-	VMOVUPD (DI), Y8             // b[p, 0:4]
-	VMOVUPD 32(DI), Y9           // b[p, 4:8]
-	VBROADCASTSD (SI), Y10       // a of row 0 at step p, in all 4 lanes
-	VFMADD231PD Y8, Y10, Y0      // Y0 += Y10·Y8 (Go's operand order is reversed)
-	VFMADD231PD Y9, Y10, Y1
-	VBROADCASTSD (SI)(BX*1), Y11 // row 1
-	VFMADD231PD Y8, Y11, Y2
-	VFMADD231PD Y9, Y11, Y3
-	VBROADCASTSD (SI)(BX*2), Y12 // row 2
-	VFMADD231PD Y8, Y12, Y4
-	VFMADD231PD Y9, Y12, Y5
-	VBROADCASTSD (SI)(R13*1), Y13 // row 3
-	VFMADD231PD Y8, Y13, Y6
-	VFMADD231PD Y9, Y13, Y7
-	ADDQ DX, SI                  // next step of a
-	ADDQ R8, DI                  // next row of b
+	STEP_4X8
 	DECQ CX
 	JNE loop
 
@@ -78,5 +87,75 @@ done:
 	VMOVUPD Y5, 32(R11)
 	VMOVUPD Y6, (R12)
 	VMOVUPD Y7, 32(R12)
+	VZEROUPPER
+	RET
+
+// func fma4x8blocksAsm(a *float64, ars, lda, ablk int, b *float64, ldb, steps int, d *float64, ldd, nblk int)
+//
+// fma4x8asm for nblk blocks of 4 rows one after the other, against the same
+// panel of b: block q reads a from a + q·ablk and adds into the rows
+// d + (4q + r)·ldd, r = 0 … 3 (all counts in float64s). The same FMA chains
+// as nblk calls of fma4x8asm, so the same bits (TestKernelBlocksMatchArchsimd);
+// one call per group of rows instead of one per block saves the Go code
+// around each call (slices, bounds checks), which cost as much as a
+// quarter of a 64-step call's FMAs on the hidden layers' products.
+//
+// The caller (fma4x8blocks in tensor_simd.go) checks that every address
+// read or written lies inside its slices.
+TEXT ·fma4x8blocksAsm(SB), NOSPLIT, $0-80
+	MOVQ ars+8(FP), BX
+	SHLQ $3, BX                  // from one row of a to the next, in bytes
+	LEAQ (BX)(BX*2), R13         // three rows
+	MOVQ lda+16(FP), DX
+	SHLQ $3, DX                  // from one step of a to the next, in bytes
+	MOVQ ldb+40(FP), R8
+	SHLQ $3, R8                  // row stride of b in bytes
+	MOVQ a+0(FP), R11            // a of the current block
+	MOVQ d+56(FP), R9            // row 0 of the current block of d
+	MOVQ ldd+64(FP), R10
+	SHLQ $3, R10                 // row stride of d in bytes
+	MOVQ nblk+72(FP), AX
+	TESTQ AX, AX
+	JEQ end
+
+block:
+	LEAQ (R10)(R10*2), R12
+	ADDQ R9, R12                 // row 3 of the block of d
+	VMOVUPD (R9), Y0
+	VMOVUPD 32(R9), Y1
+	VMOVUPD (R9)(R10*1), Y2
+	VMOVUPD 32(R9)(R10*1), Y3
+	VMOVUPD (R9)(R10*2), Y4
+	VMOVUPD 32(R9)(R10*2), Y5
+	VMOVUPD (R12), Y6
+	VMOVUPD 32(R12), Y7
+	MOVQ R11, SI
+	MOVQ b+32(FP), DI
+	MOVQ steps+48(FP), CX
+	TESTQ CX, CX
+	JEQ store
+
+loop:
+	STEP_4X8
+	DECQ CX
+	JNE loop
+
+store:
+	VMOVUPD Y0, (R9)
+	VMOVUPD Y1, 32(R9)
+	VMOVUPD Y2, (R9)(R10*1)
+	VMOVUPD Y3, 32(R9)(R10*1)
+	VMOVUPD Y4, (R9)(R10*2)
+	VMOVUPD Y5, 32(R9)(R10*2)
+	VMOVUPD Y6, (R12)
+	VMOVUPD Y7, 32(R12)
+	MOVQ ablk+24(FP), SI
+	SHLQ $3, SI
+	ADDQ SI, R11                 // a of the next block
+	LEAQ (R9)(R10*4), R9         // d of the next block
+	DECQ AX
+	JNE block
+
+end:
 	VZEROUPPER
 	RET

@@ -60,6 +60,50 @@ func TestKernelAsmMatchesArchsimd(t *testing.T) {
 	}
 }
 
+// The multi-block assembly kernel computes, block by block, what the
+// archsimd kernel does: the same bits, for A read in place as A·B and Aᵀ·B
+// read it, any stride of b and of d, and any number of blocks and steps.
+func TestKernelBlocksMatchArchsimd(t *testing.T) {
+	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
+		t.Skip("this CPU has no AVX2 and FMA: the assembly kernel is never used on it")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, tc := range []struct{ steps, ars, lda, ablk, ldb, ldd, nblk int }{
+		{0, 1, 4, 4, 8, 8, 2},         // no steps: d unchanged
+		{1, 1, 4, 4, 8, 8, 1},         // one step, one block
+		{64, 64, 1, 256, 8, 64, 8},    // A·B, hidden layer: rows of A 64 apart, packed b
+		{256, 784, 1, 3136, 8, 64, 3}, // A·B, first layer
+		{300, 1, 784, 4, 64, 64, 5},   // Aᵀ·B: a step's 4 values side by side, b in place
+		{10, 10, 1, 40, 8, 70, 4},     // A·Bᵀ through the output layer (k = 10), odd ldd
+		{7, 3, 2, 13, 9, 11, 2},       // odd strides everywhere
+	} {
+		a := make([]float64, max(tc.nblk-1, 0)*tc.ablk+3*tc.ars+max(tc.steps-1, 0)*tc.lda+1)
+		for i := range a {
+			a[i] = rng.NormFloat64()
+		}
+		b := make([]float64, max(tc.steps-1, 0)*tc.ldb+8)
+		for i := range b {
+			b[i] = rng.NormFloat64()
+		}
+		got := make([]float64, max(4*tc.nblk-1, 0)*tc.ldd+8)
+		for i := range got {
+			got[i] = rng.NormFloat64()
+		}
+		want := append([]float64(nil), got...)
+		fma4x8blocks(tc.steps, a, tc.ars, tc.lda, tc.ablk, b, tc.ldb, got, tc.ldd, tc.nblk)
+		for q := 0; q < tc.nblk; q++ {
+			row := func(r int) []float64 { return want[(4*q+r)*tc.ldd:][:8] }
+			fma4x8Go(tc.steps, a[q*tc.ablk:], tc.ars, tc.lda, b, tc.ldb, row(0), row(1), row(2), row(3))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("%+v: d[%d] (row %d, column %d) = %v (assembly); want %v (archsimd, block by block)",
+					tc, i, i/tc.ldd, i%tc.ldd, got[i], want[i])
+			}
+		}
+	}
+}
+
 // BACKPROP_KERNELS picks a kernel set the CPU runs; without it, or when the
 // CPU cannot run the one asked for, the fastest the CPU runs is taken.
 func TestKernelsPickedByCPUAndEnvironment(t *testing.T) {
