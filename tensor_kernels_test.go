@@ -76,43 +76,51 @@ var kernelShapes = [][3]int{
 // on amd64 (where Go never fuses a multiply and an add) they must match it
 // bit for bit.
 func TestKernelsMatchNaive(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
 	t.Logf("active kernels: %s", KernelName())
 	for _, ks := range kernelSets() {
-		for _, sh := range kernelShapes {
-			n, k, m := sh[0], sh[1], sh[2]
-			A, B := randMatrix(rng, n, k), randMatrix(rng, k, m)
-			bias := randMatrix(rng, 1, m)
-			AT, BT := transpose(A), transpose(B)
-			at := func(M *Matrix) func(i, p int) float64 { return M.At }
-			cases := []struct {
-				name       string
-				run        func(dst *Matrix)
-				want, scal *Matrix
-			}{
-				{name: "MatMul", run: func(dst *Matrix) { MatMul(dst, A, B) }},
-				{name: "MatMulBias", run: func(dst *Matrix) { MatMulBias(dst, A, B, bias) }},
-				{name: "MatMulAT", run: func(dst *Matrix) { MatMulAT(dst, AT, B) }},
-				{name: "MatMulBT", run: func(dst *Matrix) { MatMulBT(dst, A, BT) }},
+		checkAgainstNaive(t, ks)
+	}
+}
+
+// checkAgainstNaive runs the products with the kernel set ks on
+// kernelShapes and compares them with naive sums (see
+// TestKernelsMatchNaive).
+func checkAgainstNaive(t *testing.T, ks kernelSet) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range kernelShapes {
+		n, k, m := sh[0], sh[1], sh[2]
+		A, B := randMatrix(rng, n, k), randMatrix(rng, k, m)
+		bias := randMatrix(rng, 1, m)
+		AT, BT := transpose(A), transpose(B)
+		at := func(M *Matrix) func(i, p int) float64 { return M.At }
+		cases := []struct {
+			name       string
+			run        func(dst *Matrix)
+			want, scal *Matrix
+		}{
+			{name: "MatMul", run: func(dst *Matrix) { MatMul(dst, A, B) }},
+			{name: "MatMulBias", run: func(dst *Matrix) { MatMulBias(dst, A, B, bias) }},
+			{name: "MatMulAT", run: func(dst *Matrix) { MatMulAT(dst, AT, B) }},
+			{name: "MatMulBT", run: func(dst *Matrix) { MatMulBT(dst, A, BT) }},
+		}
+		want, scale := naiveSums(n, k, m, at(A), at(B), nil)
+		wantB, scaleB := naiveSums(n, k, m, at(A), at(B), bias)
+		for _, c := range cases {
+			w, s := want, scale
+			if c.name == "MatMulBias" {
+				w, s = wantB, scaleB
 			}
-			want, scale := naiveSums(n, k, m, at(A), at(B), nil)
-			wantB, scaleB := naiveSums(n, k, m, at(A), at(B), bias)
-			for _, c := range cases {
-				w, s := want, scale
-				if c.name == "MatMulBias" {
-					w, s = wantB, scaleB
-				}
-				dst := NewMatrix(n, m)
-				dst.Fill(math.NaN()) // every element must be written
-				withKernels(ks, func() { c.run(dst) })
-				tol := 1e-12
-				if ks.name == portableKernels.name && runtime.GOARCH == "amd64" {
-					tol = 0
-				}
-				if i, j, ok := closeTo(dst, w, s, tol); !ok {
-					t.Errorf("%s kernels: %s %dx%d·%dx%d: element (%d,%d) = got %v; want %v (±%.3g)",
-						ks.name, c.name, n, k, k, m, i, j, dst.At(i, j), w.At(i, j), tol*s.At(i, j))
-				}
+			dst := NewMatrix(n, m)
+			dst.Fill(math.NaN()) // every element must be written
+			withKernels(ks, func() { c.run(dst) })
+			tol := 1e-12
+			if ks.name == portableKernels.name && runtime.GOARCH == "amd64" {
+				tol = 0
+			}
+			if i, j, ok := closeTo(dst, w, s, tol); !ok {
+				t.Errorf("%s kernels: %s %dx%d·%dx%d: element (%d,%d) = got %v; want %v (±%.3g)",
+					ks.name, c.name, n, k, k, m, i, j, dst.At(i, j), w.At(i, j), tol*s.At(i, j))
 			}
 		}
 	}

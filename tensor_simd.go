@@ -437,10 +437,22 @@ func fmaTail(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, 
 	}
 }
 
+// emulateAVX512, set by tests only, makes panelAVX512 run a full panel as
+// two halves of 8 columns with fma4x8Go instead of fma4x16: the same FMA
+// chains, so the same bits, without AVX-512 instructions. The avx512 set's
+// packing, panel and edge code then runs on CPUs without AVX-512
+// (TestKernelsAVX512Emulated); only fma4x16 itself stays untested there.
+var emulateAVX512 bool
+
 // panelAVX512 handles a panel of up to 16 columns: 8-wide vectors for a
 // full panel, the AVX2 micro-kernels (which every AVX-512 CPU runs) for a
 // partial one. UNTESTED: no AVX-512 on the development machine.
 func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	if w == 16 && emulateAVX512 {
+		fma4x8Go(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
+		fma4x8Go(steps, a, ars, lda, b[8:], ldb, d0[8:], d1[8:], d2[8:], d3[8:])
+		return
+	}
 	if w == 16 {
 		fma4x16(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 		return

@@ -104,6 +104,45 @@ func TestKernelBlocksMatchArchsimd(t *testing.T) {
 	}
 }
 
+// The avx512 kernel set, its 16-wide micro-kernel emulated with two
+// 8-wide halves (see emulateAVX512), matches the naive sums, and gives the
+// avx2 set's results bit for bit: 16-wide packing, panels and edges are
+// checked on a CPU without AVX-512. fma4x16 itself needs one to run.
+func TestKernelsAVX512Emulated(t *testing.T) {
+	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
+		t.Skip("this CPU has no AVX2 and FMA: the emulation runs on the avx2 kernels")
+	}
+	emulateAVX512 = true
+	defer func() { emulateAVX512 = false }()
+	avx512, avx2 := simdKernelSet("avx512", true), simdKernelSet("avx2", false)
+	checkAgainstNaive(t, avx512)
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, sh := range kernelShapes {
+		n, k, m := sh[0], sh[1], sh[2]
+		A, B, bias := randMatrix(rng, n, k), randMatrix(rng, k, m), randMatrix(rng, 1, m)
+		AT, BT := transpose(A), transpose(B)
+		for _, c := range []struct {
+			name string
+			run  func(dst *Matrix)
+		}{
+			{"MatMulBias", func(dst *Matrix) { MatMulBias(dst, A, B, bias) }},
+			{"MatMulAT", func(dst *Matrix) { MatMulAT(dst, AT, B) }},
+			{"MatMulBT", func(dst *Matrix) { MatMulBT(dst, A, BT) }},
+		} {
+			got, want := NewMatrix(n, m), NewMatrix(n, m)
+			withKernels(avx512, func() { c.run(got) })
+			withKernels(avx2, func() { c.run(want) })
+			for i, v := range got.Data {
+				if v != want.Data[i] {
+					t.Errorf("%s %dx%d·%dx%d: element (%d,%d) = %v (avx512, emulated); want %v (avx2)",
+						c.name, n, k, k, m, i/m, i%m, v, want.Data[i])
+					break
+				}
+			}
+		}
+	}
+}
+
 // BACKPROP_KERNELS picks a kernel set the CPU runs; without it, or when the
 // CPU cannot run the one asked for, the fastest the CPU runs is taken.
 func TestKernelsPickedByCPUAndEnvironment(t *testing.T) {
