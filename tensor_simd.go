@@ -11,9 +11,11 @@ package main
 //	               blocks in assembly (tensor_simd_amd64.s, see fma4x8asm)
 //	otherwise      the portable kernels of tensor.go stay
 //
-// NOTE: the AVX-512 path is written but UNTESTED: the machine it was
-// developed on (a 2-core AMD EPYC) has AVX2 and FMA but no AVX-512, so
-// only the avx2 path has run, under TestKernels* and the benchmarks.
+// NOTE: the AVX-512 micro-kernel fma4x16 has never run: the machine it was
+// developed on (a 2-core AMD EPYC) has AVX2 and FMA but no AVX-512. The
+// rest of the avx512 set (16-wide packing, panels, edges) is tested there
+// with fma4x16 emulated by two 8-wide halves (TestKernelsAVX512Emulated);
+// on an AVX-512 CPU TestKernelsMatchNaive checks the whole set.
 //
 // Arithmetic. Every output element is computed as one chain of fused
 // multiply-adds in ascending order of the inner index p, starting from the
@@ -446,7 +448,7 @@ var emulateAVX512 bool
 
 // panelAVX512 handles a panel of up to 16 columns: 8-wide vectors for a
 // full panel, the AVX2 micro-kernels (which every AVX-512 CPU runs) for a
-// partial one. UNTESTED: no AVX-512 on the development machine.
+// partial one.
 func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
 	if w == 16 && emulateAVX512 {
 		fma4x8Go(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
@@ -463,7 +465,7 @@ func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, 
 }
 
 // fma4x16: 4 rows × 16 columns in 8 accumulators (two Float64x8 per row).
-// UNTESTED: no AVX-512 on the development machine.
+// UNTESTED: no AVX-512 on the development machine (see emulateAVX512).
 func fma4x16(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:16], d1[:16], d2[:16], d3[:16]
 	c00, c01 := archsimd.LoadFloat64x8Slice(d0[0:8]), archsimd.LoadFloat64x8Slice(d0[8:16])
