@@ -250,6 +250,9 @@ type kernelSet struct {
 	// B where it lies and need neither.
 	packB func(B *Matrix, bT bool) *Matrix
 	freeB func(*Matrix)
+	// relu and reluDelta are the ReLU layer's row kernels (reluRows and
+	// reluDeltaRows in layers.go, or 4-wide ones with the same results).
+	relu, reluDelta rowKernel
 }
 
 // runWith runs one product with the kernel set ks: the right factor
@@ -264,10 +267,12 @@ func runWith(ks kernelSet, kernel rowKernel, dst, A, B *Matrix, bT bool, bias *M
 }
 
 var portableKernels = kernelSet{
-	name:     "portable",
-	matMul:   matMulRows,
-	matMulAT: matMulATRows,
-	matMulBT: matMulBTRows,
+	name:      "portable",
+	matMul:    matMulRows,
+	matMulAT:  matMulATRows,
+	matMulBT:  matMulBTRows,
+	relu:      reluRows,
+	reluDelta: reluDeltaRows,
 }
 
 var kernels = portableKernels

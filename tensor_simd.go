@@ -123,7 +123,49 @@ func simdKernelSet(name string, avx512 bool) kernelSet {
 			}
 			return P
 		},
-		freeB: putPacked,
+		freeB:     putPacked,
+		relu:      simdReLURows,
+		reluDelta: simdReLUDeltaRows,
+	}
+}
+
+// simdReLURows is reluRows 4 elements at a time: x where x > 0 or x is
+// NaN, else +0, as a mask on x's bits. (archsimd's Max would do for the
+// numbers, but which operand VMAXPD returns for a NaN depends on the
+// order the compiler gives the operands.) The last len%4 elements go
+// through relu, as in reluRows. Same results as reluRows
+// (TestReLUKernelsMatchPortable).
+func simdReLURows(dst, X, _, _ *Matrix, i0, i1 int) {
+	defer archsimd.ClearAVXUpperBits()
+	x := X.Data[i0*X.Cols : i1*X.Cols]
+	y := dst.Data[i0*X.Cols : i1*X.Cols][:len(x)]
+	zero := archsimd.BroadcastFloat64x4(0)
+	n := len(x) / 4 * 4
+	for i := 0; i < n; i += 4 {
+		v := archsimd.LoadFloat64x4((*[4]float64)(x[i : i+4]))
+		keep := v.Greater(zero).Or(v.NotEqual(v)) // x > 0, or NaN
+		v.Masked(keep).Store((*[4]float64)(y[i : i+4]))
+	}
+	for i := n; i < len(x); i++ {
+		y[i] = relu(x[i])
+	}
+}
+
+// simdReLUDeltaRows is reluDeltaRows 4 elements at a time: δ where
+// y > 0, else +0 (the last len%4 through reluDelta).
+func simdReLUDeltaRows(dst, Y, deltaNext, _ *Matrix, i0, i1 int) {
+	defer archsimd.ClearAVXUpperBits()
+	y := Y.Data[i0*Y.Cols : i1*Y.Cols]
+	d := dst.Data[i0*Y.Cols : i1*Y.Cols][:len(y)]
+	dn := deltaNext.Data[i0*Y.Cols : i1*Y.Cols][:len(y)]
+	zero := archsimd.BroadcastFloat64x4(0)
+	n := len(y) / 4 * 4
+	for i := 0; i < n; i += 4 {
+		on := archsimd.LoadFloat64x4((*[4]float64)(y[i : i+4])).Greater(zero)
+		archsimd.LoadFloat64x4((*[4]float64)(dn[i : i+4])).Masked(on).Store((*[4]float64)(d[i : i+4]))
+	}
+	for i := n; i < len(y); i++ {
+		d[i] = reluDelta(y[i], dn[i])
 	}
 }
 

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"math"
 	"math/rand/v2"
 	"simd/archsimd"
 	"testing"
@@ -137,6 +138,49 @@ func TestKernelsAVX512Emulated(t *testing.T) {
 					t.Errorf("%s %dx%d·%dx%d: element (%d,%d) = %v (avx512, emulated); want %v (avx2)",
 						c.name, n, k, k, m, i/m, i%m, v, want.Data[i])
 					break
+				}
+			}
+		}
+	}
+}
+
+// The 4-wide ReLU kernels give the portable ones' results: the same bits
+// for numbers (−0 and negatives to +0, +Inf kept), NaN kept as NaN, on
+// rows of every length around the vector width.
+func TestReLUKernelsMatchPortable(t *testing.T) {
+	if !archsimd.X86.AVX2() {
+		t.Skip("this CPU has no AVX2: the SIMD kernels are never used on it")
+	}
+	special := []float64{math.NaN(), math.Copysign(0, -1), 0, -1, 1, math.Inf(1), math.Inf(-1),
+		math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, -math.MaxFloat64, math.MaxFloat64}
+	rng := rand.New(rand.NewPCG(17, 18))
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || math.IsNaN(a) && math.IsNaN(b)
+	}
+	for _, sh := range [][2]int{{1, 1}, {1, 3}, {1, 4}, {2, 5}, {3, 7}, {5, 64}, {7, 10}, {300, 13}} {
+		rows, cols := sh[0], sh[1]
+		X, D := randMatrix(rng, rows, cols), randMatrix(rng, rows, cols)
+		for i := range X.Data {
+			if rng.IntN(3) == 0 {
+				X.Data[i] = special[rng.IntN(len(special))]
+			}
+		}
+		for _, c := range []struct {
+			name           string
+			simd, portable rowKernel
+			B              *Matrix
+		}{
+			{"forward", simdReLURows, reluRows, nil},
+			{"delta", simdReLUDeltaRows, reluDeltaRows, D},
+		} {
+			got, want := NewMatrix(rows, cols), NewMatrix(rows, cols)
+			got.Fill(42)
+			c.simd(got, X, c.B, nil, 0, rows)
+			c.portable(want, X, c.B, nil, 0, rows)
+			for i := range got.Data {
+				if !same(got.Data[i], want.Data[i]) {
+					t.Errorf("%s %dx%d: element %d (input %v) = %v (SIMD); want %v (portable)",
+						c.name, rows, cols, i, X.Data[i], got.Data[i], want.Data[i])
 				}
 			}
 		}
