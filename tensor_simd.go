@@ -245,14 +245,19 @@ func packRowsT8(P, B, _, _ *Matrix, i0, i1 int)  { packRowsT(8, P, B, i0, i1) }
 func packRowsT16(P, B, _, _ *Matrix, i0, i1 int) { packRowsT(16, P, B, i0, i1) }
 
 // startRows sets rows [i0, i1) of dst to the bias (or 0): the start of
-// every element's chain. The kernels then accumulate into dst.
+// every element's chain. The kernels then accumulate into dst. The bias
+// goes into the first row, and the rows filled so far are then copied
+// onto the next ones, doubling each time: a few long copies instead of a
+// short one per row, whose calls cost 3–4% of a training run.
 func startRows(dst, bias *Matrix, i0, i1 int) {
-	for i := i0; i < i1; i++ {
-		if bias != nil {
-			copy(dst.Row(i), bias.Data)
-		} else {
-			clear(dst.Row(i))
-		}
+	rows := dst.Data[i0*dst.Cols : i1*dst.Cols]
+	if bias == nil || len(rows) == 0 {
+		clear(rows)
+		return
+	}
+	filled := copy(rows, bias.Data)
+	for filled < len(rows) {
+		filled += copy(rows[filled:], rows[:filled])
 	}
 }
 
