@@ -78,11 +78,11 @@ const kc = 256
 // a[r*ars + p*lda] (see the micro-kernels). It calls the micro-kernels
 // directly (not through a function value) so that escape analysis sees
 // that the packing buffers stay on the stack.
-func panel(avx512 bool, steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func panel(avx512 bool, steps int, a []float64, ars, lda int, b []float64, ldb, w int, over bool, d0, d1, d2, d3 []float64) {
 	if avx512 {
-		panelAVX512(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+		panelAVX512(steps, a, ars, lda, b, ldb, w, over, d0, d1, d2, d3)
 	} else {
-		panelAVX2(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+		panelAVX2(steps, a, ars, lda, b, ldb, w, over, d0, d1, d2, d3)
 	}
 }
 
@@ -188,7 +188,8 @@ func simdReLUDeltaRows(dst, Y, deltaNext, _ *Matrix, i0, i1 int) {
 // the first products a training step allocates nothing.
 var freePacked = make(chan *Matrix, 8)
 
-// getPacked returns a k×m matrix for a packed factor, its values unset.
+// getPacked returns a k×m matrix for a packed factor, its values unset and
+// its Data with room for 3 more values.
 func getPacked(k, m int) *Matrix {
 	var P *Matrix
 	select {
@@ -196,8 +197,11 @@ func getPacked(k, m int) *Matrix {
 	default:
 		P = new(Matrix)
 	}
-	if cap(P.Data) < k*m {
-		P.Data = make([]float64, k*m)
+	if cap(P.Data) < k*m+3 {
+		// 3 spare values past the last panel, so that the edge kernel's
+		// 4-wide loads of a narrow last panel stay inside the allocation
+		// (see fma4x4Over).
+		P.Data = make([]float64, k*m+3)
 	}
 	P.Rows, P.Cols, P.Data = k, m, P.Data[:k*m]
 	return P
@@ -334,7 +338,7 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps int, P *Matrix, pac
 						a, ars, lda = A.Data[i*rs+pc*ps:], rs, ps
 					}
 					d0, d1, d2, d3 := quad(dst, i, g1, j, w)
-					panel(avx512, l, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+					panel(avx512, l, a, ars, lda, b, ldb, w, packed, d0, d1, d2, d3)
 				}
 			}
 		}
@@ -355,17 +359,54 @@ func simdRows(avx512 bool, width int, dst, A *Matrix, rs, ps int, P *Matrix, pac
 // (rather than once per step) makes x a value that dies there, so the
 // compiler needs no register copies to keep it.
 
-// panelAVX2 handles a panel of up to 8 columns with 4-wide vectors.
-func panelAVX2(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+// panelAVX2 handles a panel of up to 8 columns with 4-wide vectors. over
+// says that a row of b may be read 4 values wide past w (a packed factor,
+// see fma4x4Over).
+func panelAVX2(steps int, a []float64, ars, lda int, b []float64, ldb, w int, over bool, d0, d1, d2, d3 []float64) {
 	switch {
 	case w == 8:
 		fma4x8(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 	case w > 4:
 		fma4x4(steps, a, ars, lda, b, ldb, 4, d0, d1, d2, d3)
-		fma4x4(steps, a, ars, lda, b[4:], ldb, w-4, d0[4:], d1[4:], d2[4:], d3[4:])
+		fmaEdge(steps, a, ars, lda, b[4:], ldb, w-4, over, d0[4:], d1[4:], d2[4:], d3[4:])
 	default:
-		fma4x4(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+		fmaEdge(steps, a, ars, lda, b, ldb, w, over, d0, d1, d2, d3)
 	}
+}
+
+// fmaEdge: 4 rows × w ≤ 4 columns, with fma4x4 when w = 4, else with
+// fma4x4Over when b may be read past w, else with fmaTail.
+func fmaEdge(steps int, a []float64, ars, lda int, b []float64, ldb, w int, over bool, d0, d1, d2, d3 []float64) {
+	switch {
+	case w == 4:
+		fma4x4(steps, a, ars, lda, b, ldb, 4, d0, d1, d2, d3)
+	case over:
+		fma4x4Over(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+	default:
+		fmaTail(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+	}
+}
+
+// fma4x4Over: 4 rows × w < 4 columns with full 4-wide vectors, for a
+// packed right factor: each step loads 4 values of b from the row's first
+// (the values past w belong to the next row, or to the 3 spare values
+// getPacked leaves after the last panel: b's capacity covers them), and the
+// 4 rows of dst are copied into and out of 4-wide temporaries, since the
+// values past w there belong to other rows of dst. The lanes past w are
+// computed and dropped, so the bits are fmaTail's.
+func fma4x4Over(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+	var t [4][4]float64
+	copy(t[0][:], d0[:w])
+	copy(t[1][:], d1[:w])
+	copy(t[2][:], d2[:w])
+	copy(t[3][:], d3[:w])
+	fma4x4(steps, a, ars, lda, b, ldb, 4, t[0][:], t[1][:], t[2][:], t[3][:])
+	// Rows repeated at the bottom edge share storage and hold the same
+	// values, so the order of the copies does not matter.
+	copy(d3[:w], t[3][:])
+	copy(d2[:w], t[2][:])
+	copy(d1[:w], t[1][:])
+	copy(d0[:w], t[0][:])
 }
 
 // fma4x8 adds 4 rows × 8 columns, the full panel of the AVX2 path, with
@@ -439,11 +480,12 @@ func fma4x8Go(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1
 	c01.StoreSlice(d0[4:8])
 }
 
-// fma4x4: 4 rows × w ≤ 4 columns, one Float64x4 per row when w = 4; a
-// narrower edge goes to fmaTail.
+// fma4x4: 4 rows × 4 columns, one Float64x4 per row (w must be 4; a
+// narrower edge goes to fmaEdge). b's row p is read as b[p*ldb:][:4],
+// which may reach into b's capacity (see fma4x4Over).
 func fma4x4(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
-	if w < 4 {
-		fmaTail(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
+	if w != 4 {
+		fmaEdge(steps, a, ars, lda, b, ldb, w, false, d0, d1, d2, d3)
 		return
 	}
 	d0, d1, d2, d3 = d0[:4], d1[:4], d2[:4], d3[:4]
@@ -463,8 +505,9 @@ func fma4x4(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d
 	c0.StoreSlice(d0)
 }
 
-// fmaTail: 4 rows × w < 4 columns (the last 2 of the lab's 10 classes),
-// one scalar chain per element. math.FMA rounds once, as a vector lane
+// fmaTail: 4 rows × w < 4 columns (the last 2 of the lab's 10 classes)
+// when b is read in place (Aᵀ·B's δ, whose rows cannot be read past w at
+// the end of its storage), one scalar chain per element. math.FMA rounds once, as a vector lane
 // does, so the bits are those of the vector kernels. archsimd's partial
 // loads and stores (LoadFloat64x4SlicePart) would compute the same, but
 // they take a *[4]float64 of the shorter slice, which the race detector's
@@ -496,7 +539,7 @@ var emulateAVX512 bool
 // panelAVX512 handles a panel of up to 16 columns: 8-wide vectors for a
 // full panel, the AVX2 micro-kernels (which every AVX-512 CPU runs) for a
 // partial one.
-func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
+func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, over bool, d0, d1, d2, d3 []float64) {
 	if w == 16 && emulateAVX512 {
 		fma4x8Go(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 		fma4x8Go(steps, a, ars, lda, b[8:], ldb, d0[8:], d1[8:], d2[8:], d3[8:])
@@ -507,7 +550,7 @@ func panelAVX512(steps int, a []float64, ars, lda int, b []float64, ldb, w int, 
 		return
 	}
 	for c := 0; c < w; c += 8 {
-		panelAVX2(steps, a, ars, lda, b[c:], ldb, min(8, w-c), d0[c:], d1[c:], d2[c:], d3[c:])
+		panelAVX2(steps, a, ars, lda, b[c:], ldb, min(8, w-c), over, d0[c:], d1[c:], d2[c:], d3[c:])
 	}
 }
 
