@@ -87,29 +87,24 @@ func panel(avx512 bool, steps int, a []float64, ars, lda int, b []float64, ldb, 
 }
 
 func simdKernelSet(name string, avx512 bool) kernelSet {
-	width := 8
+	width, pack, packT := 8, packRows8, packRowsT8
 	if avx512 {
-		width = 16
+		width, pack, packT = 16, packRows16, packRowsT16
 	}
-	pack := packRows8
-	packT := packRowsT8
-	if avx512 {
-		pack, packT = packRows16, packRowsT16
+	// A·B and A·Bᵀ are the same product once the right factor is packed
+	// (A·Bᵀ has no bias: runProduct passes nil).
+	packed := func(dst, A, P, bias *Matrix, i0, i1 int) {
+		startRows(dst, bias, i0, i1)
+		simdRows(avx512, width, dst, A, A.Cols, 1, P, true, i0, i1)
 	}
 	return kernelSet{
-		name: name,
-		matMul: func(dst, A, P, bias *Matrix, i0, i1 int) {
-			startRows(dst, bias, i0, i1)
-			simdRows(avx512, width, dst, A, A.Cols, 1, P, true, i0, i1)
-		},
+		name:   name,
+		matMul: packed,
 		matMulAT: func(dst, A, B, _ *Matrix, i0, i1 int) {
 			startRows(dst, nil, i0, i1)
 			simdRows(avx512, width, dst, A, 1, A.Cols, B, false, i0, i1)
 		},
-		matMulBT: func(dst, A, P, _ *Matrix, i0, i1 int) {
-			startRows(dst, nil, i0, i1)
-			simdRows(avx512, width, dst, A, A.Cols, 1, P, true, i0, i1)
-		},
+		matMulBT: packed,
 		packB: func(B *Matrix, bT bool) *Matrix {
 			k, m := B.Rows, B.Cols
 			if bT {
@@ -248,23 +243,6 @@ func packRows16(P, B, _, _ *Matrix, i0, i1 int)  { packRows(16, P, B, i0, i1) }
 func packRowsT8(P, B, _, _ *Matrix, i0, i1 int)  { packRowsT(8, P, B, i0, i1) }
 func packRowsT16(P, B, _, _ *Matrix, i0, i1 int) { packRowsT(16, P, B, i0, i1) }
 
-// startRows sets rows [i0, i1) of dst to the bias (or 0): the start of
-// every element's chain. The kernels then accumulate into dst. The bias
-// goes into the first row, and the rows filled so far are then copied
-// onto the next ones, doubling each time: a few long copies instead of a
-// short one per row, whose calls cost 3–4% of a training run.
-func startRows(dst, bias *Matrix, i0, i1 int) {
-	rows := dst.Data[i0*dst.Cols : i1*dst.Cols]
-	if bias == nil || len(rows) == 0 {
-		clear(rows)
-		return
-	}
-	filled := copy(rows, bias.Data)
-	for filled < len(rows) {
-		filled += copy(rows[filled:], rows[:filled])
-	}
-}
-
 // group is how many rows of dst go over the panels of B together.
 const group = 32
 
@@ -367,7 +345,7 @@ func panelAVX2(steps int, a []float64, ars, lda int, b []float64, ldb, w int, ov
 	case w == 8:
 		fma4x8(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 	case w > 4:
-		fma4x4(steps, a, ars, lda, b, ldb, 4, d0, d1, d2, d3)
+		fma4x4(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 		fmaEdge(steps, a, ars, lda, b[4:], ldb, w-4, over, d0[4:], d1[4:], d2[4:], d3[4:])
 	default:
 		fmaEdge(steps, a, ars, lda, b, ldb, w, over, d0, d1, d2, d3)
@@ -379,7 +357,7 @@ func panelAVX2(steps int, a []float64, ars, lda int, b []float64, ldb, w int, ov
 func fmaEdge(steps int, a []float64, ars, lda int, b []float64, ldb, w int, over bool, d0, d1, d2, d3 []float64) {
 	switch {
 	case w == 4:
-		fma4x4(steps, a, ars, lda, b, ldb, 4, d0, d1, d2, d3)
+		fma4x4(steps, a, ars, lda, b, ldb, d0, d1, d2, d3)
 	case over:
 		fma4x4Over(steps, a, ars, lda, b, ldb, w, d0, d1, d2, d3)
 	default:
@@ -400,7 +378,7 @@ func fma4x4Over(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d
 	copy(t[1][:], d1[:w])
 	copy(t[2][:], d2[:w])
 	copy(t[3][:], d3[:w])
-	fma4x4(steps, a, ars, lda, b, ldb, 4, t[0][:], t[1][:], t[2][:], t[3][:])
+	fma4x4(steps, a, ars, lda, b, ldb, t[0][:], t[1][:], t[2][:], t[3][:])
 	// Rows repeated at the bottom edge share storage and hold the same
 	// values, so the order of the copies does not matter.
 	copy(d3[:w], t[3][:])
@@ -480,14 +458,10 @@ func fma4x8Go(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1
 	c01.StoreSlice(d0[4:8])
 }
 
-// fma4x4: 4 rows × 4 columns, one Float64x4 per row (w must be 4; a
-// narrower edge goes to fmaEdge). b's row p is read as b[p*ldb:][:4],
-// which may reach into b's capacity (see fma4x4Over).
-func fma4x4(steps int, a []float64, ars, lda int, b []float64, ldb, w int, d0, d1, d2, d3 []float64) {
-	if w != 4 {
-		fmaEdge(steps, a, ars, lda, b, ldb, w, false, d0, d1, d2, d3)
-		return
-	}
+// fma4x4: 4 rows × 4 columns, one Float64x4 per row (a narrower edge
+// goes through fmaEdge). b's row p is read as b[p*ldb:][:4], which may
+// reach into b's capacity (see fma4x4Over).
+func fma4x4(steps int, a []float64, ars, lda int, b []float64, ldb int, d0, d1, d2, d3 []float64) {
 	d0, d1, d2, d3 = d0[:4], d1[:4], d2[:4], d3[:4]
 	c0, c1 := archsimd.LoadFloat64x4Slice(d0), archsimd.LoadFloat64x4Slice(d1)
 	c2, c3 := archsimd.LoadFloat64x4Slice(d2), archsimd.LoadFloat64x4Slice(d3)
