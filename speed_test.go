@@ -18,6 +18,7 @@ func labMNISTNet(seed uint64) *MLP {
 
 // syntheticSet returns n standard-normal "images" of 784 pixels with
 // random one-hot labels over 10 classes: MNIST's shape, without the files.
+// Every pixel is foreground, so the products take the dense kernels.
 func syntheticSet(n int, seed uint64) (X, T *Matrix) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
@@ -30,19 +31,59 @@ func syntheticSet(n int, seed uint64) (X, T *Matrix) {
 	return X, T
 }
 
+// blankShare is the share of MNIST's pixels that are blank (byte 0): 81%
+// of the training images' values, 81% of the test images'.
+const blankShare = 0.81
+
+// syntheticImages returns n random "images" of 784 byte pixels, blank
+// with probability blankShare, else one of MNIST's four commonest bytes
+// 252–255 (37% of its foreground) or uniform in 1…251, standardized as
+// MNIST's are (Standardize, with their own statistics) and carrying their
+// foreground as LoadMNIST's do; random one-hot labels as syntheticSet's.
+func syntheticImages(n int, seed uint64) (X, T *Matrix) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
+	for i := range X.Data {
+		switch r := rng.Float64(); {
+		case r < blankShare:
+		case r < blankShare+0.37*(1-blankShare):
+			X.Data[i] = float64(252+rng.IntN(4)) / 255
+		default:
+			X.Data[i] = float64(1+rng.IntN(251)) / 255
+		}
+	}
+	for i := 0; i < n; i++ {
+		T.Set(i, rng.IntN(10), 1)
+	}
+	bg := recordPixels(X)
+	mean, std := Standardize(X)
+	return withPixelValues(X, bg, standardizedPixel(mean, std)), T
+}
+
 var (
-	mnistOnce                              sync.Once
+	mnistOnce, denseOnce                   sync.Once
 	mnistX, mnistT, mnistXTest, mnistTTest *Matrix
+	denseX, denseT, denseXTest, denseTTest *Matrix
 )
 
 // syntheticMNIST returns a training set of 60000 and a test set of 10000
-// synthetic samples, made once per test binary.
+// synthetic images with MNIST's share of blank pixels (syntheticImages),
+// made once per test binary.
 func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
 	mnistOnce.Do(func() {
-		mnistX, mnistT = syntheticSet(60000, 1)
-		mnistXTest, mnistTTest = syntheticSet(10000, 2)
+		mnistX, mnistT = syntheticImages(60000, 1)
+		mnistXTest, mnistTTest = syntheticImages(10000, 2)
 	})
 	return mnistX, mnistT, mnistXTest, mnistTTest
+}
+
+// syntheticDense is syntheticMNIST with every pixel foreground (syntheticSet).
+func syntheticDense() (X, T, XTest, TTest *Matrix) {
+	denseOnce.Do(func() {
+		denseX, denseT = syntheticSet(60000, 1)
+		denseXTest, denseTTest = syntheticSet(10000, 2)
+	})
+	return denseX, denseT, denseXTest, denseTTest
 }
 
 // raceDetector is true in builds with -race (race_test.go).
@@ -50,10 +91,25 @@ var raceDetector bool
 
 // TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
 // 256 (backprop and the update, as Train does it) allocates nothing once
-// the first step has sized the buffers.
+// the first step has sized the buffers: on dense images and on images
+// with blank pixels, whose first layer takes the background kernels.
 func TestTrainingStepAllocatesNothing(t *testing.T) {
+	dense, T := syntheticSet(256, 3)
+	blank, _ := syntheticImages(256, 3)
+	if blank.bg == nil {
+		t.Fatal("syntheticImages: got no background")
+	}
+	for _, X := range []*Matrix{dense, blank} {
+		what := "dense images"
+		if X.bg != nil {
+			what = "images with a background"
+		}
+		checkStepAllocatesNothing(t, what, X, T)
+	}
+}
+
+func checkStepAllocatesNothing(t *testing.T, what string, X, T *Matrix) {
 	net := labMNISTNet(1234)
-	X, T := syntheticSet(256, 3)
 	params := net.paramLayers()
 	step := func() {
 		if what := net.sgdStep(X, T, 0.1, params); what != "" {
@@ -64,7 +120,7 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 	// AllocsPerRun runs with GOMAXPROCS 1, where the products stay on the
 	// calling goroutine.
 	if got := testing.AllocsPerRun(5, step); got != 0 {
-		t.Errorf("allocations per training step = got %v; want 0", got)
+		t.Errorf("%s: allocations per training step = got %v; want 0", what, got)
 	}
 	// With several threads the products are handed to the workers. The
 	// runtime itself may allocate now and then (a new thread, a semaphore
@@ -95,6 +151,6 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	if got := after.Mallocs - before.Mallocs; got >= steps {
-		t.Errorf("allocations in %d training steps on 4 threads = got %d; want fewer than %d", steps, got, steps)
+		t.Errorf("%s: allocations in %d training steps on 4 threads = got %d; want fewer than %d", what, steps, got, steps)
 	}
 }

@@ -33,6 +33,11 @@ import (
 type Matrix struct {
 	Rows, Cols int
 	Data       []float64
+
+	// bg, when not nil, says where each row differs from a background
+	// row, and bgRow which of its rows is row 0 here (see sparse.go).
+	bg    *background
+	bgRow int
 }
 
 // NewMatrix returns a rows×cols matrix of zeros.
@@ -106,6 +111,7 @@ func (m *Matrix) viewRows(v *Matrix, i0, i1 int) {
 	}
 	v.Rows, v.Cols = i1-i0, m.Cols
 	v.Data = m.Data[i0*m.Cols : i1*m.Cols : i1*m.Cols]
+	v.bg, v.bgRow = m.bg, m.bgRow+i0
 }
 
 // Fill sets every element to v.
@@ -198,6 +204,10 @@ func MatMulBias(dst, A, B, bias *Matrix) {
 	}
 	checkDistinct("MatMul", dst, A, B)
 	ks := kernels
+	if A.bg != nil {
+		matMulBackground(ks, dst, A, B, bias)
+		return
+	}
 	runWith(ks, ks.matMul, dst, A, B, false, bias, A.Rows, A.Cols*B.Cols)
 }
 
@@ -207,6 +217,10 @@ func MatMulAT(dst, A, B *Matrix) {
 		panic(fmt.Sprintf("MatMulAT: A is %s, B is %s: want A k×n, B k×m, dst n×m, dst is %s", A.Shape(), B.Shape(), dst.Shape()))
 	}
 	checkDistinct("MatMulAT", dst, A, B)
+	if A.bg != nil {
+		matMulATBackground(kernels, dst, A, B)
+		return
+	}
 	// B is read where it lies, by every kernel set: here it is δ, as big
 	// as the product's left factor, and packing it cost more than it saved.
 	runProduct(kernels.matMulAT, dst, A, B, nil, A.Cols, A.Rows*B.Cols)
@@ -253,6 +267,9 @@ type kernelSet struct {
 	// relu and reluDelta are the ReLU layer's row kernels (reluRows and
 	// reluDeltaRows in layers.go, or 4-wide ones with the same results).
 	relu, reluDelta rowKernel
+	// bgMul and bgAT compute A·B and Aᵀ·B when A has a background
+	// (sparse.go): bgMul rows of dst, bgAT columns.
+	bgMul, bgAT rowKernel
 }
 
 // runWith runs one product with the kernel set ks: the right factor
@@ -273,6 +290,8 @@ var portableKernels = kernelSet{
 	matMulBT:  matMulBTRows,
 	relu:      reluRows,
 	reluDelta: reluDeltaRows,
+	bgMul:     bgMulRows,
+	bgAT:      bgATCols,
 }
 
 var kernels = portableKernels

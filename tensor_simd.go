@@ -121,6 +121,8 @@ func simdKernelSet(name string, avx512 bool) kernelSet {
 		freeB:     putPacked,
 		relu:      simdReLURows,
 		reluDelta: simdReLUDeltaRows,
+		bgMul:     simdBgMulRows,
+		bgAT:      simdBgATCols,
 	}
 }
 

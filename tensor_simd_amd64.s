@@ -159,3 +159,106 @@ store:
 end:
 	VZEROUPPER
 	RET
+
+// func bgRow32Asm(out, ds, w *float64, ldw int, cols *uint16, n int)
+//
+// The background product's inner loop (simdBgMulRows in sparse_simd.go)
+// for 32 columns: for k = 0 … n−1, with c = cols[k],
+//
+//	out[0:32] = fma(ds[k], w[c·ldw : c·ldw+32], out[0:32])
+//
+// The 32 sums stay in Y0…Y7 for all of the row's foreground; ds[k] is
+// broadcast from memory, and each FMA reads its four values of w from
+// memory: 14 instructions for 8 FMAs. The same chains as bgAddNarrow's,
+// so the same bits. The caller checks that every address lies inside its
+// slices.
+TEXT ·bgRow32Asm(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ ds+8(FP), SI
+	MOVQ w+16(FP), R9
+	MOVQ ldw+24(FP), R10
+	SHLQ $3, R10                 // bytes from one row of w to the next
+	MOVQ cols+32(FP), R11
+	MOVQ n+40(FP), CX
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	TESTQ CX, CX
+	JEQ rowdone
+
+rowloop:
+	MOVWQZX (R11), AX            // c
+	IMULQ R10, AX
+	ADDQ R9, AX                  // row c of w
+	VBROADCASTSD (SI), Y8        // ds[k]
+	VFMADD231PD (AX), Y8, Y0
+	VFMADD231PD 32(AX), Y8, Y1
+	VFMADD231PD 64(AX), Y8, Y2
+	VFMADD231PD 96(AX), Y8, Y3
+	VFMADD231PD 128(AX), Y8, Y4
+	VFMADD231PD 160(AX), Y8, Y5
+	VFMADD231PD 192(AX), Y8, Y6
+	VFMADD231PD 224(AX), Y8, Y7
+	ADDQ $2, R11
+	ADDQ $8, SI
+	DECQ CX
+	JNE rowloop
+
+rowdone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func bgStrip8Asm(strip, ds *float64, cols *uint16, n int, b *float64)
+//
+// The inner loop of the background kernel for Aᵀ·B (simdBgATCols in
+// sparse_simd.go), for one row s of A and a strip of 8 columns: for
+// k = 0 … n−1, with c = cols[k],
+//
+//	strip[8c : 8c+8] = fma(ds[k], b[0:8], strip[8c : 8c+8])
+//
+// b (δ's row s, 8 values) stays in Y0 and Y1. The same chains as the
+// archsimd code it replaced, so the same bits. The caller checks that every
+// address lies inside its slices.
+TEXT ·bgStrip8Asm(SB), NOSPLIT, $0-40
+	MOVQ strip+0(FP), DI
+	MOVQ ds+8(FP), SI
+	MOVQ cols+16(FP), R11
+	MOVQ n+24(FP), CX
+	MOVQ b+32(FP), AX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	TESTQ CX, CX
+	JEQ stripdone
+
+striploop:
+	MOVWQZX (R11), AX            // c
+	SHLQ $6, AX
+	ADDQ DI, AX                  // row c of the strip
+	VBROADCASTSD (SI), Y8        // ds[k]
+	VMOVUPD (AX), Y2
+	VMOVUPD 32(AX), Y3
+	VFMADD231PD Y0, Y8, Y2
+	VFMADD231PD Y1, Y8, Y3
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ $2, R11
+	ADDQ $8, SI
+	DECQ CX
+	JNE striploop
+
+stripdone:
+	VZEROUPPER
+	RET
