@@ -282,7 +282,7 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 		return nil, err
 	}
 	path := func(i int) string { return filepath.Join(dir, mnistFiles[i].Name) }
-	XTrain, TTrain, total, err := loadMNISTPair(path(0), path(1), limit)
+	XTrain, TTrain, trainPixels, total, err := loadMNISTPair(path(0), path(1), limit, true)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +291,7 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 	// 376 MB of float64 pixels. Handing them back to the system here keeps
 	// the peak memory of a run near the size of the data itself.
 	debug.FreeOSMemory()
-	trainPixels := recordPixels(XTrain)
-	XTest, TTest, _, err := loadMNISTPair(path(2), path(3), 0)
+	XTest, TTest, _, _, err := loadMNISTPair(path(2), path(3), 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -310,18 +309,19 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 
 // loadMNISTPair reads an image file and its label file, checks that they
 // match, and returns the first limit (all if limit ≤ 0) images scaled to
-// [0, 1] and their one-hot targets.
-func loadMNISTPair(imagesPath, labelsPath string, limit int) (X, T *Matrix, total int, err error) {
+// [0, 1], their one-hot targets and, when foreground is set, the
+// images' non-blank pixels (pixelForeground, sparse.go).
+func loadMNISTPair(imagesPath, labelsPath string, limit int, foreground bool) (X, T *Matrix, fg *background, total int, err error) {
 	images, err := readIDXFile(imagesPath, idxMagicImages)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, nil, 0, err
 	}
 	labels, err := readIDXFile(labelsPath, idxMagicLabels)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, nil, 0, err
 	}
 	if images.count != labels.count {
-		return nil, nil, 0, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", imagesPath, images.count, labelsPath, labels.count)
+		return nil, nil, nil, 0, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", imagesPath, images.count, labelsPath, labels.count)
 	}
 	n := images.count
 	if limit > 0 {
@@ -329,10 +329,13 @@ func loadMNISTPair(imagesPath, labelsPath string, limit int) (X, T *Matrix, tota
 	}
 	T, err = oneHotIDX(labels, n)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%s: %w", labelsPath, err)
+		return nil, nil, nil, 0, fmt.Errorf("%s: %w", labelsPath, err)
 	}
 	X = pixelsToMatrix(images, n)
-	return X, T, images.count, nil
+	if foreground {
+		fg = pixelForeground(n, mnistPixels, images.each)
+	}
+	return X, T, fg, images.count, nil
 }
 
 // oneHotIDX checks that every label is a digit 0–9 and returns the first n
@@ -404,15 +407,18 @@ func inParallel(n int, f func(i0, i1 int)) {
 
 // standardizedPixel returns the value that pixelsToMatrix and Standardize
 // with these statistics give a pixel of byte b in column c, computed as
-// they compute it.
+// they compute it (TestMNISTLoadAttachesBackground checks that it is).
 func standardizedPixel(mean, std []float64) func(c int, b byte) float64 {
-	return func(c int, b byte) float64 {
-		v := float64(b) / 255
-		if std[c] > 0 {
-			v = (v - mean[c]) / std[c]
-		}
-		return v
+	return func(c int, b byte) float64 { return standardize(float64(b)/255, mean[c], std[c]) }
+}
+
+// standardize returns (v − mean)/std, or v where std is 0: Standardize's
+// arithmetic, which standardizedPixel must repeat to the bit.
+func standardize(v, mean, std float64) float64 {
+	if std > 0 {
+		return (v - mean) / std
 	}
+	return v
 }
 
 // Standardize shifts and scales every column (pixel) of train to mean 0
@@ -461,9 +467,7 @@ func Standardize(train *Matrix, others ...*Matrix) (mean, std []float64) {
 			for i := i0; i < i1; i++ {
 				r := m.Row(i)
 				for j, v := range r {
-					if std[j] > 0 {
-						r[j] = (v - mean[j]) / std[j]
-					}
+					r[j] = standardize(v, mean[j], std[j])
 				}
 			}
 		})

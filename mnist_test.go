@@ -338,6 +338,14 @@ func TestMNISTIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The first layer's products skip the blank pixels (sparse.go): the
+	// background must describe the standardized images value by value.
+	if d.XTrain.bg == nil {
+		t.Fatal("LoadMNIST: the real training images got no background; want one (81% of their pixels are blank)")
+	}
+	if err := d.XTrain.checkBackground(); err != nil {
+		t.Fatalf("the real training images' background: %v", err)
+	}
 	net := NewMNISTNet([]int{64, 64, 64, 64, 64}, false, 1234)
 	ri, err := Train(net, d.XTrain, d.TTrain, TrainConfig{BatchSize: 100, Epochs: 1, Eta: 0.1, XTest: d.XTest, TTest: d.TTest})
 	if err != nil {

@@ -32,12 +32,13 @@ package main
 // not depend on the number of cores. NaN and ±Inf in the weights or δ go
 // where they would in the dense products: a non-finite weight reaches
 // every row through b + base·W (as 0·Inf = NaN there, if base[c] = 0,
-// just as in the dense sum); base and the table of d are finite
-// (withPixelValues checks).
+// just as in the dense sum; where the dense product is ±Inf this one may
+// be NaN, as base·Inf and d·Inf can have opposite signs); base and the
+// table of d are finite (withPixelValues checks).
 //
 // Only MNIST's loader (and the tests' synthetic images) attach a
 // background, to matrices nobody writes afterwards: it describes the
-// values as they were when it was attached (withPixelValues checks that
+// values as they were when it was attached (checkBackground checks that
 // it does, value by value). Views of rows (SliceRows, the batches and
 // evaluation chunks) share it; copies (Clone) and all other matrices use
 // the dense kernels.
@@ -58,58 +59,43 @@ type background struct {
 	bytes []uint8   // and their bytes (never 0)
 }
 
-// recordPixels returns the foreground of X, whose every value must be a
-// byte divided by 255 (MNIST's pixels as pixelsToMatrix leaves them,
-// before standardization): the columns and bytes of its non-zero values.
-// It returns nil when some value is not such a quotient, or X has more
-// than 65,536 columns.
-func recordPixels(X *Matrix) *background {
-	if X.Cols > math.MaxUint16+1 {
+// pixelForeground returns the foreground of n images of cols byte pixels:
+// the columns and bytes of the pixels that are not 0. each(from, to, f)
+// must call f on the bytes [from, to) of the images one after another
+// (pixel c of image i at i·cols + c), a piece at a time, off being where
+// piece b starts (idxData.each). It returns nil for more than 65,536
+// columns.
+func pixelForeground(n, cols int, each func(from, to int, f func(off int, b []byte))) *background {
+	if cols > math.MaxUint16+1 || cols == 0 {
 		return nil
 	}
-	var toByte [256]float64 // float64(b)/255, as pixelsToMatrix computes it
-	for b := range toByte {
-		toByte[b] = float64(b) / 255
-	}
-	bg := &background{start: make([]int, X.Rows+1)}
-	// First count each row's foreground (in parallel), then size the lists
-	// once (MNIST's training set: 9 million pixels, 27 MB) and fill them.
-	var bad sync.Once
-	ok := true
-	inParallel(X.Rows, func(i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			n := 0
-			for _, v := range X.Row(i) {
-				b := math.Round(v * 255)
-				if !(b >= 0 && b <= 255 && toByte[int(b)] == v) {
-					bad.Do(func() { ok = false })
-					return
-				}
-				if b != 0 {
-					n++
+	bg := &background{start: make([]int, n+1)}
+	// First count each image's foreground (in parallel), then size the
+	// lists once (MNIST's training set: 9 million pixels, 27 MB) and fill
+	// them.
+	inParallel(n, func(i0, i1 int) {
+		each(i0*cols, i1*cols, func(off int, b []byte) {
+			for k, v := range b {
+				if v != 0 {
+					bg.start[(off+k)/cols+1]++
 				}
 			}
-			bg.start[i+1] = n
-		}
+		})
 	})
-	if !ok {
-		return nil
-	}
-	for i := 0; i < X.Rows; i++ {
+	for i := 0; i < n; i++ {
 		bg.start[i+1] += bg.start[i]
 	}
-	n := bg.start[X.Rows]
-	bg.cols, bg.bytes = make([]uint16, n), make([]uint8, n)
-	inParallel(X.Rows, func(i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			k := bg.start[i]
-			for c, v := range X.Row(i) {
+	bg.cols, bg.bytes = make([]uint16, bg.start[n]), make([]uint8, bg.start[n])
+	inParallel(n, func(i0, i1 int) {
+		k := bg.start[i0]
+		each(i0*cols, i1*cols, func(off int, b []byte) {
+			for j, v := range b {
 				if v != 0 {
-					bg.cols[k], bg.bytes[k] = uint16(c), uint8(math.Round(v*255))
+					bg.cols[k], bg.bytes[k] = uint16((off+j)%cols), v
 					k++
 				}
 			}
-		}
+		})
 	})
 	return bg
 }
@@ -122,12 +108,13 @@ func recordPixels(X *Matrix) *background {
 const maxForeground = 0.5
 
 // withPixelValues returns a view of X (sharing its storage) that carries
-// the foreground bg (from recordPixels, before X's values were changed)
-// for the background kernels of MatMulBias and MatMulAT; value(c, b) is
-// now X's value for byte b in column c. X must not be written afterwards.
-// It returns X itself, without a background, when bg is nil, more than
-// maxForeground of X's values are foreground, a value is not finite, or
-// the background does not describe X (checkBackground).
+// the foreground bg of X's images (pixelForeground) for the background
+// kernels of MatMulBias and MatMulAT; value(c, b) must be X's value for a
+// pixel of byte b in column c (checkBackground tells whether it is: a
+// whole pass over X, left to the tests to keep loading fast). X must not
+// be written afterwards. It returns X itself, without a background, when
+// bg is nil or does not have X's rows, more than maxForeground of X's
+// values are foreground, or a value is not finite.
 func withPixelValues(X *Matrix, bg *background, value func(c int, b byte) float64) *Matrix {
 	if bg == nil || len(bg.start) != X.Rows+1 || float64(bg.start[X.Rows]) > maxForeground*float64(len(X.Data)) {
 		return X
@@ -142,11 +129,7 @@ func withPixelValues(X *Matrix, bg *background, value func(c int, b byte) float6
 			}
 		}
 	}
-	v := &Matrix{Rows: X.Rows, Cols: X.Cols, Data: X.Data, bg: bg}
-	if err := v.checkBackground(); err != nil {
-		return X
-	}
-	return v
+	return &Matrix{Rows: X.Rows, Cols: X.Cols, Data: X.Data, bg: bg}
 }
 
 // checkBackground reports the first value of m that its background does

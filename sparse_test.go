@@ -12,33 +12,45 @@ import (
 	"testing"
 )
 
+// bytesEach is idxData.each for images held in one slice.
+func bytesEach(px []byte) func(from, to int, f func(off int, b []byte)) {
+	return func(from, to int, f func(off int, b []byte)) { f(from, px[from:to]) }
+}
+
+// randomPixels returns n·cols random bytes, 0 with probability blank, else
+// uniform in 1…255.
+func randomPixels(rng *rand.Rand, n, cols int, blank float64) []byte {
+	px := make([]byte, n*cols)
+	for i := range px {
+		if rng.Float64() >= blank {
+			px[i] = byte(1 + rng.IntN(255))
+		}
+	}
+	return px
+}
+
 // pixelImages returns n images of cols byte pixels (blank with
 // probability blank), standardized with random statistics the way
 // MNIST's are, carrying their background, and the same matrix without it.
 func pixelImages(t *testing.T, rng *rand.Rand, n, cols int, blank float64) (X, dense *Matrix) {
 	t.Helper()
-	X = NewMatrix(n, cols)
-	for i := range X.Data {
-		if rng.Float64() >= blank {
-			X.Data[i] = float64(1+rng.IntN(255)) / 255
-		}
-	}
-	bg := recordPixels(X)
-	if bg == nil {
-		t.Fatal("recordPixels: got nil for pixels of the form b/255")
-	}
+	px := randomPixels(rng, n, cols, blank)
 	mean, std := make([]float64, cols), make([]float64, cols)
 	for c := range mean {
 		mean[c], std[c] = rng.Float64(), 0.1+rng.Float64()
 	}
 	mean[0], std[0] = 0, 0 // a column left as it is, as Standardize does for constant pixels
 	value := standardizedPixel(mean, std)
-	for i := range X.Data {
-		X.Data[i] = value(i%cols, byte(math.Round(X.Data[i]*255)))
+	X = NewMatrix(n, cols)
+	for i, b := range px {
+		X.Data[i] = value(i%cols, b)
 	}
-	X = withPixelValues(X, bg, value)
+	X = withPixelValues(X, pixelForeground(n, cols, bytesEach(px)), value)
 	if X.bg == nil && n > 0 {
 		t.Fatalf("withPixelValues: got no background for %dx%d images, %.0f%% blank", n, cols, 100*blank)
+	}
+	if err := X.checkBackground(); err != nil {
+		t.Fatalf("the background of %dx%d images: %v", n, cols, err)
 	}
 	return X, X.Clone()
 }
@@ -190,79 +202,92 @@ func TestBackgroundNonFinite(t *testing.T) {
 	}
 }
 
-// TestRecordPixels: the foreground of a hand-made matrix of bytes/255,
-// and no foreground for values that are not such quotients.
-func TestRecordPixels(t *testing.T) {
-	X := mat(
-		[]float64{0, 3.0 / 255, 0, 1},
-		[]float64{0, 0, 0, 0},
-		[]float64{128.0 / 255, 0, 0, 0},
-	)
-	bg := recordPixels(X)
-	if bg == nil {
-		t.Fatal("recordPixels: got nil")
+// TestPixelForeground: the foreground of hand-made images, and of the
+// same images handed over in pieces that split them anywhere (as the IDX
+// reader's chunks do).
+func TestPixelForeground(t *testing.T) {
+	px := []byte{
+		0, 3, 0, 255,
+		0, 0, 0, 0,
+		128, 0, 0, 0,
 	}
 	wantStart, wantCols, wantBytes := []int{0, 2, 2, 3}, []uint16{1, 3, 0}, []uint8{3, 255, 128}
-	for i, w := range wantStart {
-		if bg.start[i] != w {
-			t.Errorf("start[%d] = got %d; want %d", i, bg.start[i], w)
+	pieces := func(from, to int, f func(off int, b []byte)) {
+		for off := from; off < to; off += 3 {
+			f(off, px[off:min(off+3, to)])
 		}
 	}
-	for k := range wantCols {
-		if bg.cols[k] != wantCols[k] || bg.bytes[k] != wantBytes[k] {
-			t.Errorf("entry %d = got column %d, byte %d; want column %d, byte %d", k, bg.cols[k], bg.bytes[k], wantCols[k], wantBytes[k])
+	for name, each := range map[string]func(from, to int, f func(off int, b []byte)){"whole": bytesEach(px), "pieces of 3": pieces} {
+		bg := pixelForeground(3, 4, each)
+		for i, w := range wantStart {
+			if bg.start[i] != w {
+				t.Errorf("%s: start[%d] = got %d; want %d", name, i, bg.start[i], w)
+			}
 		}
-	}
-	for _, v := range []float64{0.5, -1.0 / 255, 256.0 / 255, math.NaN()} {
-		Y := mat([]float64{0, v})
-		if recordPixels(Y) != nil {
-			t.Errorf("recordPixels of a value %v: got a foreground; want nil (not a byte/255)", v)
+		if len(bg.cols) != len(wantCols) {
+			t.Fatalf("%s: got %d foreground pixels; want %d", name, len(bg.cols), len(wantCols))
+		}
+		for k := range wantCols {
+			if bg.cols[k] != wantCols[k] || bg.bytes[k] != wantBytes[k] {
+				t.Errorf("%s: entry %d = got column %d, byte %d; want column %d, byte %d", name, k, bg.cols[k], bg.bytes[k], wantCols[k], wantBytes[k])
+			}
 		}
 	}
 }
 
 // TestWithPixelValuesRefuses: withPixelValues returns the matrix without
-// a background when the background would not describe it, when the table
-// would not be finite, and when most pixels are foreground.
+// a background when the table would not be finite, when most pixels are
+// foreground, or when the foreground is of other images; and
+// checkBackground finds a value changed after the background was made.
 func TestWithPixelValuesRefuses(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
-	raw := func(blank float64) *Matrix {
-		X := NewMatrix(20, 10)
-		for i := range X.Data {
-			if rng.Float64() >= blank {
-				X.Data[i] = float64(1+rng.IntN(255)) / 255
-			}
-		}
-		return X
-	}
 	ident := func(c int, b byte) float64 { return float64(b) / 255 }
+	images := func(blank float64) (*Matrix, *background) {
+		px := randomPixels(rng, 20, 10, blank)
+		X := NewMatrix(20, 10)
+		for i, b := range px {
+			X.Data[i] = ident(i%10, b)
+		}
+		return X, pixelForeground(20, 10, bytesEach(px))
+	}
 
-	X := raw(0.8)
-	if got := withPixelValues(X, recordPixels(X), ident); got.bg == nil {
-		t.Fatal("withPixelValues on unchanged pixels: got no background; want one")
+	X, fg := images(0.8)
+	Y := withPixelValues(X, fg, ident)
+	if Y.bg == nil {
+		t.Fatal("withPixelValues on 80% blank images: got no background; want one")
 	}
-	X = raw(0.8)
-	bg := recordPixels(X)
-	X.Data[17] += 0.5 // written after the foreground was recorded
-	if got := withPixelValues(X, bg, ident); got.bg != nil {
-		t.Error("withPixelValues on a matrix changed after recordPixels: got a background; want none")
+	if err := Y.checkBackground(); err != nil {
+		t.Fatalf("checkBackground on unchanged images: got %v; want nil", err)
 	}
-	X = raw(0.8)
+	X.Data[17] += 0.5 // written after the background was attached
+	if err := Y.checkBackground(); err == nil {
+		t.Error("checkBackground on images changed afterwards: got nil; want an error")
+	}
+	X.Data[17] -= 0.5
+	X.Data[13] = ident(0, 77) + 1e-3 // a foreground pixel, or a blank one, changed
+	if err := Y.checkBackground(); err == nil {
+		t.Error("checkBackground on images changed afterwards: got nil; want an error")
+	}
+
+	X, fg = images(0.8)
 	inf := func(c int, b byte) float64 {
 		if b == 7 {
 			return math.Inf(1)
 		}
 		return float64(b) / 255
 	}
-	if got := withPixelValues(X, recordPixels(X), inf); got.bg != nil {
+	if got := withPixelValues(X, fg, inf); got.bg != nil {
 		t.Error("withPixelValues with an infinite value in the table: got a background; want none")
 	}
-	X = raw(0.3)
-	if got := withPixelValues(X, recordPixels(X), ident); got.bg != nil {
+	X, fg = images(0.3)
+	if got := withPixelValues(X, fg, ident); got.bg != nil {
 		t.Error("withPixelValues with 70% foreground: got a background; want none (the dense kernels are faster)")
 	}
 	if got := withPixelValues(X, nil, ident); got != X {
-		t.Error("withPixelValues with no foreground recorded: got another matrix; want X itself")
+		t.Error("withPixelValues with no foreground: got another matrix; want X itself")
+	}
+	if got := withPixelValues(X.SliceRows(0, 19), fg, ident); got.bg != nil {
+		t.Error("withPixelValues with the foreground of 20 images for 19: got a background; want none")
 	}
 }
 
@@ -292,6 +317,9 @@ func TestMNISTLoadAttachesBackground(t *testing.T) {
 	}
 	if d.XTrain.bg == nil {
 		t.Fatal("LoadMNIST on images 81% blank: got no background for the training set; want one")
+	}
+	if err := d.XTrain.checkBackground(); err != nil {
+		t.Fatalf("the training set's background: %v", err)
 	}
 	cfg := TrainConfig{BatchSize: 50, Epochs: 3, Eta: 0.1, XTest: d.XTest, TTest: d.TTest}
 	ri, err := Train(NewMNISTNet([]int{32, 32}, false, 5), d.XTrain, d.TTrain, cfg)

@@ -42,22 +42,25 @@ const blankShare = 0.81
 // foreground as LoadMNIST's do; random one-hot labels as syntheticSet's.
 func syntheticImages(n int, seed uint64) (X, T *Matrix) {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
-	for i := range X.Data {
+	px := make([]byte, n*784)
+	for i := range px {
 		switch r := rng.Float64(); {
 		case r < blankShare:
 		case r < blankShare+0.37*(1-blankShare):
-			X.Data[i] = float64(252+rng.IntN(4)) / 255
+			px[i] = byte(252 + rng.IntN(4))
 		default:
-			X.Data[i] = float64(1+rng.IntN(251)) / 255
+			px[i] = byte(1 + rng.IntN(251))
 		}
+	}
+	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
+	for i, b := range px {
+		X.Data[i] = float64(b) / 255
 	}
 	for i := 0; i < n; i++ {
 		T.Set(i, rng.IntN(10), 1)
 	}
-	bg := recordPixels(X)
 	mean, std := Standardize(X)
-	return withPixelValues(X, bg, standardizedPixel(mean, std)), T
+	return withPixelValues(X, pixelForeground(n, 784, func(from, to int, f func(off int, b []byte)) { f(from, px[from:to]) }), standardizedPixel(mean, std)), T
 }
 
 var (
