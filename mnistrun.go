@@ -60,6 +60,10 @@ func runMNIST(cfg *config) error {
 	}
 	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
 		dir, data.XTrain.Rows, data.TrainTotal, data.XTest.Rows, time.Since(t0).Round(time.Millisecond))
+	if X := data.XTrain; X.bg != nil {
+		fmt.Fprintf(cfg.stdout, "%.1f%% of the training images' pixels are blank: the first layer's products skip them (README, Speed)\n",
+			100-100*float64(X.foregroundCount())/float64(len(X.Data)))
+	}
 	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, cfg.seed) }, mnistPixels, mnistClasses)
 	if err != nil {
 		return err
