@@ -15,55 +15,79 @@ import (
 )
 
 // simdBgMulRows is bgMulRows with fused multiply-adds: 32 columns at a
-// time in the assembly kernel bgRow32 (eight 4-wide sums in registers over
-// all of a row's foreground, d looked up in the table as it goes), the
-// rest 4 at a time in archsimd Go, then one at a time.
-func simdBgMulRows(dst, A, B, s0 *Matrix, i0, i1 int) {
+// time in assembly (eight 4-wide sums in registers over all of a row's
+// foreground), the first 32 with bgRow32, which looks the d's up in the
+// table as it goes and lists them, the others with bgRow32List, which
+// reads them from that list; the rest 4 at a time in archsimd Go, then
+// one at a time.
+func simdBgMulRows(dst, A, B, list *Matrix, i0, i1 int) {
 	defer archsimd.ClearAVXUpperBits()
 	m, diff := B.Cols, A.bg.diff
 	for i := i0; i < i1; i++ {
 		cols, bytes := A.foreground(i)
+		ds, s0 := bgList(A, list, i)
 		out := dst.Row(i)
-		copy(out, s0.Data)
+		copy(out, s0)
 		j := 0
+		if m >= 32 {
+			bgRow32(out[0:32], ds, diff, B.Data, m, cols, bytes)
+			j = 32
+		} else {
+			// Scalar code, and no 256-bit code has run since the last
+			// VZEROUPPER: no AVX–SSE transitions.
+			for k, c := range cols {
+				ds[k] = diff[int(c)*256+int(bytes[k])]
+			}
+		}
 		for ; j+32 <= m; j += 32 {
-			bgRow32(out[j:j+32], diff, B.Data[j:], m, cols, bytes)
+			bgRow32List(out[j:j+32], ds, B.Data[j:], m, cols)
 		}
 		if j < m {
-			bgAddNarrow(out, diff, B, cols, bytes, j)
+			bgAddNarrow(out, ds, B, cols, j)
 		}
 	}
 }
 
 // bgRow32 runs the assembly kernel bgRow32Asm (tensor_simd_amd64.s) after
-// checking that it stays inside the slices: out has 32 values, bytes as
-// many as cols, and the last (largest: the columns ascend) column c has
-// its 256 entries in diff and its row w[c·ldw : c·ldw+32].
-func bgRow32(out, diff, w []float64, ldw int, cols []uint16, bytes []uint8) {
+// checking that it stays inside the slices: out has 32 values, bytes and
+// ds as many as cols, and the last (largest: the columns ascend) column c
+// has its 256 entries in diff and its row w[c·ldw : c·ldw+32].
+func bgRow32(out, ds, diff, w []float64, ldw int, cols []uint16, bytes []uint8) {
 	if len(cols) == 0 {
 		return
 	}
 	last := int(cols[len(cols)-1])
-	_, _, _, _ = out[31], bytes[len(cols)-1], diff[256*last+255], w[last*ldw+31]
-	bgRow32Asm(&out[0], &diff[0], &w[0], ldw, &cols[0], &bytes[0], len(cols))
+	_, _, _, _, _ = out[31], bytes[len(cols)-1], ds[len(cols)-1], diff[256*last+255], w[last*ldw+31]
+	bgRow32Asm(&out[0], &ds[0], &diff[0], &w[0], ldw, &cols[0], &bytes[0], len(cols))
 }
 
-// bgRow32Asm is in tensor_simd_amd64.s.
+// bgRow32List runs bgRow32ListAsm after the same checks, d read from ds.
+func bgRow32List(out, ds, w []float64, ldw int, cols []uint16) {
+	if len(cols) == 0 {
+		return
+	}
+	_, _, _ = out[31], ds[len(cols)-1], w[int(cols[len(cols)-1])*ldw+31]
+	bgRow32ListAsm(&out[0], &ds[0], &w[0], ldw, &cols[0], len(cols))
+}
+
+// bgRow32Asm and bgRow32ListAsm are in tensor_simd_amd64.s.
 //
 //go:noescape
-func bgRow32Asm(out, diff, w *float64, ldw int, cols *uint16, bytes *uint8, n int)
+func bgRow32Asm(out, ds, diff, w *float64, ldw int, cols *uint16, bytes *uint8, n int)
 
-// bgAddNarrow adds d·B[c, j:m] to out[j:m] for the foreground's columns c
-// and their d's, 4 columns at a time and then one at a time, with the
-// chains of bgRow32Asm (math.FMA rounds once, like a vector lane).
-func bgAddNarrow(out, diff []float64, B *Matrix, cols []uint16, bytes []uint8, j int) {
+//go:noescape
+func bgRow32ListAsm(out, ds, w *float64, ldw int, cols *uint16, n int)
+
+// bgAddNarrow adds ds[k]·B[cols[k], j:m] to out[j:m], 4 columns at a
+// time and then one at a time, with the chains of the assembly kernels
+// (math.FMA rounds once, like a vector lane).
+func bgAddNarrow(out, ds []float64, B *Matrix, cols []uint16, j int) {
 	m := B.Cols
-	bytes = bytes[:len(cols)]
+	ds = ds[:len(cols)]
 	for ; j+4 <= m; j += 4 {
 		o := archsimd.LoadFloat64x4((*[4]float64)(out[j : j+4]))
 		for k, c := range cols {
-			d := archsimd.BroadcastFloat64x4(diff[256*int(c)+int(bytes[k])])
-			o = d.MulAdd(archsimd.LoadFloat64x4((*[4]float64)(B.Data[int(c)*m+j:][:4])), o)
+			o = archsimd.BroadcastFloat64x4(ds[k]).MulAdd(archsimd.LoadFloat64x4((*[4]float64)(B.Data[int(c)*m+j:][:4])), o)
 		}
 		o.Store((*[4]float64)(out[j : j+4]))
 	}
@@ -71,7 +95,7 @@ func bgAddNarrow(out, diff []float64, B *Matrix, cols []uint16, bytes []uint8, j
 	for ; j < m; j++ {
 		o := out[j]
 		for k, c := range cols {
-			o = math.FMA(diff[256*int(c)+int(bytes[k])], B.Data[int(c)*m+j], o)
+			o = math.FMA(ds[k], B.Data[int(c)*m+j], o)
 		}
 		out[j] = o
 	}

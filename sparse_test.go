@@ -129,6 +129,18 @@ func TestBackgroundProductsMatchDense(t *testing.T) {
 					t.Errorf("%s kernels: MatMulAT of %dx%d images (rows %d–%d) and δ %dx%d: element (%d,%d) = got %v; want %v",
 						ks.name, n, cols, r[0], r[1], rows, m, i, j, gotT.At(i, j), wantT.At(i, j))
 				}
+				// That Aᵀ·B used the d's the forward product listed; once
+				// more, with nothing listed, it looks them up itself, and
+				// must give the same bits.
+				again := NewMatrix(cols, m)
+				withKernels(ks, func() { MatMulAT(again, Xv, delv) })
+				for x := range again.Data {
+					if math.Float64bits(again.Data[x]) != math.Float64bits(gotT.Data[x]) {
+						t.Errorf("%s kernels: MatMulAT of %dx%d images (rows %d–%d), d's looked up itself: element %d = got %v; want %v (with the forward product's list)",
+							ks.name, n, cols, r[0], r[1], x, again.Data[x], gotT.Data[x])
+						break
+					}
+				}
 			}
 		}
 	}
