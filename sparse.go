@@ -58,12 +58,45 @@ type background struct {
 	cols  []uint16  // their columns, ascending within a row,
 	bytes []uint8   // and their bytes (never 0)
 
-	// The d's of the rows [listRow, listRow+listRows) that the last
-	// forward product (matMulBackground) listed, kept for an Aᵀ·B of the
-	// same rows: in training, Grad follows Forward on the same batch.
+	// list holds the d's of the rows [listRow, listRow+listRows) that the
+	// last forward product (matMulBackground) listed, kept for an Aᵀ·B of
+	// the same rows: in training, Grad follows Forward on the same batch.
+	// Its storage is reused by every product on this background (takeList).
 	mu                sync.Mutex
 	list              *Matrix
 	listRow, listRows int
+}
+
+// takeList returns the background's list buffer with room for n values,
+// or a new one when another product has it. Its capacity is rounded up to
+// a power of two, so that it seldom has to grow: MNIST's evaluation chunks
+// (2048 images) and training batches (3000) both fit in one of 4 MB, and
+// a grown buffer's old storage would stay in a run's peak memory until
+// the next collection.
+func (bg *background) takeList(n int) *Matrix {
+	bg.mu.Lock()
+	l := bg.list
+	bg.list = nil
+	bg.mu.Unlock()
+	if l == nil || cap(l.Data) < n {
+		c := 1
+		for c < n {
+			c *= 2
+		}
+		l = &Matrix{Data: make([]float64, n, c)}
+	}
+	l.Rows, l.Cols, l.Data = 1, n, l.Data[:n]
+	return l
+}
+
+// keepList gives the list buffer l back to the background, its values
+// being the d's of rows [row, row+rows) (rows 0: of no rows).
+func (bg *background) keepList(l *Matrix, row, rows int) {
+	bg.mu.Lock()
+	if bg.list == nil {
+		bg.list, bg.listRow, bg.listRows = l, row, rows
+	}
+	bg.mu.Unlock()
 }
 
 // pixelForeground returns the foreground of n images of cols byte pixels:
@@ -191,26 +224,6 @@ func (m *Matrix) foregroundCount() int {
 	return m.bg.start[m.bgRow+m.Rows] - m.bg.start[m.bgRow]
 }
 
-// freeDiffs recycles the lists of d's of the background products, as
-// freeWGs does WaitGroups: a training step allocates nothing.
-var freeDiffs = make(chan *Matrix, 2)
-
-func getBuffer(free chan *Matrix, rows, cols int) *Matrix {
-	var m *Matrix
-	select {
-	case m = <-free:
-	default:
-	}
-	return resize(m, rows, cols)
-}
-
-func putBuffer(free chan *Matrix, m *Matrix) {
-	select {
-	case free <- m:
-	default:
-	}
-}
-
 // matMulBackground computes dst = A·B + 1·bias for an A with a background
 // with the row kernel ks.bgMul. It hands the kernel a list (passed as its
 // "bias") that holds, after room for the d's of A's foreground, the row
@@ -221,7 +234,7 @@ func putBuffer(free chan *Matrix, m *Matrix) {
 // pass of table lookups (6% of a training epoch).
 func matMulBackground(ks kernelSet, dst, A, B, bias *Matrix) {
 	nnz := A.foregroundCount()
-	list := getBuffer(freeDiffs, 1, nnz+B.Cols)
+	list := A.bg.takeList(nnz + B.Cols)
 	s0 := list.Data[nnz:]
 	// b + base·B, every element one sum in ascending order of c.
 	if bias != nil {
@@ -235,15 +248,8 @@ func matMulBackground(ks kernelSet, dst, A, B, bias *Matrix) {
 	if A.Rows > 0 {
 		runProduct(ks.bgMul, dst, A, B, list, A.Rows, nnz*B.Cols/A.Rows+B.Cols)
 	}
-	list.Data = list.Data[:nnz]
-	bg := A.bg
-	bg.mu.Lock()
-	old := bg.list
-	bg.list, bg.listRow, bg.listRows = list, A.bgRow, A.Rows
-	bg.mu.Unlock()
-	if old != nil {
-		putBuffer(freeDiffs, old)
-	}
+	list.Cols, list.Data = nnz, list.Data[:nnz]
+	A.bg.keepList(list, A.bgRow, A.Rows)
 }
 
 // bgList returns, for a row kernel of matMulBackground, the part of the
@@ -266,18 +272,18 @@ func matMulATBackground(ks kernelSet, dst, A, B *Matrix) {
 	bg := A.bg
 	bg.mu.Lock()
 	diffs := bg.list
-	if diffs != nil && bg.listRow == A.bgRow && bg.listRows == A.Rows {
+	if diffs != nil && bg.listRow == A.bgRow && bg.listRows == A.Rows && diffs.Cols == nnz {
 		bg.list = nil
 	} else {
 		diffs = nil
 	}
 	bg.mu.Unlock()
 	if diffs == nil {
-		diffs = getBuffer(freeDiffs, 1, nnz)
+		diffs = bg.takeList(nnz)
 		runProduct(bgDiffRows, diffs, A, nil, nil, A.Rows, nnz/max(A.Rows, 1)+1)
 	}
-	defer putBuffer(freeDiffs, diffs)
 	runProduct(ks.bgAT, dst, A, B, diffs, dst.Cols, nnz+A.Rows+A.Cols)
+	bg.keepList(diffs, 0, 0)
 }
 
 // bgDiffRows writes d_{s,c} of the foreground of rows [i0, i1) of A into
@@ -313,7 +319,8 @@ func bgMulRows(dst, A, B, list *Matrix, i0, i1 int) {
 	}
 }
 
-// freeStrips recycles the strips of the bgAT kernels (see freeRows).
+// freeStrips recycles the strips of the bgAT kernels, as freeWGs does
+// WaitGroups: a training step allocates nothing.
 var freeStrips = make(chan []float64, 8)
 
 func getStrip(n int) []float64 {
