@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Whole MNIST runs against numpy's, in turns, with a rule for the verdict.
+
+    python3 bench/runs.py DATA_DIR [EPOCHS [ROUNDS]]    (from the repository root)
+
+Builds the SIMD and the portable binary, then runs, ROUNDS times in turn:
+the lab's numpy solution (ref_numpy.py mnist --x64 --epochs EPOCHS, 2
+OpenBLAS threads, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), the SIMD
+binary and the portable one (-exp mnist -epochs EPOCHS -q, lab settings,
+GOMAXPROCS=2), each under /usr/bin/time for wall time and peak RSS. Each
+Go run is set against the numpy run of its own round: this machine's
+speed drifts by a third from one minute to the next, numpy's more than
+Go's, so a ratio of runs far apart in time says little. The verdict is
+the median of the rounds' ratios (take an odd number of rounds).
+"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
+DATA = sys.argv[1]
+EPOCHS = sys.argv[2] if len(sys.argv) > 2 else '5'
+ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+REF = os.environ.get('REF_NUMPY', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'bench', 'ref_numpy.py'))
+if not os.path.exists(REF):
+    sys.exit(f'{REF}: not found (set REF_NUMPY to the lab\'s ref_numpy.py)')
+
+tmp = tempfile.mkdtemp()
+env = dict(os.environ, GOMAXPROCS='2')
+subprocess.run(['go', 'build', '-o', os.path.join(tmp, 'portable'), '.'], env=env, check=True)
+subprocess.run(['go', 'build', '-o', os.path.join(tmp, 'simd'), '.'], env=dict(env, GOEXPERIMENT='simd'), check=True)
+np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
+for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
+    np_env.pop(k, None)
+
+
+def timed(cmd, env):
+    """Wall seconds and peak RSS in MB of cmd, from /usr/bin/time."""
+    r = subprocess.run(['/usr/bin/time', '-f', 'TIME %e %M'] + cmd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f'{" ".join(cmd)} failed:\n{r.stderr}')
+    m = re.search(r'TIME ([\d.]+) (\d+)', r.stderr)
+    return float(m.group(1)), int(m.group(2)) / 1024
+
+
+ratios = {'simd': [], 'portable': []}
+print(f'{EPOCHS} epochs, {ROUNDS} rounds: wall time (peak RSS)')
+for r in range(ROUNDS):
+    npt, nprss = timed([sys.executable, REF, 'mnist', '--x64', '--epochs', EPOCHS], np_env)
+    line = f'round {r + 1}: numpy {npt:.2f} s ({nprss:.0f} MB)'
+    for b in ('simd', 'portable'):
+        t, rss = timed([os.path.join(tmp, b), '-exp', 'mnist', '-data', DATA, '-epochs', EPOCHS, '-q', '-out', os.path.join(tmp, 'out-' + b)], env)
+        ratios[b].append(t / npt)
+        line += f', {b} {t:.2f} s ({rss:.0f} MB) {t / npt:.2f}×'
+    print(line, flush=True)
+print(f'outputs in {tmp}')
+for b, rs in ratios.items():
+    print(f'{b:8s} median {statistics.median(rs):.2f}× numpy (rounds: {", ".join(f"{x:.2f}" for x in rs)})')
