@@ -293,6 +293,7 @@ type marginEpoch struct {
 type marginWatch struct {
 	cur    marginEpoch // the epoch being observed
 	epochs []marginEpoch
+	rows   *Matrix // per row of a chunk: largest |s_k|, log p_t (marginRows)
 }
 
 func newMarginWatch() *marginWatch {
@@ -300,22 +301,39 @@ func newMarginWatch() *marginWatch {
 }
 
 // observe records the largest |logit| and the smallest true-class
-// probability of one chunk of logits S with targets T. log p_t = s_t −
-// lse(s) is computed with the max shift, so it is exact even where p_t
-// itself would underflow to 0.
+// probability of one chunk of logits S with targets T. The rows are
+// measured in parallel (marginRows: 10 exps a row, 3% of an epoch when it
+// ran on one core) and then folded in order; max and min do not depend on
+// the order, NaN included.
 func (w *marginWatch) observe(S, T *Matrix) {
+	w.rows = resize(w.rows, S.Rows, 2)
+	parallelRows(marginRows, w.rows, S, T, S.Rows, S.Cols*expCost)
 	m := &w.cur
 	for r := 0; r < S.Rows; r++ {
+		m.MaxAbsLogit = math.Max(m.MaxAbsLogit, w.rows.At(r, 0))
+		m.MinLogPTrue = math.Min(m.MinLogPTrue, w.rows.At(r, 1))
+	}
+}
+
+// marginRows writes, for the rows [i0, i1) of the logits S, the largest
+// |s_k| and log p_t = s_t − lse(s) (+Inf where T's row has no class) into
+// the two columns of dst. log p_t is computed with the max shift, so it is
+// exact even where p_t itself would underflow to 0.
+func marginRows(dst, S, T, _ *Matrix, i0, i1 int) {
+	for r := i0; r < i1; r++ {
 		s := S.Row(r)
 		mx := rowMax(s)
-		sum := 0.0
+		sum, big := 0.0, 0.0
 		for _, v := range s {
-			m.MaxAbsLogit = math.Max(m.MaxAbsLogit, math.Abs(v))
+			big = math.Max(big, math.Abs(v))
 			sum += math.Exp(v - mx)
 		}
+		lp := math.Inf(1)
 		if k := T.ArgmaxRow(r); k >= 0 {
-			m.MinLogPTrue = math.Min(m.MinLogPTrue, s[k]-mx-math.Log(sum))
+			lp = s[k] - mx - math.Log(sum)
 		}
+		dst.Set(r, 0, big)
+		dst.Set(r, 1, lp)
 	}
 }
 

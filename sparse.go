@@ -29,12 +29,15 @@ package main
 // product adds base[c]·W[c,:] and d_c·W[c,:] as one term x_c·W[c,:]), so
 // they differ from the dense kernels' in the last bits, as any other order
 // would; each element is still one sum in a fixed order, so the results do
-// not depend on the number of cores. NaN and ±Inf in the weights or δ go
-// where they would in the dense products: a non-finite weight reaches
-// every row through b + base·W (as 0·Inf = NaN there, if base[c] = 0,
-// just as in the dense sum; where the dense product is ±Inf this one may
-// be NaN, as base·Inf and d·Inf can have opposite signs); base and the
-// table of d are finite (withPixelValues checks).
+// not depend on the number of cores.
+//
+// Where NaN and ±Inf can arise: as in the dense products, a NaN in W or δ
+// makes its whole column of the result NaN (through b + base·W, or
+// base[c]·Σ_s δ[s,:]). An infinite weight or δ makes the same elements
+// non-finite, but where the dense product has ±Inf this one may have NaN:
+// base[c]·Inf and d·Inf can have opposite signs, and Inf − Inf is NaN
+// (TestBackgroundNonFinite). base and the table of d are finite
+// (withPixelValues checks), so the background brings none of its own.
 //
 // Only MNIST's loader (and the tests' synthetic images) attach a
 // background, to matrices nobody writes afterwards: it describes the
