@@ -41,13 +41,12 @@ package main
 //
 // Only MNIST's loader (and the tests' synthetic images) attach a
 // background, to matrices nobody writes afterwards: it describes the
-// values as they were when it was attached (checkBackground checks that
-// it does, value by value). Views of rows (SliceRows, the batches and
-// evaluation chunks) share it; copies (Clone) and all other matrices use
-// the dense kernels.
+// values as they were when it was attached (checkBackground, a test
+// helper, checks that it does, value by value). Views of rows (SliceRows,
+// the batches and evaluation chunks) share it; copies (Clone) and all
+// other matrices use the dense kernels.
 
 import (
-	"fmt"
 	"math"
 	"sync"
 )
@@ -153,11 +152,11 @@ const maxForeground = 0.5
 // withPixelValues returns a view of X (sharing its storage) that carries
 // the foreground bg of X's images (pixelForeground) for the background
 // kernels of MatMulBias and MatMulAT; value(c, b) must be X's value for a
-// pixel of byte b in column c (checkBackground tells whether it is: a
-// whole pass over X, left to the tests to keep loading fast). X must not
-// be written afterwards. It returns X itself, without a background, when
-// bg is nil or does not have X's rows, more than maxForeground of X's
-// values are foreground, or a value is not finite.
+// pixel of byte b in column c (checkBackground, in sparse_test.go, tells
+// whether it is: a whole pass over X, left to the tests to keep loading
+// fast). X must not be written afterwards. It returns X itself, without a
+// background, when bg is nil or does not have X's rows, more than
+// maxForeground of X's values are foreground, or a value is not finite.
 func withPixelValues(X *Matrix, bg *background, value func(c int, b byte) float64) *Matrix {
 	if bg == nil || len(bg.start) != X.Rows+1 || float64(bg.start[X.Rows]) > maxForeground*float64(len(X.Data)) {
 		return X
@@ -175,51 +174,18 @@ func withPixelValues(X *Matrix, bg *background, value func(c int, b byte) float6
 	return &Matrix{Rows: X.Rows, Cols: X.Cols, Data: X.Data, bg: bg}
 }
 
-// checkBackground reports the first value of m that its background does
-// not describe: a blank pixel must hold base[c], a foreground pixel a
-// value x with x − base[c] = diff[256·c + b] (what the kernels use).
-func (m *Matrix) checkBackground() error {
-	var first error
-	var mu sync.Mutex
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		mu.Unlock()
-	}
-	bg := m.bg
-	inParallel(m.Rows, func(i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			cols, bytes := m.foreground(i)
-			k := 0
-			for c, v := range m.Row(i) {
-				if k < len(cols) && int(cols[k]) == c {
-					b := int(bytes[k])
-					k++
-					if b == 0 || v-bg.base[c] != bg.diff[c*256+b] {
-						fail(fmt.Errorf("row %d, column %d holds %v; its background says byte %d, %v + %v", i, c, v, b, bg.base[c], bg.diff[c*256+b]))
-						return
-					}
-				} else if v != bg.base[c] {
-					fail(fmt.Errorf("row %d, column %d holds %v; its background says blank, %v", i, c, v, bg.base[c]))
-					return
-				}
-			}
-			if k != len(cols) {
-				fail(fmt.Errorf("row %d: foreground columns %v not ascending", i, cols))
-				return
-			}
-		}
-	})
-	return first
-}
-
 // foreground returns the columns and bytes of row i's foreground.
 func (m *Matrix) foreground(i int) ([]uint16, []uint8) {
 	r := m.bgRow + i
 	k0, k1 := m.bg.start[r], m.bg.start[r+1]
 	return m.bg.cols[k0:k1], m.bg.bytes[k0:k1]
+}
+
+// rowDiffs returns the part of a list of d's for all of m's foreground
+// (in the order of its entries, counted from m's row 0) that holds row i's.
+func (m *Matrix) rowDiffs(list *Matrix, i int) []float64 {
+	first := m.bg.start[m.bgRow]
+	return list.Data[m.bg.start[m.bgRow+i]-first : m.bg.start[m.bgRow+i+1]-first]
 }
 
 // foregroundCount returns how many values of m differ from its background.
@@ -256,11 +222,9 @@ func matMulBackground(ks kernelSet, dst, A, B, bias *Matrix) {
 }
 
 // bgList returns, for a row kernel of matMulBackground, the part of the
-// list that holds row i's d's (counted from A's row 0), and s0.
+// list that holds row i's d's, and s0.
 func bgList(A, list *Matrix, i int) (ds, s0 []float64) {
-	first := A.bg.start[A.bgRow]
-	k0, k1, nnz := A.bg.start[A.bgRow+i]-first, A.bg.start[A.bgRow+i+1]-first, A.foregroundCount()
-	return list.Data[k0:k1], list.Data[nnz:]
+	return A.rowDiffs(list, i), list.Data[A.foregroundCount():]
 }
 
 // matMulATBackground computes dst = Aᵀ·B for an A with a background, in
@@ -292,11 +256,9 @@ func matMulATBackground(ks kernelSet, dst, A, B *Matrix) {
 // bgDiffRows writes d_{s,c} of the foreground of rows [i0, i1) of A into
 // diffs, at the places of their entries (counted from A's row 0).
 func bgDiffRows(diffs, A, _, _ *Matrix, i0, i1 int) {
-	first := A.bg.start[A.bgRow]
 	for i := i0; i < i1; i++ {
 		cols, bytes := A.foreground(i)
-		at := A.bg.start[A.bgRow+i] - first
-		d := diffs.Data[at : at+len(cols)]
+		d := A.rowDiffs(diffs, i)
 		for k, c := range cols {
 			d[k] = A.bg.diff[int(c)*256+int(bytes[k])]
 		}
@@ -353,7 +315,6 @@ func putStrip(s []float64) {
 // lab's 64 columns), all on 8 of L1's 64 sets.
 func bgATCols(dst, A, B, diffs *Matrix, j0, j1 int) {
 	m, n, base := B.Cols, dst.Rows, A.bg.base
-	first := A.bg.start[A.bgRow]
 	strip := getStrip(4 * n)
 	defer putStrip(strip)
 	for j := j0; j < j1; j += 4 {
@@ -371,8 +332,7 @@ func bgATCols(dst, A, B, diffs *Matrix, j0, j1 int) {
 		for s := 0; s < A.Rows; s++ {
 			copy(b[:w], B.Data[s*m+j:s*m+j+w]) // columns past w: 0, unused
 			cols, _ := A.foreground(s)
-			at := A.bg.start[A.bgRow+s] - first
-			ds := diffs.Data[at : at+len(cols)]
+			ds := A.rowDiffs(diffs, s)
 			for k, c := range cols {
 				d := ds[k]
 				o := strip[4*int(c):]

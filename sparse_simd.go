@@ -106,7 +106,6 @@ func bgAddNarrow(out, ds []float64, B *Matrix, cols []uint16, j int) {
 func simdBgATCols(dst, A, B, diffs *Matrix, j0, j1 int) {
 	defer archsimd.ClearAVXUpperBits()
 	m, n, base := B.Cols, dst.Rows, A.bg.base
-	first := A.bg.start[A.bgRow]
 	strip := getStrip(8 * n)
 	defer putStrip(strip)
 	for j := j0; j < j1; j += 8 {
@@ -128,8 +127,7 @@ func simdBgATCols(dst, A, B, diffs *Matrix, j0, j1 int) {
 		}
 		for s := 0; s < A.Rows; s++ {
 			cols, _ := A.foreground(s)
-			at := A.bg.start[A.bgRow+s] - first
-			bgStrip8(strip, diffs.Data[at:at+len(cols)], cols, B.Data[s*m+j:s*m+j+8])
+			bgStrip8(strip, A.rowDiffs(diffs, s), cols, B.Data[s*m+j:s*m+j+8])
 		}
 		for c := 0; c < n; c++ {
 			copy(dst.Data[c*m+j:c*m+j+8], strip[8*c:8*c+8])
@@ -158,7 +156,6 @@ func bgStrip8Asm(strip, ds *float64, cols *uint16, n int, b *float64)
 // multiply-adds of the vector lanes, one element at a time.
 func bgATNarrow(dst, A, B, diffs *Matrix, strip []float64, j, w int) {
 	m, n, base := B.Cols, dst.Rows, A.bg.base
-	first := A.bg.start[A.bgRow]
 	for t := 0; t < w; t++ {
 		sum := 0.0
 		for s := 0; s < B.Rows; s++ {
@@ -170,9 +167,9 @@ func bgATNarrow(dst, A, B, diffs *Matrix, strip []float64, j, w int) {
 		for s := 0; s < A.Rows; s++ {
 			b := B.Data[s*m+j+t]
 			cols, _ := A.foreground(s)
-			at := A.bg.start[A.bgRow+s] - first
+			ds := A.rowDiffs(diffs, s)
 			for k, c := range cols {
-				strip[c] = math.FMA(diffs.Data[at+k], b, strip[c])
+				strip[c] = math.FMA(ds[k], b, strip[c])
 			}
 		}
 		for c := 0; c < n; c++ {

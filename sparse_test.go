@@ -6,9 +6,11 @@ package main
 // must attach a background only when it describes the matrix.
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -353,4 +355,44 @@ func TestMNISTLoadAttachesBackground(t *testing.T) {
 				e, got.LossTrain, got.LossTest, want.LossTrain, want.LossTest)
 		}
 	}
+}
+
+// checkBackground reports the first value of m that its background does
+// not describe: a blank pixel must hold base[c], a foreground pixel a
+// value x with x − base[c] = diff[256·c + b] (what the kernels use).
+func (m *Matrix) checkBackground() error {
+	var first error
+	var mu sync.Mutex
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	bg := m.bg
+	inParallel(m.Rows, func(i0, i1 int) {
+		for i := i0; i < i1; i++ {
+			cols, bytes := m.foreground(i)
+			k := 0
+			for c, v := range m.Row(i) {
+				if k < len(cols) && int(cols[k]) == c {
+					b := int(bytes[k])
+					k++
+					if b == 0 || v-bg.base[c] != bg.diff[c*256+b] {
+						fail(fmt.Errorf("row %d, column %d holds %v; its background says byte %d, %v + %v", i, c, v, b, bg.base[c], bg.diff[c*256+b]))
+						return
+					}
+				} else if v != bg.base[c] {
+					fail(fmt.Errorf("row %d, column %d holds %v; its background says blank, %v", i, c, v, bg.base[c]))
+					return
+				}
+			}
+			if k != len(cols) {
+				fail(fmt.Errorf("row %d: foreground columns %v not ascending", i, cols))
+				return
+			}
+		}
+	})
+	return first
 }

@@ -60,7 +60,7 @@ func syntheticImages(n int, seed uint64) (X, T *Matrix) {
 		T.Set(i, rng.IntN(10), 1)
 	}
 	mean, std := Standardize(X)
-	return withPixelValues(X, pixelForeground(n, 784, func(from, to int, f func(off int, b []byte)) { f(from, px[from:to]) }), standardizedPixel(mean, std)), T
+	return withPixelValues(X, pixelForeground(n, 784, bytesEach(px)), standardizedPixel(mean, std)), T
 }
 
 var (

@@ -160,6 +160,40 @@ end:
 	VZEROUPPER
 	RET
 
+// LOAD_ROW32, FMA_ROW32 and STORE_ROW32 are the parts the two background
+// row kernels below share: 32 sums of a row of out (at DI) in Y0…Y7,
+// loaded, given d·w[c, 0:32] with d in Y8 and row c of w at AX, and
+// stored back.
+#define LOAD_ROW32 \
+	VMOVUPD (DI), Y0 \
+	VMOVUPD 32(DI), Y1 \
+	VMOVUPD 64(DI), Y2 \
+	VMOVUPD 96(DI), Y3 \
+	VMOVUPD 128(DI), Y4 \
+	VMOVUPD 160(DI), Y5 \
+	VMOVUPD 192(DI), Y6 \
+	VMOVUPD 224(DI), Y7
+
+#define FMA_ROW32 \
+	VFMADD231PD (AX), Y8, Y0 \
+	VFMADD231PD 32(AX), Y8, Y1 \
+	VFMADD231PD 64(AX), Y8, Y2 \
+	VFMADD231PD 96(AX), Y8, Y3 \
+	VFMADD231PD 128(AX), Y8, Y4 \
+	VFMADD231PD 160(AX), Y8, Y5 \
+	VFMADD231PD 192(AX), Y8, Y6 \
+	VFMADD231PD 224(AX), Y8, Y7
+
+#define STORE_ROW32 \
+	VMOVUPD Y0, (DI) \
+	VMOVUPD Y1, 32(DI) \
+	VMOVUPD Y2, 64(DI) \
+	VMOVUPD Y3, 96(DI) \
+	VMOVUPD Y4, 128(DI) \
+	VMOVUPD Y5, 160(DI) \
+	VMOVUPD Y6, 192(DI) \
+	VMOVUPD Y7, 224(DI)
+
 // func bgRow32Asm(out, ds, diff, w *float64, ldw int, cols *uint16, bytes *uint8, n int)
 //
 // The background product's inner loop (simdBgMulRows in sparse_simd.go)
@@ -185,14 +219,7 @@ TEXT ·bgRow32Asm(SB), NOSPLIT, $0-64
 	MOVQ cols+40(FP), R11
 	MOVQ bytes+48(FP), R12
 	MOVQ n+56(FP), CX
-	VMOVUPD (DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), Y3
-	VMOVUPD 128(DI), Y4
-	VMOVUPD 160(DI), Y5
-	VMOVUPD 192(DI), Y6
-	VMOVUPD 224(DI), Y7
+	LOAD_ROW32
 	TESTQ CX, CX
 	JEQ rowdone
 
@@ -206,14 +233,7 @@ rowloop:
 	VMOVSD X8, (R13)             // ds[k] = d
 	IMULQ R10, AX
 	ADDQ R9, AX                  // row c of w
-	VFMADD231PD (AX), Y8, Y0
-	VFMADD231PD 32(AX), Y8, Y1
-	VFMADD231PD 64(AX), Y8, Y2
-	VFMADD231PD 96(AX), Y8, Y3
-	VFMADD231PD 128(AX), Y8, Y4
-	VFMADD231PD 160(AX), Y8, Y5
-	VFMADD231PD 192(AX), Y8, Y6
-	VFMADD231PD 224(AX), Y8, Y7
+	FMA_ROW32
 	ADDQ $2, R11
 	INCQ R12
 	ADDQ $8, R13
@@ -221,14 +241,7 @@ rowloop:
 	JNE rowloop
 
 rowdone:
-	VMOVUPD Y0, (DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD Y3, 96(DI)
-	VMOVUPD Y4, 128(DI)
-	VMOVUPD Y5, 160(DI)
-	VMOVUPD Y6, 192(DI)
-	VMOVUPD Y7, 224(DI)
+	STORE_ROW32
 	VZEROUPPER
 	RET
 
@@ -244,14 +257,7 @@ TEXT ·bgRow32ListAsm(SB), NOSPLIT, $0-48
 	SHLQ $3, R10                 // bytes from one row of w to the next
 	MOVQ cols+32(FP), R11
 	MOVQ n+40(FP), CX
-	VMOVUPD (DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), Y3
-	VMOVUPD 128(DI), Y4
-	VMOVUPD 160(DI), Y5
-	VMOVUPD 192(DI), Y6
-	VMOVUPD 224(DI), Y7
+	LOAD_ROW32
 	TESTQ CX, CX
 	JEQ listdone
 
@@ -260,28 +266,14 @@ listloop:
 	IMULQ R10, AX
 	ADDQ R9, AX                  // row c of w
 	VBROADCASTSD (SI), Y8        // ds[k]
-	VFMADD231PD (AX), Y8, Y0
-	VFMADD231PD 32(AX), Y8, Y1
-	VFMADD231PD 64(AX), Y8, Y2
-	VFMADD231PD 96(AX), Y8, Y3
-	VFMADD231PD 128(AX), Y8, Y4
-	VFMADD231PD 160(AX), Y8, Y5
-	VFMADD231PD 192(AX), Y8, Y6
-	VFMADD231PD 224(AX), Y8, Y7
+	FMA_ROW32
 	ADDQ $2, R11
 	ADDQ $8, SI
 	DECQ CX
 	JNE listloop
 
 listdone:
-	VMOVUPD Y0, (DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD Y3, 96(DI)
-	VMOVUPD Y4, 128(DI)
-	VMOVUPD Y5, 160(DI)
-	VMOVUPD Y6, 192(DI)
-	VMOVUPD Y7, 224(DI)
+	STORE_ROW32
 	VZEROUPPER
 	RET
 
@@ -294,8 +286,8 @@ listdone:
 //	strip[8c : 8c+8] = fma(ds[k], b[0:8], strip[8c : 8c+8])
 //
 // b (δ's row s, 8 values) stays in Y0 and Y1. The same chains as the
-// archsimd code it replaced, so the same bits. The caller checks that every
-// address lies inside its slices.
+// scalar ones of bgATNarrow (one fused multiply-add per step), so the same
+// bits. The caller checks that every address lies inside its slices.
 TEXT ·bgStrip8Asm(SB), NOSPLIT, $0-40
 	MOVQ strip+0(FP), DI
 	MOVQ ds+8(FP), SI
