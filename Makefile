@@ -6,7 +6,7 @@ PYTHON ?= /usr/bin/python3
 # GOEXPERIMENT=simd), else empty: then every build below is the portable one.
 SIMD := $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo simd)
 
-.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare bench-runs compare-builds help
+.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare bench-runs agree compare-builds help
 all: build
 
 build: ## build the ./backprop binary (with the SIMD kernels when the toolchain has them)
@@ -45,6 +45,9 @@ bench-compare: ## Go (both builds) against numpy: the eight products and the MNI
 
 bench-runs: ## whole MNIST runs (both builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/runs.py "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" $${EPOCHS:-5} $${ROUNDS:-3}
+
+agree: ## the lab's experiments against its numpy recipe, number by number (needs python3-numpy, $$REF_NUMPY; MNIST with MNIST_DIR)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/agree.py $${MNIST_DIR:-}
 
 compare-builds: ## the SIMD and portable builds train the same 3-epoch MNIST curve (needs MNIST_DIR)
 	.ci/compare-builds "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" 3

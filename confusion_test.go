@@ -63,7 +63,7 @@ func TestConfusionCountsHandMadeCase(t *testing.T) {
 // The confusion matrix must agree with the accuracy that training reports.
 func TestConfusionAgreesWithRunInfoAccuracy(t *testing.T) {
 	X, T := XORData()
-	net := NewXORNet(1234)
+	net := NewXORNet(newRNG(1234))
 	ri, err := Train(net, X, T, TrainConfig{BatchSize: 4, Epochs: 50, Eta: 0.1})
 	if err != nil {
 		t.Fatal(err)

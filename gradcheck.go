@@ -143,7 +143,7 @@ type gradCase struct {
 
 // gradCheckCases are the lab's two loss pipelines on a small 5-7-6-4 ReLU
 // network, each with a random batch of 8 samples.
-func gradCheckCases(seed uint64) []gradCase {
+func gradCheckCases(seed uint32) []gradCase {
 	rng := newRNG(seed)
 	hidden := func() []Layer {
 		return []Layer{

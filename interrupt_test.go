@@ -34,7 +34,7 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 		{2, 0, 0, 0}, // before the first batch
 	}
 	for _, c := range cases {
-		net := NewXORNet(1)
+		net := NewXORNet(newRNG(1))
 		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Stop: stopAfter(c.stopAfter)})
 		if err != nil {
 			t.Fatal(err)

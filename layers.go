@@ -18,7 +18,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 )
 
 // Layer is a module of the network.
@@ -65,15 +64,17 @@ type LinearLayer struct {
 // NewLinearLayer draws W from N(0, 2/nInputs) (He initialisation, made for
 // ReLU networks: it keeps the variance of the activations roughly constant
 // from layer to layer) and sets every bias to 1 so that the ReLUs above
-// start switched on, as the lab's template does.
-func NewLinearLayer(nInputs, nUnits int, rng *rand.Rand, name string) *LinearLayer {
+// start switched on, as the lab's template does. W is filled row by row,
+// as numpy fills an (nInputs, nUnits) array: with a *RandomState seeded
+// like the lab's, the weights are the lab's.
+func NewLinearLayer(nInputs, nUnits int, rng NormalSource, name string) *LinearLayer {
 	if nInputs < 1 || nUnits < 1 {
 		panic(fmt.Sprintf("NewLinearLayer %q: sizes must be positive, got %d inputs, %d units", name, nInputs, nUnits))
 	}
 	l := &LinearLayer{name: name, W: NewMatrix(nInputs, nUnits), B: NewMatrix(1, nUnits)}
 	std := math.Sqrt(2 / float64(nInputs))
 	for i := range l.W.Data {
-		l.W.Data[i] = std * rng.NormFloat64()
+		l.W.Data[i] = std * rng.NormFloat64() // numpy: loc + scale·gauss, loc = 0
 	}
 	l.B.Fill(1)
 	return l
@@ -136,12 +137,17 @@ func (l *LinearLayer) GradInto(dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
 		return dst
 	}
 	MatMulAT(dW, X, deltaNext)
-	dW.Scale(1 / float64(n))
 	dB.Fill(0)
 	for i := 0; i < n; i++ {
 		axpy(dB.Data, 1, deltaNext.Row(i))
 	}
-	dB.Scale(1 / float64(n))
+	// Divided by n, as numpy's X.T @ δ / n and mean do: multiplying by
+	// 1/n would round differently in the last bit now and then.
+	for _, m := range [...]*Matrix{dW, dB} {
+		for i := range m.Data {
+			m.Data[i] /= float64(n)
+		}
+	}
 	return dst
 }
 
@@ -276,9 +282,8 @@ func softmaxRow(p, s []float64) {
 		p[k] = e
 		sum += e
 	}
-	inv := 1 / sum
 	for k := range p {
-		p[k] *= inv
+		p[k] /= sum // numpy's E / ΣE: a division, not a product with 1/ΣE
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -25,16 +24,19 @@ type config struct {
 	epochs int
 	batch  int
 	eta    float64
-	etaSet bool // -eta was given (spiral then runs that eta only)
-	seed   uint64
+	etaSet bool   // -eta was given (spiral then runs that eta only)
+	seed   uint32 // numpy's RandomState takes seeds from 0 to 2³² − 1
 	out    string
 	quiet  bool
-	tol    float64   // -exp gradcheck: the largest relative error that passes
-	save   string    // -save FILE: write the trained network there ("": don't)
-	load   string    // -load FILE: start from this network instead of a new one
-	plot   bool      // write pictures (SVG, PNG) and the HTML page
-	stdout io.Writer // progress and results
-	stderr io.Writer // interrupt messages
+	// shuffle reorders the training samples every epoch, drawing from
+	// the generator that drew the weights (the lab: batches in order).
+	shuffle bool
+	tol     float64   // -exp gradcheck: the largest relative error that passes
+	save    string    // -save FILE: write the trained network there ("": don't)
+	load    string    // -load FILE: start from this network instead of a new one
+	plot    bool      // write pictures (SVG, PNG) and the HTML page
+	stdout  io.Writer // progress and results
+	stderr  io.Writer // interrupt messages
 	// stop, when set (by tests), replaces the signal handling of
 	// cfg.interrupter: training stops when it returns true.
 	stop func() bool
@@ -118,9 +120,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	epochs := fs.Int("epochs", 0, "training epochs (default: the experiment's, see below); 0 only evaluates")
 	batch := fs.Int("batch", 0, "mini-batch size (default: the experiment's)")
 	eta := fs.Float64("eta", 0, "learning rate, a positive number (default: the experiment's)")
-	seed := fs.Uint64("seed", 1234, "seed of the random numbers (weights, data, shuffling)")
+	seed := fs.Int64("seed", 1234, "seed of the random numbers (weights, data, shuffling), 0 to 4294967295 as numpy's RandomState takes")
 	out := fs.String("out", "out", "directory for the result files (CSV, pictures, index.html)")
 	quiet := fs.Bool("q", false, "quiet: no per-epoch progress lines")
+	shuffle := fs.Bool("shuffle", false, "reorder the training samples every epoch (as numpy's rng.permutation); the lab takes batches in order")
 	save := fs.String("save", "", "write the trained network to `FILE` (JSON, see README; also when Ctrl-C stops training)")
 	load := fs.String("load", "", "start from the network in `FILE` (written by -save) instead of a new one")
 	tol := fs.Float64("tol", defaultGradTol, "-exp gradcheck: the largest relative error that passes")
@@ -173,7 +176,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if e == nil {
 		return usageErr("unknown experiment %q: choose one of %s", *exp, strings.Join(names, ", "))
 	}
-	for _, name := range []string{"epochs", "batch", "eta", "q"} {
+	for _, name := range []string{"epochs", "batch", "eta", "q", "shuffle"} {
 		if set[name] && !e.train {
 			return usageErr("-%s does not apply to -exp %s, which trains nothing", name, e.name)
 		}
@@ -195,7 +198,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if !(*tol > 0) || math.IsInf(*tol, 0) {
 		return usageErr("-tol must be a positive finite number, got %v", *tol)
 	}
-	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: *seed, out: *out, quiet: *quiet, tol: *tol, plot: *plot}
+	if err := CheckSeed(*seed); err != nil {
+		return usageErr("-seed %v", err)
+	}
+	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot}
 	if set["epochs"] {
 		if *epochs < 0 {
 			return usageErr("-epochs must be 0 or more, got %d", *epochs)
@@ -282,11 +288,9 @@ func (c *config) progress() io.Writer {
 	return c.stdout
 }
 
-// newRNG returns the generator every experiment draws from: PCG seeded
-// with seed, so that runs are repeatable.
-func newRNG(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-}
+// newRNG returns the generator every experiment draws from, as the lab's
+// np.random.RandomState(seed): the same seed gives the lab's numbers.
+func newRNG(seed uint32) *RandomState { return NewRandomState(seed) }
 
 // flagProblem rewrites an error of the flag package in words that say what
 // to do: "-epochs abc: want a whole number, e.g. -epochs 300" rather than
@@ -296,8 +300,8 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	examples := map[string]string{
 		"exp": "a name, e.g. -exp xor", "epochs": "a whole number, e.g. -epochs 300",
 		"batch": "a whole number, e.g. -batch 32", "eta": "a number, e.g. -eta 0.5",
-		"seed": "a whole number from 0 up, e.g. -seed 42", "out": "a directory, e.g. -out results",
-		"q": "nothing: -q (or -q=true, -q=false)", "tol": "a number, e.g. -tol 1e-6",
+		"seed": "a whole number from 0 to 4294967295, e.g. -seed 42", "out": "a directory, e.g. -out results",
+		"q": "nothing: -q (or -q=true, -q=false)", "shuffle": "nothing: -shuffle (or -shuffle=false)", "tol": "a number, e.g. -tol 1e-6",
 		"save": "a file name, e.g. -save xor.json", "load": "a file name, e.g. -load xor.json",
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {

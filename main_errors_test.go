@@ -40,7 +40,9 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"eta text", []string{"-eta", "fast"}, 2, []string{`-eta "fast": want a number`}},
 		{"eta zero", []string{"-eta", "0"}, 2, []string{"-eta must be a positive finite number"}},
 		{"eta NaN", []string{"-eta", "NaN"}, 2, []string{"-eta must be a positive finite number"}},
-		{"negative seed", []string{"-seed", "-1"}, 2, []string{"-seed", "from 0 up"}},
+		{"negative seed", []string{"-seed", "-1"}, 2, []string{"-seed -1", "numpy's RandomState", "from 0 to 4294967295"}},
+		{"seed of 2^32", []string{"-seed", "4294967296"}, 2, []string{"-seed 4294967296", "from 0 to 4294967295"}},
+		{"seed beyond int64", []string{"-seed", "99999999999999999999"}, 2, []string{"-seed \"99999999999999999999\" is out of range", "from 0 to 4294967295"}},
 		{"misspelt flag", []string{"-epoch", "5"}, 2, []string{"unknown flag -epoch: did you mean -epochs?"}},
 		{"capitalised flag", []string{"-Eta", "0.5"}, 2, []string{"did you mean -eta?"}},
 		{"unknown flag", []string{"-verbose"}, 2, []string{"unknown flag -verbose", "-h"}},
@@ -102,7 +104,7 @@ func TestPermissionErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := filepath.Join(dir, "secret.json")
-	if err := SaveModel(secret, NewXORNet(1), ModelMeta{}); err != nil {
+	if err := SaveModel(secret, NewXORNet(newRNG(1)), ModelMeta{}); err != nil {
 		t.Fatal(err)
 	}
 	os.Chmod(secret, 0)

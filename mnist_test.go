@@ -117,8 +117,9 @@ func TestMNISTReadIDXPayload(t *testing.T) {
 		}
 		X := pixelsToMatrix(d, n)
 		for _, i := range []int{0, 1, 255, 256, idxChunk - 1, idxChunk, n*mnistPixels - 1} {
-			if got, want := X.Data[i], float64(byte(i))/255; got != want {
-				t.Errorf("pixel %d: got %v; want %v", i, got, want)
+			// The template's pixels: byte/255 in float32.
+			if got, want := X.Data[i], float64(float32(byte(i))/255); got != want {
+				t.Errorf("pixel %d: got %v; want %v (byte %d / 255 in float32)", i, got, want, byte(i))
 			}
 		}
 	}
@@ -256,7 +257,9 @@ func TestMNISTDataDir(t *testing.T) {
 
 // TestMNISTStandardize on a hand-made set: column 0 has mean 2 and
 // population std sqrt(2/3), column 1 is constant (left alone), column 2 has
-// mean 0 and std 1.
+// mean 0 and std 1. The statistics are float64; the standardized values are
+// computed in float32 as the lab's template computes them, so they are
+// float32 numbers within float32's precision of the exact ones.
 func TestMNISTStandardize(t *testing.T) {
 	train := FromRows([][]float64{{1, 5, -1}, {2, 5, 1}, {3, 5, -1}})
 	train.Set(2, 2, 0) // column 2: −1, 1, 0 → mean 0, std sqrt(2/3)
@@ -269,20 +272,25 @@ func TestMNISTStandardize(t *testing.T) {
 			t.Errorf("column %d: got mean %v, std %v; want %v, %v", j, mean[j], std[j], wantMean[j], wantStd[j])
 		}
 	}
+	check := func(set string, i, j int, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 2e-7*math.Abs(want) {
+			t.Errorf("%s (%d, %d): got %v; want %v (to float32's precision)", set, i, j, got, want)
+		}
+		if float64(float32(got)) != got {
+			t.Errorf("%s (%d, %d): got %v, not a float32 number; want the template's float32 arithmetic", set, i, j, got)
+		}
+	}
 	wantTrain := [][]float64{{-1 / s, 5, -1 / s}, {0, 5, 1 / s}, {1 / s, 5, 0}}
 	for i, row := range wantTrain {
 		for j, want := range row {
-			if got := train.At(i, j); math.Abs(got-want) > 1e-12 {
-				t.Errorf("train (%d, %d): got %v; want %v", i, j, got, want)
-			}
+			check("train", i, j, train.At(i, j), want)
 		}
 	}
 	// The test set gets the training statistics, and its constant column
 	// stays as it was even though 7 ≠ 5.
 	for j, want := range []float64{0, 7, 3 / s} {
-		if got := test.At(0, j); math.Abs(got-want) > 1e-12 {
-			t.Errorf("test (0, %d): got %v; want %v", j, got, want)
-		}
+		check("test", 0, j, test.At(0, j), want)
 	}
 }
 
@@ -346,7 +354,7 @@ func TestMNISTIntegration(t *testing.T) {
 	if err := d.XTrain.checkBackground(); err != nil {
 		t.Fatalf("the real training images' background: %v", err)
 	}
-	net := NewMNISTNet([]int{64, 64, 64, 64, 64}, false, 1234)
+	net := NewMNISTNet([]int{64, 64, 64, 64, 64}, false, newRNG(1234))
 	ri, err := Train(net, d.XTrain, d.TTrain, TrainConfig{BatchSize: 100, Epochs: 1, Eta: 0.1, XTest: d.XTest, TTest: d.TTest})
 	if err != nil {
 		t.Fatal(err)

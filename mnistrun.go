@@ -22,8 +22,7 @@ import (
 // The stable pipeline trains on the logits with the fused loss and applies
 // Softmax_OUT only for predictions; the naive one (Assignment 1) has
 // Softmax_OUT inside the network and the plain cross-entropy.
-func NewMNISTNet(hidden []int, naive bool, seed uint64) *MLP {
-	rng := newRNG(seed)
+func NewMNISTNet(hidden []int, naive bool, rng NormalSource) *MLP {
 	var layers []Layer
 	in := mnistPixels
 	for i, h := range hidden {
@@ -64,7 +63,8 @@ func runMNIST(cfg *config) error {
 		fmt.Fprintf(cfg.stdout, "%.1f%% of the training images' pixels are blank: the first layer's products skip them (README, Speed)\n",
 			100-100*float64(X.foregroundCount())/float64(len(X.Data)))
 	}
-	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, cfg.seed) }, mnistPixels, mnistClasses)
+	rng := newRNG(cfg.seed)
+	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, rng) }, mnistPixels, mnistClasses)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func runMNIST(cfg *config) error {
 	watch := newMarginWatch()
 	stop, release := cfg.interrupter()
 	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
-		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta,
+		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: data.XTest, TTest: data.TTest,
 		Progress: cfg.progress(), TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch,
 		Stop: stop, WeightAmpRef: meta.InitMeanAbsW,
@@ -192,7 +192,7 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 			{"epochs", strconv.Itoa(cfg.epochs)},
 			{"batch", strconv.Itoa(cfg.batch)},
 			{"eta", etaLabel(cfg.eta)},
-			{"seed", strconv.FormatUint(cfg.seed, 10)},
+			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
 		},
 		Header: []string{"epochs", "loss train", "acc train", "loss test", "acc test"},
 		Rows: [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),

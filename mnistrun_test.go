@@ -106,7 +106,7 @@ func TestMNISTNetArchitecture(t *testing.T) {
 		{false, "Linear_1: Linear 784→64|ReLU_1: ReLU|Linear_2: Linear 64→32|ReLU_2: ReLU|Linear_OUT: Linear 32→10|loss CE_logits: softmax + cross-entropy on logits|output Softmax_OUT: Softmax"},
 		{true, "Linear_1: Linear 784→64|ReLU_1: ReLU|Linear_2: Linear 64→32|ReLU_2: ReLU|Linear_OUT: Linear 32→10|Softmax_OUT: Softmax|loss CE: cross-entropy"},
 	} {
-		lines := strings.Split(strings.TrimSpace(NewMNISTNet([]int{64, 32}, tc.naive, 1).String()), "\n")
+		lines := strings.Split(strings.TrimSpace(NewMNISTNet([]int{64, 32}, tc.naive, newRNG(1)).String()), "\n")
 		for i := range lines {
 			lines[i] = strings.TrimSpace(lines[i])
 		}

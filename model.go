@@ -576,13 +576,13 @@ func (c *config) saveNet(net *MLP, meta ModelMeta, ri *RunInfo) error {
 	}
 	trained := len(ri.Epochs) - 1 // epoch 0 is the starting network
 	meta.Epochs += trained
-	meta.Batch, meta.Eta, meta.Seed = c.batch, c.eta, c.seed
+	meta.Batch, meta.Eta, meta.Seed = c.batch, c.eta, uint64(c.seed)
 	meta.Stopped, meta.Note = ri.Stopped, ""
 	if ri.PartialBatches > 0 {
 		meta.Note = fmt.Sprintf("interrupted after %d batches of epoch %d: those are in the weights but not in epochs", ri.PartialBatches, meta.Epochs+1)
 	}
 	if trained > 0 {
-		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: c.seed})
+		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: uint64(c.seed)})
 	}
 	if err := SaveModel(c.save, net, meta); err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 // the parameters are not the round numbers of the initialisation.
 func testNets(t testing.TB) map[string]*MLP {
 	rng := newRNG(7)
-	plain := NewXORNet(3)
+	plain := NewXORNet(newRNG(3))
 	fused := NewMLP(5, []Layer{
 		NewLinearLayer(5, 7, rng, "Linear_1"), NewReLULayer("ReLU_1"),
 		NewLinearLayer(7, 3, rng, "Linear_OUT"),
@@ -98,7 +98,7 @@ func TestModelRoundTripIsBitExact(t *testing.T) {
 func TestSaveModelRefusesNonFiniteParameters(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.json")
-	net := NewXORNet(1)
+	net := NewXORNet(newRNG(1))
 	if err := SaveModel(path, net, ModelMeta{}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestSaveModelRefusesNonFiniteParameters(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Errorf("a failed SaveModel changed the earlier file")
 	}
-	if err := SaveModel(path, NewXORNet(1), ModelMeta{Eta: math.Inf(1)}); err == nil {
+	if err := SaveModel(path, NewXORNet(newRNG(1)), ModelMeta{Eta: math.Inf(1)}); err == nil {
 		t.Errorf("SaveModel with eta +Inf: got no error; want one")
 	}
 }
@@ -225,7 +225,7 @@ func TestLoadModelErrors(t *testing.T) {
 }
 
 func TestCheckModelFits(t *testing.T) {
-	xor := NewXORNet(1)
+	xor := NewXORNet(newRNG(1))
 	fused := testNets(t)["fused"]
 	cases := []struct {
 		net         *MLP

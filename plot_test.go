@@ -92,7 +92,7 @@ func parseSVG(t *testing.T, doc []byte) (series []parsedSeries, texts []string) 
 func TestLineChartSVG(t *testing.T) {
 	// A real run: XOR for 20 epochs; every series has one point per epoch.
 	X, T := XORData()
-	ri, err := Train(NewXORNet(1234), X, T, TrainConfig{BatchSize: 4, Epochs: 20, Eta: 0.1, XTest: X, TTest: T})
+	ri, err := Train(NewXORNet(newRNG(1234)), X, T, TrainConfig{BatchSize: 4, Epochs: 20, Eta: 0.1, XTest: X, TTest: T})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestNiceRange(t *testing.T) {
 // network predicts for that point on its own.
 func TestDecisionMapPNG(t *testing.T) {
 	X, T, _, _ := SpiralSets(1234)
-	net := NewSpiralNet(1234)
+	net := NewSpiralNet(newRNG(1234))
 	if _, err := Train(net, X, T, TrainConfig{BatchSize: 300, Epochs: 300, Eta: 1}); err != nil {
 		t.Fatal(err)
 	}

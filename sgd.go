@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +17,11 @@ type TrainConfig struct {
 	BatchSize int     // samples per step; the last batch of an epoch may be smaller
 	Epochs    int     // passes over the training set (0 only evaluates)
 	Eta       float64 // learning rate: every step adds −Eta·grad
-	Shuffle   bool    // reorder the samples every epoch (off in the lab: batches in order)
-	Seed      uint64  // seeds the shuffling
+	// Shuffle reorders the samples every epoch (off in the lab: batches in
+	// order) by Rand.Shuffle of 0…n−1, the order numpy's
+	// rng.permutation(n) gives when Rand is the experiment's generator.
+	Shuffle bool
+	Rand    *RandomState
 
 	XTest, TTest *Matrix // optional test set, evaluated after every epoch
 
@@ -136,17 +138,15 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	params := net.paramLayers()
 	var order []int
 	var bx, bt *Matrix
-	var rng *rand.Rand
 	if cfg.Shuffle {
-		rng = rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
 		order = make([]int, X.Rows)
-		for i := range order {
-			order[i] = i
-		}
 	}
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		if rng != nil {
-			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		if order != nil {
+			for i := range order {
+				order[i] = i
+			}
+			cfg.Rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
 		for b, i0 := 0, 0; i0 < X.Rows; b, i0 = b+1, i0+cfg.BatchSize {
 			// Asked before a batch rather than after it, so that a stop
@@ -214,6 +214,8 @@ func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
 		return fmt.Errorf("the training set is empty")
 	case X.Cols != net.NInputs || T.Rows != X.Rows:
 		return fmt.Errorf("training set X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), net.NInputs)
+	case cfg.Shuffle && cfg.Rand == nil:
+		return fmt.Errorf("Shuffle needs the generator to draw from, Rand")
 	case (cfg.XTest == nil) != (cfg.TTest == nil):
 		return fmt.Errorf("give both XTest and TTest, or neither")
 	case cfg.XTest != nil && (cfg.XTest.Cols != X.Cols || cfg.TTest.Cols != T.Cols || cfg.XTest.Rows != cfg.TTest.Rows):

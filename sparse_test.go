@@ -339,12 +339,12 @@ func TestMNISTLoadAttachesBackground(t *testing.T) {
 		t.Fatalf("the training set's background: %v", err)
 	}
 	cfg := TrainConfig{BatchSize: 50, Epochs: 3, Eta: 0.1, XTest: d.XTest, TTest: d.TTest}
-	ri, err := Train(NewMNISTNet([]int{32, 32}, false, 5), d.XTrain, d.TTrain, cfg)
+	ri, err := Train(NewMNISTNet([]int{32, 32}, false, newRNG(5)), d.XTrain, d.TTrain, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.XTest = d.XTest.Clone()
-	riDense, err := Train(NewMNISTNet([]int{32, 32}, false, 5), d.XTrain.Clone(), d.TTrain, cfg)
+	riDense, err := Train(NewMNISTNet([]int{32, 32}, false, newRNG(5)), d.XTrain.Clone(), d.TTrain, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

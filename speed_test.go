@@ -13,7 +13,7 @@ import (
 
 // labMNISTNet is the lab's MNIST network (784-64x5-10, fused loss).
 func labMNISTNet(seed uint64) *MLP {
-	return NewMNISTNet([]int{64, 64, 64, 64, 64}, false, seed)
+	return NewMNISTNet([]int{64, 64, 64, 64, 64}, false, newRNG(uint32(seed)))
 }
 
 // syntheticSet returns n standard-normal "images" of 784 pixels with

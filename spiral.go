@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 )
@@ -26,25 +25,34 @@ const (
 var spiralEtas = []float64{0.2, 1, 5}
 
 // linspace returns the j-th of n evenly spaced values from a to b (both
-// included), as numpy's linspace does.
+// included), computed as numpy's linspace computes it, so that the values
+// are numpy's to the bit: j·step + a with step = (b − a)/(n − 1), rounded
+// after the product and after the sum, and the last value set to b.
+// (a + (b − a)·j/(n − 1) is the same number on paper but rounds otherwise.)
 func linspace(a, b float64, n, j int) float64 {
 	if n == 1 {
 		return a
 	}
-	return a + (b-a)*float64(j)/float64(n-1)
+	if j == n-1 {
+		return b
+	}
+	step := (b - a) / float64(n-1)
+	return float64(float64(j)*step) + a
 }
 
 // SpiralData draws perClass points for each of the classes spiral arms from
 // rng. Arm i has radius r = linspace(0, 2.5) and angle θ = linspace(4i,
 // 4(i+1)) plus 0.2·N(0,1) noise; its points are (r·sin θ, r·cos θ), in order
 // of r, with one-hot targets. The noise is drawn arm by arm, point by point.
-func SpiralData(rng *rand.Rand, classes, perClass int) (X, T *Matrix) {
+func SpiralData(rng NormalSource, classes, perClass int) (X, T *Matrix) {
 	X = NewMatrix(classes*perClass, 2)
 	T = NewMatrix(classes*perClass, classes)
 	for i := 0; i < classes; i++ {
 		for j := 0; j < perClass; j++ {
 			r := linspace(0, spiralMaxRadius, perClass, j)
-			theta := linspace(4*float64(i), 4*float64(i+1), perClass, j) + spiralNoise*rng.NormFloat64()
+			// numpy: linspace(4i, 4(i+1), N) + randn(N)·0.2, each product
+			// rounded before the sum (no fused multiply-add).
+			theta := linspace(4*float64(i), 4*float64(i+1), perClass, j) + float64(rng.NormFloat64()*spiralNoise)
 			row := i*perClass + j
 			X.Set(row, 0, r*math.Sin(theta))
 			X.Set(row, 1, r*math.Cos(theta))
@@ -56,7 +64,7 @@ func SpiralData(rng *rand.Rand, classes, perClass int) (X, T *Matrix) {
 
 // SpiralSets returns the lab's training and test sets (300 points each):
 // one generator seeded with seed draws the training set, then the test set.
-func SpiralSets(seed uint64) (Xtrain, Ttrain, Xtest, Ttest *Matrix) {
+func SpiralSets(seed uint32) (Xtrain, Ttrain, Xtest, Ttest *Matrix) {
 	rng := newRNG(seed)
 	Xtrain, Ttrain = SpiralData(rng, spiralClasses, spiralPerClass)
 	Xtest, Ttest = SpiralData(rng, spiralClasses, spiralPerClass)
@@ -65,8 +73,10 @@ func SpiralSets(seed uint64) (Xtrain, Ttrain, Xtest, Ttest *Matrix) {
 
 // NewSpiralNet is the lab's spiral network: Linear_1 (2→10), ReLU_1,
 // Linear_OUT (10→3), Softmax_OUT, trained with the plain cross-entropy.
-func NewSpiralNet(seed uint64) *MLP {
-	rng := newRNG(seed)
+//
+// Its weights are drawn from rng (the lab: a fresh RandomState(1234) for
+// each learning rate).
+func NewSpiralNet(rng NormalSource) *MLP {
 	return NewMLP(2, []Layer{
 		NewLinearLayer(2, 10, rng, "Linear_1"),
 		NewReLULayer("ReLU_1"),
@@ -307,9 +317,10 @@ func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
 // trainSpiral trains a fresh spiral net with one learning rate. It returns
 // an error only for a bad configuration; divergence is part of the result.
 func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() bool) (*spiralResult, *MLP, error) {
-	net := NewSpiralNet(cfg.seed)
+	rng := newRNG(cfg.seed)
+	net := NewSpiralNet(rng)
 	ri, err := Train(net, X, T, TrainConfig{
-		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta,
+		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: Xt, TTest: Tt,
 		Progress: cfg.progress(), ProgressEvery: 100, Label: "eta=" + etaLabel(eta),
 		Stop: stop,
@@ -338,7 +349,7 @@ func runSpiral(cfg *config) error {
 	}
 	X, T, Xt, Tt := SpiralSets(cfg.seed)
 	fmt.Fprintf(cfg.stdout, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
-		spiralClasses, spiralPerClass, X.Rows, Xt.Rows, cfg.epochs, cfg.batch, joinEtas(etas), cfg.seed, NewSpiralNet(cfg.seed))
+		spiralClasses, spiralPerClass, X.Rows, Xt.Rows, cfg.epochs, cfg.batch, joinEtas(etas), cfg.seed, NewSpiralNet(newRNG(cfg.seed)))
 	out := &outputs{dir: cfg.out}
 	stop, release := cfg.interrupter()
 	defer release()
@@ -448,7 +459,7 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 			{"epochs", strconv.Itoa(cfg.epochs)},
 			{"batch", strconv.Itoa(cfg.batch)},
 			{"eta", joinEtas(etasOf(results))},
-			{"seed", strconv.FormatUint(cfg.seed, 10)},
+			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
 		},
 		Header: header, Rows: rows,
 		Files: []string{"spiral.csv"},

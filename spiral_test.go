@@ -79,6 +79,55 @@ func TestSpiralData(t *testing.T) {
 	}
 }
 
+// linspace must give numpy's values to the bit. These were printed by
+// numpy 1.24 at points where a + (b − a)·j/(n − 1), the same number on
+// paper, rounds to another double.
+func TestSpiralLinspaceIsNumpys(t *testing.T) {
+	for _, c := range []struct {
+		a, b float64
+		j    int
+		want float64
+	}{
+		{0, 2.5, 29, 0.7323232323232323}, {0, 2.5, 31, 0.7828282828282828}, {0, 2.5, 45, 1.1363636363636362},
+		{4, 8, 19, 4.767676767676768}, {4, 8, 33, 5.333333333333334}, {4, 8, 46, 5.858585858585859},
+		{8, 12, 7, 8.282828282828284}, {8, 12, 27, 9.090909090909092}, {8, 12, 35, 9.414141414141415},
+		{0, 2.5, 0, 0}, {0, 2.5, 99, 2.5}, {8, 12, 99, 12},
+	} {
+		if got := linspace(c.a, c.b, 100, c.j); got != c.want {
+			t.Errorf("linspace(%v, %v, 100)[%d] = %v; want numpy's %v", c.a, c.b, c.j, got, c.want)
+		}
+	}
+}
+
+// The spiral points are numpy's: the radii and angles to the bit (linspace
+// and RandomState(1234)'s normals), the points r·sin θ and r·cos θ to the
+// last bit or two, since Go's math.Sin and math.Cos do not round every
+// argument as numpy's sin and cos do. Expected values printed by the lab's
+// numpy recipe (load_spirals).
+func TestSpiralDataIsNumpys(t *testing.T) {
+	X, _, Xt, _ := SpiralSets(1234)
+	for _, c := range []struct {
+		set      string
+		X        *Matrix
+		row      int
+		want0, w float64
+	}{
+		{"training", X, 0, 0, 0},
+		{"training", X, 1, -0.004962221651013316, 0.024760177461311546},
+		{"training", X, 2, 0.01813853571834317, 0.04713548184236681},
+		{"training", X, 101, -0.02141304273247645, -0.013385500833609584},
+		{"training", X, 299, -1.4733268246053277, 2.019729701692378},
+		{"test", Xt, 1, 0.004586187836770212, 0.024832577650241758},
+	} {
+		got := c.X.Row(c.row)
+		for k, want := range []float64{c.want0, c.w} {
+			if math.Abs(got[k]-want) > 1e-15*math.Abs(want) {
+				t.Errorf("%s set, point %d, coordinate %d = %.17g; want numpy's %.17g (to 1e-15 relative)", c.set, c.row, k, got[k], want)
+			}
+		}
+	}
+}
+
 func equalData(a, b *Matrix) bool {
 	if a.Rows != b.Rows || a.Cols != b.Cols {
 		return false
@@ -258,7 +307,7 @@ func TestSpiralNotes(t *testing.T) {
 // A net whose hidden ReLUs are all switched off everywhere: its loss
 // cannot move, and deadUnits must say so.
 func TestSpiralDeadUnits(t *testing.T) {
-	net := NewSpiralNet(1)
+	net := NewSpiralNet(newRNG(1))
 	lin := net.Layers[0].(*LinearLayer)
 	lin.W.Fill(0)
 	lin.B.Fill(-1)
