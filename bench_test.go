@@ -107,12 +107,13 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 		const batch, eta = 3000, 0.1
 		net := labMNISTNet(1234)
 		params := net.paramLayers()
+		grads := map[string][]*Matrix{}
 		var xb, tb Matrix
 		train := func() {
 			for i0 := 0; i0 < X.Rows; i0 += batch {
 				X.viewRows(&xb, i0, min(i0+batch, X.Rows))
 				T.viewRows(&tb, i0, min(i0+batch, X.Rows))
-				if what := net.sgdStep(&xb, &tb, eta, params); what != "" {
+				if what := net.sgdStep(grads, &xb, &tb, eta, params); what != "" {
 					b.Fatalf("training diverged: %s", what)
 				}
 			}

@@ -96,10 +96,10 @@ type paramCheck struct {
 
 func (c paramCheck) ok(tol float64) bool { return c.Problem == "" && c.MaxRelErr <= tol }
 
-// checkGradients compares net.Gradient(X, T) with finite differences of the
+// checkGradients compares net.Gradient(nil, X, T) with finite differences of the
 // mean loss for every parameter of every layer that has parameters.
 func checkGradients(net *MLP, X, T *Matrix, h, floor float64) []paramCheck {
-	grads := net.Gradient(X, T)
+	grads := net.Gradient(nil, X, T)
 	loss := func(int) float64 { return meanLoss(net, X, T) }
 	var out []paramCheck
 	for _, l := range net.paramLayers() {

@@ -24,19 +24,14 @@ func TestGradCheckPassesOnOurLayers(t *testing.T) {
 }
 
 // buggyLinear is a LinearLayer whose Grad has one of the bugs students
-// make. It must override GradInto too: the MLP prefers that form, which
-// would otherwise be promoted from the correct LinearLayer.
+// make.
 type buggyLinear struct {
 	*LinearLayer
 	bug string
 }
 
-func (l *buggyLinear) GradInto(_ []*Matrix, X, deltaNext *Matrix) []*Matrix {
-	return l.Grad(X, deltaNext)
-}
-
-func (l *buggyLinear) Grad(X, deltaNext *Matrix) []*Matrix {
-	g := l.LinearLayer.Grad(X, deltaNext)
+func (l *buggyLinear) Grad(_ []*Matrix, X, deltaNext *Matrix) []*Matrix {
+	g := l.LinearLayer.Grad(nil, X, deltaNext)
 	n := float64(X.Rows)
 	switch l.bug {
 	case "sum, not mean": // forgot the 1/n
@@ -66,8 +61,7 @@ func (l *buggyLinear) Grad(X, deltaNext *Matrix) []*Matrix {
 // student gets who uses only the diagonal of the Jacobian.
 type buggySoftmax struct{ *SoftmaxLayer }
 
-func (l *buggySoftmax) DeltaInto(_, Y, deltaNext *Matrix) *Matrix { return l.Delta(Y, deltaNext) }
-func (l *buggySoftmax) Delta(Y, deltaNext *Matrix) *Matrix {
+func (l *buggySoftmax) Delta(_, Y, deltaNext *Matrix) *Matrix {
 	d := NewMatrix(Y.Rows, Y.Cols)
 	for i, p := range Y.Data {
 		d.Data[i] = p * deltaNext.Data[i]

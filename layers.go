@@ -1,19 +1,26 @@
 package main
 
-// The layers of the lab. Each one answers three messages (LAB.md, §1):
+// The layers of the lab. Each one answers three messages:
 //
 //	Forward(X)            z^{l+1} = f(z^l)                       the forward message
 //	Delta(Y, δ^{l+1})     δ^l = Σ_j δ_j^{l+1} ∂z_j^{l+1}/∂z^l   eq. (1), per sample
 //	Grad(X, δ^{l+1})      ∂L/∂w = Σ_j δ_j^{l+1} ∂z_j^{l+1}/∂w   eq. (2), batch mean
 //
-// Conventions (TEMPLATE.md): a batch has one sample per row; Delta gets this
-// layer's OUTPUT Y (the lab's template does the same), never its input;
-// deltas are per sample and Grad averages over the batch, so SGD follows the
-// gradient of the mean loss. No message modifies its arguments.
+// Conventions, as in the lab's template: a batch has one sample per row;
+// Delta gets this layer's OUTPUT Y, never its input; deltas are per sample
+// and Grad averages over the batch, so SGD follows the gradient of the mean
+// loss. No message modifies its arguments.
 //
-// Every message also has an ...Into form that writes into a buffer the
-// caller owns (allocating only when that buffer is nil or too small); the
-// MLP uses those so that a training step allocates nothing.
+// Every message writes its result into dst and returns it, as the products
+// of tensor.go do: dst belongs to the caller, who may pass a matrix of any
+// size (it is resized, reusing its storage when that is large enough) or
+// nil (a new matrix is made). So layer.Forward(nil, X) is the lab's
+// layer.forward(X), and the MLP passes its own buffers so that a training
+// step allocates nothing. Resize(dst, rows, cols) gives a matrix to write.
+//
+// The code between BEGIN SOLUTION and END SOLUTION is what the lab asks
+// students to write; `make handout` replaces it by a stub (README, "For
+// instructors"). HINT lines stay in the handout.
 
 import (
 	"fmt"
@@ -23,27 +30,22 @@ import (
 // Layer is a module of the network.
 type Layer interface {
 	Name() string
-	Forward(X *Matrix) *Matrix          // X (n, in) → (n, out)
-	Delta(Y, deltaNext *Matrix) *Matrix // Y: this layer's output (n, out); deltaNext (n, out) → (n, in)
+	// Forward: X is (n, in); returns the output (n, out) in dst.
+	Forward(dst, X *Matrix) *Matrix
+	// Delta: Y is this layer's output (n, out), deltaNext = ∂L/∂Y (n, out);
+	// returns ∂L/∂X (n, in) in dst.
+	Delta(dst, Y, deltaNext *Matrix) *Matrix
 }
 
 // ParamLayer is a layer with parameters that SGD updates.
 type ParamLayer interface {
 	Layer
-	Params() []*Matrix                   // [W, B]
-	Grad(X, deltaNext *Matrix) []*Matrix // [dW, dB], averaged over the n samples
-	UpdateParams(dtheta []*Matrix)       // adds dtheta to the parameters
-}
-
-// intoLayer is the buffer-reusing form of Layer that all layers here have.
-type intoLayer interface {
-	ForwardInto(dst, X *Matrix) *Matrix
-	DeltaInto(dst, Y, deltaNext *Matrix) *Matrix
-}
-
-// intoParamLayer is the buffer-reusing form of ParamLayer.Grad.
-type intoParamLayer interface {
-	GradInto(dst []*Matrix, X, deltaNext *Matrix) []*Matrix
+	Params() []*Matrix // [W, B]
+	// Grad: X is this layer's input (n, in), deltaNext (n, out); returns
+	// [dW, dB], the gradient averaged over the n samples, in dst (a slice
+	// of two matrices, or nil).
+	Grad(dst []*Matrix, X, deltaNext *Matrix) []*Matrix
+	UpdateParams(dtheta []*Matrix) // adds dtheta to the parameters
 }
 
 // sizedLayer is a layer that fixes its input and output widths; the others
@@ -87,68 +89,40 @@ func (l *LinearLayer) String() string {
 	return fmt.Sprintf("%s: Linear %d→%d", l.name, l.W.Rows, l.W.Cols)
 }
 
-func (l *LinearLayer) checkInput(what string, X *Matrix) {
-	if X.Cols != l.W.Rows {
-		panic(fmt.Sprintf("%s %s: input is %s, want n×%d", l.name, what, X.Shape(), l.W.Rows))
-	}
+// Forward: X is (n, in); returns Z = X·W + b, (n, out), the bias added to
+// every row.
+func (l *LinearLayer) Forward(dst, X *Matrix) *Matrix {
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: one product with the bias added to every row: MatMulBias.
+	return MatMulBias(dst, X, l.W, l.B)
+	// END SOLUTION
 }
 
-func (l *LinearLayer) Forward(X *Matrix) *Matrix { return l.ForwardInto(nil, X) }
-
-// ForwardInto: Z = X·W + b, the bias added inside the product.
-func (l *LinearLayer) ForwardInto(dst, X *Matrix) *Matrix {
-	l.checkInput("Forward", X)
-	dst = resize(dst, X.Rows, l.W.Cols)
-	MatMulBias(dst, X, l.W, l.B)
-	return dst
+// Delta: deltaNext is (n, out); returns δ = deltaNext·Wᵀ, (n, in), since
+// ∂z_j/∂x_i = W_ij. Y is not needed.
+func (l *LinearLayer) Delta(dst, Y, deltaNext *Matrix) *Matrix {
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: a product with the transpose of W: MatMulBT.
+	return MatMulBT(dst, deltaNext, l.W)
+	// END SOLUTION
 }
 
-func (l *LinearLayer) Delta(Y, deltaNext *Matrix) *Matrix { return l.DeltaInto(nil, Y, deltaNext) }
-
-// DeltaInto: ∂z_j/∂x_i = W_ij, so δ_in = δ_out·Wᵀ. Y is not needed.
-func (l *LinearLayer) DeltaInto(dst, _, deltaNext *Matrix) *Matrix {
-	if deltaNext.Cols != l.W.Cols {
-		panic(fmt.Sprintf("%s Delta: deltaNext is %s, want n×%d", l.name, deltaNext.Shape(), l.W.Cols))
-	}
-	dst = resize(dst, deltaNext.Rows, l.W.Rows)
-	MatMulBT(dst, deltaNext, l.W)
-	return dst
-}
-
-func (l *LinearLayer) Grad(X, deltaNext *Matrix) []*Matrix { return l.GradInto(nil, X, deltaNext) }
-
-// GradInto: ∂z_j/∂W_ij = x_i and ∂z_j/∂b_j = 1, so for the batch mean
-// dW = Xᵀ·δ / n and db = the column means of δ.
-func (l *LinearLayer) GradInto(dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
-	l.checkInput("Grad", X)
-	if deltaNext.Cols != l.W.Cols || deltaNext.Rows != X.Rows {
-		panic(fmt.Sprintf("%s Grad: X is %s, deltaNext is %s, want n×%d and n×%d", l.name, X.Shape(), deltaNext.Shape(), l.W.Rows, l.W.Cols))
-	}
+// Grad: X is (n, in), deltaNext (n, out); returns [dW, db] for the batch
+// mean: ∂z_j/∂W_ij = x_i and ∂z_j/∂b_j = 1, so dW = Xᵀ·δ / n, (in, out),
+// and db = the column means of δ, (1, out).
+func (l *LinearLayer) Grad(dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
 	if len(dst) != 2 {
 		dst = make([]*Matrix, 2)
 	}
-	dW := resize(dst[0], l.W.Rows, l.W.Cols)
-	dB := resize(dst[1], 1, l.W.Cols)
-	dst[0], dst[1] = dW, dB
-	n := X.Rows
-	if n == 0 {
-		dW.Fill(0)
-		dB.Fill(0)
-		return dst
-	}
-	MatMulAT(dW, X, deltaNext)
-	dB.Fill(0)
-	for i := 0; i < n; i++ {
-		axpy(dB.Data, 1, deltaNext.Row(i))
-	}
-	// Divided by n, as numpy's X.T @ δ / n and mean do: multiplying by
-	// 1/n would round differently in the last bit now and then.
-	for _, m := range [...]*Matrix{dW, dB} {
-		for i := range m.Data {
-			m.Data[i] /= float64(n)
-		}
-	}
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: MatMulAT gives Xᵀ·δ, ColSums the column sums; both are sums over the batch, divide them by n (Div).
+	n := float64(X.Rows)
+	dst[0] = MatMulAT(dst[0], X, deltaNext)
+	dst[0].Div(n) // numpy divides by n; multiplying by 1/n rounds otherwise now and then
+	dst[1] = ColSums(dst[1], deltaNext)
+	dst[1].Div(n)
 	return dst
+	// END SOLUTION
 }
 
 // UpdateParams adds [dW, dB] to [W, B].
@@ -156,8 +130,8 @@ func (l *LinearLayer) UpdateParams(dtheta []*Matrix) {
 	if len(dtheta) != 2 || dtheta[0].Rows != l.W.Rows || dtheta[0].Cols != l.W.Cols || dtheta[1].Rows != 1 || dtheta[1].Cols != l.B.Cols {
 		panic(fmt.Sprintf("%s UpdateParams: want [%s, %s]", l.name, l.W.Shape(), l.B.Shape()))
 	}
-	axpy(l.W.Data, 1, dtheta[0].Data)
-	axpy(l.B.Data, 1, dtheta[1].Data)
+	l.W.Add(dtheta[0])
+	l.B.Add(dtheta[1])
 }
 
 // ---------------------------------------------------------------------------
@@ -170,66 +144,37 @@ func NewReLULayer(name string) *ReLULayer { return &ReLULayer{name: name} }
 func (l *ReLULayer) Name() string   { return l.name }
 func (l *ReLULayer) String() string { return l.name + ": ReLU" }
 
-func (l *ReLULayer) Forward(X *Matrix) *Matrix { return l.ForwardInto(nil, X) }
-
-// ForwardInto writes max(0, x). A NaN input stays NaN (as numpy's maximum
-// does) instead of quietly becoming 0, so a diverging network is noticed.
-func (l *ReLULayer) ForwardInto(dst, X *Matrix) *Matrix {
-	dst = resize(dst, X.Rows, X.Cols)
-	parallelRows(kernels.relu, dst, X, nil, X.Rows, X.Cols)
-	return dst
-}
-
-// reluRows writes rows [i0, i1) of max(0, X) into dst. It is the portable
-// kernel; the SIMD build swaps in a 4-wide one with the same results
-// (kernels.relu, see tensor_simd.go).
-func reluRows(dst, X, _, _ *Matrix, i0, i1 int) {
-	x := X.Data[i0*X.Cols : i1*X.Cols]
-	y := dst.Data[i0*X.Cols : i1*X.Cols][:len(x)]
-	for i, v := range x {
-		y[i] = relu(v)
+// Forward: X is (n, k); returns max(0, X), (n, k). A NaN input stays NaN
+// (as numpy's maximum keeps it) instead of quietly becoming 0, so that a
+// diverging network is noticed.
+func (l *ReLULayer) Forward(dst, X *Matrix) *Matrix {
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: Resize(dst, X.Rows, X.Cols), then element by element; Go's max(x, 0) keeps NaN.
+	dst = Resize(dst, X.Rows, X.Cols)
+	for i, x := range X.Data {
+		dst.Data[i] = max(x, 0)
 	}
+	return dst
+	// END SOLUTION
 }
 
-// relu is max(v, 0). Go's max keeps NaN and turns −0 into 0, and compiles
-// without a branch: a branch on the sign of a pre-activation is a coin toss
-// that the CPU mispredicts half the time (reluRows ran 4× slower with one).
-func relu(v float64) float64 { return max(v, 0) }
-
-func (l *ReLULayer) Delta(Y, deltaNext *Matrix) *Matrix { return l.DeltaInto(nil, Y, deltaNext) }
-
-// DeltaInto passes δ where the unit was on. The test is Y > 0, not Y ≥ 0:
-// a unit whose output is 0 was switched off (its input was ≤ 0), and the
+// Delta: Y = max(0, X) is (n, k), deltaNext (n, k); returns δ where the
+// unit was on and 0 where it was off. The test is Y > 0, not Y ≥ 0: a unit
+// whose output is 0 was switched off (its input was ≤ 0), and the
 // derivative of max(0, x) is taken as 0 there.
-func (l *ReLULayer) DeltaInto(dst, Y, deltaNext *Matrix) *Matrix {
-	if Y.Rows != deltaNext.Rows || Y.Cols != deltaNext.Cols {
-		panic(fmt.Sprintf("%s Delta: Y is %s, deltaNext is %s, want the same shape", l.name, Y.Shape(), deltaNext.Shape()))
+func (l *ReLULayer) Delta(dst, Y, deltaNext *Matrix) *Matrix {
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: ∂y/∂x is 1 where y > 0 and 0 elsewhere: δ passes through where the unit was on.
+	dst = Resize(dst, Y.Rows, Y.Cols)
+	for i, y := range Y.Data {
+		d := 0.0
+		if y > 0 {
+			d = deltaNext.Data[i]
+		}
+		dst.Data[i] = d
 	}
-	dst = resize(dst, Y.Rows, Y.Cols)
-	parallelRows(kernels.reluDelta, dst, Y, deltaNext, Y.Rows, Y.Cols)
 	return dst
-}
-
-// reluDeltaRows writes rows [i0, i1) of deltaNext masked by Y > 0 into dst
-// (the portable kernel; kernels.reluDelta).
-func reluDeltaRows(dst, Y, deltaNext, _ *Matrix, i0, i1 int) {
-	y := Y.Data[i0*Y.Cols : i1*Y.Cols]
-	d := dst.Data[i0*Y.Cols : i1*Y.Cols][:len(y)]
-	dn := deltaNext.Data[i0*Y.Cols : i1*Y.Cols][:len(y)]
-	for i, v := range y {
-		d[i] = reluDelta(v, dn[i])
-	}
-}
-
-// reluDelta is δ where the unit was on (y > 0), else +0, selected with a
-// bit mask (the compiler turns the if into a conditional move) rather than
-// a branch the CPU would mispredict half the time.
-func reluDelta(y, delta float64) float64 {
-	var on uint64
-	if y > 0 {
-		on = ^uint64(0)
-	}
-	return math.Float64frombits(math.Float64bits(delta) & on)
+	// END SOLUTION
 }
 
 // ---------------------------------------------------------------------------
@@ -237,72 +182,67 @@ func reluDelta(y, delta float64) float64 {
 // SoftmaxLayer computes p_k = exp(s_k) / Σ_c exp(s_c) for every row.
 type SoftmaxLayer struct{ name string }
 
-// NewSoftmaxLayer returns a numerically stable softmax (row max subtracted).
 func NewSoftmaxLayer(name string) *SoftmaxLayer { return &SoftmaxLayer{name: name} }
 
 func (l *SoftmaxLayer) Name() string   { return l.name }
 func (l *SoftmaxLayer) String() string { return l.name + ": Softmax" }
 
-func (l *SoftmaxLayer) Forward(X *Matrix) *Matrix { return l.ForwardInto(nil, X) }
-
-// ForwardInto applies softmaxRow to every row.
-func (l *SoftmaxLayer) ForwardInto(dst, X *Matrix) *Matrix {
-	dst = resize(dst, X.Rows, X.Cols)
-	parallelRows(softmaxRows, dst, X, nil, X.Rows, expCost*X.Cols)
-	return dst
-}
-
-func softmaxRows(dst, X, _, _ *Matrix, i0, i1 int) {
-	for i := i0; i < i1; i++ {
-		softmaxRow(dst.Row(i), X.Row(i))
-	}
-}
-
-// softmaxRow writes softmax(s) into p.
+// Forward: X is (n, k) logits; returns the softmax of every row, (n, k),
+// computed stably.
 //
-// Softmax is invariant to adding a constant c to every input (the factor e^c
-// cancels between numerator and denominator: README, Assignment 2), so we
-// subtract m = max_k s_k first. Then every exponent s_k − m is ≤ 0, so
-// exp cannot overflow (exp overflows float64 above ≈ 709.78), and the
-// largest term is exp(0) = 1, so the denominator is ≥ 1: no division by 0
-// even when every other term underflows to 0. Without the shift, logits of
-// 1000 give Inf/Inf = NaN.
+// Softmax is invariant to adding a constant c to every input of a row (the
+// factor e^c cancels between numerator and denominator: README, Assignment
+// 2), so m = max_k s_k is subtracted first. Then every exponent s_k − m is
+// ≤ 0, so exp cannot overflow (it overflows float64 above ≈ 709.78), and
+// the largest term is exp(0) = 1, so the denominator is ≥ 1: no division
+// by 0 even when every other term underflows to 0. Without the shift,
+// logits of 1000 give Inf/Inf = NaN. The maximum is taken per row: a row
+// whose logits lie far below the batch's maximum would otherwise underflow
+// to 0/0.
 //
 // Infinite inputs are outside this: a +Inf logit makes s − m = Inf − Inf =
 // NaN, and a row of all −Inf is NaN as well. A NaN input gives a NaN row.
-func softmaxRow(p, s []float64) {
-	if len(s) == 0 {
-		return
+func (l *SoftmaxLayer) Forward(dst, X *Matrix) *Matrix {
+	// BEGIN SOLUTION (Assignment 3)
+	// HINT: for each row: m = its max, e_k = exp(s_k − m), p_k = e_k / Σ_c e_c.
+	dst = Resize(dst, X.Rows, X.Cols)
+	for i := 0; i < X.Rows; i++ {
+		s, p := X.Row(i), dst.Row(i)
+		m := math.Inf(-1)
+		for _, v := range s {
+			m = max(m, v)
+		}
+		sum := 0.0
+		for k, v := range s {
+			p[k] = math.Exp(v - m)
+			sum += p[k]
+		}
+		for k := range p {
+			p[k] /= sum // numpy's E / ΣE: a division, not a product with 1/ΣE
+		}
 	}
-	p = p[:len(s)]
-	m := rowMax(s)
-	sum := 0.0
-	for k, v := range s {
-		e := math.Exp(v - m)
-		p[k] = e
-		sum += e
-	}
-	for k := range p {
-		p[k] /= sum // numpy's E / ΣE: a division, not a product with 1/ΣE
-	}
+	return dst
+	// END SOLUTION
 }
 
-func (l *SoftmaxLayer) Delta(Y, deltaNext *Matrix) *Matrix { return l.DeltaInto(nil, Y, deltaNext) }
-
-// DeltaInto: the Jacobian is ∂p_j/∂s_i = p_j(δ_ij − p_i), so
+// Delta: Y is the softmax output (n, k), deltaNext (n, k); returns δ
+// (n, k). The Jacobian of a row is ∂p_j/∂s_i = p_j(δ_ij − p_i), so
 // δ_i = Σ_j δ'_j p_j(δ_ij − p_i) = p_i(δ'_i − ⟨δ', p⟩), computed row by row
-// without forming the K×K Jacobian.
-func (l *SoftmaxLayer) DeltaInto(dst, Y, deltaNext *Matrix) *Matrix {
-	if Y.Rows != deltaNext.Rows || Y.Cols != deltaNext.Cols {
-		panic(fmt.Sprintf("%s Delta: Y is %s, deltaNext is %s, want the same shape", l.name, Y.Shape(), deltaNext.Shape()))
-	}
-	dst = resize(dst, Y.Rows, Y.Cols)
+// without forming the k×k Jacobian.
+func (l *SoftmaxLayer) Delta(dst, Y, deltaNext *Matrix) *Matrix {
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: per row, first the inner product ⟨δ', p⟩, then δ_i = p_i(δ'_i − ⟨δ', p⟩).
+	dst = Resize(dst, Y.Rows, Y.Cols)
 	for i := 0; i < Y.Rows; i++ {
 		p, dn, d := Y.Row(i), deltaNext.Row(i), dst.Row(i)
-		inner := dot(dn, p)
+		inner := 0.0
+		for k, pk := range p {
+			inner += dn[k] * pk
+		}
 		for k, pk := range p {
 			d[k] = pk * (dn[k] - inner)
 		}
 	}
 	return dst
+	// END SOLUTION
 }

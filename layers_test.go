@@ -23,45 +23,45 @@ import (
 // ---------------------------------------------------------------------------
 // Shared checks, used by the per-layer tests below.
 
-// checkDeltaFD checks l.Delta(Forward(X), δ_next) against finite differences
+// checkDeltaFD checks l.Delta(nil, Forward(X), δ_next) against finite differences
 // of L(X) = Σ Forward(X) ⊙ δ_next. Delta gets the layer's OUTPUT.
 func checkDeltaFD(t *testing.T, l Layer, X, deltaNext *Matrix) {
 	t.Helper()
-	got := l.Delta(l.Forward(X), deltaNext)
-	want := fdGrad(X, func(int) float64 { return sumProduct(l.Forward(X), deltaNext) })
+	got := l.Delta(nil, l.Forward(nil, X), deltaNext)
+	want := fdGrad(X, func(int) float64 { return sumProduct(l.Forward(nil, X), deltaNext) })
 	checkClose(t, l.Name()+" Delta (vs finite differences)", got, want, gradTol)
 }
 
-// checkGradFD checks every matrix of l.Grad(X, δ_next) against finite
+// checkGradFD checks every matrix of l.Grad(nil, X, δ_next) against finite
 // differences, with respect to that parameter, of the batch mean
 // (1/n) Σ Forward(X) ⊙ δ_next.
 func checkGradFD(t *testing.T, l ParamLayer, X, deltaNext *Matrix) {
 	t.Helper()
-	got := l.Grad(X, deltaNext)
+	got := l.Grad(nil, X, deltaNext)
 	params := l.Params()
 	if len(got) != len(params) {
 		t.Fatalf("%s Grad returned %d matrices; want %d (one per parameter)", l.Name(), len(got), len(params))
 	}
 	n := float64(X.Rows)
 	for i, p := range params {
-		want := fdGrad(p, func(int) float64 { return sumProduct(l.Forward(X), deltaNext) / n })
+		want := fdGrad(p, func(int) float64 { return sumProduct(l.Forward(nil, X), deltaNext) / n })
 		checkClose(t, l.Name()+" Grad "+paramName(i)+" (vs finite differences of the batch mean)", got[i], want, gradTol)
 	}
 }
 
-// checkLossFD checks loss.Delta(X, T) against finite differences of each
+// checkLossFD checks loss.Delta(nil, X, T) against finite differences of each
 // sample's own loss: δ[i,j] = ∂ℓ_i/∂X[i,j], per sample, not divided by n.
 func checkLossFD(t *testing.T, loss Loss, X, T *Matrix) {
 	t.Helper()
-	got := loss.Delta(X, T)
-	want := fdGrad(X, func(k int) float64 { return loss.Forward(X, T).Data[k/X.Cols] })
+	got := loss.Delta(nil, X, T)
+	want := fdGrad(X, func(k int) float64 { return loss.Forward(nil, X, T).Data[k/X.Cols] })
 	checkClose(t, loss.Name()+" Delta (vs finite differences of each sample's loss)", got, want, gradTol)
 }
 
 // checkLayerLeavesArgs checks that Forward, Delta and (for a ParamLayer)
 // Grad leave their arguments and the layer's parameters unchanged, and
-// that the buffer-reusing ...Into forms give the same results as the
-// allocating ones when handed a dirty buffer of the wrong size.
+// that a destination handed in (dirty, of the wrong size) gives the same
+// results as none.
 func checkLayerLeavesArgs(t *testing.T, l Layer, X, deltaNext *Matrix) {
 	t.Helper()
 	X0, d0 := X.Clone(), deltaNext.Clone()
@@ -72,15 +72,15 @@ func checkLayerLeavesArgs(t *testing.T, l Layer, X, deltaNext *Matrix) {
 			p0 = append(p0, p.Clone())
 		}
 	}
-	Y := l.Forward(X)
+	Y := l.Forward(nil, X)
 	checkSame(t, l.Name()+" Forward: X afterwards", X, X0)
 	Y0 := Y.Clone()
-	dIn := l.Delta(Y, deltaNext)
+	dIn := l.Delta(nil, Y, deltaNext)
 	checkSame(t, l.Name()+" Delta: Y afterwards", Y, Y0)
 	checkSame(t, l.Name()+" Delta: deltaNext afterwards", deltaNext, d0)
 	var grads []*Matrix
 	if isParam {
-		grads = pl.Grad(X, deltaNext)
+		grads = pl.Grad(nil, X, deltaNext)
 		checkSame(t, l.Name()+" Grad: X afterwards", X, X0)
 		checkSame(t, l.Name()+" Grad: deltaNext afterwards", deltaNext, d0)
 		for i, p := range pl.Params() {
@@ -88,17 +88,15 @@ func checkLayerLeavesArgs(t *testing.T, l Layer, X, deltaNext *Matrix) {
 		}
 	}
 
-	il, ok := l.(intoLayer)
-	if !ok {
-		return
-	}
+	// A destination full of NaN (the caller's buffer from an earlier
+	// batch) gives the same results: every element is written.
 	dirty := func() *Matrix { m := NewMatrix(3, 50); m.Fill(math.NaN()); return m }
-	checkSame(t, l.Name()+" ForwardInto(dirty buffer)", il.ForwardInto(dirty(), X), Y)
-	checkSame(t, l.Name()+" DeltaInto(dirty buffer)", il.DeltaInto(dirty(), Y, deltaNext), dIn)
-	if ig, ok := l.(intoParamLayer); ok {
-		got := ig.GradInto([]*Matrix{dirty(), dirty()}, X, deltaNext)
+	checkSame(t, l.Name()+" Forward(dirty dst)", l.Forward(dirty(), X), Y)
+	checkSame(t, l.Name()+" Delta(dirty dst)", l.Delta(dirty(), Y, deltaNext), dIn)
+	if isParam {
+		got := pl.Grad([]*Matrix{dirty(), dirty()}, X, deltaNext)
 		for i := range grads {
-			checkSame(t, l.Name()+" GradInto(dirty buffers) "+paramName(i), got[i], grads[i])
+			checkSame(t, l.Name()+" Grad(dirty dst) "+paramName(i), got[i], grads[i])
 		}
 	}
 }
@@ -107,20 +105,18 @@ func checkLayerLeavesArgs(t *testing.T, l Layer, X, deltaNext *Matrix) {
 func checkLossLeavesArgs(t *testing.T, loss Loss, X, T *Matrix) {
 	t.Helper()
 	X0, T0 := X.Clone(), T.Clone()
-	fw := loss.Forward(X, T)
+	fw := loss.Forward(nil, X, T)
 	checkSame(t, loss.Name()+" Forward: X afterwards", X, X0)
 	checkSame(t, loss.Name()+" Forward: T afterwards", T, T0)
-	d := loss.Delta(X, T)
+	d := loss.Delta(nil, X, T)
 	checkSame(t, loss.Name()+" Delta: X afterwards", X, X0)
 	checkSame(t, loss.Name()+" Delta: T afterwards", T, T0)
-	if il, ok := loss.(intoLoss); ok {
-		dirty := NewMatrix(7, 9)
-		dirty.Fill(math.NaN())
-		checkSame(t, loss.Name()+" ForwardInto(dirty buffer)", il.ForwardInto(dirty, X, T), fw)
-		dirty = NewMatrix(7, 9)
-		dirty.Fill(math.NaN())
-		checkSame(t, loss.Name()+" DeltaInto(dirty buffer)", il.DeltaInto(dirty, X, T), d)
-	}
+	dirty := NewMatrix(7, 9)
+	dirty.Fill(math.NaN())
+	checkSame(t, loss.Name()+" Forward(dirty dst)", loss.Forward(dirty, X, T), fw)
+	dirty = NewMatrix(7, 9)
+	dirty.Fill(math.NaN())
+	checkSame(t, loss.Name()+" Delta(dirty dst)", loss.Delta(dirty, X, T), d)
 }
 
 // ---------------------------------------------------------------------------
@@ -144,9 +140,9 @@ func TestLinearHand(t *testing.T) {
 	X := mat([]float64{1, 2}, []float64{-1, 0})
 	dNext := mat([]float64{1, 0}, []float64{0, 2})
 
-	checkClose(t, "Linear Forward", l.Forward(X), mat([]float64{7.5, 9}, []float64{-0.5, -3}), 1e-15)
-	checkClose(t, "Linear Delta", l.Delta(l.Forward(X), dNext), mat([]float64{1, 3}, []float64{4, 8}), 1e-15)
-	g := l.Grad(X, dNext)
+	checkClose(t, "Linear Forward", l.Forward(nil, X), mat([]float64{7.5, 9}, []float64{-0.5, -3}), 1e-15)
+	checkClose(t, "Linear Delta", l.Delta(nil, l.Forward(nil, X), dNext), mat([]float64{1, 3}, []float64{4, 8}), 1e-15)
+	g := l.Grad(nil, X, dNext)
 	if len(g) != 2 {
 		t.Fatalf("Linear Grad returned %d matrices; want 2 ([dW, dB])", len(g))
 	}
@@ -185,8 +181,8 @@ func TestLinearGradAveragesOverBatch(t *testing.T) {
 	rng := newTestRNG(3)
 	l := NewLinearLayer(4, 3, rng, "Linear_avg")
 	X, d := randMatrix(rng, 5, 4), randMatrix(rng, 5, 3)
-	once := l.Grad(X, d)
-	twice := l.Grad(stackRows(X, X), stackRows(d, d))
+	once := l.Grad(nil, X, d)
+	twice := l.Grad(nil, stackRows(X, X), stackRows(d, d))
 	for i := range once {
 		checkClose(t, "Linear Grad "+paramName(i)+" on [X; X] vs on X", twice[i], once[i], 1e-13)
 	}
@@ -235,16 +231,16 @@ func TestLinearInit(t *testing.T) {
 func TestReLUHand(t *testing.T) {
 	l := NewReLULayer("ReLU_hand")
 	X := mat([]float64{-2, 0, 3, -0.5, 0.25})
-	Y := l.Forward(X)
+	Y := l.Forward(nil, X)
 	checkClose(t, "ReLU Forward", Y, mat([]float64{0, 0, 3, 0, 0.25}), 0)
-	got := l.Delta(Y, mat([]float64{1, 2, 3, 4, 5}))
+	got := l.Delta(nil, Y, mat([]float64{1, 2, 3, 4, 5}))
 	checkClose(t, "ReLU Delta (Y = 0 is off: δ must be 0 there)", got, mat([]float64{0, 0, 3, 0, 5}), 0)
 }
 
 // A NaN coming in must stay NaN, so a diverging network is noticed instead
 // of being quietly switched off.
 func TestReLUForwardKeepsNaN(t *testing.T) {
-	Y := NewReLULayer("ReLU_nan").Forward(mat([]float64{math.NaN(), 1}))
+	Y := NewReLULayer("ReLU_nan").Forward(nil, mat([]float64{math.NaN(), 1}))
 	if !math.IsNaN(Y.Data[0]) {
 		t.Errorf("ReLU Forward(NaN) = %v; want NaN", Y.Data[0])
 	}
@@ -278,7 +274,7 @@ func TestReLULeavesArgumentsUnchanged(t *testing.T) {
 func TestSoftmaxForwardHand(t *testing.T) {
 	l := NewSoftmaxLayer("Softmax_hand")
 	ln2, ln5 := math.Log(2), math.Log(5)
-	got := l.Forward(mat(
+	got := l.Forward(nil, mat(
 		[]float64{0, ln2, ln5},
 		[]float64{1000, 1000 + ln2, 1000 + ln5},
 		[]float64{3, 3, 3},
@@ -300,7 +296,7 @@ func TestSoftmaxForwardHand(t *testing.T) {
 //	  (a constant δ_next is a shift of the logits, which softmax ignores)
 func TestSoftmaxDeltaHand(t *testing.T) {
 	l := NewSoftmaxLayer("Softmax_hand")
-	got := l.Delta(mat([]float64{0.25, 0.75}, []float64{0.5, 0.5}), mat([]float64{1, 0}, []float64{2, 2}))
+	got := l.Delta(nil, mat([]float64{0.25, 0.75}, []float64{0.5, 0.5}), mat([]float64{1, 0}, []float64{2, 2}))
 	checkClose(t, "Softmax Delta", got, mat([]float64{0.1875, -0.1875}, []float64{0, 0}), 1e-15)
 }
 
@@ -319,7 +315,7 @@ func TestSoftmaxShiftInvariance(t *testing.T) {
 	l := NewSoftmaxLayer("Softmax_shift")
 	S := randMatrix(rng, 5, 4)
 	S.Scale(3)
-	want := l.Forward(S)
+	want := l.Forward(nil, S)
 	for _, c := range []float64{-1e4, -1000, -1, -1e-3, 0, 0.5, 1, 100, 700, 710, 1000, 1e4} {
 		Sc := S.Clone()
 		for i := range Sc.Data {
@@ -327,7 +323,7 @@ func TestSoftmaxShiftInvariance(t *testing.T) {
 		}
 		// s + c is rounded to the spacing of c (≈ 2e-12 for c = 1e4),
 		// which moves the probabilities by about as much.
-		checkClose(t, "softmax(s + "+formatFloat(c)+") vs softmax(s)", l.Forward(Sc), want, 1e-10)
+		checkClose(t, "softmax(s + "+formatFloat(c)+") vs softmax(s)", l.Forward(nil, Sc), want, 1e-10)
 	}
 }
 
@@ -365,9 +361,9 @@ func TestSoftmaxLargeLogits(t *testing.T) {
 		[]float64{-745, -746, -800, -1000, -1e4, -750},
 	)
 	S = stackRows(S, edge)
-	checkProbRows(t, "Softmax Forward", S, NewSoftmaxLayer("Softmax_big").Forward(S), 1e-12)
+	checkProbRows(t, "Softmax Forward", S, NewSoftmaxLayer("Softmax_big").Forward(nil, S), 1e-12)
 	// The row [1e4, −1e4, 0, …] puts all the mass on its first entry.
-	if p := NewSoftmaxLayer("s").Forward(mat([]float64{1e4, -1e4, 0})); p.At(0, 0) != 1 {
+	if p := NewSoftmaxLayer("s").Forward(nil, mat([]float64{1e4, -1e4, 0})); p.At(0, 0) != 1 {
 		t.Errorf("softmax([1e4, -1e4, 0]) = %v; want [1 0 0]", p.Data)
 	}
 }
@@ -382,7 +378,7 @@ func TestSoftmaxRowsOfDifferentScale(t *testing.T) {
 	S := mat([]float64{1e4, 1e4 - 1}, []float64{0, -1}, []float64{-1e4, -1e4 - 1})
 	p0 := math.E / (1 + math.E) // 0.7310585786300049
 	want := mat([]float64{p0, 1 - p0}, []float64{p0, 1 - p0}, []float64{p0, 1 - p0})
-	checkClose(t, "Softmax Forward with rows of different scale", NewSoftmaxLayer("Softmax_rows").Forward(S), want, 1e-12)
+	checkClose(t, "Softmax Forward with rows of different scale", NewSoftmaxLayer("Softmax_rows").Forward(nil, S), want, 1e-12)
 }
 
 // Pitfall: forward or delta overwriting its input (SoftmaxLayer)
@@ -407,7 +403,7 @@ func FuzzSoftmaxRowInvariants(f *testing.F) {
 			}
 		}
 		S := mat(s)
-		P := NewSoftmaxLayer("Softmax_fuzz").Forward(S)
+		P := NewSoftmaxLayer("Softmax_fuzz").Forward(nil, S)
 		checkProbRows(t, "Softmax Forward", S, P, 1e-12)
 		// Argmax preserved: exp is increasing, so the largest logit gets
 		// a largest probability (others may tie with it after rounding).
@@ -434,8 +430,8 @@ func TestCrossEntropyHand(t *testing.T) {
 	l := NewLossCrossEntropy("CE_hand")
 	X := mat([]float64{0.25, 0.75}, []float64{0.5, 0.5})
 	T := mat([]float64{0, 1}, []float64{1, 0})
-	checkClose(t, "CrossEntropy Forward (per-sample loss, n×1)", l.Forward(X, T), mat([]float64{0.2876820724517809}, []float64{0.6931471805599453}), 1e-15)
-	checkClose(t, "CrossEntropy Delta", l.Delta(X, T), mat([]float64{0, -4.0 / 3}, []float64{-2, 0}), 1e-15)
+	checkClose(t, "CrossEntropy Forward (per-sample loss, n×1)", l.Forward(nil, X, T), mat([]float64{0.2876820724517809}, []float64{0.6931471805599453}), 1e-15)
+	checkClose(t, "CrossEntropy Delta", l.Delta(nil, X, T), mat([]float64{0, -4.0 / 3}, []float64{-2, 0}), 1e-15)
 }
 
 // The plain loss has no clipping: a true class with probability 0 gives
@@ -445,7 +441,7 @@ func TestCrossEntropyZeroProbability(t *testing.T) {
 	l := NewLossCrossEntropy("CE_zero")
 	X := mat([]float64{1, 0}, []float64{1, 0})
 	T := mat([]float64{0, 1}, []float64{1, 0})
-	loss, d := l.Forward(X, T), l.Delta(X, T)
+	loss, d := l.Forward(nil, X, T), l.Delta(nil, X, T)
 	if !math.IsInf(loss.Data[0], 1) || !math.IsInf(d.At(0, 1), -1) {
 		t.Errorf("true class with p = 0: loss %v, delta %v; want loss +Inf and delta[1] -Inf", loss.Data[0], d.Row(0))
 	}
@@ -494,9 +490,9 @@ func TestFusedSoftmaxCrossEntropyHand(t *testing.T) {
 	S := mat([]float64{0, ln3}, []float64{1000, 1000 + ln3}, []float64{-1000, -1000})
 	T := mat([]float64{0, 1}, []float64{1, 0}, []float64{0, 1})
 	// 1e-12: 1000 + ln 3 is rounded to a multiple of 2^-43 ≈ 1e-13.
-	checkClose(t, "FusedSoftmaxCrossEntropy Forward", l.Forward(S, T),
+	checkClose(t, "FusedSoftmaxCrossEntropy Forward", l.Forward(nil, S, T),
 		mat([]float64{math.Log(4.0 / 3)}, []float64{math.Log(4)}, []float64{math.Log(2)}), 1e-12)
-	checkClose(t, "FusedSoftmaxCrossEntropy Delta", l.Delta(S, T),
+	checkClose(t, "FusedSoftmaxCrossEntropy Delta", l.Delta(nil, S, T),
 		mat([]float64{0.25, -0.25}, []float64{-0.75, 0.75}, []float64{0.5, -0.5}), 1e-12)
 }
 
@@ -517,14 +513,14 @@ func TestFusedSoftmaxCrossEntropyMatchesPair(t *testing.T) {
 	T := randOneHot(rng, 9, 5)
 	sm, ce := NewSoftmaxLayer("Softmax"), NewLossCrossEntropy("CE")
 	fused := NewLossCrossEntropyForSoftmaxLogits("CE_fused")
-	P := sm.Forward(S)
-	pairLoss := ce.Forward(P, T)
-	pairDelta := sm.Delta(P, ce.Delta(P, T))
+	P := sm.Forward(nil, S)
+	pairLoss := ce.Forward(nil, P, T)
+	pairDelta := sm.Delta(nil, P, ce.Delta(nil, P, T))
 	if !pairLoss.AllFinite() || !pairDelta.AllFinite() {
 		t.Fatalf("test data too extreme: Softmax + CrossEntropy are not finite")
 	}
-	checkClose(t, "fused Forward vs Softmax + CrossEntropy", fused.Forward(S, T), pairLoss, 1e-12)
-	checkClose(t, "fused Delta vs Softmax Delta of CrossEntropy Delta", fused.Delta(S, T), pairDelta, 1e-12)
+	checkClose(t, "fused Forward vs Softmax + CrossEntropy", fused.Forward(nil, S, T), pairLoss, 1e-12)
+	checkClose(t, "fused Delta vs Softmax Delta of CrossEntropy Delta", fused.Delta(nil, S, T), pairDelta, 1e-12)
 }
 
 // Where the pair breaks down (the true class's probability underflows to
@@ -548,13 +544,13 @@ func TestFusedSoftmaxCrossEntropyStaysFinite(t *testing.T) {
 
 	// First show that the naive pair does break down on row 0.
 	sm, ce := NewSoftmaxLayer("Softmax"), NewLossCrossEntropy("CE")
-	P := sm.Forward(S)
-	if pl, pd := ce.Forward(P, T), sm.Delta(P, ce.Delta(P, T)); !math.IsInf(pl.Data[0], 1) || !math.IsNaN(pd.At(0, 0)) {
+	P := sm.Forward(nil, S)
+	if pl, pd := ce.Forward(nil, P, T), sm.Delta(nil, P, ce.Delta(nil, P, T)); !math.IsInf(pl.Data[0], 1) || !math.IsNaN(pd.At(0, 0)) {
 		t.Errorf("Softmax + CrossEntropy on [1e4, -1e4]: loss %v, delta %v; want +Inf and NaN (the breakdown the fused loss avoids)", pl.Data[0], pd.Row(0))
 	}
 
 	fused := NewLossCrossEntropyForSoftmaxLogits("CE_fused")
-	loss, delta := fused.Forward(S, T), fused.Delta(S, T)
+	loss, delta := fused.Forward(nil, S, T), fused.Delta(nil, S, T)
 	if !loss.AllFinite() || !delta.AllFinite() {
 		t.Errorf("fused loss %v, delta %v; want all finite", loss.Data, delta.Data)
 	}
@@ -578,13 +574,13 @@ func TestCrossEntropyShapes(t *testing.T) {
 		X := NewMatrix(4, 3)
 		X.Fill(1.0 / 3)
 		T := randOneHot(newTestRNG(17), 4, 3)
-		if got := l.Forward(X, T); got.Rows != 4 || got.Cols != 1 {
+		if got := l.Forward(nil, X, T); got.Rows != 4 || got.Cols != 1 {
 			t.Errorf("%s Forward of a 4x3 batch has shape %s; want 4x1 (one loss per sample)", l.Name(), got.Shape())
 		}
-		if got := l.Delta(X, T); got.Rows != 4 || got.Cols != 3 {
+		if got := l.Delta(nil, X, T); got.Rows != 4 || got.Cols != 3 {
 			t.Errorf("%s Delta of a 4x3 batch has shape %s; want 4x3", l.Name(), got.Shape())
 		}
-		msg, ok := panicMessage(func() { l.Forward(X, NewMatrix(4, 2)) })
+		msg, ok := panicMessage(func() { l.Forward(nil, X, NewMatrix(4, 2)) })
 		if !ok || !strings.Contains(msg, "4x3") || !strings.Contains(msg, "4x2") {
 			t.Errorf("%s Forward(4x3, 4x2): panic %q (panicked: %v); want a panic naming 4x3 and 4x2", l.Name(), msg, ok)
 		}

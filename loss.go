@@ -2,7 +2,8 @@ package main
 
 // Losses. Forward gives the per-sample loss as an (n, 1) column; Delta gives
 // the per-sample ∂ℓ/∂X, NOT divided by n: the 1/n of the mean loss is
-// applied once, by the layers' Grad.
+// applied once, by the layers' Grad. Like the layers' messages, both write
+// into dst and return it (nil: a new matrix).
 
 import (
 	"fmt"
@@ -12,20 +13,8 @@ import (
 // Loss is the last module of a network during training.
 type Loss interface {
 	Name() string
-	Forward(X, T *Matrix) *Matrix // per-sample loss, (n, 1)
-	Delta(X, T *Matrix) *Matrix   // per-sample dL/dX, (n, classes): not divided by n
-}
-
-// intoLoss is the buffer-reusing form of Loss that both losses here have.
-type intoLoss interface {
-	ForwardInto(dst, X, T *Matrix) *Matrix
-	DeltaInto(dst, X, T *Matrix) *Matrix
-}
-
-func checkLossShapes(name, what string, X, T *Matrix) {
-	if X.Rows != T.Rows || X.Cols != T.Cols {
-		panic(fmt.Sprintf("%s %s: X is %s, T is %s, want the same shape", name, what, X.Shape(), T.Shape()))
-	}
+	Forward(dst, X, T *Matrix) *Matrix // per-sample loss, (n, 1)
+	Delta(dst, X, T *Matrix) *Matrix   // per-sample dL/dX, (n, classes): not divided by n
 }
 
 // ---------------------------------------------------------------------------
@@ -42,14 +31,15 @@ func NewLossCrossEntropy(name string) *LossCrossEntropy { return &LossCrossEntro
 func (l *LossCrossEntropy) Name() string   { return l.name }
 func (l *LossCrossEntropy) String() string { return l.name + ": cross-entropy" }
 
-func (l *LossCrossEntropy) Forward(X, T *Matrix) *Matrix { return l.ForwardInto(nil, X, T) }
-
-// ForwardInto: ℓ = −Σ_k t_k log x_k. Terms with t_k = 0 contribute nothing
-// (the convention 0·log 0 = 0; evaluating them would turn x_k = 0 into
-// 0·(−Inf) = NaN). log 0 = −Inf for the true class gives ℓ = +Inf.
-func (l *LossCrossEntropy) ForwardInto(dst, X, T *Matrix) *Matrix {
+// Forward: X (n, k) are probabilities, T (n, k) one-hot targets; returns
+// ℓ = −Σ_k t_k log x_k per sample, (n, 1). Terms with t_k = 0 contribute
+// nothing (the convention 0·log 0 = 0; evaluating them would turn x_k = 0
+// into 0·(−Inf) = NaN). log 0 = −Inf for the true class gives ℓ = +Inf.
+func (l *LossCrossEntropy) Forward(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Forward", X, T)
-	dst = resize(dst, X.Rows, 1)
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: one value per row: Resize(dst, X.Rows, 1); skip the terms with t_k = 0.
+	dst = Resize(dst, X.Rows, 1)
 	for i := 0; i < X.Rows; i++ {
 		x, t := X.Row(i), T.Row(i)
 		s := 0.0
@@ -61,33 +51,34 @@ func (l *LossCrossEntropy) ForwardInto(dst, X, T *Matrix) *Matrix {
 		dst.Data[i] = s
 	}
 	return dst
+	// END SOLUTION
 }
 
-func (l *LossCrossEntropy) Delta(X, T *Matrix) *Matrix { return l.DeltaInto(nil, X, T) }
-
-// DeltaInto: ∂ℓ/∂x_k = −t_k / x_k. It is 0 where t_k = 0 (that term of ℓ
-// is identically 0), and −Inf where the true class has x_k = 0. Passed down
-// through the softmax's delta, −Inf meets p = 0 and 0·∞ = NaN spreads.
-func (l *LossCrossEntropy) DeltaInto(dst, X, T *Matrix) *Matrix {
+// Delta: returns ∂ℓ/∂x_k = −t_k / x_k, (n, k). It is 0 where t_k = 0 (that
+// term of ℓ is identically 0), and −Inf where the true class has x_k = 0.
+// Passed down through the softmax's delta, −Inf meets p = 0 and 0·∞ = NaN
+// spreads.
+func (l *LossCrossEntropy) Delta(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Delta", X, T)
-	dst = resize(dst, X.Rows, X.Cols)
-	d := dst.Data[:len(X.Data)]
-	t := T.Data[:len(X.Data)]
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: element by element; per sample, not divided by n (Grad averages).
+	dst = Resize(dst, X.Rows, X.Cols)
 	for i, x := range X.Data {
-		if t[i] != 0 {
-			d[i] = -t[i] / x
-		} else {
-			d[i] = 0
+		d := 0.0
+		if t := T.Data[i]; t != 0 {
+			d = -t / x
 		}
+		dst.Data[i] = d
 	}
 	return dst
+	// END SOLUTION
 }
 
 // ---------------------------------------------------------------------------
 
 // LossCrossEntropyForSoftmaxLogits is softmax followed by cross-entropy as
-// one module that takes the logits s (Assignment 2 and 3). Derivation in the
-// README. For every row:
+// one module that takes the logits s (Assignments 2 and 3; the derivation is
+// in the README). For every row:
 //
 //	ℓ = Σ_k t_k (lse(s) − s_k),   lse(s) = log Σ_c exp(s_c)
 //	∂ℓ/∂s_k = (Σ_c t_c)·p_k − t_k = p_k − t_k for a one-hot (or any
@@ -105,27 +96,23 @@ func (l *LossCrossEntropyForSoftmaxLogits) String() string {
 	return l.name + ": softmax + cross-entropy on logits"
 }
 
-func (l *LossCrossEntropyForSoftmaxLogits) Forward(X, T *Matrix) *Matrix {
-	return l.ForwardInto(nil, X, T)
-}
-
-// ForwardInto computes ℓ = Σ_k t_k (lse(s) − s_k) stably: with m = max s,
+// Forward: X (n, k) are logits, T (n, k) one-hot targets; returns ℓ per
+// sample, (n, 1), computed stably: with m = max s,
 // lse(s) − s_k = (m − s_k) + log Σ_c exp(s_c − m). Every exponent is ≤ 0
 // (no overflow) and the sum is ≥ 1 (its largest term is exp(0) = 1), so the
-// log is finite and ≥ 0. Writing it as (m − s_k) + … rather than
-// lse − s_k also avoids subtracting two huge, nearly equal numbers.
-func (l *LossCrossEntropyForSoftmaxLogits) ForwardInto(dst, X, T *Matrix) *Matrix {
+// log is finite and ≥ 0. Writing it as (m − s_k) + … rather than lse − s_k
+// also avoids subtracting two huge, nearly equal numbers.
+func (l *LossCrossEntropyForSoftmaxLogits) Forward(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Forward", X, T)
-	dst = resize(dst, X.Rows, 1)
-	parallelRows(fusedLossRows, dst, X, T, X.Rows, expCost*X.Cols)
-	return dst
-}
-
-// fusedLossRows writes the loss of rows [i0, i1) into dst (see ForwardInto).
-func fusedLossRows(dst, X, T, _ *Matrix, i0, i1 int) {
-	for i := i0; i < i1; i++ {
+	// BEGIN SOLUTION (Assignment 3)
+	// HINT: per row: m = max s, then Σ_k t_k ((m − s_k) + log Σ_c exp(s_c − m)).
+	dst = Resize(dst, X.Rows, 1)
+	for i := 0; i < X.Rows; i++ {
 		s, t := X.Row(i), T.Row(i)
-		m := rowMax(s)
+		m := math.Inf(-1)
+		for _, v := range s {
+			m = max(m, v)
+		}
 		sum := 0.0
 		for _, v := range s {
 			sum += math.Exp(v - m)
@@ -139,43 +126,42 @@ func fusedLossRows(dst, X, T, _ *Matrix, i0, i1 int) {
 		}
 		dst.Data[i] = loss
 	}
-}
-
-func (l *LossCrossEntropyForSoftmaxLogits) Delta(X, T *Matrix) *Matrix {
-	return l.DeltaInto(nil, X, T)
-}
-
-// DeltaInto: p_k − t_k (times Σt, which is 1 for the lab's one-hot targets),
-// with p the stable softmax of the logits. Each entry lies in [−1, 1]: the
-// fused delta cannot blow up the way −t/p can.
-func (l *LossCrossEntropyForSoftmaxLogits) DeltaInto(dst, X, T *Matrix) *Matrix {
-	checkLossShapes(l.name, "Delta", X, T)
-	dst = resize(dst, X.Rows, X.Cols)
-	parallelRows(fusedDeltaRows, dst, X, T, X.Rows, expCost*X.Cols)
 	return dst
+	// END SOLUTION
 }
 
-// fusedDeltaRows writes the delta of rows [i0, i1) into dst (see DeltaInto).
-func fusedDeltaRows(dst, X, T, _ *Matrix, i0, i1 int) {
-	for i := i0; i < i1; i++ {
-		d, t := dst.Row(i), T.Row(i)
-		softmaxRow(d, X.Row(i))
-		st := 0.0
-		for _, tk := range t {
-			st += tk
+// Delta: returns p_k − t_k per sample, (n, k), with p the stable softmax
+// of the logits (times Σt, which is 1 for the lab's one-hot targets). Each
+// entry lies in [−1, 1]: the fused delta cannot blow up the way −t/p can.
+func (l *LossCrossEntropyForSoftmaxLogits) Delta(dst, X, T *Matrix) *Matrix {
+	checkLossShapes(l.name, "Delta", X, T)
+	// BEGIN SOLUTION (Assignment 3)
+	// HINT: the stable softmax of each row (as SoftmaxLayer.Forward), times Σ_k t_k, minus t.
+	dst = Resize(dst, X.Rows, X.Cols)
+	for i := 0; i < X.Rows; i++ {
+		s, t, d := X.Row(i), T.Row(i), dst.Row(i)
+		m := math.Inf(-1)
+		for _, v := range s {
+			m = max(m, v)
+		}
+		sum, st := 0.0, 0.0
+		for k, v := range s {
+			d[k] = math.Exp(v - m)
+			sum += d[k]
+			st += t[k]
 		}
 		for k, tk := range t {
-			d[k] = st*d[k] - tk
+			d[k] = st*(d[k]/sum) - tk
 		}
 	}
+	return dst
+	// END SOLUTION
 }
 
-func rowMax(s []float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range s {
-		if v > m {
-			m = v
-		}
+// checkLossShapes panics unless the outputs X and the targets T have the
+// same shape: a programming error, named with both shapes.
+func checkLossShapes(name, what string, X, T *Matrix) {
+	if X.Rows != T.Rows || X.Cols != T.Cols {
+		panic(fmt.Sprintf("%s %s: X is %s, T is %s, want the same shape", name, what, X.Shape(), T.Shape()))
 	}
-	return m
 }

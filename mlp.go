@@ -28,14 +28,14 @@ type MLP struct {
 	Loss         Loss
 	OutputLayers []Layer
 
-	firstParam int // index of the lowest layer with parameters (-1: none)
+	firstParam int // index of the lowest layer with parameters (len(Layers): none)
 	lastParam  int // index of the highest: its output is the logits (-1: none)
 
-	// Buffers reused from batch to batch by backprop and evalStats.
-	acts      []*Matrix   // acts[l] = output of Layers[l]
-	deltas    []*Matrix   // deltas[l] = δ at the input of Layers[l]
-	grads     [][]*Matrix // grads[l] = [dW, dB] of Layers[l] (nil for layers without parameters)
-	lossDelta *Matrix
+	// The workspace: buffers that Gradient and evalPass reuse from batch to
+	// batch, so that training allocates nothing once they have their sizes.
+	out       []*Matrix // out[l] = output of Layers[l] (Gradient)
+	delta     []*Matrix // delta[l] = δ at the input of Layers[l] (Gradient)
+	lossDelta *Matrix   // the loss's delta (Gradient)
 	evalBufs  [2]*Matrix
 	evalLoss  *Matrix
 	batchX    Matrix // row views into the data set, reused
@@ -91,15 +91,14 @@ func BuildMLP(nInputs int, layers []Layer, loss Loss, outputLayers []Layer) (*ML
 		Layers:       layers,
 		Loss:         loss,
 		OutputLayers: outputLayers,
-		firstParam:   -1,
+		firstParam:   len(layers),
 		lastParam:    -1,
-		acts:         make([]*Matrix, len(layers)),
-		deltas:       make([]*Matrix, len(layers)),
-		grads:        make([][]*Matrix, len(layers)),
+		out:          make([]*Matrix, len(layers)),
+		delta:        make([]*Matrix, len(layers)),
 	}
 	for i, l := range layers {
 		if _, ok := l.(ParamLayer); ok {
-			if n.firstParam < 0 {
+			if n.firstParam == len(layers) {
 				n.firstParam = i
 			}
 			n.lastParam = i
@@ -144,7 +143,7 @@ func (n *MLP) PropagateTo(X *Matrix, outputLayers bool, lastLayer string) (*Matr
 	}
 	Y := X
 	for _, l := range layers {
-		Y = l.Forward(Y)
+		Y = l.Forward(nil, Y)
 		if l.Name() == lastLayer {
 			return Y, nil
 		}
@@ -161,96 +160,52 @@ func (n *MLP) PropagateTo(X *Matrix, outputLayers bool, lastLayer string) (*Matr
 // Evaluate returns the per-sample loss (n, 1) of the network's training
 // output, Propagate(X, false), against the targets T.
 func (n *MLP) Evaluate(X, T *Matrix) *Matrix {
-	return n.Loss.Forward(n.Propagate(X, false), T)
+	return n.Loss.Forward(nil, n.Propagate(X, false), T)
 }
 
-// Gradient runs backpropagation on the batch (X, T) and returns, for every
-// layer with parameters, the gradient of the mean loss over the batch with
-// respect to its parameters, keyed by layer name. The result is a copy that
-// later calls do not touch.
-func (n *MLP) Gradient(X, T *Matrix) map[string][]*Matrix {
-	n.backprop(X, T)
-	out := map[string][]*Matrix{}
-	for l, g := range n.grads {
-		if g == nil {
-			continue
-		}
-		c := make([]*Matrix, len(g))
-		for i, m := range g {
-			c[i] = m.Clone()
-		}
-		out[n.Layers[l].Name()] = c
-	}
-	return out
-}
-
-// backprop fills n.grads for the batch (X, T), reusing every buffer.
-func (n *MLP) backprop(X, T *Matrix) {
+// Gradient runs backpropagation on the batch X (n, inputs) with targets
+// T (n, classes) and returns, for every layer with parameters, the gradient
+// of the mean loss over the batch with respect to its parameters ([dW, dB]),
+// keyed by layer name. The gradients are written into grads, which belongs
+// to the caller (nil: a new map of new matrices), so that a training loop
+// that passes the same map every step allocates nothing.
+//
+// Forward, keeping every layer's output; then the loss's delta (per
+// sample: Grad does the batch mean); then backward from the top, each layer
+// with parameters contributing Grad(its input, the δ arriving from above),
+// and δ passing down through Delta(its output, δ). The δ below the lowest
+// layer with parameters is never used, so it is not computed.
+func (n *MLP) Gradient(grads map[string][]*Matrix, X, T *Matrix) map[string][]*Matrix {
 	if X.Cols != n.NInputs || X.Rows != T.Rows {
 		panic(fmt.Sprintf("Gradient: X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), n.NInputs))
 	}
-	// Forward, keeping every layer's output.
+	if grads == nil {
+		grads = map[string][]*Matrix{}
+	}
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: the workspace: n.out[l] for the output of Layers[l], n.lossDelta and n.delta[l] for the deltas; n.firstParam is the lowest layer with parameters.
 	in := X
 	for l, layer := range n.Layers {
-		n.acts[l] = forwardInto(layer, n.acts[l], in)
-		in = n.acts[l]
+		n.out[l] = layer.Forward(n.out[l], in)
+		in = n.out[l]
 	}
-	// The loss's delta (per sample; Grad does the batch mean).
-	n.lossDelta = lossDeltaInto(n.Loss, n.lossDelta, in, T)
+	n.lossDelta = n.Loss.Delta(n.lossDelta, in, T)
 	d := n.lossDelta
-	// Backward. A layer's delta is computed only if a layer with parameters
-	// lies below it: the delta at the network's input is never used.
-	for l := len(n.Layers) - 1; l >= 0; l-- {
+	for l := len(n.Layers) - 1; l >= n.firstParam; l-- {
 		input := X
 		if l > 0 {
-			input = n.acts[l-1]
+			input = n.out[l-1]
 		}
 		if pl, ok := n.Layers[l].(ParamLayer); ok {
-			n.grads[l] = gradInto(pl, n.grads[l], input, d)
+			grads[pl.Name()] = pl.Grad(grads[pl.Name()], input, d)
 		}
 		if l > n.firstParam {
-			n.deltas[l] = deltaInto(n.Layers[l], n.deltas[l], n.acts[l], d)
-			d = n.deltas[l]
+			n.delta[l] = n.Layers[l].Delta(n.delta[l], n.out[l], d)
+			d = n.delta[l]
 		}
 	}
-}
-
-// The helpers below use a layer's buffer-reusing form when it has one and
-// fall back to the allocating Layer interface otherwise.
-
-func forwardInto(l Layer, dst, X *Matrix) *Matrix {
-	if il, ok := l.(intoLayer); ok {
-		return il.ForwardInto(dst, X)
-	}
-	return l.Forward(X)
-}
-
-func deltaInto(l Layer, dst, Y, deltaNext *Matrix) *Matrix {
-	if il, ok := l.(intoLayer); ok {
-		return il.DeltaInto(dst, Y, deltaNext)
-	}
-	return l.Delta(Y, deltaNext)
-}
-
-func gradInto(l ParamLayer, dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
-	if il, ok := l.(intoParamLayer); ok {
-		return il.GradInto(dst, X, deltaNext)
-	}
-	return l.Grad(X, deltaNext)
-}
-
-func lossForwardInto(l Loss, dst, X, T *Matrix) *Matrix {
-	if il, ok := l.(intoLoss); ok {
-		return il.ForwardInto(dst, X, T)
-	}
-	return l.Forward(X, T)
-}
-
-func lossDeltaInto(l Loss, dst, X, T *Matrix) *Matrix {
-	if il, ok := l.(intoLoss); ok {
-		return il.DeltaInto(dst, X, T)
-	}
-	return l.Delta(X, T)
+	return grads
+	// END SOLUTION
 }
 
 // evalChunk is how many rows evalStats pushes through the network at once:
@@ -302,7 +257,7 @@ func (n *MLP) evalPass(X, T *Matrix, atLogits func(S, T *Matrix), atOutput func(
 			atLogits(Y, tv)
 		}
 		Y = n.forwardBuffered(Y, n.Layers[split:])
-		n.evalLoss = lossForwardInto(n.Loss, n.evalLoss, Y, tv)
+		n.evalLoss = n.Loss.Forward(n.evalLoss, Y, tv)
 		if len(n.OutputLayers) > 0 {
 			Y = n.forwardBuffered(Y, n.OutputLayers)
 		}
@@ -318,7 +273,7 @@ func (n *MLP) forwardBuffered(X *Matrix, layers []Layer) *Matrix {
 		if X == n.evalBufs[b] {
 			b = 1 - b
 		}
-		n.evalBufs[b] = forwardInto(l, n.evalBufs[b], X)
+		n.evalBufs[b] = l.Forward(n.evalBufs[b], X)
 		X = n.evalBufs[b]
 		b = 1 - b
 	}

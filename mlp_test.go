@@ -70,7 +70,7 @@ func TestBackpropFiniteDifferences(t *testing.T) {
 				net := newDeepNet(rng, p, 4, 3)
 				X, T := randMatrix(rng, n, 4), randOneHot(rng, n, 3)
 				X.Scale(2)
-				grads := net.Gradient(X, T)
+				grads := net.Gradient(nil, X, T)
 				checked := 0
 				for _, l := range net.Layers {
 					pl, ok := l.(ParamLayer)
@@ -136,7 +136,7 @@ func TestBackpropFusedMatchesNaive(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkClose(t, "fused Propagate(X, false) (the logits, no softmax)", b.Propagate(X, false), logits, 0)
-	ga, gb := a.Gradient(X, T), b.Gradient(X, T)
+	ga, gb := a.Gradient(nil, X, T), b.Gradient(nil, X, T)
 	for name, g := range ga {
 		for i := range g {
 			checkClose(t, fmt.Sprintf("fused Gradient[%q] %s vs naive", name, paramName(i)), gb[name][i], g[i], 1e-10)
@@ -151,7 +151,7 @@ func TestBackpropGradientKeysAndCopies(t *testing.T) {
 	net := newDeepNet(rng, fused, 4, 3)
 	X, T := randMatrix(rng, 5, 4), randOneHot(rng, 5, 3)
 	X0, T0 := X.Clone(), T.Clone()
-	g := net.Gradient(X, T)
+	g := net.Gradient(nil, X, T)
 	if len(g) != 3 {
 		t.Errorf("Gradient has %d entries; want 3 (Linear_1, Linear_2, Linear_OUT)", len(g))
 	}
@@ -177,7 +177,7 @@ func TestBackpropGradientKeysAndCopies(t *testing.T) {
 	}
 	checkSame(t, "X after Gradient", X, X0)
 	checkSame(t, "T after Gradient", T, T0)
-	net.Gradient(randMatrix(rng, 5, 4), randOneHot(rng, 5, 3))
+	net.Gradient(nil, randMatrix(rng, 5, 4), randOneHot(rng, 5, 3))
 	for name, k := range kept {
 		for i := range k {
 			checkSame(t, fmt.Sprintf("first Gradient[%q] %s after a second call", name, paramName(i)), g[name][i], k[i])
@@ -233,7 +233,7 @@ func TestMLPPropagateTo(t *testing.T) {
 	X := randMatrix(rng, 5, 4)
 	want := X
 	for _, l := range net.Layers[:3] {
-		want = l.Forward(want)
+		want = l.Forward(nil, want)
 	}
 	got, err := net.PropagateTo(X, true, "Linear_2")
 	if err != nil {
@@ -247,7 +247,7 @@ func TestMLPPropagateTo(t *testing.T) {
 		t.Errorf("PropagateTo(5x3 input to a 4-input net) error = %v; want one naming 5x3", err)
 	}
 	logits := net.Propagate(X, false)
-	checkSame(t, "Propagate(X, true)", net.Propagate(X, true), NewSoftmaxLayer("s").Forward(logits))
+	checkSame(t, "Propagate(X, true)", net.Propagate(X, true), NewSoftmaxLayer("s").Forward(nil, logits))
 	s := net.String()
 	for _, name := range []string{"Linear_1", "ReLU_2", "Linear_OUT", "CE_fused", "Softmax_OUT"} {
 		if !strings.Contains(s, name) {

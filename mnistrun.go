@@ -306,7 +306,7 @@ func newMarginWatch() *marginWatch {
 // ran on one core) and then folded in order; max and min do not depend on
 // the order, NaN included.
 func (w *marginWatch) observe(S, T *Matrix) {
-	w.rows = resize(w.rows, S.Rows, 2)
+	w.rows = Resize(w.rows, S.Rows, 2)
 	parallelRows(marginRows, w.rows, S, T, S.Rows, S.Cols*expCost)
 	m := &w.cur
 	for r := 0; r < S.Rows; r++ {
@@ -417,7 +417,7 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 	acts := make([]*Matrix, len(net.Layers))
 	in := X
 	for l, layer := range net.Layers {
-		acts[l] = layer.Forward(in)
+		acts[l] = layer.Forward(nil, in)
 		if r, k, ok := firstNonFinite(acts[l]); ok && len(steps) == 0 {
 			steps = append(steps, fmt.Sprintf("forward of %s: image %d, unit %d is %s (%s)", layer.Name(), first+r, k,
 				formatFloat(acts[l].At(r, k)), forwardCause(layer, in, r)))
@@ -430,11 +430,11 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 			logits = acts[L-2]
 		}
 	}
-	loss := net.Loss.Forward(in, T)
+	loss := net.Loss.Forward(nil, in, T)
 	if r, _, ok := firstNonFinite(loss); ok && len(steps) == 0 {
 		steps = append(steps, lossCause(net.Loss, in, T, logits, r, first, loss.Data[r]))
 	}
-	d := net.Loss.Delta(in, T)
+	d := net.Loss.Delta(nil, in, T)
 	if r, k, ok := firstNonFinite(d); ok && allFiniteRow(in, r) {
 		steps = append(steps, lossDeltaCause(net.Loss, d, in, r, k, first))
 	}
@@ -445,13 +445,13 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 			input = acts[l-1]
 		}
 		if pl, ok := layer.(ParamLayer); ok {
-			for i, g := range pl.Grad(input, d) {
+			for i, g := range pl.Grad(nil, input, d) {
 				if _, _, bad := firstNonFinite(g); bad {
 					return append(steps, fmt.Sprintf("gradient %s of %s is not finite: training stopped before applying it", paramName(i), layer.Name()))
 				}
 			}
 		}
-		next := layer.Delta(acts[l], d)
+		next := layer.Delta(nil, acts[l], d)
 		if r, k, ok := firstNonFinite(next); ok {
 			_, soft := layer.(*SoftmaxLayer)
 			switch {

@@ -349,7 +349,7 @@ func computeDecisionMap(net *MLP, X *Matrix) *decisionMap {
 	G := NewMatrix(0, 2)
 	for c0 := 0; c0 < len(d.Pred); c0 += chunk {
 		c1 := min(c0+chunk, len(d.Pred))
-		G = resize(G, c1-c0, 2)
+		G = Resize(G, c1-c0, 2)
 		for k := c0; k < c1; k++ {
 			G.Set(k-c0, 0, d.X0+float64(k%d.NX)*mapStep)
 			G.Set(k-c0, 1, d.Y0+float64(k/d.NX)*mapStep)

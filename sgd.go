@@ -136,6 +136,7 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	}
 
 	params := net.paramLayers()
+	grads := map[string][]*Matrix{} // the trainer's, reused by every step
 	var order []int
 	var bx, bt *Matrix
 	if cfg.Shuffle {
@@ -164,7 +165,7 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 				X.viewRows(xb, i0, i1)
 				T.viewRows(tb, i0, i1)
 			}
-			if what := net.sgdStep(xb, tb, cfg.Eta, params); what != "" {
+			if what := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
 				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
 			}
 		}
@@ -181,23 +182,23 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	return ri, nil
 }
 
-// sgdStep does one step of SGD on the batch (X, T): backpropagation, then
-// θ += −eta·grad for every layer with parameters (params, from
-// paramLayers). It returns what became non-finite, or "". A non-finite
-// gradient is caught before the update, so the parameters stay as they were.
-// The step allocates nothing once the buffers have their sizes.
-func (net *MLP) sgdStep(X, T *Matrix, eta float64, params []ParamLayer) string {
-	net.backprop(X, T)
-	if what := firstNonFiniteGrad(net); what != "" {
+// sgdStep does one step of SGD on the batch (X, T): backpropagation into
+// grads (the trainer's, reused every step), then θ += −eta·grad for every
+// layer with parameters (params, from paramLayers), as the lab's update
+// does. It returns what became non-finite, or "". A non-finite gradient is
+// caught before the update, so the parameters stay as they were. The step
+// allocates nothing once the buffers have their sizes.
+func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, params []ParamLayer) string {
+	net.Gradient(grads, X, T)
+	if what := firstNonFiniteGrad(grads, params); what != "" {
 		return what
 	}
-	for l, layer := range net.Layers {
-		if g := net.grads[l]; g != nil {
-			for _, m := range g {
-				m.Scale(-eta)
-			}
-			layer.(ParamLayer).UpdateParams(g)
+	for _, layer := range params {
+		g := grads[layer.Name()]
+		for _, m := range g {
+			m.Scale(-eta)
 		}
+		layer.UpdateParams(g)
 	}
 	return firstNonFiniteParam(params)
 }
@@ -226,18 +227,18 @@ func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
 
 // gatherRows copies the rows idx of src into dst (reused when big enough).
 func gatherRows(dst, src *Matrix, idx []int) *Matrix {
-	dst = resize(dst, len(idx), src.Cols)
+	dst = Resize(dst, len(idx), src.Cols)
 	for r, i := range idx {
 		copy(dst.Row(r), src.Row(i))
 	}
 	return dst
 }
 
-func firstNonFiniteGrad(net *MLP) string {
-	for l, g := range net.grads {
-		for i, m := range g {
+func firstNonFiniteGrad(grads map[string][]*Matrix, params []ParamLayer) string {
+	for _, l := range params {
+		for i, m := range grads[l.Name()] {
 			if !m.AllFinite() {
-				return fmt.Sprintf("gradient %s of layer %s is not finite", paramName(i), net.Layers[l].Name())
+				return fmt.Sprintf("gradient %s of layer %s is not finite", paramName(i), l.Name())
 			}
 		}
 	}

@@ -350,7 +350,7 @@ func TestSGDBatchesInOrder(t *testing.T) {
 		}
 		step := func(net *MLP, i0 int) {
 			i1 := min(i0+batch, n)
-			g := net.Gradient(X.SliceRows(i0, i1), T.SliceRows(i0, i1))
+			g := net.Gradient(nil, X.SliceRows(i0, i1), T.SliceRows(i0, i1))
 			for _, l := range net.paramLayers() {
 				d := g[l.Name()]
 				for _, m := range d {

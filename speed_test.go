@@ -114,8 +114,9 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 func checkStepAllocatesNothing(t *testing.T, what string, X, T *Matrix) {
 	net := labMNISTNet(1234)
 	params := net.paramLayers()
+	grads := map[string][]*Matrix{}
 	step := func() {
-		if what := net.sgdStep(X, T, 0.1, params); what != "" {
+		if what := net.sgdStep(grads, X, T, 0.1, params); what != "" {
 			t.Fatalf("sgdStep: %s", what)
 		}
 	}

@@ -173,32 +173,63 @@ func (m *Matrix) ArgmaxRow(i int) int {
 	return best
 }
 
-// resize returns m reshaped to rows×cols, reusing its storage when it is large
-// enough and allocating otherwise (also when m is nil). Contents are undefined.
-func resize(m *Matrix, rows, cols int) *Matrix {
-	if m == nil {
+// Resize returns dst as a rows×cols matrix to write into: dst itself when
+// its storage can hold rows×cols values (its contents are then whatever
+// was there), else (also when dst is nil) a new matrix of zeros. Every
+// message of the lab and every product sizes its destination with it, so a
+// caller that passes the same buffer every batch allocates nothing.
+func Resize(dst *Matrix, rows, cols int) *Matrix {
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("Resize: negative shape %dx%d", rows, cols))
+	}
+	if dst == nil || cap(dst.Data) < rows*cols {
 		return NewMatrix(rows, cols)
 	}
-	if cap(m.Data) < rows*cols {
-		m.Data = make([]float64, rows*cols)
+	dst.Rows, dst.Cols = rows, cols
+	dst.Data = dst.Data[:rows*cols]
+	return dst
+}
+
+// Div divides every element by s (numpy's m / s).
+func (m *Matrix) Div(s float64) {
+	for i := range m.Data {
+		m.Data[i] /= s
 	}
-	m.Rows, m.Cols = rows, cols
-	m.Data = m.Data[:rows*cols]
-	return m
+}
+
+// Add adds B to m element by element; B must have m's shape.
+func (m *Matrix) Add(B *Matrix) {
+	if B.Rows != m.Rows || B.Cols != m.Cols {
+		panic(fmt.Sprintf("Add: m is %s, B is %s: want the same shape", m.Shape(), B.Shape()))
+	}
+	axpy(m.Data, 1, B.Data)
+}
+
+// ColSums returns the sum of every column of A, a 1×cols row, in dst
+// (numpy's A.sum(axis=0)): each column summed down the rows in order.
+func ColSums(dst, A *Matrix) *Matrix {
+	dst = Resize(dst, 1, A.Cols)
+	clear(dst.Data)
+	for i := 0; i < A.Rows; i++ {
+		axpy(dst.Data, 1, A.Row(i))
+	}
+	return dst
 }
 
 // ---------------------------------------------------------------------------
 // Products.
 
-// MatMul computes dst = A·B; A is n×k, B is k×m, dst must be n×m.
-func MatMul(dst, A, B *Matrix) { MatMulBias(dst, A, B, nil) }
+// MatMul returns A·B in dst (sized by Resize); A is n×k, B is k×m.
+func MatMul(dst, A, B *Matrix) *Matrix { return MatMulBias(dst, A, B, nil) }
 
-// MatMulBias computes dst = A·B + 1·bias, adding the 1×m row bias to every
-// row (the linear layer's forward pass in one sweep). bias may be nil.
-func MatMulBias(dst, A, B, bias *Matrix) {
-	if A.Cols != B.Rows || dst.Rows != A.Rows || dst.Cols != B.Cols {
-		panic(fmt.Sprintf("MatMul: A is %s, B is %s: want A n×k, B k×m, dst n×m, dst is %s", A.Shape(), B.Shape(), dst.Shape()))
+// MatMulBias returns A·B + 1·bias in dst (sized by Resize), adding the 1×m
+// row bias to every row (the linear layer's forward pass in one sweep); A is
+// n×k, B is k×m, bias may be nil.
+func MatMulBias(dst, A, B, bias *Matrix) *Matrix {
+	if A.Cols != B.Rows {
+		panic(fmt.Sprintf("MatMul: A is %s, B is %s: want A n×k and B k×m", A.Shape(), B.Shape()))
 	}
+	dst = Resize(dst, A.Rows, B.Cols)
 	if bias != nil && (bias.Rows != 1 || bias.Cols != B.Cols) {
 		panic(fmt.Sprintf("MatMulBias: bias is %s, want 1x%d for B %s", bias.Shape(), B.Cols, B.Shape()))
 	}
@@ -206,34 +237,39 @@ func MatMulBias(dst, A, B, bias *Matrix) {
 	ks := kernels
 	if A.bg != nil {
 		matMulBackground(ks, dst, A, B, bias)
-		return
+		return dst
 	}
 	runWith(ks, ks.matMul, dst, A, B, false, bias, A.Rows, A.Cols*B.Cols)
+	return dst
 }
 
-// MatMulAT computes dst = Aᵀ·B; A is k×n, B is k×m, dst must be n×m.
-func MatMulAT(dst, A, B *Matrix) {
-	if A.Rows != B.Rows || dst.Rows != A.Cols || dst.Cols != B.Cols {
-		panic(fmt.Sprintf("MatMulAT: A is %s, B is %s: want A k×n, B k×m, dst n×m, dst is %s", A.Shape(), B.Shape(), dst.Shape()))
+// MatMulAT returns Aᵀ·B in dst (sized by Resize); A is k×n, B is k×m.
+func MatMulAT(dst, A, B *Matrix) *Matrix {
+	if A.Rows != B.Rows {
+		panic(fmt.Sprintf("MatMulAT: A is %s, B is %s: want A k×n and B k×m", A.Shape(), B.Shape()))
 	}
+	dst = Resize(dst, A.Cols, B.Cols)
 	checkDistinct("MatMulAT", dst, A, B)
 	if A.bg != nil {
 		matMulATBackground(kernels, dst, A, B)
-		return
+		return dst
 	}
 	// B is read where it lies, by every kernel set: here it is δ, as big
 	// as the product's left factor, and packing it cost more than it saved.
 	runProduct(kernels.matMulAT, dst, A, B, nil, A.Cols, A.Rows*B.Cols)
+	return dst
 }
 
-// MatMulBT computes dst = A·Bᵀ; A is n×k, B is m×k, dst must be n×m.
-func MatMulBT(dst, A, B *Matrix) {
-	if A.Cols != B.Cols || dst.Rows != A.Rows || dst.Cols != B.Rows {
-		panic(fmt.Sprintf("MatMulBT: A is %s, B is %s: want A n×k, B m×k, dst n×m, dst is %s", A.Shape(), B.Shape(), dst.Shape()))
+// MatMulBT returns A·Bᵀ in dst (sized by Resize); A is n×k, B is m×k.
+func MatMulBT(dst, A, B *Matrix) *Matrix {
+	if A.Cols != B.Cols {
+		panic(fmt.Sprintf("MatMulBT: A is %s, B is %s: want A n×k and B m×k", A.Shape(), B.Shape()))
 	}
+	dst = Resize(dst, A.Rows, B.Rows)
 	checkDistinct("MatMulBT", dst, A, B)
 	ks := kernels
 	runWith(ks, ks.matMulBT, dst, A, B, true, nil, A.Rows, A.Cols*B.Rows)
+	return dst
 }
 
 // checkDistinct panics when dst shares storage with an operand: the kernels
@@ -264,9 +300,6 @@ type kernelSet struct {
 	// B where it lies and need neither.
 	packB func(B *Matrix, bT bool) *Matrix
 	freeB func(*Matrix)
-	// relu and reluDelta are the ReLU layer's row kernels (reluRows and
-	// reluDeltaRows in layers.go, or 4-wide ones with the same results).
-	relu, reluDelta rowKernel
 	// bgMul and bgAT compute A·B and Aᵀ·B when A has a background
 	// (sparse.go): bgMul rows of dst, bgAT columns.
 	bgMul, bgAT rowKernel
@@ -284,14 +317,12 @@ func runWith(ks kernelSet, kernel rowKernel, dst, A, B *Matrix, bT bool, bias *M
 }
 
 var portableKernels = kernelSet{
-	name:      "portable",
-	matMul:    matMulRows,
-	matMulAT:  matMulATRows,
-	matMulBT:  matMulBTRows,
-	relu:      reluRows,
-	reluDelta: reluDeltaRows,
-	bgMul:     bgMulRows,
-	bgAT:      bgATCols,
+	name:     "portable",
+	matMul:   matMulRows,
+	matMulAT: matMulATRows,
+	matMulBT: matMulBTRows,
+	bgMul:    bgMulRows,
+	bgAT:     bgATCols,
 }
 
 var kernels = portableKernels
@@ -536,6 +567,17 @@ func matMulATRows(dst, A, B, _ *Matrix, i0, i1 int) {
 			}
 		}
 	}
+}
+
+// rowMax returns the largest element of s, ignoring NaN (−Inf for none).
+func rowMax(s []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range s {
+		if v > m {
+			m = v
+		}
+	}
+	return m
 }
 
 // axpy: d += a·b.
