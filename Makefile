@@ -2,24 +2,20 @@
 GO ?= go
 # numpy comes from Debian's python3-numpy, which only the system Python sees.
 PYTHON ?= /usr/bin/python3
-# SIMD is "simd" when this toolchain has simd/archsimd (Go 1.26+ built with
-# GOEXPERIMENT=simd), else empty: then every build below is the portable one.
-SIMD := $(shell GOEXPERIMENT=simd $(GO) list simd/archsimd >/dev/null 2>&1 && echo simd)
-
-.PHONY: all build build-portable test test-simd race vet fmt-check run bench bench-numpy bench-compare bench-runs agree compare-builds help
+.PHONY: all build build-purego test test-purego race vet fmt-check run bench bench-numpy bench-compare bench-runs agree compare-builds help
 all: build
 
-build: ## build the ./backprop binary (with the SIMD kernels when the toolchain has them)
-	GOEXPERIMENT=$(SIMD) $(GO) build -o backprop .
-
-build-portable: ## build the ./backprop binary with the portable kernels only
+build: ## build the ./backprop binary (assembly kernels on amd64, chosen by CPU at start-up)
 	$(GO) build -o backprop .
+
+build-purego: ## build the ./backprop binary with the portable kernels only
+	$(GO) build -tags purego -o backprop .
 
 test: ## the grading suite (the README's test command)
 	$(GO) test ./...
 
-test-simd: ## the suite in the SIMD build (skipped when the toolchain has no simd/archsimd)
-	@if [ -n "$(SIMD)" ]; then GOEXPERIMENT=simd $(GO) test ./...; else echo "no simd/archsimd in this Go: skipped"; fi
+test-purego: ## the suite with the portable kernels only
+	$(GO) test -tags purego ./...
 
 race: ## the suite once more under the race detector
 	$(GO) test -race ./...
@@ -33,23 +29,22 @@ fmt-check: ## fail if any file is not gofmt-formatted
 run: ## the main job: the XOR experiment
 	$(GO) run . -exp xor
 
-bench: ## benchmarks in the portable and (when available) the SIMD build
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
-	@if [ -n "$(SIMD)" ]; then echo "== GOEXPERIMENT=simd"; GOEXPERIMENT=simd $(GO) test -run '^$$' -bench . -benchtime 1x ./...; fi
+bench: ## benchmarks, with every kernel set this CPU runs
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 bench-numpy: ## numpy on the eight product shapes of BenchmarkProduct, for comparison (needs python3-numpy)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/numpy_matmul.py
 
-bench-compare: ## Go (both builds) against numpy: the eight products and the MNIST epoch, best of 3 rounds
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 3
+bench-compare: ## Go (every kernel set) against numpy: the eight products and the MNIST epoch, median of 5 rounds
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 5
 
-bench-runs: ## whole MNIST runs (both builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3)
+bench-runs: ## whole MNIST runs (default, purego, Go 1.22 builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/runs.py "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" $${EPOCHS:-5} $${ROUNDS:-3}
 
 agree: ## the lab's experiments against its numpy recipe, number by number (needs python3-numpy, $$REF_NUMPY; MNIST with MNIST_DIR)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/agree.py $${MNIST_DIR:-}
 
-compare-builds: ## the SIMD and portable builds train the same 3-epoch MNIST curve (needs MNIST_DIR)
+compare-builds: ## the assembly and portable kernels train the same 3-epoch MNIST curve (needs MNIST_DIR)
 	.ci/compare-builds "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" 3
 
 help:

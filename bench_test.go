@@ -2,9 +2,8 @@ package main
 
 // Benchmarks (no data files needed): the products on the lab's MNIST
 // shapes in GFLOP/s, and one epoch of the lab's MNIST network on synthetic
-// data of MNIST's size in seconds. `make bench` runs them in the portable
-// and in the SIMD build; bench/numpy_matmul.py times numpy on the same
-// product shapes.
+// data of MNIST's size in seconds, each with every kernel set this CPU
+// runs; bench/numpy_matmul.py times numpy on the same product shapes.
 
 import (
 	"fmt"
@@ -30,6 +29,12 @@ var benchShapes = []struct {
 }
 
 func BenchmarkProduct(b *testing.B) {
+	for _, ks := range runnableSets() {
+		b.Run(ks.name, func(b *testing.B) { withKernels(ks, func() { benchProducts(b) }) })
+	}
+}
+
+func benchProducts(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, s := range benchShapes {
 		var A, B, bias *Matrix
@@ -62,48 +67,15 @@ func BenchmarkProduct(b *testing.B) {
 	}
 }
 
-// BenchmarkBlankProduct times the first layer's two products on images
-// with MNIST's share of blank pixels (syntheticImages), which go through
-// the background kernels (sparse.go). GFLOP/s counts the dense product's
-// arithmetic, so that it compares with BenchmarkProduct's figures on the
-// same shapes: it is the speed the dense kernels would need to keep up.
-func BenchmarkBlankProduct(b *testing.B) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	X, _ := syntheticImages(3000, 9)
-	W, bias, delta := randMatrix(rng, 784, 64), randMatrix(rng, 1, 64), randMatrix(rng, 3000, 64)
-	for _, c := range []struct {
-		name string
-		dst  *Matrix
-		run  func(dst *Matrix)
-	}{
-		{"MatMulBias/3000x784·784x64", NewMatrix(3000, 64), func(dst *Matrix) { MatMulBias(dst, X, W, bias) }},
-		{"MatMulAT/(3000x784)ᵀ·3000x64", NewMatrix(784, 64), func(dst *Matrix) { MatMulAT(dst, X, delta) }},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			c.run(c.dst)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				c.run(c.dst)
-			}
-			flops := 2 * 3000.0 * 784 * 64 * float64(b.N)
-			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-	}
-}
-
 // BenchmarkMNISTEpoch times the lab's MNIST run (784-64x5-10, fused loss,
-// batch 3000, eta 0.1) on synthetic data of MNIST's size with MNIST's
-// share of blank pixels (syntheticMNIST): "train" is one pass of SGD over
-// the 60000 training samples, "eval" the evaluation Train does after every
-// epoch (loss and accuracy on the 60000 training and the 10000 test
-// samples), "epoch" both. "dense/…" are the same on images without blank
-// pixels (syntheticDense), where the first layer takes the dense kernels.
+// batch 3000, eta 0.1) on synthetic images of MNIST's size
+// (syntheticMNIST), with every kernel set this CPU runs: "train" is one
+// pass of SGD over the 60000 training samples, "eval" the evaluation Train
+// does after every epoch (loss and accuracy on the 60000 training and the
+// 10000 test samples), "epoch" both.
 func BenchmarkMNISTEpoch(b *testing.B) {
-	for _, data := range []struct {
-		prefix string
-		get    func() (X, T, XTest, TTest *Matrix)
-	}{{"", syntheticMNIST}, {"dense/", syntheticDense}} {
-		X, T, XTest, TTest := data.get()
+	X, T, XTest, TTest := syntheticMNIST()
+	for _, ks := range runnableSets() {
 		const batch, eta = 3000, 0.1
 		net := labMNISTNet(1234)
 		params := net.paramLayers()
@@ -130,10 +102,12 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 			{"eval", eval},
 			{"epoch", func() { train(); eval() }},
 		} {
-			b.Run(data.prefix+c.name, func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					c.run()
-				}
+			b.Run(ks.name+"/"+c.name, func(b *testing.B) {
+				withKernels(ks, func() {
+					for i := 0; i < b.N; i++ {
+						c.run()
+					}
+				})
 				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
 			})
 		}

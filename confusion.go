@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Confusion counts predictions: Counts[t][p] is the number of samples of
@@ -28,7 +29,10 @@ func ConfusionOf(net *MLP, X, T *Matrix) *Confusion {
 	for i := range c.Counts {
 		c.Counts[i] = make([]int, k)
 	}
-	net.evalPass(X, T, nil, func(_, P, T *Matrix) {
+	var mu sync.Mutex // the chunks are counted on several goroutines
+	net.evalPass(X, T, func(_ int, _, _, P, T *Matrix) {
+		mu.Lock()
+		defer mu.Unlock()
 		for r := 0; r < P.Rows; r++ {
 			t, p := T.ArgmaxRow(r), P.ArgmaxRow(r)
 			if t < 0 {

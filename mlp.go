@@ -36,12 +36,9 @@ type MLP struct {
 	out       []*Matrix // out[l] = output of Layers[l] (Gradient)
 	delta     []*Matrix // delta[l] = δ at the input of Layers[l] (Gradient)
 	lossDelta *Matrix   // the loss's delta (Gradient)
-	evalBufs  [2]*Matrix
-	evalLoss  *Matrix
+	evalWS    []*evalWorkspace
 	batchX    Matrix // row views into the data set, reused
 	batchT    Matrix
-	evalX     Matrix // row views for evalStats, kept here so they never escape to the heap
-	evalT     Matrix
 }
 
 // NewMLP builds a network and panics if it is malformed (see BuildMLP for
@@ -208,74 +205,95 @@ func (n *MLP) Gradient(grads map[string][]*Matrix, X, T *Matrix) map[string][]*M
 	// END SOLUTION
 }
 
-// evalChunk is how many rows evalStats pushes through the network at once:
-// big enough for the products to run at full speed, small enough that the
-// buffers stay a few megabytes instead of a copy of the data set per layer.
-const evalChunk = 2048
+// evalChunk is how many rows the evaluation pushes through the network at
+// once: big enough for the products to run at full speed, small enough
+// that a goroutine's buffers stay a few megabytes instead of a copy of the
+// data set per layer, and that the chunks of a set share the cores out
+// evenly.
+const evalChunk = 1024
+
+// evalWorkspace is the buffers of one goroutine of evalPass.
+type evalWorkspace struct {
+	bufs [3]*Matrix // layer outputs, in turn
+	loss *Matrix
+	x, t Matrix // the chunk's rows of X and T
+}
 
 // evalStats returns the mean loss (as Evaluate computes it) and the
 // accuracy (argmax of Propagate(X, true) against argmax of T) over the whole
 // set. atLogits, when not nil, also sees the logits of every chunk (see
-// evalPass), so a caller can watch them without a second forward pass.
+// evalPass), so a caller can watch them without a second forward pass. The
+// chunks' sums are added in the order of the chunks, whichever goroutine
+// computed them, so the result does not depend on the number of cores.
 func (n *MLP) evalStats(X, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, acc float64) {
 	if X.Rows == 0 {
 		return 0, 0
 	}
-	lossSum, correct := 0.0, 0
-	n.evalPass(X, T, atLogits, func(L, P, T *Matrix) {
+	chunks := (X.Rows + evalChunk - 1) / evalChunk
+	sums, rights := make([]float64, chunks), make([]int, chunks)
+	n.evalPass(X, T, func(i0 int, S, L, P, T *Matrix) {
+		if atLogits != nil {
+			atLogits(S, T)
+		}
+		c := i0 / evalChunk
 		for _, v := range L.Data {
-			lossSum += v
+			sums[c] += v
 		}
 		for r := 0; r < P.Rows; r++ {
 			if k := P.ArgmaxRow(r); k >= 0 && k == T.ArgmaxRow(r) {
-				correct++
+				rights[c]++
 			}
 		}
 	})
+	lossSum, correct := 0.0, 0
+	for c := range sums {
+		lossSum += sums[c]
+		correct += rights[c]
+	}
 	return lossSum / float64(X.Rows), float64(correct) / float64(X.Rows)
 }
 
-// evalPass pushes X through the network in chunks of evalChunk rows, reusing
-// buffers: the one chunked forward pass behind evalStats, ConfusionOf and
-// the margin watch. For every chunk, with T the chunk's targets:
-//
-//   - atLogits (if not nil) gets S, the output of the last layer with
-//     parameters: the logits, before any softmax inside the network;
-//   - atOutput gets L, the per-sample loss (n, 1) as Evaluate computes it,
-//     and P, the output of Propagate(X, true).
-//
-// The matrices are views into buffers that the next chunk overwrites.
-func (n *MLP) evalPass(X, T *Matrix, atLogits func(S, T *Matrix), atOutput func(L, P, T *Matrix)) {
-	xv, tv := &n.evalX, &n.evalT
-	split := n.lastParam + 1 // Layers[:split] compute the logits
-	for i0 := 0; i0 < X.Rows; i0 += evalChunk {
-		i1 := min(i0+evalChunk, X.Rows)
-		X.viewRows(xv, i0, i1)
-		T.viewRows(tv, i0, i1)
-		Y := n.forwardBuffered(xv, n.Layers[:split])
-		if atLogits != nil {
-			atLogits(Y, tv)
-		}
-		Y = n.forwardBuffered(Y, n.Layers[split:])
-		n.evalLoss = n.Loss.Forward(n.evalLoss, Y, tv)
-		if len(n.OutputLayers) > 0 {
-			Y = n.forwardBuffered(Y, n.OutputLayers)
-		}
-		atOutput(n.evalLoss, Y, tv)
+// evalPass pushes X through the network in chunks of evalChunk rows, the
+// chunks spread over the cores, each goroutine with buffers of its own: the
+// one chunked forward pass behind evalStats, ConfusionOf, the margin watch
+// and the digit sample. For every chunk, at gets i0, the chunk's first row
+// in X; S, the output of the last layer with parameters (the logits, before
+// any softmax inside the network); L, the per-sample loss (n, 1) as
+// Evaluate computes it; P, the output of Propagate(X, true); and T, the
+// chunk's targets. The matrices are views into buffers that the next chunk
+// overwrites, and at may run on several goroutines at once: it must write
+// only what belongs to its chunk.
+func (n *MLP) evalPass(X, T *Matrix, at func(i0 int, S, L, P, T *Matrix)) {
+	for len(n.evalWS) < workers() {
+		n.evalWS = append(n.evalWS, &evalWorkspace{})
 	}
+	split := n.lastParam + 1 // Layers[:split] compute the logits
+	chunks := (X.Rows + evalChunk - 1) / evalChunk
+	parallelFor(chunks, 1, func(w, c0, c1 int) {
+		ws := n.evalWS[w]
+		for c := c0; c < c1; c++ {
+			i0, i1 := c*evalChunk, min((c+1)*evalChunk, X.Rows)
+			X.viewRows(&ws.x, i0, i1)
+			T.viewRows(&ws.t, i0, i1)
+			S := ws.forward(&ws.x, n.Layers[:split], nil)
+			Y := ws.forward(S, n.Layers[split:], S)
+			ws.loss = n.Loss.Forward(ws.loss, Y, &ws.t)
+			P := ws.forward(Y, n.OutputLayers, S)
+			at(i0, S, ws.loss, P, &ws.t)
+		}
+	})
 }
 
-// forwardBuffered pushes X through layers, alternating between the two
-// evaluation buffers so that no layer writes over its own input.
-func (n *MLP) forwardBuffered(X *Matrix, layers []Layer) *Matrix {
-	b := 0
+// forward pushes X through layers, each into a buffer of the workspace
+// that is neither its input nor keep (the logits, which at still needs).
+func (ws *evalWorkspace) forward(X *Matrix, layers []Layer, keep *Matrix) *Matrix {
 	for _, l := range layers {
-		if X == n.evalBufs[b] {
-			b = 1 - b
+		b := 0
+		for ws.bufs[b] != nil && (ws.bufs[b] == X || ws.bufs[b] == keep) {
+			b++
 		}
-		n.evalBufs[b] = l.Forward(n.evalBufs[b], X)
-		X = n.evalBufs[b]
-		b = 1 - b
+		ws.bufs[b] = l.Forward(ws.bufs[b], X)
+		X = ws.bufs[b]
 	}
 	return X
 }

@@ -24,10 +24,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 )
 
 // mnistFile is one of the four files of the data set as the public mirrors
@@ -282,7 +280,7 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 		return nil, err
 	}
 	path := func(i int) string { return filepath.Join(dir, mnistFiles[i].Name) }
-	XTrain, TTrain, trainPixels, total, err := loadMNISTPair(path(0), path(1), limit, true)
+	XTrain, TTrain, total, err := loadMNISTPair(path(0), path(1), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -291,16 +289,11 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 	// 376 MB of float64 pixels. Handing them back to the system here keeps
 	// the peak memory of a run near the size of the data itself.
 	debug.FreeOSMemory()
-	XTest, TTest, _, _, err := loadMNISTPair(path(2), path(3), 0, false)
+	XTest, TTest, _, err := loadMNISTPair(path(2), path(3), 0)
 	if err != nil {
 		return nil, err
 	}
 	mean, std := Standardize(XTrain, XTest)
-	// The blank pixels of the training set, for the first layer's products
-	// (sparse.go). The test set, a seventh of an epoch's first-layer work,
-	// goes through the dense kernels: its background would add 6 MB to a
-	// run's peak memory for about 1% of an epoch.
-	XTrain = withPixelValues(XTrain, trainPixels, standardizedPixel(mean, std))
 	// The test set's raw bytes and the loading's other garbage go back to
 	// the system too, before training starts: a run's peak memory.
 	debug.FreeOSMemory()
@@ -309,19 +302,18 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 
 // loadMNISTPair reads an image file and its label file, checks that they
 // match, and returns the first limit (all if limit ≤ 0) images scaled to
-// [0, 1], their one-hot targets and, when foreground is set, the
-// images' non-blank pixels (pixelForeground, sparse.go).
-func loadMNISTPair(imagesPath, labelsPath string, limit int, foreground bool) (X, T *Matrix, fg *background, total int, err error) {
+// [0, 1] and their one-hot targets.
+func loadMNISTPair(imagesPath, labelsPath string, limit int) (X, T *Matrix, total int, err error) {
 	images, err := readIDXFile(imagesPath, idxMagicImages)
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, 0, err
 	}
 	labels, err := readIDXFile(labelsPath, idxMagicLabels)
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, 0, err
 	}
 	if images.count != labels.count {
-		return nil, nil, nil, 0, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", imagesPath, images.count, labelsPath, labels.count)
+		return nil, nil, 0, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", imagesPath, images.count, labelsPath, labels.count)
 	}
 	n := images.count
 	if limit > 0 {
@@ -329,13 +321,9 @@ func loadMNISTPair(imagesPath, labelsPath string, limit int, foreground bool) (X
 	}
 	T, err = oneHotIDX(labels, n)
 	if err != nil {
-		return nil, nil, nil, 0, fmt.Errorf("%s: %w", labelsPath, err)
+		return nil, nil, 0, fmt.Errorf("%s: %w", labelsPath, err)
 	}
-	X = pixelsToMatrix(images, n)
-	if foreground {
-		fg = pixelForeground(n, mnistPixels, images.each)
-	}
-	return X, T, fg, images.count, nil
+	return pixelsToMatrix(images, n), T, images.count, nil
 }
 
 // oneHotIDX checks that every label is a digit 0–9 and returns the first n
@@ -371,7 +359,7 @@ func pixelsToMatrix(images *idxData, n int) *Matrix {
 	for v := range scale {
 		scale[v] = float64(float32(v) / 255) // in float32, as the template: see standardize
 	}
-	inParallel(n, func(i0, i1 int) {
+	parallelFor(n, loadChunk, func(_, i0, i1 int) {
 		images.each(i0*mnistPixels, i1*mnistPixels, func(off int, b []byte) {
 			dst := X.Data[off : off+len(b)]
 			for i, v := range b {
@@ -382,38 +370,12 @@ func pixelsToMatrix(images *idxData, n int) *Matrix {
 	return X
 }
 
-// inParallel runs f on [0, n) cut into one range per core, and waits. The
-// callers' results do not depend on the cut: each element is computed by
-// one call in the same way wherever the ranges fall. (parallelRows, the
-// products' splitter, cuts by shape into many small chunks; for the
-// column statistics of Standardize that means 24-column strips read down
-// 60,000 rows, and loading took 1.1 s with it instead of 0.75 s.)
-func inParallel(n int, f func(i0, i1 int)) {
-	parts := min(runtime.GOMAXPROCS(0), n)
-	if parts <= 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for p := 0; p < parts; p++ {
-		wg.Add(1)
-		go func(i0, i1 int) {
-			defer wg.Done()
-			f(i0, i1)
-		}(p*n/parts, (p+1)*n/parts)
-	}
-	wg.Wait()
-}
+// loadChunk is how many images (or columns) a goroutine converts or
+// standardizes at a time: each element is computed in the same way
+// wherever the ranges fall.
+const loadChunk = 1024
 
-// standardizedPixel returns the value that pixelsToMatrix and Standardize
-// with these statistics give a pixel of byte b in column c, computed as
-// they compute it (TestMNISTLoadAttachesBackground checks that it is).
-func standardizedPixel(mean, std []float64) func(c int, b byte) float64 {
-	return func(c int, b byte) float64 { return standardize(float64(b)/255, mean[c], std[c]) }
-}
-
-// standardize returns (v − mean)/std, or v where std is 0: Standardize's
-// arithmetic, which standardizedPixel must repeat to the bit.
+// standardize returns (v − mean)/std, or v where std is 0.
 //
 // It is computed in float32, as the lab's template computes it: the template
 // keeps the pixels as float32 (x/255 in float32), computes each pixel's mean
@@ -446,7 +408,9 @@ func Standardize(train *Matrix, others ...*Matrix) (mean, std []float64) {
 	// are split over the cores; each column is still summed down the rows
 	// in order, so the statistics do not depend on the number of cores.
 	n := float64(train.Rows)
-	inParallel(cols, func(j0, j1 int) {
+	// One range of columns per core: a range reads its part of every row,
+	// so short ranges would walk the whole matrix for a few columns each.
+	parallelFor(cols, (cols+workers()-1)/workers(), func(_, j0, j1 int) {
 		for i := 0; i < train.Rows; i++ {
 			r := train.Row(i)[j0:j1]
 			for j, v := range r {
@@ -460,7 +424,7 @@ func Standardize(train *Matrix, others ...*Matrix) (mean, std []float64) {
 			r := train.Row(i)[j0:j1]
 			for j, v := range r {
 				d := v - mean[j0+j]
-				std[j0+j] += d * d
+				std[j0+j] += float64(d * d) // rounded before the sum, as numpy's x*x then sum
 			}
 		}
 		for j := j0; j < j1; j++ {
@@ -471,7 +435,7 @@ func Standardize(train *Matrix, others ...*Matrix) (mean, std []float64) {
 		if m.Cols != cols {
 			panic(fmt.Sprintf("Standardize: matrix is %s, the training set %s", m.Shape(), train.Shape()))
 		}
-		inParallel(m.Rows, func(i0, i1 int) {
+		parallelFor(m.Rows, loadChunk, func(_, i0, i1 int) {
 			for i := i0; i < i1; i++ {
 				r := m.Row(i)
 				for j, v := range r {

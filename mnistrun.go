@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -59,17 +60,13 @@ func runMNIST(cfg *config) error {
 	}
 	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
 		dir, data.XTrain.Rows, data.TrainTotal, data.XTest.Rows, time.Since(t0).Round(time.Millisecond))
-	if X := data.XTrain; X.bg != nil {
-		fmt.Fprintf(cfg.stdout, "%.1f%% of the training images' pixels are blank: the first layer's products skip them (README, Speed)\n",
-			100-100*float64(X.foregroundCount())/float64(len(X.Data)))
-	}
 	rng := newRNG(cfg.seed)
 	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, rng) }, mnistPixels, mnistClasses)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels%s\n", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed, KernelName(),
-		kernelHint(KernelName(), runtime.GOARCH, runtime.Version(), os.Getenv("BACKPROP_KERNELS")))
+		kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
 	if cfg.load != "" {
 		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
 	}
@@ -224,10 +221,10 @@ func digitSample(net *MLP, X, T *Matrix, n int) (images [][]float64, pred, truth
 	// The predictions through the chunked pass: Propagate on the whole test
 	// set would hold every layer's output for 10,000 images at once (60 MB,
 	// the largest peak of memory in a run).
-	all := make([]int, 0, X.Rows)
-	net.evalPass(X, T, nil, func(_, P, _ *Matrix) {
+	all := make([]int, X.Rows)
+	net.evalPass(X, T, func(i0 int, _, _, P, _ *Matrix) {
 		for r := 0; r < P.Rows; r++ {
-			all = append(all, P.ArgmaxRow(r))
+			all[i0+r] = P.ArgmaxRow(r)
 		}
 	})
 	var picked []int
@@ -288,12 +285,12 @@ type marginEpoch struct {
 }
 
 // marginWatch measures the margin after every epoch: Train hands it the
-// logits of the training set as it evaluates an epoch (observe), then
-// closes the epoch (afterEpoch).
+// logits of the training set as it evaluates an epoch (observe, on several
+// goroutines at once), then closes the epoch (afterEpoch).
 type marginWatch struct {
+	mu     sync.Mutex
 	cur    marginEpoch // the epoch being observed
 	epochs []marginEpoch
-	rows   *Matrix // per row of a chunk: largest |s_k|, log p_t (marginRows)
 }
 
 func newMarginWatch() *marginWatch {
@@ -301,40 +298,35 @@ func newMarginWatch() *marginWatch {
 }
 
 // observe records the largest |logit| and the smallest true-class
-// probability of one chunk of logits S with targets T. The rows are
-// measured in parallel (marginRows: 10 exps a row, 3% of an epoch when it
-// ran on one core) and then folded in order; max and min do not depend on
-// the order, NaN included.
+// probability of one chunk of logits S with targets T. Max and min do not
+// depend on the order in which the chunks come, NaN included.
 func (w *marginWatch) observe(S, T *Matrix) {
-	w.rows = Resize(w.rows, S.Rows, 2)
-	parallelRows(marginRows, w.rows, S, T, S.Rows, S.Cols*expCost)
-	m := &w.cur
-	for r := 0; r < S.Rows; r++ {
-		m.MaxAbsLogit = math.Max(m.MaxAbsLogit, w.rows.At(r, 0))
-		m.MinLogPTrue = math.Min(m.MinLogPTrue, w.rows.At(r, 1))
-	}
+	big, low := chunkMargin(S, T)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cur.MaxAbsLogit = math.Max(w.cur.MaxAbsLogit, big)
+	w.cur.MinLogPTrue = math.Min(w.cur.MinLogPTrue, low)
 }
 
-// marginRows writes, for the rows [i0, i1) of the logits S, the largest
-// |s_k| and log p_t = s_t − lse(s) (+Inf where T's row has no class) into
-// the two columns of dst. log p_t is computed with the max shift, so it is
-// exact even where p_t itself would underflow to 0.
-func marginRows(dst, S, T, _ *Matrix, i0, i1 int) {
-	for r := i0; r < i1; r++ {
+// chunkMargin returns the largest |s_k| of the logits S and the smallest
+// log p_t = s_t − lse(s) over its rows (+Inf where T's row has no class).
+// log p_t is computed with the max shift, so it is exact even where p_t
+// itself would underflow to 0.
+func chunkMargin(S, T *Matrix) (maxAbs, minLogP float64) {
+	minLogP = math.Inf(1)
+	for r := 0; r < S.Rows; r++ {
 		s := S.Row(r)
 		mx := rowMax(s)
-		sum, big := 0.0, 0.0
+		sum := 0.0
 		for _, v := range s {
-			big = math.Max(big, math.Abs(v))
+			maxAbs = math.Max(maxAbs, math.Abs(v))
 			sum += math.Exp(v - mx)
 		}
-		lp := math.Inf(1)
 		if k := T.ArgmaxRow(r); k >= 0 {
-			lp = s[k] - mx - math.Log(sum)
+			minLogP = math.Min(minLogP, s[k]-mx-math.Log(sum))
 		}
-		dst.Set(r, 0, big)
-		dst.Set(r, 1, lp)
 	}
+	return maxAbs, minLogP
 }
 
 // afterEpoch closes the epoch observed since the last call.
@@ -553,18 +545,12 @@ func maxAbs(v []float64) float64 {
 }
 
 // kernelHint tells someone running the long MNIST experiment with the
-// portable kernels on amd64, with a Go that has simd/archsimd (1.26 or
-// newer), how to get the SIMD ones: 3–4× faster on the lab's run
-// (README, Speed). It says nothing when the SIMD kernels run, on other
-// CPUs and Go versions, or when BACKPROP_KERNELS asked for the portable
-// ones (want).
-func kernelHint(kernels, goarch, goversion, want string) string {
+// portable kernels on amd64 why, when they did not ask for them (want, the
+// environment variable BACKPROP_KERNELS): the binary was built with -tags
+// purego, or the CPU lacks AVX2 and FMA. Elsewhere it says nothing.
+func kernelHint(kernels, goarch, want string) string {
 	if kernels != portableKernels.name || goarch != "amd64" || want == "portable" {
 		return ""
 	}
-	var major, minor int
-	if n, _ := fmt.Sscanf(goversion, "go%d.%d", &major, &minor); n != 2 || major != 1 || minor < 26 {
-		return ""
-	}
-	return " (GOEXPERIMENT=simd go run . -exp mnist uses AVX2 kernels where the CPU has them, 3–4× faster)"
+	return " (no assembly: a -tags purego build, or a CPU without AVX2 and FMA; the products run several times slower)"
 }

@@ -41,6 +41,8 @@ type TrainConfig struct {
 	// TrainLogits, when set, sees the logits (the output of the last layer
 	// with parameters) of every chunk of the training set as the run info
 	// of an epoch is measured: a watch on them costs no extra forward pass.
+	// The chunks are evaluated on several goroutines at once: it must be
+	// safe for that.
 	TrainLogits func(S, T *Matrix)
 
 	// AfterEpoch, when set, is called after the run info of every epoch

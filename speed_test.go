@@ -38,40 +38,37 @@ const blankShare = 0.81
 // syntheticImages returns n random "images" of 784 byte pixels, blank
 // with probability blankShare, else one of MNIST's four commonest bytes
 // 252–255 (37% of its foreground) or uniform in 1…251, standardized as
-// MNIST's are (Standardize, with their own statistics) and carrying their
-// foreground as LoadMNIST's do; random one-hot labels as syntheticSet's.
+// MNIST's are (Standardize, with their own statistics); random one-hot
+// labels as syntheticSet's.
 func syntheticImages(n int, seed uint64) (X, T *Matrix) {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	px := make([]byte, n*784)
-	for i := range px {
+	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
+	for i := range X.Data {
+		var b byte
 		switch r := rng.Float64(); {
 		case r < blankShare:
 		case r < blankShare+0.37*(1-blankShare):
-			px[i] = byte(252 + rng.IntN(4))
+			b = byte(252 + rng.IntN(4))
 		default:
-			px[i] = byte(1 + rng.IntN(251))
+			b = byte(1 + rng.IntN(251))
 		}
-	}
-	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
-	for i, b := range px {
 		X.Data[i] = float64(b) / 255
 	}
 	for i := 0; i < n; i++ {
 		T.Set(i, rng.IntN(10), 1)
 	}
-	mean, std := Standardize(X)
-	return withPixelValues(X, pixelForeground(n, 784, bytesEach(px)), standardizedPixel(mean, std)), T
+	Standardize(X)
+	return X, T
 }
 
 var (
-	mnistOnce, denseOnce                   sync.Once
+	mnistOnce                              sync.Once
 	mnistX, mnistT, mnistXTest, mnistTTest *Matrix
-	denseX, denseT, denseXTest, denseTTest *Matrix
 )
 
 // syntheticMNIST returns a training set of 60000 and a test set of 10000
-// synthetic images with MNIST's share of blank pixels (syntheticImages),
-// made once per test binary.
+// synthetic images like MNIST's (syntheticImages), made once per test
+// binary.
 func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
 	mnistOnce.Do(func() {
 		mnistX, mnistT = syntheticImages(60000, 1)
@@ -80,34 +77,16 @@ func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
 	return mnistX, mnistT, mnistXTest, mnistTTest
 }
 
-// syntheticDense is syntheticMNIST with every pixel foreground (syntheticSet).
-func syntheticDense() (X, T, XTest, TTest *Matrix) {
-	denseOnce.Do(func() {
-		denseX, denseT = syntheticSet(60000, 1)
-		denseXTest, denseTTest = syntheticSet(10000, 2)
-	})
-	return denseX, denseT, denseXTest, denseTTest
-}
-
 // raceDetector is true in builds with -race (race_test.go).
 var raceDetector bool
 
 // TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
 // 256 (backprop and the update, as Train does it) allocates nothing once
-// the first step has sized the buffers: on dense images and on images
-// with blank pixels, whose first layer takes the background kernels.
+// the first step has sized the buffers, with every kernel set this CPU runs.
 func TestTrainingStepAllocatesNothing(t *testing.T) {
-	dense, T := syntheticSet(256, 3)
-	blank, _ := syntheticImages(256, 3)
-	if blank.bg == nil {
-		t.Fatal("syntheticImages: got no background")
-	}
-	for _, X := range []*Matrix{dense, blank} {
-		what := "dense images"
-		if X.bg != nil {
-			what = "images with a background"
-		}
-		checkStepAllocatesNothing(t, what, X, T)
+	X, T := syntheticImages(256, 3)
+	for _, ks := range runnableSets() {
+		withKernels(ks, func() { checkStepAllocatesNothing(t, ks.name+" kernels", X, T) })
 	}
 }
 

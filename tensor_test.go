@@ -6,9 +6,7 @@ package main
 // panics on a shape mismatch.
 
 import (
-	"fmt"
 	"math"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -49,92 +47,6 @@ func transpose(A *Matrix) *Matrix {
 		}
 	}
 	return T
-}
-
-// product is one of the products under test, for operands of an
-// (n, k) × (k, m) product in the shapes that product takes.
-type product struct {
-	name           string
-	transA, transB bool
-	bias           bool
-	run            func(dst, A, B, bias *Matrix)
-}
-
-var products = []product{
-	{name: "MatMul", run: func(dst, A, B, _ *Matrix) { MatMul(dst, A, B) }},
-	{name: "MatMulBias", bias: true, run: func(dst, A, B, bias *Matrix) { MatMulBias(dst, A, B, bias) }},
-	{name: "MatMulAT", transA: true, run: func(dst, A, B, _ *Matrix) { MatMulAT(dst, A, B) }},
-	{name: "MatMulBT", transB: true, run: func(dst, A, B, _ *Matrix) { MatMulBT(dst, A, B) }},
-}
-
-// operands returns random A, B and bias for an n×k by k×m product, stored
-// transposed where the product takes them so.
-func (pr product) operands(seed uint64, n, k, m int) (A, B, bias *Matrix) {
-	rng := newTestRNG(seed)
-	if pr.transA {
-		A = randMatrix(rng, k, n)
-	} else {
-		A = randMatrix(rng, n, k)
-	}
-	if pr.transB {
-		B = randMatrix(rng, m, k)
-	} else {
-		B = randMatrix(rng, k, m)
-	}
-	if pr.bias {
-		bias = randMatrix(rng, 1, m)
-	}
-	return A, B, bias
-}
-
-// compute runs the product into a destination full of NaN, so that a
-// kernel that forgets to clear it is caught.
-func (pr product) compute(A, B, bias *Matrix, n, m int) *Matrix {
-	dst := NewMatrix(n, m)
-	dst.Fill(math.NaN())
-	pr.run(dst, A, B, bias)
-	return dst
-}
-
-// Shapes (n, k, m) of the product: edge cases, odd sizes, and sizes larger
-// than a chunk (8 rows and 2^15 multiply-adds) so that the work is split.
-var productShapes = []struct{ n, k, m int }{
-	{1, 1, 1}, {1, 9, 1}, {1, 1, 9}, {9, 1, 1}, {1, 7, 5}, {5, 7, 1},
-	{3, 5, 7}, {4, 4, 4}, {13, 17, 11}, {33, 65, 9},
-	{300, 257, 67},
-	{3000, 64, 64}, // MNIST batch through a hidden layer
-	{64, 3000, 10}, // MatMulAT: dW of the output layer over a 3000 batch
-	{3000, 10, 64}, // MatMulBT: δ through the output layer
-}
-
-func TestMatMulAgainstNaive(t *testing.T) {
-	for _, pr := range products {
-		for si, s := range productShapes {
-			A, B, bias := pr.operands(uint64(100+si), s.n, s.k, s.m)
-			got := pr.compute(A, B, bias, s.n, s.m)
-			want := naiveProduct(A, B, bias, pr.transA, pr.transB)
-			checkClose(t, fmt.Sprintf("%s %dx%d·%dx%d", pr.name, s.n, s.k, s.k, s.m), got, want, 1e-12)
-		}
-	}
-}
-
-// The same inputs give the same bits on 1 thread and on 8: the split into
-// chunks depends only on the shape, and each element is summed in one order.
-func TestMatMulSameBitsOnAnyNumberOfThreads(t *testing.T) {
-	old := runtime.GOMAXPROCS(0)
-	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
-	// Shapes whose products are split into 8 to 25 chunks.
-	shapes := []struct{ n, k, m int }{{300, 257, 67}, {200, 64, 64}, {64, 1000, 10}, {1000, 10, 64}}
-	for _, pr := range products {
-		for _, s := range shapes {
-			A, B, bias := pr.operands(7, s.n, s.k, s.m)
-			runtime.GOMAXPROCS(1)
-			one := pr.compute(A, B, bias, s.n, s.m)
-			runtime.GOMAXPROCS(8)
-			eight := pr.compute(A, B, bias, s.n, s.m)
-			checkSame(t, fmt.Sprintf("%s %dx%d·%dx%d on 8 threads vs 1", pr.name, s.n, s.k, s.k, s.m), eight, one)
-		}
-	}
 }
 
 // MatMulBias with a nil bias is MatMul.

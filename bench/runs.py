@@ -3,15 +3,18 @@
 
     python3 bench/runs.py DATA_DIR [EPOCHS [ROUNDS]]    (from the repository root)
 
-Builds the SIMD and the portable binary, then runs, ROUNDS times in turn:
-the lab's numpy solution (ref_numpy.py mnist --x64 --epochs EPOCHS, 2
-OpenBLAS threads, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), the SIMD
-binary and the portable one (-exp mnist -epochs EPOCHS -q, lab settings,
-GOMAXPROCS=2), each under /usr/bin/time for wall time and peak RSS. Each
-Go run is set against the numpy run of its own round: this machine's
-speed drifts by a third from one minute to the next, numpy's more than
-Go's, so a ratio of runs far apart in time says little. The verdict is
-the median of the rounds' ratios (take an odd number of rounds).
+Builds three binaries: the default build (assembly kernels), -tags purego
+(portable kernels only) and the default build with the Go 1.22 toolchain
+(GOTOOLCHAIN=go1.22.12, fetched through the module proxy; skipped with a
+note when it cannot be had). Then runs, ROUNDS times in turn: the lab's
+numpy solution (ref_numpy.py mnist --x64 --epochs EPOCHS, 2 OpenBLAS
+threads, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset) and each binary
+(-exp mnist -epochs EPOCHS -q, the lab's settings with an evaluation every
+epoch, CSV and pictures included; GOMAXPROCS=2), each under /usr/bin/time
+for wall time and peak RSS. Each Go run is set against the numpy run of
+its own round: a shared machine's speed drifts from one minute to the
+next, so a ratio of runs far apart in time says little. The verdict is the
+median of the rounds' ratios (take an odd number of rounds).
 """
 import os
 import re
@@ -31,16 +34,23 @@ if not os.path.exists(REF):
 
 tmp = tempfile.mkdtemp()
 env = dict(os.environ, GOMAXPROCS='2')
-subprocess.run(['go', 'build', '-o', os.path.join(tmp, 'portable'), '.'], env=env, check=True)
-subprocess.run(['go', 'build', '-o', os.path.join(tmp, 'simd'), '.'], env=dict(env, GOEXPERIMENT='simd'), check=True)
+env.pop('BACKPROP_KERNELS', None)
+builds = {}
+for name, extra, benv in (('default', [], {}), ('purego', ['-tags', 'purego'], {}), ('go1.22', [], {'GOTOOLCHAIN': 'go1.22.12'})):
+    out = os.path.join(tmp, name)
+    r = subprocess.run(['go', 'build'] + extra + ['-o', out, '.'], env=dict(env, **benv), capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f'{name}: not built ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "go build failed"})')
+        continue
+    builds[name] = out
 np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
 for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
     np_env.pop(k, None)
 
 
 def timed(cmd, env):
-    """Wall seconds and peak RSS of cmd from /usr/bin/time, the RSS in MB as
-    the README gives it: the kilobytes time reports, divided by 1000."""
+    """Wall seconds and peak RSS of cmd from /usr/bin/time, the RSS in MB
+    (the kilobytes time reports, divided by 1000)."""
     r = subprocess.run(['/usr/bin/time', '-f', 'TIME %e %M'] + cmd, env=env, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f'{" ".join(cmd)} failed:\n{r.stderr}')
@@ -48,16 +58,21 @@ def timed(cmd, env):
     return float(m.group(1)), int(m.group(2)) / 1000
 
 
-ratios = {'simd': [], 'portable': []}
+ratios = {b: [] for b in builds}
+rss = {b: [] for b in builds}
+rss['numpy'] = []
 print(f'{EPOCHS} epochs, {ROUNDS} rounds: wall time (peak RSS)')
 for r in range(ROUNDS):
     npt, nprss = timed([sys.executable, REF, 'mnist', '--x64', '--epochs', EPOCHS], np_env)
+    rss['numpy'].append(nprss)
     line = f'round {r + 1}: numpy {npt:.2f} s ({nprss:.0f} MB)'
-    for b in ('simd', 'portable'):
-        t, rss = timed([os.path.join(tmp, b), '-exp', 'mnist', '-data', DATA, '-epochs', EPOCHS, '-q', '-out', os.path.join(tmp, 'out-' + b)], env)
+    for b, path in builds.items():
+        t, m = timed([path, '-exp', 'mnist', '-data', DATA, '-epochs', EPOCHS, '-q', '-out', os.path.join(tmp, 'out-' + b)], env)
         ratios[b].append(t / npt)
-        line += f', {b} {t:.2f} s ({rss:.0f} MB) {t / npt:.2f}×'
+        rss[b].append(m)
+        line += f', {b} {t:.2f} s ({m:.0f} MB) {t / npt:.2f}×'
     print(line, flush=True)
 print(f'outputs in {tmp}')
 for b, rs in ratios.items():
-    print(f'{b:8s} median {statistics.median(rs):.2f}× numpy (rounds: {", ".join(f"{x:.2f}" for x in rs)})')
+    print(f'{b:8s} median {statistics.median(rs):.2f}× numpy (rounds: {", ".join(f"{x:.2f}" for x in rs)}); '
+          f'peak RSS median {statistics.median(rss[b]):.0f} MB, {statistics.median(rss[b]) / statistics.median(rss["numpy"]):.2f}× numpy\'s')

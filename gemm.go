@@ -1,0 +1,263 @@
+package main
+
+// How the products of tensor.go are computed: one blocking scheme for every
+// kernel set, a kernel set per instruction set (the portable Go kernel
+// below; AVX2 and AVX-512 assembly in gemm_amd64.s), and the cores shared
+// out by parallel.go.
+//
+// Every product is dst = start + a·b with a n×k, b k×m and start the bias
+// row (or 0), whatever the transposes: a(i, p) = a[i·ars + p·aps] and
+// b(p, j) = b[p·brs + j·bcs] are read through strides, so Aᵀ·B reads A's
+// columns and A·Bᵀ B's rows where they lie.
+//
+// Blocking. dst's rows are cut into chunks, one goroutine each (parallel.go).
+// Within a chunk the inner dimension is walked in pieces of pieceK steps and
+// dst's columns in panels of 16; for one piece and one panel, the panel's
+// piece of b (pieceK×16, 32 KiB: it stays in L1 while the chunk's rows pass
+// it) is read in place when it is 16 contiguous columns of b, and otherwise
+// (a transposed b, or a last panel narrower than 16) first copied, padded
+// with zeros, into a buffer on the goroutine's stack. Then a kernel adds the
+// piece into a block of dst: kernelSet.rows rows at a time, a row at a time
+// for the chunk's last few. A block of a narrow last panel is computed in a
+// 16-wide buffer and its valid columns copied out.
+//
+// Arithmetic. Every element of dst is one chain: s = start, then for p =
+// 0, 1, …, k−1 in that order, s = s + a(i, p)·b(p, j); between pieces the
+// sum waits in dst, which does not change it. The assembly kernels round
+// once per step (a fused multiply-add), the portable one twice (a product,
+// then a sum). Which block, chunk or goroutine computes an element never
+// changes its chain, so a kernel set gives the same bits on any number of
+// cores and for any chunking, the assembly kernels give the same bits as
+// each other, and they differ from the portable kernel in the last bits
+// only (tensor tests; .ci/compare-builds on a whole run).
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+)
+
+const (
+	panelW  = 16  // columns of a panel, the width of every kernel's block
+	pieceK  = 256 // steps of the inner dimension per pass: a panel piece is 32 KiB
+	maxRows = 8   // the most rows any kernel set's block has
+)
+
+// product is one product to compute: dst = start + a·b (see above).
+type product struct {
+	dst      *Matrix
+	a        []float64 // a(i, p) = a[i*ars + p*aps], i < dst.Rows, p < k
+	ars, aps int
+	b        []float64 // b(p, j) = b[p*brs + j*bcs], j < dst.Cols
+	brs, bcs int
+	bias     []float64 // start of every row's sums; nil: 0
+	k        int
+}
+
+// A kernel adds one panel piece into a block of r rows × 16 columns: for
+// i < r, j < 16,
+//
+//	c[i·ldc + j] = s + Σ_{p<k} a[i·ars + p·aps] · b[p·ldb + j]
+//
+// where s = v[j] when v is not nil (the first piece: the bias or zeros),
+// else c[i·ldc + j] itself (the sums of the pieces before), each element
+// one chain in ascending p; k ≥ 1. A kernel set has a kernel for blocks of
+// its rows and one for a single row (the last rows of a chunk);
+// callKernel (gemm_amd64.go, gemm_other.go) calls them directly rather than
+// through function values, so that escape analysis can see that the
+// buffers of rows stay on the goroutine's stack.
+
+// kernelSet is the kernels of one instruction set.
+type kernelSet struct {
+	name string
+	id   kernelID
+	rows int // rows of its block kernel's blocks
+}
+
+type kernelID int
+
+const (
+	portableID kernelID = iota
+	avx2ID
+	avx512ID
+)
+
+// portableKernels is the reference: plain Go, on every architecture.
+var portableKernels = kernelSet{name: "portable", id: portableID, rows: 1}
+
+// kernels is the set in use, chosen once at start-up (gemm_amd64.go,
+// gemm_other.go): the fastest the CPU runs, or the one the environment
+// variable BACKPROP_KERNELS names (portable, avx2, avx512) when the CPU
+// runs it.
+var kernels = chooseKernels(os.Getenv("BACKPROP_KERNELS"))
+
+// KernelName says which kernels this binary uses ("portable", "avx2", …).
+func KernelName() string { return kernels.name }
+
+// gemm computes a product with the kernels in use, its rows spread over
+// the cores.
+func gemm(pr product) {
+	n, m := pr.dst.Rows, pr.dst.Cols
+	if n == 0 || m == 0 {
+		return
+	}
+	if pr.k == 0 { // no terms: every sum is its start
+		for i := 0; i < n; i++ {
+			if pr.bias != nil {
+				copy(pr.dst.Row(i), pr.bias)
+			} else {
+				clear(pr.dst.Row(i))
+			}
+		}
+		return
+	}
+	ks := &kernels
+	parallelProduct(pr, ks, chunkRows(n, pr.k*m, ks.rows))
+}
+
+// chunkRows is how many rows of dst one goroutine takes at a time: about
+// 4M multiply-adds (tens of microseconds, so that handing a chunk over
+// costs little), fewer rows when the inner dimension is long (the chunk's
+// rows of a piece stay in L2), at least 4 chunks per core when there are
+// enough rows, and a whole number of the kernel's blocks. The results do
+// not depend on it (see Arithmetic above).
+func chunkRows(n, flopsPerRow, blockRows int) int {
+	c := (1<<22 + flopsPerRow - 1) / flopsPerRow
+	c = min(c, 128)
+	c = min(c, (n+4*workers()-1)/(4*workers()))
+	c = (c + blockRows - 1) / blockRows * blockRows
+	return max(c, blockRows)
+}
+
+// rows computes rows [i0, i1) of the product with the kernel set ks.
+func (pr *product) rows(ks *kernelSet, i0, i1 int) {
+	var packed [pieceK * panelW]float64 // a copied panel piece of b
+	var edge [maxRows * panelW]float64  // a block of a narrow panel
+	var start [panelW]float64           // a panel's start of the sums
+	m := pr.dst.Cols
+	for p0 := 0; p0 < pr.k; p0 += pieceK {
+		p1 := min(p0+pieceK, pr.k)
+		for j := 0; j < m; j += panelW {
+			w := min(panelW, m-j)
+			b, ldb := pr.panel(packed[:], p0, p1, j, w)
+			var v []float64 // nil: carry on from the sums in dst
+			if p0 == 0 {
+				start = [panelW]float64{}
+				if pr.bias != nil {
+					copy(start[:w], pr.bias[j:])
+				}
+				v = start[:]
+			}
+			for i := i0; i < i1; {
+				r := ks.rows
+				if i+r > i1 {
+					r = 1
+				}
+				a := pr.a[i*pr.ars+p0*pr.aps:]
+				if w == panelW {
+					callKernel(ks.id, r, p1-p0, a, pr.ars, pr.aps, b, ldb, pr.dst.Data[i*m+j:], m, v)
+				} else {
+					blk := edge[:r*panelW]
+					if v == nil {
+						for q := 0; q < r; q++ {
+							copy(blk[q*panelW:q*panelW+w], pr.dst.Data[(i+q)*m+j:])
+						}
+					}
+					callKernel(ks.id, r, p1-p0, a, pr.ars, pr.aps, b, ldb, blk, panelW, v)
+					for q := 0; q < r; q++ {
+						copy(pr.dst.Data[(i+q)*m+j:(i+q)*m+j+w], blk[q*panelW:])
+					}
+				}
+				i += r
+			}
+		}
+	}
+}
+
+// panel returns rows [p0, p1) of columns [j, j+w) of b as a kernel reads
+// them (row p at b[(p−p0)·ldb :], 16 values): in place when they are 16
+// contiguous columns, else copied into buf with ldb 16, zero-padded.
+func (pr *product) panel(buf []float64, p0, p1, j, w int) (b []float64, ldb int) {
+	if pr.bcs == 1 && w == panelW {
+		return pr.b[p0*pr.brs+j:], pr.brs
+	}
+	buf = buf[:(p1-p0)*panelW]
+	for c := 0; c < panelW; c++ {
+		if c >= w {
+			for p := c; p < len(buf); p += panelW {
+				buf[p] = 0
+			}
+			continue
+		}
+		src := pr.b[p0*pr.brs+(j+c)*pr.bcs:]
+		for p, q := 0, c; q < len(buf); p, q = p+pr.brs, q+panelW {
+			buf[q] = src[p]
+		}
+	}
+	return buf, panelW
+}
+
+// portableRow is the portable kernel: one row × 16 columns, in strips of
+// 6, 6 and 4 columns whose sums stay in registers over the piece. (Go's
+// compiler issues a step's multiplies before its adds, so a strip needs a
+// register for every sum and every product: 6 + 6 and the element of a fit
+// the 15 it leaves free; 8 would spill to the stack on every step.)
+func portableRow(k int, a []float64, _, aps int, b []float64, ldb int, c []float64, _ int, v []float64) {
+	s := (*[panelW]float64)(c[:panelW])
+	if v != nil {
+		*s = [panelW]float64(v[:panelW])
+	}
+	strip6(k, a, aps, b, ldb, (*[6]float64)(s[0:6]))
+	strip6(k, a, aps, b[6:], ldb, (*[6]float64)(s[6:12]))
+	strip4(k, a, aps, b[12:], ldb, (*[4]float64)(s[12:16]))
+}
+
+// strip6 sets s[c] += Σ_{p<k} a[p·aps]·b[p·ldb + c] for c < 6, each sum in
+// ascending p.
+//
+//go:noinline
+func strip6(k int, a []float64, aps int, b []float64, ldb int, s *[6]float64) {
+	s0, s1, s2, s3, s4, s5 := s[0], s[1], s[2], s[3], s[4], s[5]
+	for p, ai, bi := 0, 0, 0; p < k; p, ai, bi = p+1, ai+aps, bi+ldb {
+		x := a[ai]
+		r := b[bi : bi+6 : bi+6]
+		s0 += x * r[0]
+		s1 += x * r[1]
+		s2 += x * r[2]
+		s3 += x * r[3]
+		s4 += x * r[4]
+		s5 += x * r[5]
+	}
+	s[0], s[1], s[2], s[3], s[4], s[5] = s0, s1, s2, s3, s4, s5
+}
+
+// strip4 is strip6 for 4 columns.
+//
+//go:noinline
+func strip4(k int, a []float64, aps int, b []float64, ldb int, s *[4]float64) {
+	s0, s1, s2, s3 := s[0], s[1], s[2], s[3]
+	for p, ai, bi := 0, 0, 0; p < k; p, ai, bi = p+1, ai+aps, bi+ldb {
+		x := a[ai]
+		r := b[bi : bi+4 : bi+4]
+		s0 += x * r[0]
+		s1 += x * r[1]
+		s2 += x * r[2]
+		s3 += x * r[3]
+	}
+	s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+}
+
+// checkBlock panics unless a block of r rows of k steps lies inside a, b
+// and c: the assembly kernels read and write through raw pointers.
+func checkBlock(r, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
+	if k < 1 || len(a) <= (r-1)*ars+(k-1)*aps || len(b) < (k-1)*ldb+panelW || len(c) < (r-1)*ldc+panelW || (v != nil && len(v) < panelW) {
+		panic(fmt.Sprintf("gemm: a block of %d rows and %d steps runs past its operands (%d, %d, %d values)", r, k, len(a), len(b), len(c)))
+	}
+}
+
+// overlap reports whether two non-empty slices share an element.
+func overlap(a, b []float64) bool {
+	a0, a1 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&a[len(a)-1]))
+	b0, b1 := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&b[len(b)-1]))
+	return a0 <= b1 && b0 <= a1
+}

@@ -1,0 +1,16 @@
+//go:build purego || !amd64
+
+package main
+
+// Without assembly (the purego build tag, or an architecture other than
+// amd64) the products run the portable kernel.
+
+var kernelSets = []kernelSet{portableKernels}
+
+var cpuRuns = map[kernelID]bool{portableID: true}
+
+func chooseKernels(string) kernelSet { return portableKernels }
+
+func callKernel(_ kernelID, _, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
+	portableRow(k, a, ars, aps, b, ldb, c, ldc, v)
+}

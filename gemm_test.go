@@ -1,0 +1,243 @@
+package main
+
+// Tests of the products' kernels (go test -run Kernels): every kernel set
+// this build and CPU run — the portable one always, the assembly ones on
+// amd64 unless built with -tags purego — against naive sums, on shapes
+// around every block, panel, piece and chunk boundary; the same bits on any
+// number of cores; the assembly sets the same bits as each other; NaN and
+// infinities where the naive sums have them. gemm_amd64_test.go checks each
+// assembly kernel against its Go twin.
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"testing"
+)
+
+// runnableSets are the kernel sets this build has and this CPU runs.
+func runnableSets() []kernelSet {
+	var sets []kernelSet
+	for _, ks := range kernelSets {
+		if cpuRuns[ks.id] {
+			sets = append(sets, ks)
+		}
+	}
+	return sets
+}
+
+// withKernels runs f with ks as the kernel set in use.
+func withKernels(ks kernelSet, f func()) {
+	saved := kernels
+	kernels = ks
+	defer func() { kernels = saved }()
+	f()
+}
+
+// productCase is one of the three products (and MatMul), for operands of
+// an (n, k) × (k, m) product stored as that product takes them.
+type productCase struct {
+	name           string
+	transA, transB bool
+	bias           bool
+	run            func(dst, A, B, bias *Matrix) *Matrix
+}
+
+var productCases = []productCase{
+	{name: "MatMul", run: func(dst, A, B, _ *Matrix) *Matrix { return MatMul(dst, A, B) }},
+	{name: "MatMulBias", bias: true, run: MatMulBias},
+	{name: "MatMulAT", transA: true, run: func(dst, A, B, _ *Matrix) *Matrix { return MatMulAT(dst, A, B) }},
+	{name: "MatMulBT", transB: true, run: func(dst, A, B, _ *Matrix) *Matrix { return MatMulBT(dst, A, B) }},
+}
+
+// operands returns random A, B and bias for an n×k by k×m product.
+func (pc productCase) operands(seed uint64, n, k, m int) (A, B, bias *Matrix) {
+	rng := newTestRNG(seed)
+	if pc.transA {
+		A = randMatrix(rng, k, n)
+	} else {
+		A = randMatrix(rng, n, k)
+	}
+	if pc.transB {
+		B = randMatrix(rng, m, k)
+	} else {
+		B = randMatrix(rng, k, m)
+	}
+	if pc.bias {
+		bias = randMatrix(rng, 1, m)
+	}
+	return A, B, bias
+}
+
+// compute runs the product into a destination full of NaN, so that a
+// kernel that reads what it should overwrite is caught.
+func (pc productCase) compute(A, B, bias *Matrix, n, m int) *Matrix {
+	dst := NewMatrix(n, m)
+	dst.Fill(math.NaN())
+	return pc.run(dst, A, B, bias)
+}
+
+// naiveSums returns want = bias + op(A)·op(B) by the definition, and the
+// scale |bias_j| + Σ_p |a(i,p)·b(p,j)| that bounds each element's rounding
+// error.
+func naiveSums(pc productCase, A, B, bias *Matrix) (want, scale *Matrix) {
+	if pc.transA {
+		A = transpose(A)
+	}
+	if pc.transB {
+		B = transpose(B)
+	}
+	n, k, m := A.Rows, A.Cols, B.Cols
+	want, scale = NewMatrix(n, m), NewMatrix(n, m)
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			s, t := 0.0, 0.0
+			if bias != nil {
+				s, t = bias.Data[j], math.Abs(bias.Data[j])
+			}
+			for p := 0; p < k; p++ {
+				s += A.At(i, p) * B.At(p, j)
+				t += math.Abs(A.At(i, p) * B.At(p, j))
+			}
+			want.Set(i, j, s)
+			scale.Set(i, j, t)
+		}
+	}
+	return want, scale
+}
+
+// kernelShapes are (n, k, m): degenerate ones; rows around the blocks (1,
+// 3, 8 rows) and chunks; columns around the 16-wide panels (narrow last
+// panels of 1 to 15); inner dimensions around the 256-step pieces; and the
+// lab's MNIST shapes.
+var kernelShapes = [][3]int{
+	{1, 1, 1}, {1, 7, 1}, {1, 1, 9}, {9, 1, 1}, {2, 3, 5}, {3, 5, 7}, {4, 4, 4},
+	{5, 9, 3}, {7, 17, 15}, {8, 8, 8}, {9, 16, 17}, {11, 33, 16}, {17, 40, 33},
+	{24, 31, 32}, {25, 19, 10}, {3, 0, 5}, {0, 4, 3}, {5, 3, 0},
+	{131, 67, 37}, {300, 97, 64}, {257, 130, 10}, {203, 64, 65},
+	{21, 256, 19}, {21, 257, 16}, {19, 530, 48}, {70, 513, 12},
+	{3000, 64, 64}, {3000, 64, 10}, {784, 300, 64},
+}
+
+// Every kernel set's products agree with the naive sums within 1e-12 of
+// the sum of |terms| (the portable kernel rounds each product and each sum,
+// the assembly ones only each fused step, and both sum in another order
+// than nobody's: the bound covers either), and every element is written.
+func TestKernelsMatchNaive(t *testing.T) {
+	for _, ks := range runnableSets() {
+		for _, pc := range productCases {
+			for si, s := range kernelShapes {
+				n, k, m := s[0], s[1], s[2]
+				A, B, bias := pc.operands(uint64(si), n, k, m)
+				var got *Matrix
+				withKernels(ks, func() { got = pc.compute(A, B, bias, n, m) })
+				want, scale := naiveSums(pc, A, B, bias)
+				for i := range want.Data {
+					if d := math.Abs(got.Data[i] - want.Data[i]); !(d <= 1e-12*scale.Data[i]+1e-300) {
+						t.Errorf("%s kernels, %s %dx%d·%dx%d: element (%d,%d) = %v; want %v (within 1e-12 of %v)",
+							ks.name, pc.name, n, k, k, m, i/m, i%m, got.Data[i], want.Data[i], scale.Data[i])
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// Every kernel set gives the same bits on 1, 2 and 8 threads (the chunks
+// differ; each element's sum does not).
+func TestKernelsSameBitsOnAnyNumberOfCores(t *testing.T) {
+	old := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	shapes := [][3]int{{300, 257, 67}, {200, 64, 64}, {64, 1000, 10}, {1000, 10, 64}, {784, 600, 64}}
+	for _, ks := range runnableSets() {
+		for _, pc := range productCases {
+			for _, s := range shapes {
+				A, B, bias := pc.operands(7, s[0], s[1], s[2])
+				var one *Matrix
+				for _, procs := range []int{1, 2, 8} {
+					runtime.GOMAXPROCS(procs)
+					var got *Matrix
+					withKernels(ks, func() { got = pc.compute(A, B, bias, s[0], s[2]) })
+					if one == nil {
+						one = got
+						continue
+					}
+					checkSame(t, fmt.Sprintf("%s kernels, %s %dx%d·%dx%d on %d threads vs 1", ks.name, pc.name, s[0], s[1], s[1], s[2], procs), got, one)
+				}
+			}
+		}
+	}
+}
+
+// The assembly kernel sets compute the same chains of fused multiply-adds,
+// so they give the same bits as each other on whole products.
+func TestKernelsAssemblySetsAgree(t *testing.T) {
+	var fused []kernelSet
+	for _, ks := range runnableSets() {
+		if ks.id != portableID {
+			fused = append(fused, ks)
+		}
+	}
+	if len(fused) < 2 {
+		t.Skipf("this CPU runs %d assembly kernel set(s): nothing to compare", len(fused))
+	}
+	for _, pc := range productCases {
+		for si, s := range kernelShapes {
+			A, B, bias := pc.operands(uint64(50+si), s[0], s[1], s[2])
+			var first *Matrix
+			for _, ks := range fused {
+				var got *Matrix
+				withKernels(ks, func() { got = pc.compute(A, B, bias, s[0], s[2]) })
+				if first == nil {
+					first = got
+					continue
+				}
+				checkSame(t, fmt.Sprintf("%s vs %s kernels, %s %dx%d·%dx%d", ks.name, fused[0].name, pc.name, s[0], s[1], s[1], s[2]), got, first)
+			}
+		}
+	}
+}
+
+// NaN and infinities in the operands reach the same elements as in the
+// naive sums, and nowhere else.
+func TestKernelsNonFinite(t *testing.T) {
+	for _, ks := range runnableSets() {
+		for _, pc := range productCases {
+			n, k, m := 37, 300, 21
+			A, B, bias := pc.operands(9, n, k, m)
+			A.Data[5] = math.NaN()
+			A.Data[len(A.Data)/2] = math.Inf(1)
+			B.Data[len(B.Data)-1] = math.Inf(-1)
+			var got *Matrix
+			withKernels(ks, func() { got = pc.compute(A, B, bias, n, m) })
+			want, _ := naiveSums(pc, A, B, bias)
+			for i := range want.Data {
+				g, w := got.Data[i], want.Data[i]
+				if math.IsNaN(g) != math.IsNaN(w) || (math.IsInf(w, 0) && g != w) || (finite(w) && !finite(g)) {
+					t.Errorf("%s kernels, %s: element (%d,%d) = %v; want %v", ks.name, pc.name, i/m, i%m, g, w)
+				}
+			}
+		}
+	}
+}
+
+// BACKPROP_KERNELS picks a set the CPU runs; an unknown name, or a set
+// the CPU cannot run, gives the fastest set it runs.
+func TestKernelsChosen(t *testing.T) {
+	fastest := runnableSets()[0]
+	if got := chooseKernels(""); got.name != fastest.name {
+		t.Errorf("chooseKernels(\"\") = %s; want the fastest this CPU runs, %s", got.name, fastest.name)
+	}
+	if got := chooseKernels("no such set"); got.name != fastest.name {
+		t.Errorf("chooseKernels(\"no such set\") = %s; want %s", got.name, fastest.name)
+	}
+	for _, ks := range runnableSets() {
+		if got := chooseKernels(ks.name); got.name != ks.name {
+			t.Errorf("chooseKernels(%q) = %s; want %s", ks.name, got.name, ks.name)
+		}
+	}
+	if got := chooseKernels("portable"); got.id != portableID {
+		t.Errorf("chooseKernels(\"portable\") = %s; want portable", got.name)
+	}
+}
