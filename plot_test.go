@@ -14,20 +14,34 @@ import (
 	"testing"
 )
 
-// svgSeries parses an SVG document completely (any syntax error fails the
-// test) and returns, per series group in order, its name and the number of
-// points of each of its polylines; a lone dot counts as a polyline of one.
-type parsedSeries struct {
-	name  string
-	lines []int
+// svgElem is an element of a parsed SVG picture: its name, attributes and
+// text, and the attributes of the <g> groups around it, outermost first.
+type svgElem struct {
+	name   string
+	attr   map[string]string
+	text   string
+	groups []map[string]string
 }
 
-func parseSVG(t *testing.T, doc []byte) (series []parsedSeries, texts []string) {
+// group returns the attributes of the innermost enclosing group of the
+// given class, or nil.
+func (e svgElem) group(class string) map[string]string {
+	for i := len(e.groups) - 1; i >= 0; i-- {
+		if e.groups[i]["class"] == class {
+			return e.groups[i]
+		}
+	}
+	return nil
+}
+
+// parseSVG parses an SVG document completely (any syntax error fails the
+// test) and returns its elements in document order.
+func parseSVG(t *testing.T, doc []byte) []svgElem {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(doc))
-	var cur *parsedSeries
-	inText := false
-	sawSVG := false
+	var out []svgElem
+	var groups []map[string]string
+	var open []int // indices into out of the open elements
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -42,51 +56,110 @@ func parseSVG(t *testing.T, doc []byte) (series []parsedSeries, texts []string) 
 			for _, a := range el.Attr {
 				attr[a.Name.Local] = a.Value
 			}
-			switch el.Name.Local {
-			case "svg":
-				sawSVG = true
-			case "g":
-				if attr["class"] == "series" {
-					series = append(series, parsedSeries{name: attr["data-name"]})
-					cur = &series[len(series)-1]
-				}
-			case "polyline":
-				if cur == nil {
-					t.Fatalf("polyline outside a series group")
-				}
-				n := 0
-				for _, p := range strings.Fields(attr["points"]) {
-					var x, y float64
-					if _, err := fmt.Sscanf(p, "%g,%g", &x, &y); err != nil || !finite(x) || !finite(y) {
-						t.Fatalf("polyline point %q is not a finite x,y pair", p)
-					}
-					n++
-				}
-				cur.lines = append(cur.lines, n)
-			case "circle":
-				if cur != nil {
-					cur.lines = append(cur.lines, 1)
-				}
-			case "text":
-				inText = true
+			out = append(out, svgElem{name: el.Name.Local, attr: attr, groups: append([]map[string]string(nil), groups...)})
+			open = append(open, len(out)-1)
+			if el.Name.Local == "g" {
+				groups = append(groups, attr)
 			}
 		case xml.EndElement:
 			if el.Name.Local == "g" {
-				cur = nil
+				groups = groups[:len(groups)-1]
 			}
-			if el.Name.Local == "text" {
-				inText = false
-			}
+			open = open[:len(open)-1]
 		case xml.CharData:
-			if inText {
-				texts = append(texts, string(el))
+			if len(open) > 0 {
+				out[open[len(open)-1]].text += string(el)
 			}
 		}
 	}
-	if !sawSVG {
-		t.Fatalf("no <svg> element")
+	if len(out) == 0 || out[0].name != "svg" {
+		t.Fatalf("no <svg> root element")
 	}
-	return series, texts
+	return out
+}
+
+// selectSVG returns the elements for which keep is true.
+func selectSVG(es []svgElem, keep func(svgElem) bool) []svgElem {
+	var out []svgElem
+	for _, e := range es {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// svgTexts returns the text of every <text> element of the class ("" for
+// all).
+func svgTexts(es []svgElem, class string) []string {
+	var out []string
+	for _, e := range es {
+		if e.name == "text" && (class == "" || strings.SplitN(e.attr["class"], " ", 2)[0] == class) {
+			out = append(out, e.text)
+		}
+	}
+	return out
+}
+
+// pointCount is the number of points of a polyline or polygon; each must
+// be a finite x,y pair.
+func pointCount(t *testing.T, e svgElem) int {
+	t.Helper()
+	n := 0
+	for _, p := range strings.Fields(e.attr["points"]) {
+		var x, y float64
+		if _, err := fmt.Sscanf(p, "%g,%g", &x, &y); err != nil || !finite(x) || !finite(y) {
+			t.Fatalf("%s point %q is not a finite x,y pair", e.name, p)
+		}
+		n++
+	}
+	return n
+}
+
+// chartSeries is what a series group of a parsed chart holds.
+type chartSeries struct {
+	name, dash string
+	lines      []int // points per polyline (a lone dot counts as one)
+	bands      int   // shaded bands of an alternating stretch
+}
+
+func seriesOf(t *testing.T, es []svgElem) []chartSeries {
+	t.Helper()
+	var out []chartSeries
+	for _, e := range es {
+		switch g := e.group("series"); {
+		case e.name == "g" && e.attr["class"] == "series":
+			out = append(out, chartSeries{name: e.attr["data-name"], dash: e.attr["stroke-dasharray"]})
+		case g == nil:
+		case e.name == "polyline" && e.attr["class"] == "line":
+			out[len(out)-1].lines = append(out[len(out)-1].lines, pointCount(t, e))
+		case e.name == "circle":
+			out[len(out)-1].lines = append(out[len(out)-1].lines, 1)
+		case e.name == "polygon" && e.attr["class"] == "band":
+			pointCount(t, e)
+			out[len(out)-1].bands++
+		}
+	}
+	return out
+}
+
+// writeChart renders c and parses it back.
+func writeChart(t *testing.T, c *LineChart) ([]svgElem, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return parseSVG(t, buf.Bytes()), buf.Bytes()
+}
+
+func yScale(es []svgElem) string {
+	for _, e := range es {
+		if e.name == "g" && e.attr["class"] == "axes" {
+			return e.attr["data-yscale"]
+		}
+	}
+	return ""
 }
 
 func TestLineChartSVG(t *testing.T) {
@@ -103,11 +176,8 @@ func TestLineChartSVG(t *testing.T) {
 		"weights":  {"Linear_1", "Linear_OUT"},
 	}
 	for name, c := range charts {
-		var buf bytes.Buffer
-		if err := c.WriteSVG(&buf); err != nil {
-			t.Fatal(err)
-		}
-		series, texts := parseSVG(t, buf.Bytes())
+		es, doc := writeChart(t, c)
+		series := seriesOf(t, es)
 		if len(series) != len(wantNames[name]) {
 			t.Fatalf("%s chart: %d series; want %d", name, len(series), len(wantNames[name]))
 		}
@@ -119,11 +189,49 @@ func TestLineChartSVG(t *testing.T) {
 				t.Errorf("%s chart, series %q: polylines with %v points; want one polyline of 21 (epochs 0..20)", name, s.name, s.lines)
 			}
 		}
-		all := strings.Join(texts, "|")
-		for _, want := range append([]string{c.Title, c.XLabel, c.YLabel}, wantNames[name]...) {
-			if !strings.Contains(all, want) {
-				t.Errorf("%s chart: no text %q (title, axis labels, legend); texts: %q", name, want, texts)
+		for _, want := range []struct{ class, text string }{{"title", c.Title}, {"xlabel", c.XLabel}, {"ylabel", c.YLabel}} {
+			if got := svgTexts(es, want.class); len(got) != 1 || !strings.HasPrefix(got[0], want.text) {
+				t.Errorf("%s chart: %s %q; want %q", name, want.class, got, want.text)
 			}
+		}
+		if got := svgTexts(es, "entry"); strings.Join(got, "|") != strings.Join(wantNames[name], "|") {
+			t.Errorf("%s chart: legend %q; want %q", name, got, wantNames[name])
+		}
+		if got := svgTexts(es, "tick"); len(got) < 6 {
+			t.Errorf("%s chart: tick labels %q; want at least 3 on each axis", name, got)
+		}
+		if w, h := es[0].attr["width"], es[0].attr["height"]; w != "600" || h != "420" {
+			t.Errorf("%s chart is %s×%s; want 600×420 like every picture", name, w, h)
+		}
+		if bytes.Contains(doc, []byte("href")) {
+			t.Errorf("%s chart refers to something outside itself", name)
+		}
+	}
+	// Accuracy is in percent on a fixed 0–100 axis.
+	es, _ := writeChart(t, charts["accuracy"])
+	if got := svgTexts(es, "tick"); !strings.Contains(strings.Join(got, " "), "0 20 40 60 80 100") {
+		t.Errorf("accuracy chart: tick labels %q; want 0 20 40 60 80 100 on the y axis", got)
+	}
+}
+
+// Printed in grey, the series are told apart by their dash patterns.
+func TestLineChartGreyPrint(t *testing.T) {
+	c := &LineChart{Title: "styles"}
+	for k := range lineDashes {
+		c.Series = append(c.Series, Series{Name: fmt.Sprint(k), X: []float64{0, 1}, Y: []float64{float64(k), float64(k)}})
+	}
+	es, _ := writeChart(t, c)
+	seen := map[string]bool{}
+	for _, s := range seriesOf(t, es) {
+		if seen[s.dash] {
+			t.Errorf("series %s has the dash pattern %q of an earlier one; want each of the first %d apart", s.name, s.dash, len(lineDashes))
+		}
+		seen[s.dash] = true
+	}
+	legend := selectSVG(es, func(e svgElem) bool { return e.name == "line" && e.group("legend") != nil })
+	for k, l := range legend {
+		if l.attr["stroke-dasharray"] != lineDashes[k] {
+			t.Errorf("legend line %d dashed %q; want %q like its series", k, l.attr["stroke-dasharray"], lineDashes[k])
 		}
 	}
 }
@@ -133,15 +241,14 @@ func TestLineChartNonFinite(t *testing.T) {
 	c := &LineChart{Title: `a <title> & "quotes"`, XLabel: "x", YLabel: "y", Series: []Series{
 		{Name: "gap", X: []float64{0, 1, 2, 3, 4, 5, 6}, Y: []float64{1, 2, nan, 3, 4, inf, 5}},
 		{Name: "all missing", X: []float64{0, 1}, Y: []float64{nan, nan}},
-		{Name: "huge", X: []float64{0, 1, 2}, Y: []float64{1e300, -1e300, 0}, Dashed: true},
+		{Name: "huge", X: []float64{0, 1, 2}, Y: []float64{1e300, -1e300, 0}},
+		{Name: "beyond", X: []float64{0, 1}, Y: []float64{math.MaxFloat64, -math.MaxFloat64}},
+		{Name: "short Y", X: []float64{0, 1, 2}, Y: []float64{1}},
 	}}
-	var buf bytes.Buffer
-	if err := c.WriteSVG(&buf); err != nil {
-		t.Fatal(err)
-	}
-	series, _ := parseSVG(t, buf.Bytes())
-	if len(series) != 3 {
-		t.Fatalf("%d series; want 3", len(series))
+	es, doc := writeChart(t, c)
+	series := seriesOf(t, es)
+	if len(series) != 5 {
+		t.Fatalf("%d series; want 5", len(series))
 	}
 	if got := fmt.Sprint(series[0].lines); got != "[2 2 1]" {
 		t.Errorf("series with NaN at 2 and Inf at 5: pieces of %s points; want [2 2 1]", got)
@@ -150,16 +257,165 @@ func TestLineChartNonFinite(t *testing.T) {
 		t.Errorf("all-NaN series drew %v; want nothing", series[1].lines)
 	}
 	for _, bad := range []string{"NaN", "Inf", "inf"} {
-		if bytes.Contains(buf.Bytes(), []byte(bad)) {
+		if bytes.Contains(doc, []byte(bad)) {
 			t.Errorf("SVG contains %q; want only finite numbers", bad)
 		}
 	}
-	// An empty chart still is a valid document.
-	buf.Reset()
-	if err := (&LineChart{Title: "empty"}).WriteSVG(&buf); err != nil {
-		t.Fatal(err)
+	// Odd charts still are valid documents with axes.
+	for _, tc := range []struct {
+		name string
+		c    *LineChart
+	}{
+		{"empty", &LineChart{Title: "empty"}},
+		{"no points", &LineChart{Title: "no points", AutoLogY: true, Series: []Series{{Name: "none"}}}},
+		{"one epoch", &LineChart{Title: "one", AutoLogY: true, Series: []Series{{Name: "a", X: []float64{0}, Y: []float64{2.5}}}}},
+		{"all equal", &LineChart{Title: "flat", Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{7, 7, 7}}}}},
+		{"all zero", &LineChart{Title: "zero", AutoLogY: true, Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{0, 0, 0}}}}},
+	} {
+		es, doc := writeChart(t, tc.c)
+		if len(svgTexts(es, "tick")) < 4 {
+			t.Errorf("%s chart: tick labels %q; want axes with ticks", tc.name, svgTexts(es, "tick"))
+		}
+		if bytes.Contains(doc, []byte("NaN")) || bytes.Contains(doc, []byte("Inf")) {
+			t.Errorf("%s chart contains a non-finite number", tc.name)
+		}
 	}
-	parseSVG(t, buf.Bytes())
+}
+
+// A loss that spans more than a decade goes on a log axis; a value ≤ 0
+// cannot, and is a gap that a note counts.
+func TestLineChartLogAxis(t *testing.T) {
+	falling := func(from, to float64, n int) []float64 {
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = from * math.Pow(to/from, float64(i)/float64(n-1))
+		}
+		return y
+	}
+	epochs := func(n int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = float64(i)
+		}
+		return x
+	}
+	for _, tc := range []struct {
+		name      string
+		y         []float64
+		auto      bool
+		wantScale string
+		wantTicks []string // among the y tick labels
+		wantNote  string
+	}{
+		{"three decades", falling(11, 0.011, 50), true, "log", []string{"0.01", "0.1", "1", "10"}, ""},
+		{"MNIST-like, 12 to 0.3", falling(12, 0.3, 50), true, "log", []string{"0.5", "1", "2", "5", "10"}, ""},
+		{"less than a decade", falling(2.6, 0.4, 50), true, "linear", nil, ""},
+		{"not asked for", falling(11, 0.011, 50), false, "linear", nil, ""},
+		{"a zero and a negative value", append(falling(10, 0.01, 20), 0, -1), true, "log", []string{"0.01", "10"}, "2 values ≤ 0 are not drawn"},
+		{"ten decades", falling(1e5, 1e-5, 50), true, "log", []string{"1e-06", "0.01", "1", "1e+06"}, ""},
+	} {
+		c := &LineChart{Title: tc.name, YLabel: "mean loss", AutoLogY: tc.auto, Series: []Series{{Name: "training set", X: epochs(len(tc.y)), Y: tc.y}}}
+		es, _ := writeChart(t, c)
+		if got := yScale(es); got != tc.wantScale {
+			t.Errorf("%s: y axis %q; want %q", tc.name, got, tc.wantScale)
+		}
+		if got, wantLog := strings.HasSuffix(svgTexts(es, "ylabel")[0], "(log scale)"), tc.wantScale == "log"; got != wantLog {
+			t.Errorf("%s: y label %q; want it to say (log scale) only on a log axis", tc.name, svgTexts(es, "ylabel")[0])
+		}
+		ticks := " " + strings.Join(svgTexts(es, "tick"), " ") + " "
+		for _, want := range tc.wantTicks {
+			if !strings.Contains(ticks, " "+want+" ") {
+				t.Errorf("%s: tick labels %q; want %q among them", tc.name, ticks, want)
+			}
+		}
+		notes := strings.Join(svgTexts(es, "note"), " ")
+		if (tc.wantNote == "") != (notes == "") || !strings.Contains(notes, tc.wantNote) {
+			t.Errorf("%s: notes %q; want %q", tc.name, notes, tc.wantNote)
+		}
+		if tc.wantNote != "" {
+			if got := fmt.Sprint(seriesOf(t, es)[0].lines); got != "[20]" {
+				t.Errorf("%s: polylines of %s points; want [20] (the values ≤ 0 left out)", tc.name, got)
+			}
+		}
+	}
+}
+
+func TestLogRange(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi         float64
+		wantLo, wantHi float64
+		wantTicks      string
+	}{
+		{0.09, 2.6, 0.05, 5, "[0.05 0.1 0.2 0.5 1 2 5]"},
+		{0.3, 12, 0.2, 20, "[0.2 0.5 1 2 5 10 20]"},
+		{1, 100, 1, 100, "[1 2 5 10 20 50 100]"},
+		{0.011, 11, 0.01, 20, "[0.01 0.02 0.05 0.1 0.2 0.5 1 2 5 10 20]"},
+		{1e-5, 1e5, 1e-6, 1e6, "[1e-06 0.0001 0.01 1 100 10000 1e+06]"},
+		{1e-320, 1e308, 1e-300, 1e300, ""}, // clamped; the ticks are not checked
+	} {
+		lo, hi, ticks := logRange(tc.lo, tc.hi)
+		if relErr(lo, tc.wantLo, 1e-300) > 1e-12 || relErr(hi, tc.wantHi, 1e-300) > 1e-12 {
+			t.Errorf("logRange(%g, %g) = [%g, %g]; want [%g, %g]", tc.lo, tc.hi, lo, hi, tc.wantLo, tc.wantHi)
+		}
+		var labels []string
+		for _, v := range ticks {
+			labels = append(labels, logTickLabel(v))
+		}
+		if got := "[" + strings.Join(labels, " ") + "]"; tc.wantTicks != "" && got != tc.wantTicks {
+			t.Errorf("logRange(%g, %g) ticks %s; want %s", tc.lo, tc.hi, got, tc.wantTicks)
+		}
+		if len(ticks) < 2 || len(ticks) > 12 {
+			t.Errorf("logRange(%g, %g): %d ticks; want 2 to 12", tc.lo, tc.hi, len(ticks))
+		}
+	}
+}
+
+// A line that alternates every epoch is drawn as a band, and a note says
+// so; a smooth line, or one whose zigzag is too small to see, is a line.
+func TestLineChartAlternating(t *testing.T) {
+	n := 1001
+	x := make([]float64, n)
+	smooth, zigzag, tiny, late := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = float64(i)
+		smooth[i] = 40 + 40*float64(i)/float64(n)
+		sign := float64(1 - 2*(i%2))
+		zigzag[i] = 60 + 3*sign             // 6 points of 100: 20 px on the chart
+		tiny[i] = 30 + 0.2*sign             // under a pixel
+		late[i] = 50 + 4*sign*b2f(i >= 500) // alternates from epoch 500 on
+	}
+	c := &LineChart{Title: "acc", YMin: 0, YMax: 100, Series: []Series{
+		{Name: "smooth", X: x, Y: smooth}, {Name: "zigzag", X: x, Y: zigzag}, {Name: "tiny", X: x, Y: tiny}, {Name: "late", X: x, Y: late},
+	}}
+	es, _ := writeChart(t, c)
+	series := seriesOf(t, es)
+	for i, want := range []int{0, 1, 0, 1} {
+		if series[i].bands != want {
+			t.Errorf("series %q: %d bands; want %d", series[i].name, series[i].bands, want)
+		}
+	}
+	notes := strings.Join(svgTexts(es, "note"), " ")
+	for _, want := range []string{"alternates every epoch", "zigzag: 0–1000", "late: 499–1000"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q; want %q", notes, want)
+		}
+	}
+	for _, not := range []string{"smooth", "tiny"} {
+		if strings.Contains(notes, not) {
+			t.Errorf("notes %q name %q, which does not alternate visibly", notes, not)
+		}
+	}
+	// The late series: a line up to epoch 499, the band after.
+	if got := fmt.Sprint(series[3].lines); got != "[500 502 502]" {
+		t.Errorf("late series: polylines of %s points; want [500 502 502] (the line to epoch 499, the band's two edges from there)", got)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestNiceRange(t *testing.T) {

@@ -420,7 +420,7 @@ func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) 
 // spiralPage writes the comparison charts, the run record and the page.
 func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
-	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)"}
+	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
 	for _, r := range results {
 		name := "eta = " + etaLabel(r.Eta)
 		if r.Diverged != nil {
