@@ -1,10 +1,10 @@
 package main
 
-// Pictures, with the standard library only: SVG line charts (convergence,
-// learning-rate comparison, weight amplitudes), PNG decision maps of 2-D
-// classifiers, and a PNG grid of digit images. Every chart is an SVG of
-// one size (figW × figH) in the same fonts, so that the results page can
-// show them side by side at about their natural size.
+// Pictures, with the standard library only. Every chart and decision map
+// is an SVG of one size (figW × figH) in the same fonts, so that the
+// results page can show them in a grid of equal cells at about their
+// natural size. This file has what they share, the line charts and the
+// grid of digit images (a PNG); decisionmap.go draws the maps.
 
 import (
 	"bufio"
@@ -587,160 +587,6 @@ func (s *svgDoc) band(p []point, col string) {
 	s.WriteString(`"/>` + "\n")
 	s.polyline(up)
 	s.polyline(down)
-}
-
-// ---------------------------------------------------------------------------
-// Decision maps.
-
-// Grid of a decision map, as in the lab's plot of a 2-D classifier.
-const (
-	mapStep   = 0.02 // grid step in data units
-	mapMargin = 1.0  // the grid covers the data range ±1
-	mapPixels = 600  // the longer side is scaled up to at least this
-)
-
-// decisionMap is the predicted class at every point of a grid: cell (i, j)
-// is the point (X0 + j·Step, Y0 + i·Step); row 0 is the lowest y.
-type decisionMap struct {
-	X0, Y0, Step float64
-	NX, NY       int
-	Pred         []int // NY×NX, row-major; -1 where the output is NaN
-	Classes      int
-}
-
-// gridCount is how many points np.arange(lo, hi, step) has.
-func gridCount(lo, hi, step float64) int {
-	return max(1, int(math.Ceil((hi-lo)/step-1e-9)))
-}
-
-// computeDecisionMap evaluates net (with its output layers) over the grid
-// spanning X's range ±mapMargin, in chunks so the buffers stay small.
-func computeDecisionMap(net *MLP, X *Matrix) *decisionMap {
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for i := 0; i < X.Rows; i++ {
-		x, y := X.At(i, 0), X.At(i, 1)
-		if finite(x) && finite(y) {
-			xlo, xhi, ylo, yhi = math.Min(xlo, x), math.Max(xhi, x), math.Min(ylo, y), math.Max(yhi, y)
-		}
-	}
-	if math.IsInf(xlo, 1) {
-		xlo, xhi, ylo, yhi = 0, 0, 0, 0
-	}
-	d := &decisionMap{X0: xlo - mapMargin, Y0: ylo - mapMargin, Step: mapStep}
-	d.NX = gridCount(d.X0, xhi+mapMargin, mapStep)
-	d.NY = gridCount(d.Y0, yhi+mapMargin, mapStep)
-	d.Pred = make([]int, d.NX*d.NY)
-	const chunk = 8192
-	G := NewMatrix(0, 2)
-	for c0 := 0; c0 < len(d.Pred); c0 += chunk {
-		c1 := min(c0+chunk, len(d.Pred))
-		G = resize(G, c1-c0, 2)
-		for k := c0; k < c1; k++ {
-			G.Set(k-c0, 0, d.X0+float64(k%d.NX)*mapStep)
-			G.Set(k-c0, 1, d.Y0+float64(k/d.NX)*mapStep)
-		}
-		P := net.Propagate(G, true)
-		d.Classes = P.Cols
-		for r := 0; r < P.Rows; r++ {
-			d.Pred[c0+r] = P.ArgmaxRow(r)
-		}
-	}
-	return d
-}
-
-// cellPixels is the side of one grid cell in pixels.
-func (d *decisionMap) cellPixels() int {
-	return max(1, (mapPixels+max(d.NX, d.NY)-1)/max(d.NX, d.NY))
-}
-
-// pixel returns the image position of the data point (x, y).
-func (d *decisionMap) pixel(x, y float64) (px, py float64) {
-	s := float64(d.cellPixels())
-	return (x-d.X0)/d.Step*s + s/2, float64(d.NY)*s - ((y-d.Y0)/d.Step*s + s/2)
-}
-
-// mapColor is the background of a class: its palette colour, lightened.
-// A NaN output (class -1) is grey.
-func mapColor(class int) color.RGBA {
-	if class < 0 {
-		return color.RGBA{0xbb, 0xbb, 0xbb, 0xff}
-	}
-	return mix(paletteColor(class), white, 0.65)
-}
-
-// sampleColor is a sample's marker: its class's colour, darkened.
-func sampleColor(class int) color.RGBA {
-	if class < 0 {
-		return black
-	}
-	return mix(paletteColor(class), black, 0.35)
-}
-
-// markerRadius is the radius of a sample's disk in pixels: bigger when
-// there are only a few samples (XOR's four).
-func markerRadius(samples int) float64 {
-	if samples < 50 {
-		return 9
-	}
-	return 4.5
-}
-
-// render draws the map, then the samples (X, T) on top as disks in a dark
-// shade of their true class with a white rim.
-func (d *decisionMap) render(X, T *Matrix) *image.RGBA {
-	s := d.cellPixels()
-	img := image.NewRGBA(image.Rect(0, 0, d.NX*s, d.NY*s))
-	// Grid row i (y rising) is image rows (NY−1−i)·s … (NY−i)·s − 1: the
-	// image's y runs downwards. Draw the first pixel row of each grid row,
-	// then copy it to the other s − 1.
-	for i := 0; i < d.NY; i++ {
-		top := (d.NY - 1 - i) * s
-		row := img.Pix[top*img.Stride : top*img.Stride+d.NX*s*4]
-		for j := 0; j < d.NX; j++ {
-			c := mapColor(d.Pred[i*d.NX+j])
-			for k := j * s * 4; k < (j+1)*s*4; k += 4 {
-				row[k], row[k+1], row[k+2], row[k+3] = c.R, c.G, c.B, c.A
-			}
-		}
-		for py := top + 1; py < top+s; py++ {
-			copy(img.Pix[py*img.Stride:], row)
-		}
-	}
-	r := markerRadius(X.Rows)
-	for n := 0; n < X.Rows; n++ {
-		cx, cy := d.pixel(X.At(n, 0), X.At(n, 1))
-		if !finite(cx) || !finite(cy) {
-			continue
-		}
-		fill := sampleColor(T.ArgmaxRow(n))
-		disk(img, cx, cy, r+1, white)
-		disk(img, cx, cy, r, fill)
-	}
-	return img
-}
-
-// disk fills the pixels whose centres lie within r of (cx, cy).
-func disk(img *image.RGBA, cx, cy, r float64, c color.RGBA) {
-	b := img.Bounds()
-	for py := max(b.Min.Y, int(cy-r)-1); py <= min(b.Max.Y-1, int(cy+r)+1); py++ {
-		for px := max(b.Min.X, int(cx-r)-1); px <= min(b.Max.X-1, int(cx+r)+1); px++ {
-			dx, dy := float64(px)+0.5-cx, float64(py)+0.5-cy
-			if dx*dx+dy*dy <= r*r {
-				img.SetRGBA(px, py, c)
-			}
-		}
-	}
-}
-
-// decisionMapPNG writes the decision map of a 2-input classifier as a PNG:
-// the predicted class (argmax of net.Propagate(grid, true)) over a grid with
-// step 0.02 spanning the data range ±1, a colour per class, and the samples
-// (X, T) drawn on top in a darker shade of their true class.
-func decisionMapPNG(w io.Writer, net *MLP, X, T *Matrix) error {
-	if X.Cols != 2 || net.NInputs != 2 || T.Rows != X.Rows {
-		return fmt.Errorf("decision map: needs 2 inputs and one target per sample, got X %s, T %s, a net with %d inputs", X.Shape(), T.Shape(), net.NInputs)
-	}
-	return png.Encode(w, computeDecisionMap(net, X).render(X, T))
 }
 
 // ---------------------------------------------------------------------------

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -457,27 +460,58 @@ func TestNiceRange(t *testing.T) {
 	}
 }
 
-// TestDecisionMapPNG checks the map against the network: at grid points
-// away from the sample markers, the pixel's colour is that of the class the
-// network predicts for that point on its own.
-func TestDecisionMapPNG(t *testing.T) {
+// mapRaster returns the raster of class regions embedded in a decision
+// map.
+func mapRaster(t *testing.T, es []svgElem) (image.Image, svgElem) {
+	t.Helper()
+	for _, e := range es {
+		if e.name == "image" && e.attr["class"] == "regions" {
+			data, ok := strings.CutPrefix(e.attr["href"], "data:image/png;base64,")
+			if !ok {
+				t.Fatalf("regions image refers to %.40q; want an embedded PNG", e.attr["href"])
+			}
+			raw, err := base64.StdEncoding.DecodeString(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("embedded regions are not a PNG: %v", err)
+			}
+			return img, e
+		}
+	}
+	t.Fatal("decision map has no regions image")
+	return nil, svgElem{}
+}
+
+func attrFloat(t *testing.T, e svgElem, name string) float64 {
+	t.Helper()
+	var v float64
+	if _, err := fmt.Sscanf(e.attr[name], "%g", &v); err != nil {
+		t.Fatalf("<%s> attribute %s=%q is not a number", e.name, name, e.attr[name])
+	}
+	return v
+}
+
+// TestDecisionMapSVG checks the map against the network: the raster of
+// regions has the colour of the class the network predicts at each grid
+// point, the axes are in data coordinates, the legend names the classes,
+// and exactly the misclassified samples are ringed.
+func TestDecisionMapSVG(t *testing.T) {
 	X, T, _, _ := SpiralSets(1234)
 	net := NewSpiralNet(1234)
 	if _, err := Train(net, X, T, TrainConfig{BatchSize: 300, Epochs: 300, Eta: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := decisionMapPNG(&buf, net, X, T); err != nil {
+	if err := decisionMapSVG(&buf, net, X, T, "Spirals"); err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(&buf)
+	es := parseSVG(t, buf.Bytes())
+	d, err := computeDecisionMap(net, X)
 	if err != nil {
-		t.Fatalf("decision map is not a PNG: %v", err)
-	}
-	d := computeDecisionMap(net, X)
-	s := d.cellPixels()
-	if b := img.Bounds(); b.Dx() != d.NX*s || b.Dy() != d.NY*s {
-		t.Fatalf("map is %dx%d pixels; want %dx%d (%dx%d cells of %d px)", b.Dx(), b.Dy(), d.NX*s, d.NY*s, d.NX, d.NY, s)
+		t.Fatal(err)
 	}
 	// The grid spans the data range ±1 with step 0.02.
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -491,24 +525,28 @@ func TestDecisionMapPNG(t *testing.T) {
 		t.Errorf("grid x from %v (%d points), y from %v (%d points), step %v; want np.arange over [%v, %v) and [%v, %v) with step 0.02",
 			d.X0, d.NX, d.Y0, d.NY, d.Step, xlo-1, xhi+1, ylo-1, yhi+1)
 	}
-	r := markerRadius(X.Rows) + 3
+
+	// The regions: k×k raster pixels per cell, the highest row on top; away
+	// from the boundary lines each shows the class the net predicts there.
+	img, im := mapRaster(t, es)
+	k := img.Bounds().Dx() / d.NX
+	if b := img.Bounds(); k < 2 || b.Dx() != d.NX*k || b.Dy() != d.NY*k {
+		t.Fatalf("regions are %dx%d pixels; want %d×%d cells of k ≥ 2 px", b.Dx(), b.Dy(), d.NX, d.NY)
+	}
 	checked, seen := 0, map[int]bool{}
-	for i := 0; i < d.NY; i += 7 {
-		for j := 0; j < d.NX; j += 7 {
-			x, y := d.X0+float64(j)*d.Step, d.Y0+float64(i)*d.Step
-			px, py := d.pixel(x, y)
-			near := false
-			for n := 0; n < X.Rows && !near; n++ {
-				sx, sy := d.pixel(X.At(n, 0), X.At(n, 1))
-				near = math.Hypot(px-sx, py-sy) < r
+	for i := 1; i < d.NY-1; i += 7 {
+		for j := 1; j < d.NX-1; j += 7 {
+			want := net.Propagate(FromRows([][]float64{{d.X0 + float64(j)*d.Step, d.Y0 + float64(i)*d.Step}}), true).ArgmaxRow(0)
+			inside := true
+			for _, n := range [][2]int{{i - 1, j}, {i + 1, j}, {i, j - 1}, {i, j + 1}} {
+				inside = inside && d.Pred[n[0]*d.NX+n[1]] == want
 			}
-			if near {
+			if !inside {
 				continue
 			}
-			want := net.Propagate(FromRows([][]float64{{x, y}}), true).ArgmaxRow(0)
-			got := color.RGBAModel.Convert(img.At(int(px), int(py))).(color.RGBA)
+			got := color.RGBAModel.Convert(img.At(j*k+k/2, (d.NY-1-i)*k+k/2)).(color.RGBA)
 			if got != mapColor(want) {
-				t.Fatalf("pixel (%d, %d) for point (%.2f, %.2f) has colour %v; want %v (class %d)", int(px), int(py), x, y, got, mapColor(want), want)
+				t.Fatalf("cell (%d, %d) has colour %v; want %v (class %d)", i, j, got, mapColor(want), want)
 			}
 			checked++
 			seen[want] = true
@@ -517,12 +555,144 @@ func TestDecisionMapPNG(t *testing.T) {
 	if checked < 500 || len(seen) != 3 {
 		t.Errorf("checked %d grid points showing classes %v; want at least 500 showing all 3", checked, seen)
 	}
-	// A sample's centre shows its true class, darkened.
-	for _, n := range []int{50, 150, 250} {
-		px, py := d.pixel(X.At(n, 0), X.At(n, 1))
-		got := color.RGBAModel.Convert(img.At(int(px), int(py))).(color.RGBA)
-		if want := sampleColor(T.ArgmaxRow(n)); got != want {
-			t.Errorf("centre of sample %d has colour %v; want %v (class %d, dark)", n, got, want, T.ArgmaxRow(n))
+
+	// The axes are in data coordinates: a sample's marker sits where the
+	// tick labels say its coordinates are.
+	x0, y0 := attrFloat(t, im, "x"), attrFloat(t, im, "y")
+	wpx, hpx := attrFloat(t, im, "width"), attrFloat(t, im, "height")
+	ex0, ey1 := d.X0-d.Step/2, d.Y0+(float64(d.NY)-0.5)*d.Step
+	scale := wpx / (float64(d.NX) * d.Step)
+	if math.Abs(hpx/(float64(d.NY)*d.Step)-scale) > 1e-2 {
+		t.Errorf("map is %.1f×%.1f px for %d×%d cells; want one scale on both axes", wpx, hpx, d.NX, d.NY)
+	}
+	ticks := selectSVG(es, func(e svgElem) bool { return e.name == "text" && strings.HasPrefix(e.attr["class"], "tick") })
+	var xticks, yticks int
+	for _, tk := range ticks {
+		var v float64
+		if _, err := fmt.Sscanf(tk.text, "%g", &v); err != nil {
+			t.Fatalf("tick label %q is not a number", tk.text)
+		}
+		switch tk.attr["class"] {
+		case "tick x":
+			xticks++
+			if want := x0 + (v-ex0)*scale; math.Abs(attrFloat(t, tk, "x")-want) > 0.6 {
+				t.Errorf("x tick %q at %v px; want %.1f", tk.text, tk.attr["x"], want)
+			}
+		case "tick y":
+			yticks++
+			if want := y0 + (ey1-v)*scale + 4; math.Abs(attrFloat(t, tk, "y")-want) > 0.6 {
+				t.Errorf("y tick %q at %v px; want %.1f", tk.text, tk.attr["y"], want)
+			}
+		}
+	}
+	if xticks < 4 || yticks < 4 {
+		t.Errorf("%d x and %d y tick labels; want at least 4 each", xticks, yticks)
+	}
+	for _, want := range []struct{ class, text string }{{"xlabel", "input 1"}, {"ylabel", "input 2"}} {
+		if got := svgTexts(es, want.class); len(got) != 1 || got[0] != want.text {
+			t.Errorf("%s %q; want %q", want.class, got, want.text)
+		}
+	}
+
+	// Samples: one marker each, of its true class, where its coordinates
+	// are; rings exactly around the misclassified.
+	P := net.Propagate(X, true)
+	samples := selectSVG(es, func(e svgElem) bool { return e.group("samples") != nil && e.attr["class"] == "sample" })
+	if len(samples) != X.Rows {
+		t.Fatalf("%d sample markers; want %d", len(samples), X.Rows)
+	}
+	wrong := 0
+	for n, m := range samples {
+		if want := fmt.Sprint(T.ArgmaxRow(n)); m.attr["data-class"] != want {
+			t.Errorf("sample %d marked as class %s; want %s", n, m.attr["data-class"], want)
+		}
+		if m.name == "circle" {
+			if cx := attrFloat(t, m, "cx"); math.Abs(cx-(x0+(X.At(n, 0)-ex0)*scale)) > 0.1 {
+				t.Errorf("sample %d (x = %.3f) drawn at %.1f px; want %.1f", n, X.At(n, 0), cx, x0+(X.At(n, 0)-ex0)*scale)
+			}
+		}
+		if P.ArgmaxRow(n) != T.ArgmaxRow(n) {
+			wrong++
+		}
+	}
+	rings := selectSVG(es, func(e svgElem) bool { return e.name == "circle" && e.group("misclassified") != nil })
+	if len(rings) != wrong || wrong == 0 {
+		t.Errorf("%d rings; want %d, one per misclassified sample (and this net should make some mistakes)", len(rings), wrong)
+	}
+
+	// Title with the accuracy, legend with the classes and the ring.
+	right := X.Rows - wrong
+	if got, want := svgTexts(es, "title")[0], fmt.Sprintf("Spirals: %s right (%d of %d)", pct(float64(right)/float64(X.Rows)), right, X.Rows); got != want {
+		t.Errorf("title %q; want %q", got, want)
+	}
+	legend := strings.Join(svgTexts(es, "entry"), "|")
+	if want := fmt.Sprintf("class 0|class 1|class 2|misclassified: %d|class boundary", wrong); legend != want {
+		t.Errorf("legend %q; want %q", legend, want)
+	}
+	if refs := regexp.MustCompile(`href="([^"]{0,30})`).FindAllStringSubmatch(buf.String(), -1); len(refs) != 1 || !strings.HasPrefix(refs[0][1], "data:") {
+		t.Errorf("map refers to %q; want only its embedded raster", refs)
+	}
+}
+
+// XOR's four points: (0,0) is where the ticks labelled 0 meet, and the
+// map is deterministic.
+func TestDecisionMapXOR(t *testing.T) {
+	X, T := XORData()
+	net := NewXORNet(1234)
+	var a, b bytes.Buffer
+	if err := decisionMapSVG(&a, net, X, T, "XOR"); err != nil {
+		t.Fatal(err)
+	}
+	if err := decisionMapSVG(&b, net, X, T, "XOR"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("two maps of the same net differ; want the same bytes")
+	}
+	es := parseSVG(t, a.Bytes())
+	var zeroX, zeroY float64
+	for _, e := range es {
+		var v float64
+		if _, err := fmt.Sscanf(e.text, "%g", &v); err == nil && v == 0 && e.name == "text" {
+			switch e.attr["class"] {
+			case "tick x":
+				zeroX = attrFloat(t, e, "x")
+			case "tick y":
+				zeroY = attrFloat(t, e, "y") - 4
+			}
+		}
+	}
+	first := selectSVG(es, func(e svgElem) bool { return e.attr["class"] == "sample" })[0] // the point (0, 0), class 1: a square
+	cx := attrFloat(t, first, "x") + attrFloat(t, first, "width")/2
+	cy := attrFloat(t, first, "y") + attrFloat(t, first, "height")/2
+	if math.Abs(cx-zeroX) > 0.2 || math.Abs(cy-zeroY) > 0.2 {
+		t.Errorf("sample (0, 0) drawn at (%.1f, %.1f); the ticks labelled 0 are at (%.1f, %.1f)", cx, cy, zeroX, zeroY)
+	}
+}
+
+func TestDecisionMapOddInput(t *testing.T) {
+	net := NewXORNet(1)
+	for _, tc := range []struct {
+		name    string
+		X, T    *Matrix
+		wantErr string
+	}{
+		{"three inputs", FromRows([][]float64{{0, 0, 0}}), FromRows([][]float64{{1, 0}}), "needs 2 inputs"},
+		{"targets missing", FromRows([][]float64{{0, 0}}), NewMatrix(0, 2), "one target per sample"},
+		{"too wide", FromRows([][]float64{{0, 0}, {1e6, 1e6}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
+		{"overflowing", FromRows([][]float64{{-math.MaxFloat64, 0}, {math.MaxFloat64, 0}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
+		{"no samples", NewMatrix(0, 2), NewMatrix(0, 2), ""},
+		{"NaN sample", FromRows([][]float64{{math.NaN(), 0}, {1, 1}}), FromRows([][]float64{{1, 0}, {0, 1}}), ""},
+	} {
+		var buf bytes.Buffer
+		err := decisionMapSVG(&buf, net, tc.X, tc.T, tc.name)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v; want a map", tc.name, err)
+		case tc.wantErr == "":
+			parseSVG(t, buf.Bytes())
+		case err == nil || !strings.Contains(err.Error(), tc.wantErr):
+			t.Errorf("%s: error %v; want one mentioning %q", tc.name, err, tc.wantErr)
 		}
 	}
 }
@@ -689,8 +859,8 @@ func TestIndexHTML(t *testing.T) {
 		}
 		files[r] = true
 	}
-	for _, want := range []string{"xor_map.png", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.csv",
-		"spiral_test_acc.svg", "spiral_eta1_map.png", "spiral_eta5_loss.svg", "spiral_eta0.2_weights.svg", "spiral.csv"} {
+	for _, want := range []string{"xor_map.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.csv",
+		"spiral_test_acc.svg", "spiral_eta1_map.svg", "spiral_eta5_loss.svg", "spiral_eta0.2_weights.svg", "spiral.csv"} {
 		if !files[want] {
 			t.Errorf("index.html does not show %s; want every picture of both runs", want)
 		}
@@ -717,7 +887,7 @@ func TestIndexHTML(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"broken.run.json: not a run record", "Missing files", "gone.png", "spiral_eta1_map.png"} {
+	for _, want := range []string{"broken.run.json: not a run record", "Missing files", "gone.png", "spiral_eta1_map.svg"} {
 		if !bytes.Contains(buf.Bytes(), []byte(want)) {
 			t.Errorf("page with a bad record does not contain %q", want)
 		}

@@ -403,7 +403,7 @@ func spiralFile(eta float64, what string) string {
 // spiralRunPictures writes one run's decision map and its charts.
 func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) error {
 	title := "Spirals, eta = " + etaLabel(res.Eta)
-	if err := out.write(spiralFile(res.Eta, "map.png"), func(w io.Writer) error { return decisionMapPNG(w, net, X, T) }); err != nil {
+	if err := out.write(spiralFile(res.Eta, "map.svg"), func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title+", training set") }); err != nil {
 		return err
 	}
 	if err := out.write(spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG); err != nil {
@@ -473,7 +473,7 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	for _, r := range results {
 		g := "eta = " + etaLabel(r.Eta)
 		rec.Pictures = append(rec.Pictures,
-			picture{File: spiralFile(r.Eta, "map.png"), Caption: "Predicted class over the plane (step 0.02), training samples on top", Group: g},
+			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
 			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Accuracy per epoch", Group: g},
 			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Loss per epoch", Group: g},
 			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net", Group: g})
