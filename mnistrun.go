@@ -174,6 +174,9 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 	if err := out.write(name+"_weights.svg", wc.WriteSVG); err != nil {
 		return err
 	}
+	if err := out.write(name+"_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, title+": test set") }); err != nil {
+		return err
+	}
 	images, pred, truth := digitSample(net, data.XTest, data.TTest, mnistDigitsShown)
 	for i, x := range images {
 		images[i] = data.Pixels(x)
@@ -202,10 +205,10 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 			{File: name + "_acc.svg", Caption: "Training and test accuracy per epoch"},
 			{File: name + "_loss.svg", Caption: "Training and test loss per epoch"},
 			{File: name + "_weights.svg", Caption: "Mean |W| of every linear layer, divided by its initial value"},
+			{File: name + "_confusion.svg", Caption: conf.Caption("Test set")},
 			{File: name + "_digits.png", Caption: "Test images: the first ones, then the first misclassified (framed red); labels are predicted/true"},
 		},
-		Files:      []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
-		Confusions: []confusionRecord{conf.record("Test set")},
+		Files: []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
 	}
 	if diverged {
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—", "—", "—"}

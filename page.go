@@ -73,8 +73,6 @@ type runRecord struct {
 	Notes      []string   `json:"notes,omitempty"` // divergence, stalls, hints
 	Pictures   []picture  `json:"pictures"`
 	Files      []string   `json:"files"` // data files (CSV) in the out directory
-
-	Confusions []confusionRecord `json:"confusions,omitempty"`
 }
 
 // runRecordSuffix ends the name of every run record in the out directory.
@@ -152,10 +150,9 @@ func init() {
 // files that exist linked.
 type pageRun struct {
 	*runRecord
-	Groups     []pageGroup
-	Files      []string
-	Missing    []string
-	Confusions []pageConfusion
+	Groups  []pageGroup
+	Files   []string
+	Missing []string
 }
 
 type pageGroup struct {
@@ -180,9 +177,6 @@ func writeIndex(w io.Writer, dir string) error {
 	var runs []pageRun
 	for _, rec := range recs {
 		pr := pageRun{runRecord: rec}
-		for _, c := range rec.Confusions {
-			pr.Confusions = append(pr.Confusions, c.page())
-		}
 		for _, p := range rec.Pictures {
 			if !exists(p.File) {
 				pr.Missing = append(pr.Missing, p.File)
@@ -203,7 +197,7 @@ func writeIndex(w io.Writer, dir string) error {
 		}
 		runs = append(runs, pr)
 	}
-	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems, "ConfusionCSS": template.CSS(confusionCSS())})
+	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems})
 }
 
 // indexTemplate is the page: one section per run, no scripts, nothing
@@ -238,9 +232,6 @@ figure { margin: 0; background: #fafafa; border: 1px solid #e3e3e3; border-radiu
 figure img { display: block; max-width: 480px; height: auto; }
 figcaption { font-size: 13px; color: #555; margin-top: 6px; max-width: 480px; }
 .files { font-size: 14px; }
-table.confusion td, table.confusion th { text-align: right; padding: 3px 8px; border: 1px solid #e3e3e3; font-variant-numeric: tabular-nums; }
-table.confusion caption { text-align: left; font-size: 13px; color: #555; padding-bottom: 4px; }
-{{.ConfusionCSS}}
 </style>
 </head>
 <body>
@@ -268,14 +259,6 @@ table.confusion caption { text-align: left; font-size: 13px; color: #555; paddin
 {{end}}{{range .Groups}}{{if .Name}}<h3>{{.Name}}</h3>
 {{end}}<div class="pictures">
 {{range .Pictures}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Caption}}" /></a><figcaption>{{.Caption}}</figcaption></figure>
-{{end}}</div>
-{{end}}{{if .Confusions}}<h3>Confusion matrices</h3>
-<div class="pictures">
-{{range .Confusions}}{{$c := .}}<table class="confusion">
-<caption>{{.Title}}: rows are true classes, columns predictions</caption>
-<tr><th>true \ pred</th>{{range .Classes}}<th>{{.}}</th>{{end}}{{if .HasInvalid}}<th>invalid</th>{{end}}<th>class accuracy</th></tr>
-{{range .Rows}}<tr><th>{{.Class}}</th>{{range .Cells}}<td{{if .Shade}} class="{{.Shade}}"{{end}}>{{.N}}</td>{{end}}{{if $c.HasInvalid}}<td>{{.Invalid}}</td>{{end}}<td>{{.Acc}}</td></tr>
-{{end}}</table>
 {{end}}</div>
 {{end}}{{if .Files}}<p class="files">Data: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</p>
 {{end}}{{if .Missing}}<p class="problem">Missing files (run the experiment again): {{range $i, $f := .Missing}}{{if $i}}, {{end}}{{$f}}{{end}}</p>

@@ -859,8 +859,8 @@ func TestIndexHTML(t *testing.T) {
 		}
 		files[r] = true
 	}
-	for _, want := range []string{"xor_map.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.csv",
-		"spiral_test_acc.svg", "spiral_eta1_map.svg", "spiral_eta5_loss.svg", "spiral_eta0.2_weights.svg", "spiral.csv"} {
+	for _, want := range []string{"xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.csv",
+		"spiral_test_acc.svg", "spiral_eta1_map.svg", "spiral_eta1_confusion.svg", "spiral_eta5_loss.svg", "spiral_eta0.2_weights.svg", "spiral.csv"} {
 		if !files[want] {
 			t.Errorf("index.html does not show %s; want every picture of both runs", want)
 		}

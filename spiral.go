@@ -400,10 +400,14 @@ func spiralFile(eta float64, what string) string {
 	return "spiral_eta" + etaLabel(eta) + "_" + what
 }
 
-// spiralRunPictures writes one run's decision map and its charts.
+// spiralRunPictures writes one run's decision map, confusion matrix and
+// charts.
 func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) error {
 	title := "Spirals, eta = " + etaLabel(res.Eta)
 	if err := out.write(spiralFile(res.Eta, "map.svg"), func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title+", training set") }); err != nil {
+		return err
+	}
+	if err := out.write(spiralFile(res.Eta, "confusion.svg"), func(w io.Writer) error { return res.Confusion.WriteSVG(w, title+": test set") }); err != nil {
 		return err
 	}
 	if err := out.write(spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG); err != nil {
@@ -455,9 +459,6 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	}
 	for _, r := range results {
 		rec.Files = append(rec.Files, spiralFile(r.Eta, "confusion.csv"))
-		if r.Diverged == nil {
-			rec.Confusions = append(rec.Confusions, r.Confusion.record("eta = "+etaLabel(r.Eta)+", test set"))
-		}
 	}
 	for _, r := range results {
 		if n := r.note(); n != "" {
@@ -470,6 +471,9 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	rec.Pictures = append(rec.Pictures,
 		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate", Group: "Comparison"},
 		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate", Group: "Comparison"})
+	for _, r := range results {
+		rec.Pictures = append(rec.Pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption("eta = " + etaLabel(r.Eta) + ", test set"), Group: "Comparison"})
+	}
 	for _, r := range results {
 		g := "eta = " + etaLabel(r.Eta)
 		rec.Pictures = append(rec.Pictures,
