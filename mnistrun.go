@@ -181,7 +181,7 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 	for i, x := range images {
 		images[i] = data.Pixels(x)
 	}
-	if err := out.write(name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 16) }); err != nil {
+	if err := out.write(name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 8) }); err != nil {
 		return err
 	}
 	last := ri.Last()
@@ -206,7 +206,7 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 			{File: name + "_loss.svg", Caption: "Training and test loss per epoch"},
 			{File: name + "_weights.svg", Caption: "Mean |W| of every linear layer, divided by its initial value"},
 			{File: name + "_confusion.svg", Caption: conf.Caption("Test set")},
-			{File: name + "_digits.png", Caption: "Test images: the first ones, then the first misclassified (framed red); labels are predicted/true"},
+			{File: name + "_digits.png", Caption: "Test images: the first ones, then the first misclassified (framed red, labelled with the prediction)"},
 		},
 		Files: []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
 	}

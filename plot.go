@@ -1,17 +1,16 @@
 package main
 
-// Pictures, with the standard library only. Every chart and decision map
-// is an SVG of one size (figW × figH) in the same fonts, so that the
-// results page can show them in a grid of equal cells at about their
-// natural size. This file has what they share, the line charts and the
-// grid of digit images (a PNG); decisionmap.go draws the maps.
+// Pictures, with the standard library only. Every chart, decision map and
+// confusion matrix is an SVG of one size (figW × figH) in the same fonts,
+// so that the results page can show them in a grid of equal cells at about
+// their natural size. This file has what they share and the line charts;
+// decisionmap.go draws the maps, confusion.go the matrices, digits.go the
+// grid of digit images (a PNG, lettered with the bitmap font of font.go).
 
 import (
 	"bufio"
 	"fmt"
-	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"strconv"
@@ -587,150 +586,4 @@ func (s *svgDoc) band(p []point, col string) {
 	s.WriteString(`"/>` + "\n")
 	s.polyline(up)
 	s.polyline(down)
-}
-
-// ---------------------------------------------------------------------------
-// Digit grids.
-
-// font3x5 draws the digits, '/' and '?' in 3×5 pixels ('#' is ink).
-var font3x5 = map[rune][5]string{
-	'0': {"###", "#.#", "#.#", "#.#", "###"},
-	'1': {".#.", "##.", ".#.", ".#.", "###"},
-	'2': {"###", "..#", "###", "#..", "###"},
-	'3': {"###", "..#", ".##", "..#", "###"},
-	'4': {"#.#", "#.#", "###", "..#", "..#"},
-	'5': {"###", "#..", "###", "..#", "###"},
-	'6': {"###", "#..", "###", "#.#", "###"},
-	'7': {"###", "..#", ".#.", ".#.", ".#."},
-	'8': {"###", "#.#", "###", "#.#", "###"},
-	'9': {"###", "#.#", "###", "..#", "###"},
-	'/': {"..#", "..#", ".#.", "#..", "#.."},
-	'?': {"##.", "..#", ".#.", "...", ".#."},
-}
-
-// drawText draws s in the 3×5 font at (x, y), each font pixel scale×scale;
-// unknown characters are drawn as '?'.
-func drawText(img *image.RGBA, x, y, scale int, s string, c color.RGBA) {
-	for _, r := range s {
-		g, ok := font3x5[r]
-		if !ok {
-			g = font3x5['?']
-		}
-		for gy, row := range g {
-			for gx, p := range row {
-				if p != '#' {
-					continue
-				}
-				for dy := 0; dy < scale; dy++ {
-					for dx := 0; dx < scale; dx++ {
-						img.SetRGBA(x+gx*scale+dx, y+gy*scale+dy, c)
-					}
-				}
-			}
-		}
-		x += 4 * scale
-	}
-}
-
-// Layout of a digit grid's tile, in pixels.
-const (
-	digitSide   = 28
-	digitScale  = 2
-	digitFrame  = 3  // frame around the image (red when misclassified)
-	digitLabelH = 16 // strip under the image for "pred/true"
-	digitGap    = 4
-	digitTileW  = digitSide*digitScale + 2*digitFrame + digitGap
-	digitTileH  = digitSide*digitScale + 2*digitFrame + digitLabelH + digitGap
-)
-
-// digitGridPNG writes a grid of 28×28 images, cols per row, each with
-// "predicted/true" written under it; misclassified ones (pred ≠ truth) are
-// framed and labelled in red. Each image has 784 values in any range,
-// scaled per image so its smallest value is white and its largest black.
-// pred may be nil (then only the true label is written); truth may be nil
-// only together with pred.
-func digitGridPNG(w io.Writer, images [][]float64, pred, truth []int, cols int) error {
-	switch {
-	case cols < 1:
-		return fmt.Errorf("digit grid: cols must be at least 1, got %d", cols)
-	case len(images) == 0:
-		return fmt.Errorf("digit grid: no images")
-	case truth != nil && len(truth) != len(images):
-		return fmt.Errorf("digit grid: %d images but %d true labels", len(images), len(truth))
-	case pred != nil && len(pred) != len(images):
-		return fmt.Errorf("digit grid: %d images but %d predictions", len(images), len(pred))
-	case pred != nil && truth == nil:
-		return fmt.Errorf("digit grid: predictions without true labels")
-	}
-	for i, im := range images {
-		if len(im) != digitSide*digitSide {
-			return fmt.Errorf("digit grid: image %d has %d values, want %d", i, len(im), digitSide*digitSide)
-		}
-	}
-	cols = min(cols, len(images))
-	rows := (len(images) + cols - 1) / cols
-	img := image.NewRGBA(image.Rect(0, 0, cols*digitTileW+digitGap, rows*digitTileH+digitGap))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	frameOK := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	for n, im := range images {
-		x0 := digitGap + (n%cols)*digitTileW
-		y0 := digitGap + (n/cols)*digitTileH
-		wrong := pred != nil && pred[n] != truth[n]
-		fc := frameOK
-		if wrong {
-			fc = red
-		}
-		side := digitSide*digitScale + 2*digitFrame
-		for y := y0; y < y0+side; y++ {
-			for x := x0; x < x0+side; x++ {
-				img.SetRGBA(x, y, fc)
-			}
-		}
-		// Scale per image over its finite values; a NaN pixel is drawn red.
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, v := range im {
-			if finite(v) {
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
-			}
-		}
-		for p, v := range im {
-			c := white
-			switch {
-			case !finite(v):
-				c = red
-			case hi > lo:
-				g := uint8(math.Round(255 * (1 - (v-lo)/(hi-lo))))
-				c = color.RGBA{g, g, g, 0xff}
-			}
-			px := x0 + digitFrame + (p%digitSide)*digitScale
-			py := y0 + digitFrame + (p/digitSide)*digitScale
-			for dy := 0; dy < digitScale; dy++ {
-				for dx := 0; dx < digitScale; dx++ {
-					img.SetRGBA(px+dx, py+dy, c)
-				}
-			}
-		}
-		if truth != nil {
-			label := strconv.Itoa(truth[n])
-			if pred != nil {
-				label = predLabel(pred[n]) + "/" + label
-			}
-			lc := black
-			if wrong {
-				lc = red
-			}
-			tw := 4*2*len(label) - 2
-			drawText(img, x0+(side-tw)/2, y0+side+3, 2, label, lc)
-		}
-	}
-	return png.Encode(w, img)
-}
-
-func predLabel(p int) string {
-	if p < 0 {
-		return "?"
-	}
-	return strconv.Itoa(p)
 }

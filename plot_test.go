@@ -697,20 +697,25 @@ func TestDecisionMapOddInput(t *testing.T) {
 	}
 }
 
-func TestDigitGridPNG(t *testing.T) {
-	// Seven synthetic "digits": a vertical bar at a different column each,
-	// in different value ranges (scaled per image).
+// digitTestImages are n synthetic "digits": a vertical bar at a different
+// column each, in different value ranges (scaled per image).
+func digitTestImages(n int) [][]float64 {
 	var images [][]float64
-	for n := 0; n < 7; n++ {
+	for k := 0; k < n; k++ {
 		im := make([]float64, 784)
 		for p := range im {
-			im[p] = -3 + float64(n)
-			if p%28 == 4+3*n {
-				im[p] = 10 * float64(n+1)
+			im[p] = -3 + float64(k)
+			if p%28 == 4+3*k {
+				im[p] = 10 * float64(k+1)
 			}
 		}
 		images = append(images, im)
 	}
+	return images
+}
+
+func TestDigitGridPNG(t *testing.T) {
+	images := digitTestImages(7)
 	truth := []int{0, 1, 2, 3, 4, 5, 6}
 	pred := []int{0, 1, 9, 3, 4, -1, 6} // 2 and 5 wrong
 	var buf bytes.Buffer
@@ -721,37 +726,55 @@ func TestDigitGridPNG(t *testing.T) {
 	if err != nil {
 		t.Fatalf("digit grid is not a PNG: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 3*digitTileW+digitGap || b.Dy() != 3*digitTileH+digitGap {
-		t.Fatalf("grid is %dx%d; want %dx%d (3 columns, 3 rows of tiles)", b.Dx(), b.Dy(), 3*digitTileW+digitGap, 3*digitTileH+digitGap)
-	}
 	at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
-	for n := range images {
-		x0, y0 := digitGap+(n%3)*digitTileW, digitGap+(n/3)*digitTileH
-		frame := at(x0+1, y0+1)
-		if wrong := pred[n] != truth[n]; (frame == red) != wrong {
-			t.Errorf("image %d (pred %d, true %d): frame colour %v; want red only when misclassified", n, pred[n], truth[n], frame)
-		}
-		// The bar (the image's maximum) is black, the rest white.
-		bx := x0 + digitFrame + (4+3*n)*digitScale
-		by := y0 + digitFrame + 10*digitScale
-		if got := at(bx, by); got != black {
-			t.Errorf("image %d: bar pixel %v; want black", n, got)
-		}
-		if got := at(bx+2*digitScale, by); got != white {
-			t.Errorf("image %d: background pixel %v; want white", n, got)
-		}
-		// Some label ink under the image.
-		ink := 0
-		side := digitSide*digitScale + 2*digitFrame
-		for y := y0 + side; y < y0+side+digitLabelH; y++ {
-			for x := x0; x < x0+side; x++ {
-				if c := at(x, y); c != white {
-					ink++
+	l := digitLayout{cols: 3, rows: 3, tileW: textWidth("2, predicted 9", labelScale), headerH: digitGap + fontRows*labelScale}
+	if b := img.Bounds(); b.Dx() < 3*(l.tileW+digitGap)+digitGap || b.Dy() != l.headerH+3*(digitTileH+digitGap)+digitGap {
+		t.Fatalf("grid is %dx%d; want 3 columns of %d px tiles, 3 rows of %d", b.Dx(), b.Dy(), l.tileW, digitTileH)
+	}
+	// ink counts the pixels of colour c in a rectangle.
+	ink := func(x0, y0, w, h int, c color.RGBA) int {
+		n := 0
+		for y := y0; y < y0+h; y++ {
+			for x := x0; x < x0+w; x++ {
+				if at(x, y) == c {
+					n++
 				}
 			}
 		}
-		if ink < 20 {
-			t.Errorf("image %d: %d label pixels; want the label drawn", n, ink)
+		return n
+	}
+	if n := ink(0, 0, img.Bounds().Dx(), l.headerH, inkGrey); n < 200 {
+		t.Errorf("header line: %d pixels of ink; want the explanation written", n)
+	}
+	for n := range images {
+		x0, y0 := l.origin(n)
+		bx := x0 + (l.tileW-digitBox)/2
+		wrong := pred[n] != truth[n]
+		if frame := at(bx+1, y0+1); (frame == red) != wrong {
+			t.Errorf("image %d (pred %d, true %d): frame colour %v; want red only when misclassified", n, pred[n], truth[n], frame)
+		}
+		// The bar (the image's maximum) is black, the rest white.
+		px := bx + digitFrame + (4+3*n)*digitScale
+		py := y0 + digitFrame + 10*digitScale
+		if got := at(px, py); got != black {
+			t.Errorf("image %d: bar pixel %v; want black", n, got)
+		}
+		if got := at(px+2*digitScale, py); got != white {
+			t.Errorf("image %d: background pixel %v; want white", n, got)
+		}
+		// The label under the image: as wide as its text, red when wrong.
+		label := map[int]string{2: "2, predicted 9", 5: "5, predicted ?"}[n]
+		lc := red
+		if label == "" {
+			label, lc = fmt.Sprint(truth[n]), black
+		}
+		if got := digitLabel(n, pred, truth); got != label {
+			t.Errorf("image %d: label %q; want %q", n, got, label)
+		}
+		lx, lw := x0+(l.tileW-textWidth(label, labelScale))/2, textWidth(label, labelScale)
+		inside, outside := ink(lx, y0+digitBox, lw, digitLabelH, lc), ink(x0, y0+digitBox, l.tileW, digitLabelH, lc)
+		if inside < 10*len(label) || inside != outside {
+			t.Errorf("image %d: %d label pixels in its %d px, %d in the tile; want the label %q drawn, centred", n, inside, lw, outside, label)
 		}
 	}
 	for _, tc := range []struct {
@@ -771,6 +794,36 @@ func TestDigitGridPNG(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.wantInErrMsg) {
 			t.Errorf("%s: error %v; want one mentioning %q", tc.name, err, tc.wantInErrMsg)
 		}
+	}
+	// Without labels, or with NaN pixels, it still draws.
+	nanImage := digitTestImages(1)
+	nanImage[0][3] = math.NaN()
+	if err := digitGridPNG(io.Discard, nanImage, nil, nil, 16); err != nil {
+		t.Errorf("unlabelled grid with a NaN pixel: %v", err)
+	}
+}
+
+// The bitmap font: every glyph fits its rows, is made of '.' and '#', and
+// the characters the grid writes are all there (no '?' stand-ins).
+func TestDigitGridFont(t *testing.T) {
+	for r, g := range fontGlyphs {
+		if len(g) == 0 || len(g) > fontRows {
+			t.Errorf("glyph %q has %d rows; want 1 to %d", r, len(g), fontRows)
+		}
+		_, w := glyph(r)
+		for i, row := range g {
+			if strings.Trim(row, ".#") != "" || (row != "" && len(row) != w) {
+				t.Errorf("glyph %q row %d is %q; want %d of '.' and '#' (or empty)", r, i, row, w)
+			}
+		}
+	}
+	for _, r := range "0123456789abcdefghijklmnopqrstuvwxyz ,:;?" {
+		if _, ok := fontGlyphs[r]; !ok {
+			t.Errorf("font has no glyph %q", r)
+		}
+	}
+	if got, want := textWidth("7, predicted 9", 2), 2*(5+2+2+5+4+5+5+1+4+4+5+5+2+5+13); got != want {
+		t.Errorf(`textWidth("7, predicted 9", 2) = %d; want %d`, got, want)
 	}
 }
 
