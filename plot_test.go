@@ -828,15 +828,16 @@ func TestDigitGridFont(t *testing.T) {
 }
 
 // parseHTML reads an HTML page with encoding/xml (our page is well-formed
-// XML too) and returns the elements' names and every src and href.
-func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs []string) {
+// XML too) and returns the elements' names, every src and href, and the
+// class of the first element inside each grid.
+func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFirst []string) {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(page))
 	dec.Strict = false
 	dec.AutoClose = xml.HTMLAutoClose
 	dec.Entity = xml.HTMLEntity
 	elements = map[string]int{}
-	depth := 0
+	depth, gridOpened := 0, false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -849,11 +850,19 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs []strin
 		case xml.StartElement:
 			depth++
 			elements[el.Name.Local]++
+			class := ""
 			for _, a := range el.Attr {
-				if a.Name.Local == "src" || a.Name.Local == "href" {
+				switch a.Name.Local {
+				case "src", "href":
 					refs = append(refs, a.Value)
+				case "class":
+					class = a.Value
 				}
 			}
+			if gridOpened {
+				gridFirst = append(gridFirst, el.Name.Local+"."+class)
+			}
+			gridOpened = class == "grid"
 		case xml.EndElement:
 			depth--
 		}
@@ -861,7 +870,7 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs []strin
 	if depth != 0 {
 		t.Errorf("index.html: %d elements left open; want all closed", depth)
 	}
-	return elements, refs
+	return elements, refs, gridFirst
 }
 
 func TestIndexHTML(t *testing.T) {
@@ -887,15 +896,24 @@ func TestIndexHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	elements, refs := parseHTML(t, page)
-	for _, el := range []string{"html", "head", "style", "body", "table", "img"} {
+	elements, refs, gridFirst := parseHTML(t, page)
+	for _, el := range []string{"html", "head", "style", "body", "table", "img", "figure", "figcaption"} {
 		if elements[el] == 0 {
 			t.Errorf("index.html has no <%s>", el)
 		}
 	}
-	for _, el := range []string{"script", "link", "iframe"} {
+	if elements["figcaption"] != elements["figure"] {
+		t.Errorf("index.html: %d figures, %d captions; want a caption under every picture", elements["figure"], elements["figcaption"])
+	}
+	for _, el := range []string{"script", "link", "iframe", "object", "embed"} {
 		if elements[el] != 0 {
 			t.Errorf("index.html has %d <%s>; want none (an offline page without scripts)", elements[el], el)
+		}
+	}
+	// Nothing from outside: no URLs, no fonts, no imports, anywhere.
+	for _, bad := range []string{"http:", "https:", "//", "@import", "@font-face", "url("} {
+		if bytes.Contains(page, []byte(bad)) {
+			t.Errorf("index.html contains %q; want nothing loaded from outside the directory", bad)
 		}
 	}
 	files := map[string]bool{}
@@ -918,10 +936,29 @@ func TestIndexHTML(t *testing.T) {
 			t.Errorf("index.html does not show %s; want every picture of both runs", want)
 		}
 	}
-	for _, want := range []string{"XOR", "Spirals: three learning rates", "best test acc"} {
+	// The pictures themselves load nothing either (a map's raster is
+	// embedded).
+	for f := range files {
+		if !strings.HasSuffix(f, ".svg") {
+			continue
+		}
+		doc, _ := os.ReadFile(filepath.Join(dir, f))
+		for _, m := range regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(string(doc), -1) {
+			if !strings.HasPrefix(m[1], "data:") && !strings.HasPrefix(m[1], "#") {
+				t.Errorf("%s refers to %q; want nothing outside the picture", f, m[1])
+			}
+		}
+	}
+	for _, want := range []string{"XOR", "Spirals: three learning rates", "best test acc", "rows are true classes"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("index.html does not contain %q", want)
 		}
+	}
+	// The summary comes first: XOR's five pictures and the spirals' first
+	// group of five (two charts, three matrices) share a two-column grid
+	// with it; the spirals' groups of four have none.
+	if got, want := strings.Join(gridFirst, " "), "div.summary div.summary figure. figure. figure."; got != want {
+		t.Errorf("first cells of the grids: %s; want %s", got, want)
 	}
 
 	// A broken record is shown as a problem, a record pointing at a missing
@@ -932,7 +969,7 @@ func TestIndexHTML(t *testing.T) {
 	if err := writeIndex(&buf, dir); err != nil {
 		t.Fatal(err)
 	}
-	_, refs = parseHTML(t, buf.Bytes())
+	_, refs, _ = parseHTML(t, buf.Bytes())
 	for _, r := range refs {
 		if !strings.HasPrefix(r, "#") {
 			if _, err := os.Stat(filepath.Join(dir, r)); err != nil || strings.Contains(r, "/") {

@@ -468,19 +468,20 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	if b := bestSpiral(results); b != nil && len(results) > 1 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
 	}
+	const cmp = "All learning rates"
 	rec.Pictures = append(rec.Pictures,
-		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate", Group: "Comparison"},
-		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate", Group: "Comparison"})
+		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate: which eta gets highest, and which is still climbing at the end.", Group: cmp},
+		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate: too small an eta falls slowly, too large a one stalls or jumps.", Group: cmp})
 	for _, r := range results {
-		rec.Pictures = append(rec.Pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption("eta = " + etaLabel(r.Eta) + ", test set"), Group: "Comparison"})
+		rec.Pictures = append(rec.Pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption("eta = " + etaLabel(r.Eta) + ", test set"), Group: cmp})
 	}
 	for _, r := range results {
 		g := "eta = " + etaLabel(r.Eta)
 		rec.Pictures = append(rec.Pictures,
 			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
-			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Accuracy per epoch", Group: g},
-			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Loss per epoch", Group: g},
-			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net", Group: g})
+			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Training and test accuracy per epoch: a gap between the two is overfitting; a shaded band, a net that alternates every epoch.", Group: g},
+			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
+			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
 	}
 	return writeRunPage(out, rec)
 }

@@ -152,9 +152,9 @@ func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, con
 		Pictures: []picture{
 			{File: "xor_map.svg", Caption: "Predicted class over the plane (step 0.02), the four points on top: each point should sit in a region of its own colour; a red ring marks one that does not."},
 			{File: "xor_confusion.svg", Caption: conf.Caption("The four points")},
-			{File: "xor_acc.svg", Caption: "Training accuracy per epoch"},
-			{File: "xor_loss.svg", Caption: "Training loss per epoch"},
-			{File: "xor_weights.svg", Caption: "Mean |W| per linear layer, relative to the initial net"},
+			{File: "xor_acc.svg", Caption: "Training accuracy per epoch: it moves in steps of 25% (one point of four) and should reach 100%."},
+			{File: "xor_loss.svg", Caption: "Training loss per epoch: it should keep falling; a long flat stretch means the net is stuck."},
+			{File: "xor_weights.svg", Caption: "Mean |W| per linear layer, relative to the initial net: how far training has moved the weights."},
 		},
 	}
 	switch {
