@@ -192,16 +192,15 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 		s.text(figW/2, figH/2, "note", `text-anchor="middle" fill="#999"`, "no classes")
 		return s.close()
 	}
-	// Cells as large as fit left of the legend, at most 80 px.
+	// Cells as large as fit left of the legend with the accuracy column
+	// (10 classes and NaN: 26 px), at most 80 px.
 	const ml, mt = 84.0, 64.0
-	cell := math.Floor(math.Min(80, math.Min((figH-mt-64)/float64(k), 300/float64(cols))))
+	cell := math.Floor(math.Min(80, math.Min((figH-mt-64)/float64(k), 290/float64(cols))))
 	mr, mb := ml+cell*float64(cols), mt+cell*float64(k)
 	largest := c.largestMistake()
-	size := tickSize // the counts: "1135" fits a cell of 28 px
-	if cell >= 48 {
-		size = titleSize
-	}
-	count := fmt.Sprintf(`font-size="%d" text-anchor="middle"`, size)
+	// The counts' font: four digits ("1135") fill 0.9 of a cell.
+	size := math.Max(6, math.Min(titleSize, math.Floor(0.42*cell)))
+	count := fmt.Sprintf(`font-size="%g" text-anchor="middle"`, size)
 	s.WriteString(`<g class="cells" stroke="#ccc">` + "\n")
 	for t, row := range c.Counts {
 		total := c.Total(t)
@@ -226,7 +225,7 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 			if light {
 				ink = "white"
 			}
-			s.text(x+cell/2, y+cell/2+float64(size)/3, "count", count+` stroke="none" fill="`+ink+`"`, strconv.Itoa(n))
+			s.text(x+cell/2, y+cell/2+size/3, "count", count+` stroke="none" fill="`+ink+`"`, strconv.Itoa(n))
 		}
 	}
 	s.WriteString("</g>\n")

@@ -177,8 +177,9 @@ func (s *svgDoc) marker(class int, cx, cy, r float64, attrs string) {
 	}
 }
 
-// mapLegendClasses is how many classes the legend lists by name.
-const mapLegendClasses = 10
+// mapLegendClasses is how many classes the legend lists by name: with the
+// other entries, as many as the picture's height holds.
+const mapLegendClasses = 8
 
 // decisionMapSVG writes the decision map of a 2-input classifier as an SVG:
 // the predicted class (argmax of net.Propagate(grid, true)) over a grid with

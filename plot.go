@@ -96,9 +96,14 @@ func (s *svgDoc) text(x, y float64, class, attrs, t string) {
 }
 
 // lines writes text wrapped into a column of width w from (x, y) on, one
-// line every step pixels, and returns the y below the last line.
+// line every step pixels (at least one, so that an empty legend entry
+// still takes its row), and returns the y below the last line.
 func (s *svgDoc) lines(x, y, w, step float64, class, attrs, t string) float64 {
-	for _, l := range wrap(t, int(w/charW)) {
+	ls := wrap(t, int(w/charW))
+	if len(ls) == 0 {
+		ls = []string{""}
+	}
+	for _, l := range ls {
 		s.text(x, y, class, attrs, l)
 		y += step
 	}

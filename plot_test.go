@@ -672,25 +672,33 @@ func TestDecisionMapXOR(t *testing.T) {
 
 func TestDecisionMapOddInput(t *testing.T) {
 	net := NewXORNet(1)
+	// Twelve classes: more than the legend names.
+	wide := NewMLP(2, []Layer{NewLinearLayer(2, 12, newRNG(1), "Linear_1")}, NewLossCrossEntropyForSoftmaxLogits("CE"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
 	for _, tc := range []struct {
 		name    string
+		net     *MLP
 		X, T    *Matrix
 		wantErr string
 	}{
-		{"three inputs", FromRows([][]float64{{0, 0, 0}}), FromRows([][]float64{{1, 0}}), "needs 2 inputs"},
-		{"targets missing", FromRows([][]float64{{0, 0}}), NewMatrix(0, 2), "one target per sample"},
-		{"too wide", FromRows([][]float64{{0, 0}, {1e6, 1e6}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
-		{"overflowing", FromRows([][]float64{{-math.MaxFloat64, 0}, {math.MaxFloat64, 0}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
-		{"no samples", NewMatrix(0, 2), NewMatrix(0, 2), ""},
-		{"NaN sample", FromRows([][]float64{{math.NaN(), 0}, {1, 1}}), FromRows([][]float64{{1, 0}, {0, 1}}), ""},
+		{"twelve classes", wide, randMatrix(newTestRNG(1), 40, 2), randOneHot(newTestRNG(2), 40, 12), ""},
+		{"three inputs", net, FromRows([][]float64{{0, 0, 0}}), FromRows([][]float64{{1, 0}}), "needs 2 inputs"},
+		{"targets missing", net, FromRows([][]float64{{0, 0}}), NewMatrix(0, 2), "one target per sample"},
+		{"too wide", net, FromRows([][]float64{{0, 0}, {1e6, 1e6}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
+		{"overflowing", net, FromRows([][]float64{{-math.MaxFloat64, 0}, {math.MaxFloat64, 0}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
+		{"no samples", net, NewMatrix(0, 2), NewMatrix(0, 2), ""},
+		{"NaN sample", net, FromRows([][]float64{{math.NaN(), 0}, {1, 1}}), FromRows([][]float64{{1, 0}, {0, 1}}), ""},
 	} {
 		var buf bytes.Buffer
-		err := decisionMapSVG(&buf, net, tc.X, tc.T, tc.name)
+		err := decisionMapSVG(&buf, tc.net, tc.X, tc.T, tc.name)
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%s: %v; want a map", tc.name, err)
 		case tc.wantErr == "":
-			parseSVG(t, buf.Bytes())
+			for _, e := range parseSVG(t, buf.Bytes()) {
+				if y, ok := e.attr["y"]; ok && e.name == "text" && (attrFloat(t, e, "y") < 0 || attrFloat(t, e, "y") > figH) {
+					t.Errorf("%s: text %q at y = %s, outside the picture", tc.name, e.text, y)
+				}
+			}
 		case err == nil || !strings.Contains(err.Error(), tc.wantErr):
 			t.Errorf("%s: error %v; want one mentioning %q", tc.name, err, tc.wantErr)
 		}
