@@ -343,7 +343,7 @@ func TestLineChartLogAxis(t *testing.T) {
 	}
 }
 
-func TestLogRange(t *testing.T) {
+func TestLineChartLogRange(t *testing.T) {
 	for _, tc := range []struct {
 		lo, hi         float64
 		wantLo, wantHi float64
@@ -421,7 +421,7 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-func TestNiceRange(t *testing.T) {
+func TestLineChartNiceRange(t *testing.T) {
 	tests := []struct {
 		lo, hi   float64
 		wantLo   float64
