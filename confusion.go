@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"image/color"
 	"io"
 	"math"
 	"strconv"
@@ -116,80 +117,160 @@ func (c *Confusion) ClassAccuracies() string {
 	return strings.Join(parts, ", ")
 }
 
-// confusionRecord is a confusion matrix as a run record keeps it for the
-// results page.
-type confusionRecord struct {
-	Title   string  `json:"title"`
-	Counts  [][]int `json:"counts"`
-	Invalid []int   `json:"invalid"`
-}
+// mistake is one cell off the diagonal: n samples of true class T
+// predicted as P (-1: not a class, the output was NaN).
+type mistake struct{ T, P, N int }
 
-func (c *Confusion) record(title string) confusionRecord {
-	return confusionRecord{Title: title, Counts: c.Counts, Invalid: c.Invalid}
-}
-
-// pageConfusion is a confusion matrix laid out for the page: every cell
-// carries a shade class, green on the diagonal and red off it, deeper for
-// a larger share of its row (its true class).
-type pageConfusion struct {
-	Title      string
-	Classes    []int
-	Rows       []pageConfusionRow
-	HasInvalid bool
-}
-
-type pageConfusionRow struct {
-	Class   int
-	Cells   []pageCell
-	Invalid int
-	Acc     string
-}
-
-type pageCell struct {
-	N     int
-	Shade string // CSS class: d1…d9 (diagonal), o1…o9 (off it), "" for 0
-}
-
-// shadeLevels is the number of shades per colour.
-const shadeLevels = 9
-
-func (r confusionRecord) page() pageConfusion {
-	pc := pageConfusion{Title: r.Title}
-	c := &Confusion{Counts: r.Counts, Invalid: r.Invalid}
-	if len(c.Invalid) != len(c.Counts) {
-		c.Invalid = make([]int, len(c.Counts))
+func (m mistake) String() string {
+	if m.P < 0 {
+		return fmt.Sprintf("%d with a NaN output", m.T)
 	}
-	for t, row := range r.Counts {
-		pc.Classes = append(pc.Classes, t)
-		total := c.Total(t)
-		pr := pageConfusionRow{Class: t, Invalid: c.Invalid[t], Acc: pct(c.ClassAccuracy(t))}
+	return fmt.Sprintf("%d predicted as %d", m.T, m.P)
+}
+
+// largestMistake is the fullest cell off the diagonal, the invalid column
+// included (the first one on ties); N is 0 when there is no mistake.
+func (c *Confusion) largestMistake() mistake {
+	var m mistake
+	for t, row := range c.Counts {
 		for p, n := range row {
-			cell := pageCell{N: n}
-			if n > 0 && total > 0 {
-				level := int(math.Ceil(float64(shadeLevels) * float64(n) / float64(total)))
-				kind := "o"
-				if p == t {
-					kind = "d"
-				}
-				cell.Shade = fmt.Sprintf("%s%d", kind, min(max(level, 1), shadeLevels))
+			if p != t && n > m.N {
+				m = mistake{t, p, n}
 			}
-			pr.Cells = append(pr.Cells, cell)
 		}
-		if c.Invalid[t] > 0 {
-			pc.HasInvalid = true
+		if c.Invalid[t] > m.N {
+			m = mistake{t, -1, c.Invalid[t]}
 		}
-		pc.Rows = append(pc.Rows, pr)
 	}
-	return pc
+	return m
 }
 
-// confusionCSS styles the shade classes of pageCell.
-func confusionCSS() string {
-	var b strings.Builder
-	for l := 1; l <= shadeLevels; l++ {
-		a := 0.1 + 0.8*float64(l)/shadeLevels
-		fmt.Fprintf(&b, "td.d%d { background: rgba(46, 125, 50, %.2f); }\n", l, a)
-		fmt.Fprintf(&b, "td.o%d { background: rgba(198, 40, 40, %.2f); }\n", l, a)
+// Caption is the page's line under the picture of the matrix of set (e.g.
+// "Test set"): how to read it and where to look.
+func (c *Confusion) Caption(set string) string {
+	where := "there is none"
+	if m := c.largestMistake(); m.N > 0 {
+		where = fmt.Sprintf("here %s, %d of %d", m, m.N, c.Total(m.T))
 	}
-	return b.String()
+	return fmt.Sprintf("%s: rows are true classes, columns predictions; the darkest red cell is the commonest mistake (%s).", set, where)
+}
+
+// Colours of the matrix: the diagonal in green, deeper for a larger share
+// of its row (the class accuracy); the mistakes in red, deeper for a
+// larger count relative to the largest mistake. Shading the mistakes by
+// their share of the row, as one would at first, makes 106 confusions of
+// 982 look like a single one next to a diagonal near 1; relative to the
+// largest mistake, the pattern of the confusions shows.
+var (
+	rightGreen = color.RGBA{46, 125, 50, 0xff}
+	wrongRed   = color.RGBA{198, 40, 40, 0xff}
+)
+
+// cellShade is the colour of a cell at fraction f (in [0, 1]) of its
+// scale's end, and whether its text should be white. Any count above zero
+// gets at least a faint tint, so that no mistake is invisible.
+func cellShade(end color.RGBA, n int, f float64) (color.RGBA, bool) {
+	if n == 0 {
+		return white, false
+	}
+	f = 0.08 + 0.92*math.Min(math.Max(f, 0), 1)
+	return mix(white, end, f), f > 0.55
+}
+
+// WriteSVG draws the matrix: a cell per true class (row) and prediction
+// (column) with its count, a column of NaN outputs when there are any,
+// the class accuracy right of each row, and the two colour scales. The
+// title is followed by the accuracy.
+func (c *Confusion) WriteSVG(w io.Writer, title string) error {
+	k := len(c.Counts)
+	invalid := 0
+	for _, n := range c.Invalid {
+		invalid += n
+	}
+	cols := k
+	if invalid > 0 {
+		cols++
+	}
+	s := newSVG(w, fmt.Sprintf("%s, %s right", title, pct(c.Accuracy())))
+	if k == 0 {
+		s.text(figW/2, figH/2, "note", `text-anchor="middle" fill="#999"`, "no classes")
+		return s.close()
+	}
+	// Cells as large as fit left of the legend with the accuracy column
+	// (10 classes and NaN: 26 px), at most 80 px.
+	const ml, mt = 84.0, 64.0
+	cell := math.Floor(math.Min(80, math.Min((figH-mt-64)/float64(k), 290/float64(cols))))
+	mr, mb := ml+cell*float64(cols), mt+cell*float64(k)
+	largest := c.largestMistake()
+	// The counts' font: four digits ("1135") fill 0.9 of a cell.
+	size := math.Max(6, math.Min(titleSize, math.Floor(0.42*cell)))
+	count := fmt.Sprintf(`font-size="%g" text-anchor="middle"`, size)
+	s.WriteString(`<g class="cells" stroke="#ccc">` + "\n")
+	for t, row := range c.Counts {
+		total := c.Total(t)
+		for p := 0; p < cols; p++ {
+			var n int
+			var fill color.RGBA
+			var light bool
+			switch {
+			case p == k:
+				n = c.Invalid[t]
+				fill, light = cellShade(wrongRed, n, float64(n)/float64(max(largest.N, 1)))
+			case p == t:
+				n = row[p]
+				fill, light = cellShade(rightGreen, n, float64(n)/float64(max(total, 1)))
+			default:
+				n = row[p]
+				fill, light = cellShade(wrongRed, n, float64(n)/float64(max(largest.N, 1)))
+			}
+			x, y := ml+float64(p)*cell, mt+float64(t)*cell
+			fmt.Fprintf(s, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x, y, cell, cell, cssColor(fill))
+			ink := "#222"
+			if light {
+				ink = "white"
+			}
+			s.text(x+cell/2, y+cell/2+size/3, "count", count+` stroke="none" fill="`+ink+`"`, strconv.Itoa(n))
+		}
+	}
+	s.WriteString("</g>\n")
+
+	// Class labels, axis labels, and the class accuracy right of each row.
+	labels := fmt.Sprintf(`font-size="%d" fill="#333"`, tickSize)
+	for p := 0; p < cols; p++ {
+		l := strconv.Itoa(p)
+		if p == k {
+			l = "NaN"
+		}
+		s.text(ml+(float64(p)+0.5)*cell, mb+16, "tick x", labels+` text-anchor="middle"`, l)
+	}
+	s.text(mr+6, mt-8, "tick", labels, "right")
+	for t := range c.Counts {
+		y := mt + (float64(t)+0.5)*cell + 4
+		s.text(ml-8, y, "tick y", labels+` text-anchor="end"`, strconv.Itoa(t))
+		s.text(mr+6, y, "accuracy", labels, pct(c.ClassAccuracy(t)))
+	}
+	s.text((ml+mr)/2, mb+38, "xlabel", `text-anchor="middle"`, "predicted class")
+	fmt.Fprintf(s, `<text class="ylabel" transform="translate(%.1f %.1f) rotate(-90)" text-anchor="middle">true class</text>`+"\n", ml-34, (mt+mb)/2)
+
+	// The two colour scales and the commonest mistake.
+	lx, y := float64(figW-170), mt+4
+	note := fmt.Sprintf(`font-size="%d" fill="#555"`, tickSize)
+	scale := func(id string, end color.RGBA, text, lo, hi string) {
+		y = s.lines(lx, y, 162, 15, "note", note, text)
+		fmt.Fprintf(s, `<linearGradient id="%s"><stop offset="0" stop-color="%s"/><stop offset="1" stop-color="%s"/></linearGradient>`+"\n", id, cssColor(mix(white, end, 0.08)), cssColor(end))
+		fmt.Fprintf(s, `<rect x="%.1f" y="%.1f" width="120" height="12" fill="url(#%s)" stroke="#ccc"/>`+"\n", lx, y-6, id)
+		s.text(lx, y+20, "tick", labels, lo)
+		s.text(lx+120, y+20, "tick", labels+` text-anchor="end"`, hi)
+		y += 44
+	}
+	s.WriteString(`<g class="legend">` + "\n")
+	scale("scale-right", rightGreen, "Diagonal: the share of the class predicted right.", "0%", "100%")
+	if largest.N > 0 {
+		scale("scale-wrong", wrongRed, "Off it: the count, relative to the commonest mistake.", "1", strconv.Itoa(largest.N))
+		s.lines(lx, y, 162, 15, "note", note, fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T)))
+	} else {
+		s.lines(lx, y, 162, 15, "note", note, "No mistakes.")
+	}
+	s.WriteString("</g>\n")
+	return s.close()
 }

@@ -167,15 +167,18 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 		return err
 	}
 	wc := weightChart(ri)
-	wc.Title = title + ": mean |W| per linear layer, relative to the initial net"
+	wc.Title = title + ": mean |W| relative to the initial net"
 	if err := out.write(name+"_weights.svg", wc.WriteSVG); err != nil {
+		return err
+	}
+	if err := out.write(name+"_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, title+": test set") }); err != nil {
 		return err
 	}
 	images, pred, truth := digitSample(net, data.XTest, data.TTest, mnistDigitsShown)
 	for i, x := range images {
 		images[i] = data.Pixels(x)
 	}
-	if err := out.write(name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 16) }); err != nil {
+	if err := out.write(name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 8) }); err != nil {
 		return err
 	}
 	last := ri.Last()
@@ -196,13 +199,13 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 			fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest)}},
 		Notes: notes,
 		Pictures: []picture{
-			{File: name + "_acc.svg", Caption: "Training and test accuracy per epoch"},
-			{File: name + "_loss.svg", Caption: "Training and test loss per epoch"},
-			{File: name + "_weights.svg", Caption: "Mean |W| of every linear layer, divided by its initial value"},
-			{File: name + "_digits.png", Caption: "Test images: the first ones, then the first misclassified (framed red); labels are predicted/true"},
+			{File: name + "_acc.svg", Caption: "Training and test accuracy per epoch: a widening gap between the two is overfitting."},
+			{File: name + "_loss.svg", Caption: "Training and test loss per epoch: both should fall; a test loss that turns up while the training loss falls is overfitting."},
+			{File: name + "_weights.svg", Caption: "Mean |W| of every linear layer, divided by its initial value: a layer whose weights do not move does not learn."},
+			{File: name + "_confusion.svg", Caption: conf.Caption("Test set")},
+			{File: name + "_digits.png", Caption: "Test images, the first ones and then the first misclassified: look at what the net confuses, and whether you would too.", Wide: true},
 		},
-		Files:      []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
-		Confusions: []confusionRecord{conf.record("Test set")},
+		Files: []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
 	}
 	if diverged {
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—", "—", "—"}

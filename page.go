@@ -55,11 +55,13 @@ type field struct {
 	Value string `json:"value"`
 }
 
-// picture is a chart or map of a run, a file in the out directory.
+// picture is a chart or map of a run, a file in the out directory. Its
+// caption is one line that says what to look for.
 type picture struct {
 	File    string `json:"file"`
 	Caption string `json:"caption"`
 	Group   string `json:"group,omitempty"` // pictures of a group are shown together under this heading
+	Wide    bool   `json:"wide,omitempty"`  // takes a whole row of the grid, at its natural size (the digit grid)
 }
 
 // runRecord is what one experiment run leaves for the page.
@@ -73,8 +75,6 @@ type runRecord struct {
 	Notes      []string   `json:"notes,omitempty"` // divergence, stalls, hints
 	Pictures   []picture  `json:"pictures"`
 	Files      []string   `json:"files"` // data files (CSV) in the out directory
-
-	Confusions []confusionRecord `json:"confusions,omitempty"`
 }
 
 // runRecordSuffix ends the name of every run record in the out directory.
@@ -149,13 +149,16 @@ func init() {
 }
 
 // pageRun is a run record as the page shows it: pictures grouped, and only
-// files that exist linked.
+// files that exist linked. The summary (figures, notes, settings) comes
+// first: as the first cell of the first group's grid when that group has
+// an odd number of pictures, so that two columns of them leave no hole,
+// else across the page above it.
 type pageRun struct {
 	*runRecord
-	Groups     []pageGroup
-	Files      []string
-	Missing    []string
-	Confusions []pageConfusion
+	Groups        []pageGroup
+	Files         []string
+	Missing       []string
+	SummaryInGrid bool
 }
 
 type pageGroup struct {
@@ -180,9 +183,6 @@ func writeIndex(w io.Writer, dir string) error {
 	var runs []pageRun
 	for _, rec := range recs {
 		pr := pageRun{runRecord: rec}
-		for _, c := range rec.Confusions {
-			pr.Confusions = append(pr.Confusions, c.page())
-		}
 		for _, p := range rec.Pictures {
 			if !exists(p.File) {
 				pr.Missing = append(pr.Missing, p.File)
@@ -201,46 +201,72 @@ func writeIndex(w io.Writer, dir string) error {
 				pr.Missing = append(pr.Missing, f)
 			}
 		}
+		if len(pr.Groups) > 0 {
+			narrow := 0
+			for _, p := range pr.Groups[0].Pictures {
+				if !p.Wide {
+					narrow++
+				}
+			}
+			pr.SummaryInGrid = narrow%2 == 1
+		}
 		runs = append(runs, pr)
 	}
-	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems, "ConfusionCSS": template.CSS(confusionCSS())})
+	return indexTemplate.Execute(w, map[string]any{"Runs": runs, "Problems": problems})
 }
 
 // indexTemplate is the page: one section per run, no scripts, nothing
 // loaded from outside the directory. It is well-formed XML as well as HTML.
-var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+// The pictures are alike in size (600 × 420, the digit grid aside), so a
+// grid of equal cells holds them without gaps: two across a 1280 px
+// window, each shown at about 0.95 of its size, three from about 1750 px.
+var indexTemplate = template.Must(template.New("index").Parse(`{{define "summary"}}<div class="summary">
+{{if .Header}}<table class="figures">
+<tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}{{if .Notes}}<ul class="notes">
+{{range .Notes}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}<table class="settings">
+{{range .Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+</div>
+{{end}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>backprop: results</title>
 <style>
-body { font-family: Helvetica, Arial, sans-serif; margin: 0; background: #f4f5f7; color: #222; }
-header { background: #23395b; color: white; padding: 18px 32px; }
+body { font-family: Helvetica, Arial, 'Liberation Sans', sans-serif; margin: 0; background: #f4f5f7; color: #222; }
+header { background: #23395b; color: white; padding: 14px 24px; }
 header h1 { margin: 0; font-size: 22px; }
 header p { margin: 4px 0 0; opacity: 0.8; font-size: 14px; }
-nav { padding: 10px 32px; background: #e6e9ef; font-size: 14px; }
+nav { padding: 8px 24px; background: #e6e9ef; font-size: 14px; }
 nav a { margin-right: 18px; color: #23395b; }
-main { padding: 8px 32px 40px; }
-section.run { background: white; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); padding: 16px 24px; margin: 20px 0; }
-section.run h2 { margin: 0 0 4px; font-size: 20px; }
-.when { color: #777; font-size: 13px; margin: 0 0 12px; }
-table { border-collapse: collapse; font-size: 14px; margin: 8px 0 12px; }
-th, td { padding: 4px 12px; text-align: left; border-bottom: 1px solid #e3e3e3; }
+main { padding: 4px 24px 32px; }
+section.run { background: white; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); padding: 12px 20px 16px; margin: 16px 0; }
+section.run h2 { margin: 0 0 2px; font-size: 20px; }
+.when { color: #777; font-size: 13px; margin: 0 0 10px; }
+h3 { font-size: 16px; margin: 16px 0 6px; color: #23395b; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr)); gap: 14px; }
+figure, .grid .summary { margin: 0; background: #fafafa; border: 1px solid #e3e3e3; border-radius: 4px; padding: 6px; }
+figure img { display: block; width: 100%; height: auto; }
+figure.wide { grid-column: 1 / -1; }
+figure.wide img { width: auto; max-width: 100%; margin: 0 auto; }
+figcaption { font-size: 13px; color: #444; margin: 4px 2px 0; }
+.summary { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; margin-bottom: 12px; }
+.grid .summary { display: block; padding: 10px 14px; font-size: 14px; }
+table { border-collapse: collapse; font-size: 14px; margin: 0 0 10px; }
+th, td { padding: 3px 10px; text-align: left; border-bottom: 1px solid #e3e3e3; }
 table.figures th { background: #eef1f6; }
 table.figures td { font-variant-numeric: tabular-nums; }
 table.settings th { color: #555; font-weight: normal; }
-ul.notes { padding-left: 20px; }
-ul.notes li { background: #fff6e0; border-left: 4px solid #e6a100; padding: 4px 10px; margin: 4px 0; list-style: none; }
+ul.notes { padding: 0; margin: 0 0 10px; flex: 1 1 360px; }
+ul.notes li { background: #fff6e0; border-left: 4px solid #e6a100; padding: 4px 10px; margin: 0 0 4px; list-style: none; }
 .problem { background: #fde8e8; border-left: 4px solid #c62828; padding: 6px 12px; }
-h3 { font-size: 16px; margin: 18px 0 6px; color: #23395b; }
-.pictures { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-figure { margin: 0; background: #fafafa; border: 1px solid #e3e3e3; border-radius: 4px; padding: 8px; }
-figure img { display: block; max-width: 480px; height: auto; }
-figcaption { font-size: 13px; color: #555; margin-top: 6px; max-width: 480px; }
-.files { font-size: 14px; }
-table.confusion td, table.confusion th { text-align: right; padding: 3px 8px; border: 1px solid #e3e3e3; font-variant-numeric: tabular-nums; }
-table.confusion caption { text-align: left; font-size: 13px; color: #555; padding-bottom: 4px; }
-{{.ConfusionCSS}}
+.files { font-size: 14px; margin: 12px 0 0; }
 </style>
 </head>
 <body>
@@ -252,30 +278,12 @@ table.confusion caption { text-align: left; font-size: 13px; color: #555; paddin
 <main>
 {{range .Problems}}<p class="problem">Could not show a run: {{.}}</p>
 {{end}}{{if not .Runs}}<p>No runs yet: run e.g. <code>go run . -exp xor</code>.</p>
-{{end}}{{range .Runs}}<section class="run" id="{{.Experiment}}">
+{{end}}{{range .Runs}}{{$run := .}}<section class="run" id="{{.Experiment}}">
 <h2>{{.Title}}</h2>
 <p class="when">experiment <code>{{.Experiment}}</code>, written {{.Written}}</p>
-<table class="settings">
-{{range .Settings}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>
-{{end}}</table>
-{{if .Header}}<table class="figures">
-<tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</table>
-{{end}}{{if .Notes}}<ul class="notes">
-{{range .Notes}}<li>{{.}}</li>
-{{end}}</ul>
-{{end}}{{range .Groups}}{{if .Name}}<h3>{{.Name}}</h3>
-{{end}}<div class="pictures">
-{{range .Pictures}}<figure><a href="{{.File}}"><img src="{{.File}}" alt="{{.Caption}}" /></a><figcaption>{{.Caption}}</figcaption></figure>
-{{end}}</div>
-{{end}}{{if .Confusions}}<h3>Confusion matrices</h3>
-<div class="pictures">
-{{range .Confusions}}{{$c := .}}<table class="confusion">
-<caption>{{.Title}}: rows are true classes, columns predictions</caption>
-<tr><th>true \ pred</th>{{range .Classes}}<th>{{.}}</th>{{end}}{{if .HasInvalid}}<th>invalid</th>{{end}}<th>class accuracy</th></tr>
-{{range .Rows}}<tr><th>{{.Class}}</th>{{range .Cells}}<td{{if .Shade}} class="{{.Shade}}"{{end}}>{{.N}}</td>{{end}}{{if $c.HasInvalid}}<td>{{.Invalid}}</td>{{end}}<td>{{.Acc}}</td></tr>
-{{end}}</table>
+{{if not .SummaryInGrid}}{{template "summary" .}}{{end}}{{range $i, $g := .Groups}}{{if .Name}}<h3>{{.Name}}</h3>
+{{end}}<div class="grid">
+{{if and (eq $i 0) $run.SummaryInGrid}}{{template "summary" $run}}{{end}}{{range .Pictures}}<figure{{if .Wide}} class="wide"{{end}}><a href="{{.File}}"><img src="{{.File}}" alt="{{.Caption}}" /></a><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}</div>
 {{end}}{{if .Files}}<p class="files">Data: {{range $i, $f := .Files}}{{if $i}}, {{end}}<a href="{{$f}}">{{$f}}</a>{{end}}</p>
 {{end}}{{if .Missing}}<p class="problem">Missing files (run the experiment again): {{range $i, $f := .Missing}}{{if $i}}, {{end}}{{$f}}{{end}}</p>

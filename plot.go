@@ -1,15 +1,16 @@
 package main
 
-// Pictures, with the standard library only: SVG line charts (convergence,
-// learning-rate comparison, weight amplitudes), PNG decision maps of 2-D
-// classifiers, and a PNG grid of digit images.
+// Pictures, with the standard library only. Every chart, decision map and
+// confusion matrix is an SVG of one size (figW × figH) in the same fonts,
+// so that the results page can show them in a grid of equal cells at about
+// their natural size. This file has what they share and the line charts;
+// decisionmap.go draws the maps, confusion.go the matrices, digits.go the
+// grid of digit images (a PNG, lettered with the bitmap font of font.go).
 
 import (
 	"bufio"
 	"fmt"
-	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"strconv"
@@ -49,35 +50,285 @@ var (
 )
 
 // ---------------------------------------------------------------------------
-// SVG line charts.
+// What every SVG picture shares.
+
+// Size and lettering of every SVG picture. The page shows two of them side
+// by side in a 1280 px window at about 0.95 of this size, where the 12 px
+// tick labels still read as 11 px.
+const (
+	figW, figH = 600, 420
+	fontSans   = "Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+	titleSize  = 16
+	textSize   = 13 // axis labels, legend
+	tickSize   = 12 // tick labels, notes, counts
+	// charW is a generous estimate of the average width of a character at
+	// textSize, for wrapping text into a column (SVG cannot wrap).
+	charW = 7
+)
+
+// The plot area of charts and maps, in pixels, and the column right of it
+// that holds the legend and notes.
+const (
+	plotL, plotT = 64, 44
+	plotR, plotB = 400, 360
+	legendX      = plotR + 18
+	legendW      = figW - 8 - legendX
+)
+
+// svgDoc writes one SVG picture: open it with newSVG, close it with close.
+type svgDoc struct{ *bufio.Writer }
+
+// newSVG starts a picture with a white background and title on top.
+func newSVG(w io.Writer, title string) *svgDoc {
+	s := &svgDoc{bufio.NewWriter(w)}
+	fmt.Fprintf(s, `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s" font-size="%d">
+<rect width="100%%" height="100%%" fill="white"/>
+`, figW, figH, figW, figH, fontSans, textSize)
+	s.text(figW/2, 26, "title", fmt.Sprintf(`font-size="%d" font-weight="bold" text-anchor="middle"`, titleSize), title)
+	return s
+}
+
+// text writes one line of text at (x, y), the baseline's left end unless
+// attrs anchor it elsewhere; class names it for the tests.
+func (s *svgDoc) text(x, y float64, class, attrs, t string) {
+	fmt.Fprintf(s, `<text class="%s" x="%.1f" y="%.1f" %s>%s</text>`+"\n", class, x, y, attrs, xmlEscape(t))
+}
+
+// lines writes text wrapped into a column of width w from (x, y) on, one
+// line every step pixels (at least one, so that an empty legend entry
+// still takes its row), and returns the y below the last line.
+func (s *svgDoc) lines(x, y, w, step float64, class, attrs, t string) float64 {
+	ls := wrap(t, int(w/charW))
+	if len(ls) == 0 {
+		ls = []string{""}
+	}
+	for _, l := range ls {
+		s.text(x, y, class, attrs, l)
+		y += step
+	}
+	return y
+}
+
+func (s *svgDoc) close() error {
+	s.WriteString("</svg>\n")
+	return s.Flush()
+}
+
+// wrap breaks t at spaces into lines of at most n characters (a longer
+// word gets a line of its own).
+func wrap(t string, n int) []string {
+	var out []string
+	line := ""
+	for _, w := range strings.Fields(t) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= n:
+			line += " " + w
+		default:
+			out = append(out, line)
+			line = w
+		}
+	}
+	if line != "" {
+		out = append(out, line)
+	}
+	return out
+}
+
+// tick is a tick mark: where it sits on its axis, in pixels, and its label.
+type tick struct {
+	at    float64
+	label string
+}
+
+// axes frame the plot area (l, t)–(r, b): a box, tick marks and their labels
+// outside it, the axis labels. yscale ("linear" or "log") is written into
+// the group for readers and tests.
+type axes struct {
+	l, t, r, b     float64
+	xticks, yticks []tick
+	xlabel, ylabel string
+	yscale         string
+}
+
+// grid draws light lines across the plot area at the ticks; draw it before
+// the data.
+func (s *svgDoc) grid(a *axes) {
+	s.WriteString(`<g class="grid" stroke="#e4e4e4" stroke-width="1">` + "\n")
+	for _, t := range a.xticks {
+		fmt.Fprintf(s, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`+"\n", t.at, a.t, t.at, a.b)
+	}
+	for _, t := range a.yticks {
+		fmt.Fprintf(s, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`+"\n", a.l, t.at, a.r, t.at)
+	}
+	s.WriteString("</g>\n")
+}
+
+// axes draws the frame, ticks and labels; draw it after the data, so that
+// the frame is on top.
+func (s *svgDoc) axes(a *axes) {
+	fmt.Fprintf(s, `<g class="axes" data-yscale="%s">`+"\n", a.yscale)
+	fmt.Fprintf(s, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#333"/>`+"\n", a.l, a.t, a.r-a.l, a.b-a.t)
+	s.WriteString(`<g stroke="#333">` + "\n")
+	for _, t := range a.xticks {
+		fmt.Fprintf(s, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`+"\n", t.at, a.b, t.at, a.b+5)
+	}
+	for _, t := range a.yticks {
+		fmt.Fprintf(s, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`+"\n", a.l-5, t.at, a.l, t.at)
+	}
+	s.WriteString("</g>\n")
+	ts := fmt.Sprintf(`font-size="%d" fill="#333"`, tickSize)
+	for _, t := range a.xticks {
+		s.text(t.at, a.b+18, "tick x", ts+` text-anchor="middle"`, t.label)
+	}
+	for _, t := range a.yticks {
+		s.text(a.l-8, t.at+4, "tick y", ts+` text-anchor="end"`, t.label)
+	}
+	s.text((a.l+a.r)/2, a.b+38, "xlabel", `text-anchor="middle"`, a.xlabel)
+	fmt.Fprintf(s, `<text class="ylabel" transform="translate(16 %.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n", (a.t+a.b)/2, xmlEscape(a.ylabel))
+	s.WriteString("</g>\n")
+}
+
+// niceStep returns a round step (1, 2 or 5 times a power of ten) that cuts
+// span into about n intervals.
+func niceStep(span float64, n int) float64 {
+	raw := span / float64(n)
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw*(1-1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// niceRange widens [lo, hi] to multiples of a round step of at least
+// minStep (0: any) and returns the tick values. An empty or degenerate
+// range is widened first; values beyond ±1e300 are cut there, so that the
+// span stays finite.
+func niceRange(lo, hi float64, n int, minStep float64) (nlo, nhi float64, ticks []float64) {
+	lo, hi = math.Max(lo, -1e300), math.Min(hi, 1e300)
+	if !(lo < hi) {
+		d := math.Max(math.Abs(lo)*0.1, 0.5)
+		lo, hi = lo-d, hi+d
+	}
+	step := math.Max(niceStep(hi-lo, n), minStep)
+	nlo, nhi = math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
+	for k := 0; ; k++ {
+		v := nlo + float64(k)*step
+		if v > nhi+step*1e-9 {
+			break
+		}
+		ticks = append(ticks, v)
+	}
+	return nlo, nhi, ticks
+}
+
+// logRange widens [lo, hi] (0 < lo < hi) to values 1, 2 or 5 times a power
+// of ten and returns the tick values: every such value in between when the
+// range spans at most three decades, else powers of ten only, each one up
+// to six decades and every k-th beyond. Values are kept within 1e-300 …
+// 1e300.
+func logRange(lo, hi float64) (nlo, nhi float64, ticks []float64) {
+	lo, hi = math.Max(lo, 1e-300), math.Min(hi, 1e300)
+	if !(hi > lo) {
+		hi = lo * 10
+	}
+	mant, every := []float64{1, 2, 5}, 1
+	if d := math.Log10(hi) - math.Log10(lo); d > 3 {
+		mant, every = []float64{1}, int(math.Ceil(d/6))
+	}
+	// Candidates m·10^k, k on multiples of every, from 10^k0 ≤ lo to
+	// 10^k1 ≥ hi; the range runs from the last one ≤ lo to the first ≥ hi.
+	k0 := int(math.Floor(math.Log10(lo)))
+	k0 -= ((k0 % every) + every) % every
+	k1 := int(math.Ceil(math.Log10(hi)))
+	var cand []float64
+	for k := k0; k < k1+every; k += every {
+		for _, m := range mant {
+			cand = append(cand, m*math.Pow10(k))
+		}
+	}
+	i0, i1 := 0, len(cand)-1
+	for i, v := range cand {
+		if v <= lo*(1+1e-9) {
+			i0 = i
+		}
+		if v >= hi*(1-1e-9) && i < i1 {
+			i1 = i
+		}
+	}
+	return cand[i0], cand[i1], cand[i0 : i1+1]
+}
+
+// tickLabel formats v with as many decimals as the step needs.
+func tickLabel(v, step float64) string {
+	dec := 0
+	if step < 1 {
+		dec = int(math.Ceil(-math.Log10(step) - 1e-9))
+	}
+	s := strconv.FormatFloat(v, 'f', dec, 64)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-") // no "-0"
+	}
+	return s
+}
+
+// logTickLabel formats a tick value of a log axis: 0.05, 1, 2000, 1e-06.
+func logTickLabel(v float64) string {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64) // 0.30000000000000004 is 0.3
+	if r >= 1e-4 && r < 1e6 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(r, 'g', 3, 64)
+}
+
+// xmlEscape escapes text for SVG and HTML.
+func xmlEscape(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+	return r.Replace(s)
+}
+
+// ---------------------------------------------------------------------------
+// Line charts.
 
 // Series is one line of a chart: the points (X[i], Y[i]). A non-finite
 // value breaks the line there (a gap), it is never drawn.
 type Series struct {
-	Name   string
-	X, Y   []float64
-	Dashed bool
+	Name string
+	X, Y []float64
 }
 
 // LineChart is an SVG line chart with axes, round tick values, axis
-// labels, a title and a legend. Series take the palette's colours in order.
+// labels, a title and a legend. Series take the palette's colours and the
+// dash patterns of lineDashes in order, so that they stay apart in grey.
+// Where a series alternates every epoch its zigzag is drawn as a shaded
+// band between its two values, and a note under the legend says so.
 type LineChart struct {
 	Title, XLabel, YLabel string
 	Series                []Series
 	// YMin, YMax fix the y range when YMin < YMax (e.g. 0–100 for an
 	// accuracy in percent); otherwise it is fitted to the finite data.
 	YMin, YMax float64
+	// AutoLogY asks for a logarithmic y axis when the positive finite values
+	// span more than a decade: a loss that falls from 10 to 0.3 leaves all
+	// but its first epochs flat on a linear axis. Values ≤ 0 are then gaps,
+	// and a note counts them.
+	AutoLogY bool
 }
 
-// Chart geometry in SVG user units (pixels). The width grows with the
-// longest legend entry.
-const (
-	chartH             = 420
-	plotL, plotR       = 70, 540 // plot area, x
-	plotT, plotB       = 44, 370 // plot area, y
-	legendX, legendRow = 556, 20
-	legendCharW        = 7 // a generous estimate of a 12 px character's width
-)
+// lineDashes are the dash patterns of the series in order (the first is
+// solid).
+var lineDashes = []string{"", "8 4", "2 3", "10 3 2 3", "16 4", "4 4"}
+
+func dashAttr(k int) string {
+	if d := lineDashes[k%len(lineDashes)]; d != "" {
+		return ` stroke-dasharray="` + d + `"`
+	}
+	return ""
+}
 
 // epochSeries makes a series of one figure of every recorded epoch.
 func epochSeries(name string, ri *RunInfo, f func(EpochInfo) float64) Series {
@@ -99,9 +350,10 @@ func accuracyChart(ri *RunInfo, title string) *LineChart {
 	return c
 }
 
-// lossChart shows the mean training and (when recorded) test loss per epoch.
+// lossChart shows the mean training and (when recorded) test loss per
+// epoch, on a log axis when it spans more than a decade.
 func lossChart(ri *RunInfo, title string) *LineChart {
-	c := &LineChart{Title: title, XLabel: "epoch", YLabel: "mean loss"}
+	c := &LineChart{Title: title, XLabel: "epoch", YLabel: "mean loss", AutoLogY: true}
 	c.Series = append(c.Series, epochSeries("training set", ri, func(e EpochInfo) float64 { return e.LossTrain }))
 	if ri.HasTest {
 		c.Series = append(c.Series, epochSeries("test set", ri, func(e EpochInfo) float64 { return e.LossTest }))
@@ -125,62 +377,54 @@ func weightChart(ri *RunInfo) *LineChart {
 	return c
 }
 
-// niceStep returns a round step (1, 2 or 5 times a power of ten) that cuts
-// span into about n intervals.
-func niceStep(span float64, n int) float64 {
-	raw := span / float64(n)
-	p := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= raw*(1-1e-9) {
-			return m * p
+// point is a point of a series in pixels; x is kept in data units too, for
+// the notes.
+type point struct{ x, px, py float64 }
+
+// Where a line counts as alternating: at a turn it comes down to a point
+// and goes up after it (or the reverse) by at least minSwing pixels each
+// way (a smaller zigzag hides in the line's width), and minTurns turns in
+// a row make a stretch that alternates every epoch. Two stretches at most
+// mergeGap points apart are one, with a hiccup.
+const (
+	minSwing = 3
+	minTurns = 8
+	mergeGap = 2
+)
+
+// alternations returns the stretches of p that alternate, as index ranges
+// [i, j] of points: the turns and the point on either side.
+func alternations(p []point) [][2]int {
+	var out [][2]int
+	run := 0 // turns in a row ending at the point before i
+	for i := 1; i <= len(p); i++ {
+		turn := false
+		if i < len(p)-1 {
+			d0, d1 := p[i].py-p[i-1].py, p[i+1].py-p[i].py
+			turn = d0*d1 < 0 && math.Abs(d0) >= minSwing && math.Abs(d1) >= minSwing
 		}
-	}
-	return 10 * p
-}
-
-// niceRange widens [lo, hi] to multiples of a round step of at least
-// minStep (0: any) and returns the ticks. An empty or degenerate range is
-// widened first.
-func niceRange(lo, hi float64, n int, minStep float64) (nlo, nhi float64, ticks []float64) {
-	if !(lo < hi) {
-		d := math.Max(math.Abs(lo)*0.1, 0.5)
-		lo, hi = lo-d, hi+d
-	}
-	step := math.Max(niceStep(hi-lo, n), minStep)
-	nlo, nhi = math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
-	for k := 0; ; k++ {
-		v := nlo + float64(k)*step
-		if v > nhi+step*1e-9 {
-			break
+		if turn {
+			run++
+			continue
 		}
-		ticks = append(ticks, v)
+		if run >= minTurns {
+			if n := len(out); n > 0 && i-run-1-out[n-1][1] <= mergeGap {
+				out[n-1][1] = i
+			} else {
+				out = append(out, [2]int{i - run - 1, i})
+			}
+		}
+		run = 0
 	}
-	return nlo, nhi, ticks
-}
-
-// tickLabel formats v with as many decimals as the step needs.
-func tickLabel(v, step float64) string {
-	dec := 0
-	if step < 1 {
-		dec = int(math.Ceil(-math.Log10(step) - 1e-9))
-	}
-	s := strconv.FormatFloat(v, 'f', dec, 64)
-	if strings.Trim(s, "-0.") == "" {
-		s = strings.TrimPrefix(s, "-") // no "-0"
-	}
-	return s
-}
-
-// xmlEscape escapes text for SVG and HTML.
-func xmlEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
-	return r.Replace(s)
+	return out
 }
 
 // WriteSVG writes the chart as a standalone SVG document.
 func (c *LineChart) WriteSVG(w io.Writer) error {
-	// Data range over the finite points only.
+	// Data range over the finite points only, and over the positive ones
+	// for a log axis.
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	plo, phi := math.Inf(1), math.Inf(-1)
 	xStep := 1.0 // integer x (epochs) get integer ticks
 	for _, s := range c.Series {
 		for i := range s.X {
@@ -190,6 +434,9 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 			if i < len(s.Y) && finite(s.X[i]) && finite(s.Y[i]) {
 				xlo, xhi = math.Min(xlo, s.X[i]), math.Max(xhi, s.X[i])
 				ylo, yhi = math.Min(ylo, s.Y[i]), math.Max(yhi, s.Y[i])
+				if s.Y[i] > 0 {
+					plo, phi = math.Min(plo, s.Y[i]), math.Max(phi, s.Y[i])
+				}
 			}
 		}
 	}
@@ -197,409 +444,151 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 	if empty {
 		xlo, xhi, ylo, yhi = 0, 1, 0, 1
 	}
-	if c.YMin < c.YMax {
-		ylo, yhi = c.YMin, c.YMax
-	}
-	xlo, xhi, xticks := niceRange(xlo, xhi, 6, xStep)
-	ylo, yhi, yticks := niceRange(ylo, yhi, 5, 0)
-	px := func(x float64) float64 { return plotL + (x-xlo)/(xhi-xlo)*(plotR-plotL) }
-	py := func(y float64) float64 { return plotB - (y-ylo)/(yhi-ylo)*(plotB-plotT) }
-
-	chartW := legendX + 30 + 10
-	for _, s := range c.Series {
-		chartW = max(chartW, legendX+30+legendCharW*len([]rune(s.Name))+10)
-	}
-
-	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">
-<rect width="100%%" height="100%%" fill="white"/>
-<text x="%d" y="24" font-size="15" font-weight="bold" text-anchor="middle">%s</text>
-`, chartW, chartH, chartW, chartH, (plotL+plotR)/2, xmlEscape(c.Title))
-
-	// Grid and ticks.
-	b.WriteString(`<g class="grid" stroke="#e4e4e4" stroke-width="1">` + "\n")
-	for _, t := range xticks {
-		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>`+"\n", px(t), plotT, px(t), plotB)
-	}
-	for _, t := range yticks {
-		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`+"\n", plotL, py(t), plotR, py(t))
-	}
-	b.WriteString("</g>\n")
-	b.WriteString(`<g class="axes" stroke="#333" stroke-width="1">` + "\n")
-	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d"/>`+"\n", plotL, plotB, plotR, plotB)
-	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d"/>`+"\n", plotL, plotT, plotL, plotB)
-	for _, t := range xticks {
-		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>`+"\n", px(t), plotB, px(t), plotB+5)
-	}
-	for _, t := range yticks {
-		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`+"\n", plotL-5, py(t), plotL, py(t))
-	}
-	b.WriteString("</g>\n")
-	b.WriteString(`<g class="ticklabels" fill="#333">` + "\n")
-	for _, t := range xticks {
-		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", px(t), plotB+19, tickLabel(t, xticks[1]-xticks[0]))
-	}
-	for _, t := range yticks {
-		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", plotL-8, py(t)+4, tickLabel(t, yticks[1]-yticks[0]))
-	}
-	b.WriteString("</g>\n")
-	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", (plotL+plotR)/2, plotB+40, xmlEscape(c.XLabel))
-	fmt.Fprintf(b, `<text transform="translate(18 %d) rotate(-90)" text-anchor="middle">%s</text>`+"\n", (plotT+plotB)/2, xmlEscape(c.YLabel))
-	if empty {
-		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" fill="#999">no finite data</text>`+"\n", (plotL+plotR)/2, (plotT+plotB)/2)
-	}
-
-	// The series: one polyline per unbroken stretch of finite points,
-	// clipped to the plot area (a fixed y range may cut a line).
-	fmt.Fprintf(b, `<clipPath id="plotarea"><rect x="%d" y="%d" width="%d" height="%d"/></clipPath>`+"\n", plotL, plotT-2, plotR-plotL, plotB-plotT+4)
-	for k, s := range c.Series {
-		col := cssColor(paletteColor(k))
-		dash := ""
-		if s.Dashed {
-			dash = ` stroke-dasharray="6 4"`
+	logY := c.AutoLogY && phi > 10*plo
+	a := &axes{l: plotL, t: plotT, r: plotR, b: plotB, xlabel: c.XLabel, ylabel: c.YLabel, yscale: "linear"}
+	xlo, xhi, xt := niceRange(xlo, xhi, 6, xStep)
+	// x/span − lo/span rather than (x − lo)/span: a value near ±MaxFloat64
+	// less a bound would overflow to ±Inf.
+	px := func(x float64) float64 { return plotL + (x/(xhi-xlo)-xlo/(xhi-xlo))*(plotR-plotL) }
+	var py func(float64) float64
+	if logY {
+		lo, hi, yt := logRange(plo, phi)
+		llo, lhi := math.Log10(lo), math.Log10(hi)
+		py = func(y float64) float64 { return plotB - (math.Log10(y)-llo)/(lhi-llo)*(plotB-plotT) }
+		for _, v := range yt {
+			a.yticks = append(a.yticks, tick{py(v), logTickLabel(v)})
 		}
-		fmt.Fprintf(b, `<g class="series" data-name="%s" clip-path="url(#plotarea)" fill="none" stroke="%s" stroke-width="1.8" stroke-linejoin="round"%s>`+"\n", xmlEscape(s.Name), col, dash)
-		var pts [][2]float64
+		a.ylabel += " (log scale)"
+		a.yscale = "log"
+	} else {
+		if c.YMin < c.YMax {
+			ylo, yhi = c.YMin, c.YMax
+		}
+		lo, hi, yt := niceRange(ylo, yhi, 5, 0)
+		py = func(y float64) float64 { return plotB - (y/(hi-lo)-lo/(hi-lo))*(plotB-plotT) }
+		for _, v := range yt {
+			a.yticks = append(a.yticks, tick{py(v), tickLabel(v, yt[1]-yt[0])})
+		}
+	}
+	for _, v := range xt {
+		a.xticks = append(a.xticks, tick{px(v), tickLabel(v, xt[1]-xt[0])})
+	}
+
+	s := newSVG(w, c.Title)
+	s.grid(a)
+	if empty {
+		s.text((plotL+plotR)/2, (plotT+plotB)/2, "note", `text-anchor="middle" fill="#999"`, "no finite data")
+	}
+
+	// The series: each unbroken stretch of drawable points is a polyline,
+	// clipped to the plot area (a fixed y range may cut a line), except
+	// where it alternates: there a band.
+	fmt.Fprintf(s, `<clipPath id="plotarea"><rect x="%d" y="%d" width="%d" height="%d"/></clipPath>`+"\n", plotL, plotT-2, plotR-plotL, plotB-plotT+4)
+	var alternating []string // "name: epochs" of every series with a band
+	hidden := 0              // values ≤ 0 on the log axis
+	for k, ser := range c.Series {
+		col := cssColor(paletteColor(k))
+		fmt.Fprintf(s, `<g class="series" data-name="%s" clip-path="url(#plotarea)" fill="none" stroke="%s" stroke-width="1.8" stroke-linejoin="round"%s>`+"\n", xmlEscape(ser.Name), col, dashAttr(k))
+		var pts []point
+		var stretches []string
 		flush := func() {
-			switch len(pts) {
-			case 0:
-			case 1: // a lone point between gaps: a dot, so it is not lost
-				fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="2" fill="%s" stroke="none"/>`+"\n", pts[0][0], pts[0][1], col)
-			default:
-				b.WriteString(`<polyline points="`)
-				for i, p := range pts {
-					if i > 0 {
-						b.WriteByte(' ')
-					}
-					fmt.Fprintf(b, "%.1f,%.1f", p[0], p[1])
-				}
-				b.WriteString(`"/>` + "\n")
+			from := 0
+			for _, st := range alternations(pts) {
+				s.polyline(pts[from : st[0]+1])
+				s.band(pts[st[0]:st[1]+1], col)
+				stretches = append(stretches, fmt.Sprintf("%g–%g", pts[st[0]].x, pts[st[1]].x))
+				from = st[1]
+			}
+			if rest := pts[from:]; len(rest) == 1 && from == 0 {
+				// a lone point between gaps: a dot, so it is not lost
+				fmt.Fprintf(s, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s" stroke="none"/>`+"\n", rest[0].px, rest[0].py, col)
+			} else {
+				s.polyline(rest)
 			}
 			pts = pts[:0]
 		}
-		for i := range s.X {
-			if i < len(s.Y) && finite(s.X[i]) && finite(s.Y[i]) {
-				pts = append(pts, [2]float64{px(s.X[i]), py(s.Y[i])})
+		for i := range ser.X {
+			ok := i < len(ser.Y) && finite(ser.X[i]) && finite(ser.Y[i])
+			if ok && logY && ser.Y[i] <= 0 {
+				ok = false
+				hidden++
+			}
+			if ok {
+				pts = append(pts, point{ser.X[i], px(ser.X[i]), py(ser.Y[i])})
 			} else {
 				flush()
 			}
 		}
 		flush()
-		b.WriteString("</g>\n")
-	}
-
-	// Legend, right of the plot area.
-	b.WriteString(`<g class="legend">` + "\n")
-	for k, s := range c.Series {
-		y := plotT + 8 + k*legendRow
-		dash := ""
-		if s.Dashed {
-			dash = ` stroke-dasharray="6 4"`
-		}
-		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2.5"%s/>`+"\n", legendX, y, legendX+24, y, cssColor(paletteColor(k)), dash)
-		fmt.Fprintf(b, `<text x="%d" y="%d">%s</text>`+"\n", legendX+30, y+4, xmlEscape(s.Name))
-	}
-	b.WriteString("</g>\n</svg>\n")
-	return b.Flush()
-}
-
-// ---------------------------------------------------------------------------
-// Decision maps.
-
-// Grid of a decision map, as in the lab's plot of a 2-D classifier.
-const (
-	mapStep   = 0.02 // grid step in data units
-	mapMargin = 1.0  // the grid covers the data range ±1
-	mapPixels = 600  // the longer side is scaled up to at least this
-)
-
-// decisionMap is the predicted class at every point of a grid: cell (i, j)
-// is the point (X0 + j·Step, Y0 + i·Step); row 0 is the lowest y.
-type decisionMap struct {
-	X0, Y0, Step float64
-	NX, NY       int
-	Pred         []int // NY×NX, row-major; -1 where the output is NaN
-	Classes      int
-}
-
-// gridCount is how many points np.arange(lo, hi, step) has.
-func gridCount(lo, hi, step float64) int {
-	return max(1, int(math.Ceil((hi-lo)/step-1e-9)))
-}
-
-// computeDecisionMap evaluates net (with its output layers) over the grid
-// spanning X's range ±mapMargin, in chunks so the buffers stay small.
-func computeDecisionMap(net *MLP, X *Matrix) *decisionMap {
-	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for i := 0; i < X.Rows; i++ {
-		x, y := X.At(i, 0), X.At(i, 1)
-		if finite(x) && finite(y) {
-			xlo, xhi, ylo, yhi = math.Min(xlo, x), math.Max(xhi, x), math.Min(ylo, y), math.Max(yhi, y)
-		}
-	}
-	if math.IsInf(xlo, 1) {
-		xlo, xhi, ylo, yhi = 0, 0, 0, 0
-	}
-	d := &decisionMap{X0: xlo - mapMargin, Y0: ylo - mapMargin, Step: mapStep}
-	d.NX = gridCount(d.X0, xhi+mapMargin, mapStep)
-	d.NY = gridCount(d.Y0, yhi+mapMargin, mapStep)
-	d.Pred = make([]int, d.NX*d.NY)
-	const chunk = 8192
-	G := NewMatrix(0, 2)
-	for c0 := 0; c0 < len(d.Pred); c0 += chunk {
-		c1 := min(c0+chunk, len(d.Pred))
-		G = Resize(G, c1-c0, 2)
-		for k := c0; k < c1; k++ {
-			G.Set(k-c0, 0, d.X0+float64(k%d.NX)*mapStep)
-			G.Set(k-c0, 1, d.Y0+float64(k/d.NX)*mapStep)
-		}
-		P := net.Propagate(G, true)
-		d.Classes = P.Cols
-		for r := 0; r < P.Rows; r++ {
-			d.Pred[c0+r] = P.ArgmaxRow(r)
-		}
-	}
-	return d
-}
-
-// cellPixels is the side of one grid cell in pixels.
-func (d *decisionMap) cellPixels() int {
-	return max(1, (mapPixels+max(d.NX, d.NY)-1)/max(d.NX, d.NY))
-}
-
-// pixel returns the image position of the data point (x, y).
-func (d *decisionMap) pixel(x, y float64) (px, py float64) {
-	s := float64(d.cellPixels())
-	return (x-d.X0)/d.Step*s + s/2, float64(d.NY)*s - ((y-d.Y0)/d.Step*s + s/2)
-}
-
-// mapColor is the background of a class: its palette colour, lightened.
-// A NaN output (class -1) is grey.
-func mapColor(class int) color.RGBA {
-	if class < 0 {
-		return color.RGBA{0xbb, 0xbb, 0xbb, 0xff}
-	}
-	return mix(paletteColor(class), white, 0.65)
-}
-
-// sampleColor is a sample's marker: its class's colour, darkened.
-func sampleColor(class int) color.RGBA {
-	if class < 0 {
-		return black
-	}
-	return mix(paletteColor(class), black, 0.35)
-}
-
-// markerRadius is the radius of a sample's disk in pixels: bigger when
-// there are only a few samples (XOR's four).
-func markerRadius(samples int) float64 {
-	if samples < 50 {
-		return 9
-	}
-	return 4.5
-}
-
-// render draws the map, then the samples (X, T) on top as disks in a dark
-// shade of their true class with a white rim.
-func (d *decisionMap) render(X, T *Matrix) *image.RGBA {
-	s := d.cellPixels()
-	img := image.NewRGBA(image.Rect(0, 0, d.NX*s, d.NY*s))
-	// Grid row i (y rising) is image rows (NY−1−i)·s … (NY−i)·s − 1: the
-	// image's y runs downwards. Draw the first pixel row of each grid row,
-	// then copy it to the other s − 1.
-	for i := 0; i < d.NY; i++ {
-		top := (d.NY - 1 - i) * s
-		row := img.Pix[top*img.Stride : top*img.Stride+d.NX*s*4]
-		for j := 0; j < d.NX; j++ {
-			c := mapColor(d.Pred[i*d.NX+j])
-			for k := j * s * 4; k < (j+1)*s*4; k += 4 {
-				row[k], row[k+1], row[k+2], row[k+3] = c.R, c.G, c.B, c.A
+		s.WriteString("</g>\n")
+		if len(stretches) > 0 {
+			if len(stretches) > 3 {
+				stretches = append(stretches[:3], "…")
 			}
-		}
-		for py := top + 1; py < top+s; py++ {
-			copy(img.Pix[py*img.Stride:], row)
+			alternating = append(alternating, ser.Name+": "+strings.Join(stretches, ", "))
 		}
 	}
-	r := markerRadius(X.Rows)
-	for n := 0; n < X.Rows; n++ {
-		cx, cy := d.pixel(X.At(n, 0), X.At(n, 1))
-		if !finite(cx) || !finite(cy) {
-			continue
-		}
-		fill := sampleColor(T.ArgmaxRow(n))
-		disk(img, cx, cy, r+1, white)
-		disk(img, cx, cy, r, fill)
+	var notes []string
+	if len(alternating) > 0 {
+		notes = append([]string{"Shaded: the line alternates every epoch between the band's edges, in epochs"}, alternating...)
 	}
-	return img
+	if hidden > 0 {
+		notes = append(notes, fmt.Sprintf("%d values ≤ 0 are not drawn on the log axis.", hidden))
+	}
+	s.axes(a)
+
+	// Legend and notes, right of the plot area.
+	s.WriteString(`<g class="legend">` + "\n")
+	y := float64(plotT + 8)
+	for k, ser := range c.Series {
+		fmt.Fprintf(s, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s" stroke-width="2.5"%s/>`+"\n", legendX, y-4, legendX+24, y-4, cssColor(paletteColor(k)), dashAttr(k))
+		y = s.lines(legendX+30, y, legendW-30, 16, "entry", "", ser.Name) + 4
+	}
+	y += 6
+	for _, n := range notes {
+		y = s.lines(legendX, y, legendW, 15, "note", fmt.Sprintf(`font-size="%d" fill="#555"`, tickSize), n) + 4
+	}
+	s.WriteString("</g>\n")
+	return s.close()
 }
 
-// disk fills the pixels whose centres lie within r of (cx, cy).
-func disk(img *image.RGBA, cx, cy, r float64, c color.RGBA) {
-	b := img.Bounds()
-	for py := max(b.Min.Y, int(cy-r)-1); py <= min(b.Max.Y-1, int(cy+r)+1); py++ {
-		for px := max(b.Min.X, int(cx-r)-1); px <= min(b.Max.X-1, int(cx+r)+1); px++ {
-			dx, dy := float64(px)+0.5-cx, float64(py)+0.5-cy
-			if dx*dx+dy*dy <= r*r {
-				img.SetRGBA(px, py, c)
-			}
-		}
+// polyline draws p as one line (nothing for fewer than two points).
+func (s *svgDoc) polyline(p []point) {
+	if len(p) < 2 {
+		return
 	}
+	s.WriteString(`<polyline class="line" points="`)
+	for i, q := range p {
+		if i > 0 {
+			s.WriteByte(' ')
+		}
+		fmt.Fprintf(s, "%.1f,%.1f", q.px, q.py)
+	}
+	s.WriteString(`"/>` + "\n")
 }
 
-// decisionMapPNG writes the decision map of a 2-input classifier as a PNG:
-// the predicted class (argmax of net.Propagate(grid, true)) over a grid with
-// step 0.02 spanning the data range ±1, a colour per class, and the samples
-// (X, T) drawn on top in a darker shade of their true class.
-func decisionMapPNG(w io.Writer, net *MLP, X, T *Matrix) error {
-	if X.Cols != 2 || net.NInputs != 2 || T.Rows != X.Rows {
-		return fmt.Errorf("decision map: needs 2 inputs and one target per sample, got X %s, T %s, a net with %d inputs", X.Shape(), T.Shape(), net.NInputs)
-	}
-	return png.Encode(w, computeDecisionMap(net, X).render(X, T))
-}
-
-// ---------------------------------------------------------------------------
-// Digit grids.
-
-// font3x5 draws the digits, '/' and '?' in 3×5 pixels ('#' is ink).
-var font3x5 = map[rune][5]string{
-	'0': {"###", "#.#", "#.#", "#.#", "###"},
-	'1': {".#.", "##.", ".#.", ".#.", "###"},
-	'2': {"###", "..#", "###", "#..", "###"},
-	'3': {"###", "..#", ".##", "..#", "###"},
-	'4': {"#.#", "#.#", "###", "..#", "..#"},
-	'5': {"###", "#..", "###", "..#", "###"},
-	'6': {"###", "#..", "###", "#.#", "###"},
-	'7': {"###", "..#", ".#.", ".#.", ".#."},
-	'8': {"###", "#.#", "###", "#.#", "###"},
-	'9': {"###", "#.#", "###", "..#", "###"},
-	'/': {"..#", "..#", ".#.", "#..", "#.."},
-	'?': {"##.", "..#", ".#.", "...", ".#."},
-}
-
-// drawText draws s in the 3×5 font at (x, y), each font pixel scale×scale;
-// unknown characters are drawn as '?'.
-func drawText(img *image.RGBA, x, y, scale int, s string, c color.RGBA) {
-	for _, r := range s {
-		g, ok := font3x5[r]
-		if !ok {
-			g = font3x5['?']
-		}
-		for gy, row := range g {
-			for gx, p := range row {
-				if p != '#' {
-					continue
-				}
-				for dy := 0; dy < scale; dy++ {
-					for dx := 0; dx < scale; dx++ {
-						img.SetRGBA(x+gx*scale+dx, y+gy*scale+dy, c)
-					}
-				}
-			}
-		}
-		x += 4 * scale
-	}
-}
-
-// Layout of a digit grid's tile, in pixels.
-const (
-	digitSide   = 28
-	digitScale  = 2
-	digitFrame  = 3  // frame around the image (red when misclassified)
-	digitLabelH = 16 // strip under the image for "pred/true"
-	digitGap    = 4
-	digitTileW  = digitSide*digitScale + 2*digitFrame + digitGap
-	digitTileH  = digitSide*digitScale + 2*digitFrame + digitLabelH + digitGap
-)
-
-// digitGridPNG writes a grid of 28×28 images, cols per row, each with
-// "predicted/true" written under it; misclassified ones (pred ≠ truth) are
-// framed and labelled in red. Each image has 784 values in any range,
-// scaled per image so its smallest value is white and its largest black.
-// pred may be nil (then only the true label is written); truth may be nil
-// only together with pred.
-func digitGridPNG(w io.Writer, images [][]float64, pred, truth []int, cols int) error {
-	switch {
-	case cols < 1:
-		return fmt.Errorf("digit grid: cols must be at least 1, got %d", cols)
-	case len(images) == 0:
-		return fmt.Errorf("digit grid: no images")
-	case truth != nil && len(truth) != len(images):
-		return fmt.Errorf("digit grid: %d images but %d true labels", len(images), len(truth))
-	case pred != nil && len(pred) != len(images):
-		return fmt.Errorf("digit grid: %d images but %d predictions", len(images), len(pred))
-	case pred != nil && truth == nil:
-		return fmt.Errorf("digit grid: predictions without true labels")
-	}
-	for i, im := range images {
-		if len(im) != digitSide*digitSide {
-			return fmt.Errorf("digit grid: image %d has %d values, want %d", i, len(im), digitSide*digitSide)
+// band draws a stretch that alternates as the band between its upper and
+// lower envelope (at each point the extremes of it and its neighbours in
+// the stretch): shaded, with both edges in the series' line style.
+func (s *svgDoc) band(p []point, col string) {
+	up, down := make([]point, len(p)), make([]point, len(p))
+	for i := range p {
+		up[i], down[i] = p[i], p[i]
+		for j := max(0, i-1); j <= min(len(p)-1, i+1); j++ {
+			up[i].py, down[i].py = math.Min(up[i].py, p[j].py), math.Max(down[i].py, p[j].py)
 		}
 	}
-	cols = min(cols, len(images))
-	rows := (len(images) + cols - 1) / cols
-	img := image.NewRGBA(image.Rect(0, 0, cols*digitTileW+digitGap, rows*digitTileH+digitGap))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
+	s.WriteString(`<polygon class="band" stroke="none" fill="` + col + `" fill-opacity="0.25" points="`)
+	for i := range up {
+		fmt.Fprintf(s, "%.1f,%.1f ", up[i].px, up[i].py)
 	}
-	frameOK := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	for n, im := range images {
-		x0 := digitGap + (n%cols)*digitTileW
-		y0 := digitGap + (n/cols)*digitTileH
-		wrong := pred != nil && pred[n] != truth[n]
-		fc := frameOK
-		if wrong {
-			fc = red
-		}
-		side := digitSide*digitScale + 2*digitFrame
-		for y := y0; y < y0+side; y++ {
-			for x := x0; x < x0+side; x++ {
-				img.SetRGBA(x, y, fc)
-			}
-		}
-		// Scale per image over its finite values; a NaN pixel is drawn red.
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, v := range im {
-			if finite(v) {
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
-			}
-		}
-		for p, v := range im {
-			c := white
-			switch {
-			case !finite(v):
-				c = red
-			case hi > lo:
-				g := uint8(math.Round(255 * (1 - (v-lo)/(hi-lo))))
-				c = color.RGBA{g, g, g, 0xff}
-			}
-			px := x0 + digitFrame + (p%digitSide)*digitScale
-			py := y0 + digitFrame + (p/digitSide)*digitScale
-			for dy := 0; dy < digitScale; dy++ {
-				for dx := 0; dx < digitScale; dx++ {
-					img.SetRGBA(px+dx, py+dy, c)
-				}
-			}
-		}
-		if truth != nil {
-			label := strconv.Itoa(truth[n])
-			if pred != nil {
-				label = predLabel(pred[n]) + "/" + label
-			}
-			lc := black
-			if wrong {
-				lc = red
-			}
-			tw := 4*2*len(label) - 2
-			drawText(img, x0+(side-tw)/2, y0+side+3, 2, label, lc)
+	for i := len(down) - 1; i >= 0; i-- {
+		fmt.Fprintf(s, "%.1f,%.1f", down[i].px, down[i].py)
+		if i > 0 {
+			s.WriteByte(' ')
 		}
 	}
-	return png.Encode(w, img)
-}
-
-func predLabel(p int) string {
-	if p < 0 {
-		return "?"
-	}
-	return strconv.Itoa(p)
+	s.WriteString(`"/>` + "\n")
+	s.polyline(up)
+	s.polyline(down)
 }

@@ -2,32 +2,49 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// svgSeries parses an SVG document completely (any syntax error fails the
-// test) and returns, per series group in order, its name and the number of
-// points of each of its polylines; a lone dot counts as a polyline of one.
-type parsedSeries struct {
-	name  string
-	lines []int
+// svgElem is an element of a parsed SVG picture: its name, attributes and
+// text, and the attributes of the <g> groups around it, outermost first.
+type svgElem struct {
+	name   string
+	attr   map[string]string
+	text   string
+	groups []map[string]string
 }
 
-func parseSVG(t *testing.T, doc []byte) (series []parsedSeries, texts []string) {
+// group returns the attributes of the innermost enclosing group of the
+// given class, or nil.
+func (e svgElem) group(class string) map[string]string {
+	for i := len(e.groups) - 1; i >= 0; i-- {
+		if e.groups[i]["class"] == class {
+			return e.groups[i]
+		}
+	}
+	return nil
+}
+
+// parseSVG parses an SVG document completely (any syntax error fails the
+// test) and returns its elements in document order.
+func parseSVG(t *testing.T, doc []byte) []svgElem {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(doc))
-	var cur *parsedSeries
-	inText := false
-	sawSVG := false
+	var out []svgElem
+	var groups []map[string]string
+	var open []int // indices into out of the open elements
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -42,51 +59,110 @@ func parseSVG(t *testing.T, doc []byte) (series []parsedSeries, texts []string) 
 			for _, a := range el.Attr {
 				attr[a.Name.Local] = a.Value
 			}
-			switch el.Name.Local {
-			case "svg":
-				sawSVG = true
-			case "g":
-				if attr["class"] == "series" {
-					series = append(series, parsedSeries{name: attr["data-name"]})
-					cur = &series[len(series)-1]
-				}
-			case "polyline":
-				if cur == nil {
-					t.Fatalf("polyline outside a series group")
-				}
-				n := 0
-				for _, p := range strings.Fields(attr["points"]) {
-					var x, y float64
-					if _, err := fmt.Sscanf(p, "%g,%g", &x, &y); err != nil || !finite(x) || !finite(y) {
-						t.Fatalf("polyline point %q is not a finite x,y pair", p)
-					}
-					n++
-				}
-				cur.lines = append(cur.lines, n)
-			case "circle":
-				if cur != nil {
-					cur.lines = append(cur.lines, 1)
-				}
-			case "text":
-				inText = true
+			out = append(out, svgElem{name: el.Name.Local, attr: attr, groups: append([]map[string]string(nil), groups...)})
+			open = append(open, len(out)-1)
+			if el.Name.Local == "g" {
+				groups = append(groups, attr)
 			}
 		case xml.EndElement:
 			if el.Name.Local == "g" {
-				cur = nil
+				groups = groups[:len(groups)-1]
 			}
-			if el.Name.Local == "text" {
-				inText = false
-			}
+			open = open[:len(open)-1]
 		case xml.CharData:
-			if inText {
-				texts = append(texts, string(el))
+			if len(open) > 0 {
+				out[open[len(open)-1]].text += string(el)
 			}
 		}
 	}
-	if !sawSVG {
-		t.Fatalf("no <svg> element")
+	if len(out) == 0 || out[0].name != "svg" {
+		t.Fatalf("no <svg> root element")
 	}
-	return series, texts
+	return out
+}
+
+// selectSVG returns the elements for which keep is true.
+func selectSVG(es []svgElem, keep func(svgElem) bool) []svgElem {
+	var out []svgElem
+	for _, e := range es {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// svgTexts returns the text of every <text> element of the class ("" for
+// all).
+func svgTexts(es []svgElem, class string) []string {
+	var out []string
+	for _, e := range es {
+		if e.name == "text" && (class == "" || strings.SplitN(e.attr["class"], " ", 2)[0] == class) {
+			out = append(out, e.text)
+		}
+	}
+	return out
+}
+
+// pointCount is the number of points of a polyline or polygon; each must
+// be a finite x,y pair.
+func pointCount(t *testing.T, e svgElem) int {
+	t.Helper()
+	n := 0
+	for _, p := range strings.Fields(e.attr["points"]) {
+		var x, y float64
+		if _, err := fmt.Sscanf(p, "%g,%g", &x, &y); err != nil || !finite(x) || !finite(y) {
+			t.Fatalf("%s point %q is not a finite x,y pair", e.name, p)
+		}
+		n++
+	}
+	return n
+}
+
+// chartSeries is what a series group of a parsed chart holds.
+type chartSeries struct {
+	name, dash string
+	lines      []int // points per polyline (a lone dot counts as one)
+	bands      int   // shaded bands of an alternating stretch
+}
+
+func seriesOf(t *testing.T, es []svgElem) []chartSeries {
+	t.Helper()
+	var out []chartSeries
+	for _, e := range es {
+		switch g := e.group("series"); {
+		case e.name == "g" && e.attr["class"] == "series":
+			out = append(out, chartSeries{name: e.attr["data-name"], dash: e.attr["stroke-dasharray"]})
+		case g == nil:
+		case e.name == "polyline" && e.attr["class"] == "line":
+			out[len(out)-1].lines = append(out[len(out)-1].lines, pointCount(t, e))
+		case e.name == "circle":
+			out[len(out)-1].lines = append(out[len(out)-1].lines, 1)
+		case e.name == "polygon" && e.attr["class"] == "band":
+			pointCount(t, e)
+			out[len(out)-1].bands++
+		}
+	}
+	return out
+}
+
+// writeChart renders c and parses it back.
+func writeChart(t *testing.T, c *LineChart) ([]svgElem, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return parseSVG(t, buf.Bytes()), buf.Bytes()
+}
+
+func yScale(es []svgElem) string {
+	for _, e := range es {
+		if e.name == "g" && e.attr["class"] == "axes" {
+			return e.attr["data-yscale"]
+		}
+	}
+	return ""
 }
 
 func TestLineChartSVG(t *testing.T) {
@@ -103,11 +179,8 @@ func TestLineChartSVG(t *testing.T) {
 		"weights":  {"Linear_1", "Linear_OUT"},
 	}
 	for name, c := range charts {
-		var buf bytes.Buffer
-		if err := c.WriteSVG(&buf); err != nil {
-			t.Fatal(err)
-		}
-		series, texts := parseSVG(t, buf.Bytes())
+		es, doc := writeChart(t, c)
+		series := seriesOf(t, es)
 		if len(series) != len(wantNames[name]) {
 			t.Fatalf("%s chart: %d series; want %d", name, len(series), len(wantNames[name]))
 		}
@@ -119,11 +192,49 @@ func TestLineChartSVG(t *testing.T) {
 				t.Errorf("%s chart, series %q: polylines with %v points; want one polyline of 21 (epochs 0..20)", name, s.name, s.lines)
 			}
 		}
-		all := strings.Join(texts, "|")
-		for _, want := range append([]string{c.Title, c.XLabel, c.YLabel}, wantNames[name]...) {
-			if !strings.Contains(all, want) {
-				t.Errorf("%s chart: no text %q (title, axis labels, legend); texts: %q", name, want, texts)
+		for _, want := range []struct{ class, text string }{{"title", c.Title}, {"xlabel", c.XLabel}, {"ylabel", c.YLabel}} {
+			if got := svgTexts(es, want.class); len(got) != 1 || !strings.HasPrefix(got[0], want.text) {
+				t.Errorf("%s chart: %s %q; want %q", name, want.class, got, want.text)
 			}
+		}
+		if got := svgTexts(es, "entry"); strings.Join(got, "|") != strings.Join(wantNames[name], "|") {
+			t.Errorf("%s chart: legend %q; want %q", name, got, wantNames[name])
+		}
+		if got := svgTexts(es, "tick"); len(got) < 6 {
+			t.Errorf("%s chart: tick labels %q; want at least 3 on each axis", name, got)
+		}
+		if w, h := es[0].attr["width"], es[0].attr["height"]; w != "600" || h != "420" {
+			t.Errorf("%s chart is %s×%s; want 600×420 like every picture", name, w, h)
+		}
+		if bytes.Contains(doc, []byte("href")) {
+			t.Errorf("%s chart refers to something outside itself", name)
+		}
+	}
+	// Accuracy is in percent on a fixed 0–100 axis.
+	es, _ := writeChart(t, charts["accuracy"])
+	if got := svgTexts(es, "tick"); !strings.Contains(strings.Join(got, " "), "0 20 40 60 80 100") {
+		t.Errorf("accuracy chart: tick labels %q; want 0 20 40 60 80 100 on the y axis", got)
+	}
+}
+
+// Printed in grey, the series are told apart by their dash patterns.
+func TestLineChartGreyPrint(t *testing.T) {
+	c := &LineChart{Title: "styles"}
+	for k := range lineDashes {
+		c.Series = append(c.Series, Series{Name: fmt.Sprint(k), X: []float64{0, 1}, Y: []float64{float64(k), float64(k)}})
+	}
+	es, _ := writeChart(t, c)
+	seen := map[string]bool{}
+	for _, s := range seriesOf(t, es) {
+		if seen[s.dash] {
+			t.Errorf("series %s has the dash pattern %q of an earlier one; want each of the first %d apart", s.name, s.dash, len(lineDashes))
+		}
+		seen[s.dash] = true
+	}
+	legend := selectSVG(es, func(e svgElem) bool { return e.name == "line" && e.group("legend") != nil })
+	for k, l := range legend {
+		if l.attr["stroke-dasharray"] != lineDashes[k] {
+			t.Errorf("legend line %d dashed %q; want %q like its series", k, l.attr["stroke-dasharray"], lineDashes[k])
 		}
 	}
 }
@@ -133,15 +244,14 @@ func TestLineChartNonFinite(t *testing.T) {
 	c := &LineChart{Title: `a <title> & "quotes"`, XLabel: "x", YLabel: "y", Series: []Series{
 		{Name: "gap", X: []float64{0, 1, 2, 3, 4, 5, 6}, Y: []float64{1, 2, nan, 3, 4, inf, 5}},
 		{Name: "all missing", X: []float64{0, 1}, Y: []float64{nan, nan}},
-		{Name: "huge", X: []float64{0, 1, 2}, Y: []float64{1e300, -1e300, 0}, Dashed: true},
+		{Name: "huge", X: []float64{0, 1, 2}, Y: []float64{1e300, -1e300, 0}},
+		{Name: "beyond", X: []float64{0, 1}, Y: []float64{math.MaxFloat64, -math.MaxFloat64}},
+		{Name: "short Y", X: []float64{0, 1, 2}, Y: []float64{1}},
 	}}
-	var buf bytes.Buffer
-	if err := c.WriteSVG(&buf); err != nil {
-		t.Fatal(err)
-	}
-	series, _ := parseSVG(t, buf.Bytes())
-	if len(series) != 3 {
-		t.Fatalf("%d series; want 3", len(series))
+	es, doc := writeChart(t, c)
+	series := seriesOf(t, es)
+	if len(series) != 5 {
+		t.Fatalf("%d series; want 5", len(series))
 	}
 	if got := fmt.Sprint(series[0].lines); got != "[2 2 1]" {
 		t.Errorf("series with NaN at 2 and Inf at 5: pieces of %s points; want [2 2 1]", got)
@@ -150,19 +260,168 @@ func TestLineChartNonFinite(t *testing.T) {
 		t.Errorf("all-NaN series drew %v; want nothing", series[1].lines)
 	}
 	for _, bad := range []string{"NaN", "Inf", "inf"} {
-		if bytes.Contains(buf.Bytes(), []byte(bad)) {
+		if bytes.Contains(doc, []byte(bad)) {
 			t.Errorf("SVG contains %q; want only finite numbers", bad)
 		}
 	}
-	// An empty chart still is a valid document.
-	buf.Reset()
-	if err := (&LineChart{Title: "empty"}).WriteSVG(&buf); err != nil {
-		t.Fatal(err)
+	// Odd charts still are valid documents with axes.
+	for _, tc := range []struct {
+		name string
+		c    *LineChart
+	}{
+		{"empty", &LineChart{Title: "empty"}},
+		{"no points", &LineChart{Title: "no points", AutoLogY: true, Series: []Series{{Name: "none"}}}},
+		{"one epoch", &LineChart{Title: "one", AutoLogY: true, Series: []Series{{Name: "a", X: []float64{0}, Y: []float64{2.5}}}}},
+		{"all equal", &LineChart{Title: "flat", Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{7, 7, 7}}}}},
+		{"all zero", &LineChart{Title: "zero", AutoLogY: true, Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{0, 0, 0}}}}},
+	} {
+		es, doc := writeChart(t, tc.c)
+		if len(svgTexts(es, "tick")) < 4 {
+			t.Errorf("%s chart: tick labels %q; want axes with ticks", tc.name, svgTexts(es, "tick"))
+		}
+		if bytes.Contains(doc, []byte("NaN")) || bytes.Contains(doc, []byte("Inf")) {
+			t.Errorf("%s chart contains a non-finite number", tc.name)
+		}
 	}
-	parseSVG(t, buf.Bytes())
 }
 
-func TestNiceRange(t *testing.T) {
+// A loss that spans more than a decade goes on a log axis; a value ≤ 0
+// cannot, and is a gap that a note counts.
+func TestLineChartLogAxis(t *testing.T) {
+	falling := func(from, to float64, n int) []float64 {
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = from * math.Pow(to/from, float64(i)/float64(n-1))
+		}
+		return y
+	}
+	epochs := func(n int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = float64(i)
+		}
+		return x
+	}
+	for _, tc := range []struct {
+		name      string
+		y         []float64
+		auto      bool
+		wantScale string
+		wantTicks []string // among the y tick labels
+		wantNote  string
+	}{
+		{"three decades", falling(11, 0.011, 50), true, "log", []string{"0.01", "0.1", "1", "10"}, ""},
+		{"MNIST-like, 12 to 0.3", falling(12, 0.3, 50), true, "log", []string{"0.5", "1", "2", "5", "10"}, ""},
+		{"less than a decade", falling(2.6, 0.4, 50), true, "linear", nil, ""},
+		{"not asked for", falling(11, 0.011, 50), false, "linear", nil, ""},
+		{"a zero and a negative value", append(falling(10, 0.01, 20), 0, -1), true, "log", []string{"0.01", "10"}, "2 values ≤ 0 are not drawn"},
+		{"ten decades", falling(1e5, 1e-5, 50), true, "log", []string{"1e-06", "0.01", "1", "1e+06"}, ""},
+	} {
+		c := &LineChart{Title: tc.name, YLabel: "mean loss", AutoLogY: tc.auto, Series: []Series{{Name: "training set", X: epochs(len(tc.y)), Y: tc.y}}}
+		es, _ := writeChart(t, c)
+		if got := yScale(es); got != tc.wantScale {
+			t.Errorf("%s: y axis %q; want %q", tc.name, got, tc.wantScale)
+		}
+		if got, wantLog := strings.HasSuffix(svgTexts(es, "ylabel")[0], "(log scale)"), tc.wantScale == "log"; got != wantLog {
+			t.Errorf("%s: y label %q; want it to say (log scale) only on a log axis", tc.name, svgTexts(es, "ylabel")[0])
+		}
+		ticks := " " + strings.Join(svgTexts(es, "tick"), " ") + " "
+		for _, want := range tc.wantTicks {
+			if !strings.Contains(ticks, " "+want+" ") {
+				t.Errorf("%s: tick labels %q; want %q among them", tc.name, ticks, want)
+			}
+		}
+		notes := strings.Join(svgTexts(es, "note"), " ")
+		if (tc.wantNote == "") != (notes == "") || !strings.Contains(notes, tc.wantNote) {
+			t.Errorf("%s: notes %q; want %q", tc.name, notes, tc.wantNote)
+		}
+		if tc.wantNote != "" {
+			if got := fmt.Sprint(seriesOf(t, es)[0].lines); got != "[20]" {
+				t.Errorf("%s: polylines of %s points; want [20] (the values ≤ 0 left out)", tc.name, got)
+			}
+		}
+	}
+}
+
+func TestLineChartLogRange(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi         float64
+		wantLo, wantHi float64
+		wantTicks      string
+	}{
+		{0.09, 2.6, 0.05, 5, "[0.05 0.1 0.2 0.5 1 2 5]"},
+		{0.3, 12, 0.2, 20, "[0.2 0.5 1 2 5 10 20]"},
+		{1, 100, 1, 100, "[1 2 5 10 20 50 100]"},
+		{0.011, 11, 0.01, 20, "[0.01 0.02 0.05 0.1 0.2 0.5 1 2 5 10 20]"},
+		{1e-5, 1e5, 1e-6, 1e6, "[1e-06 0.0001 0.01 1 100 10000 1e+06]"},
+		{1e-320, 1e308, 1e-300, 1e300, ""}, // clamped; the ticks are not checked
+	} {
+		lo, hi, ticks := logRange(tc.lo, tc.hi)
+		if relErr(lo, tc.wantLo, 1e-300) > 1e-12 || relErr(hi, tc.wantHi, 1e-300) > 1e-12 {
+			t.Errorf("logRange(%g, %g) = [%g, %g]; want [%g, %g]", tc.lo, tc.hi, lo, hi, tc.wantLo, tc.wantHi)
+		}
+		var labels []string
+		for _, v := range ticks {
+			labels = append(labels, logTickLabel(v))
+		}
+		if got := "[" + strings.Join(labels, " ") + "]"; tc.wantTicks != "" && got != tc.wantTicks {
+			t.Errorf("logRange(%g, %g) ticks %s; want %s", tc.lo, tc.hi, got, tc.wantTicks)
+		}
+		if len(ticks) < 2 || len(ticks) > 12 {
+			t.Errorf("logRange(%g, %g): %d ticks; want 2 to 12", tc.lo, tc.hi, len(ticks))
+		}
+	}
+}
+
+// A line that alternates every epoch is drawn as a band, and a note says
+// so; a smooth line, or one whose zigzag is too small to see, is a line.
+func TestLineChartAlternating(t *testing.T) {
+	n := 1001
+	x := make([]float64, n)
+	smooth, zigzag, tiny, late := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = float64(i)
+		smooth[i] = 40 + 40*float64(i)/float64(n)
+		sign := float64(1 - 2*(i%2))
+		zigzag[i] = 60 + 3*sign             // 6 points of 100: 20 px on the chart
+		tiny[i] = 30 + 0.2*sign             // under a pixel
+		late[i] = 50 + 4*sign*b2f(i >= 500) // alternates from epoch 500 on
+	}
+	c := &LineChart{Title: "acc", YMin: 0, YMax: 100, Series: []Series{
+		{Name: "smooth", X: x, Y: smooth}, {Name: "zigzag", X: x, Y: zigzag}, {Name: "tiny", X: x, Y: tiny}, {Name: "late", X: x, Y: late},
+	}}
+	es, _ := writeChart(t, c)
+	series := seriesOf(t, es)
+	for i, want := range []int{0, 1, 0, 1} {
+		if series[i].bands != want {
+			t.Errorf("series %q: %d bands; want %d", series[i].name, series[i].bands, want)
+		}
+	}
+	notes := strings.Join(svgTexts(es, "note"), " ")
+	for _, want := range []string{"alternates every epoch", "zigzag: 0–1000", "late: 499–1000"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q; want %q", notes, want)
+		}
+	}
+	for _, not := range []string{"smooth", "tiny"} {
+		if strings.Contains(notes, not) {
+			t.Errorf("notes %q name %q, which does not alternate visibly", notes, not)
+		}
+	}
+	// The late series: a line up to epoch 499, the band after.
+	if got := fmt.Sprint(series[3].lines); got != "[500 502 502]" {
+		t.Errorf("late series: polylines of %s points; want [500 502 502] (the line to epoch 499, the band's two edges from there)", got)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestLineChartNiceRange(t *testing.T) {
 	tests := []struct {
 		lo, hi   float64
 		wantLo   float64
@@ -201,27 +460,58 @@ func TestNiceRange(t *testing.T) {
 	}
 }
 
-// TestDecisionMapPNG checks the map against the network: at grid points
-// away from the sample markers, the pixel's colour is that of the class the
-// network predicts for that point on its own.
-func TestDecisionMapPNG(t *testing.T) {
+// mapRaster returns the raster of class regions embedded in a decision
+// map.
+func mapRaster(t *testing.T, es []svgElem) (image.Image, svgElem) {
+	t.Helper()
+	for _, e := range es {
+		if e.name == "image" && e.attr["class"] == "regions" {
+			data, ok := strings.CutPrefix(e.attr["href"], "data:image/png;base64,")
+			if !ok {
+				t.Fatalf("regions image refers to %.40q; want an embedded PNG", e.attr["href"])
+			}
+			raw, err := base64.StdEncoding.DecodeString(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("embedded regions are not a PNG: %v", err)
+			}
+			return img, e
+		}
+	}
+	t.Fatal("decision map has no regions image")
+	return nil, svgElem{}
+}
+
+func attrFloat(t *testing.T, e svgElem, name string) float64 {
+	t.Helper()
+	var v float64
+	if _, err := fmt.Sscanf(e.attr[name], "%g", &v); err != nil {
+		t.Fatalf("<%s> attribute %s=%q is not a number", e.name, name, e.attr[name])
+	}
+	return v
+}
+
+// TestDecisionMapSVG checks the map against the network: the raster of
+// regions has the colour of the class the network predicts at each grid
+// point, the axes are in data coordinates, the legend names the classes,
+// and exactly the misclassified samples are ringed.
+func TestDecisionMapSVG(t *testing.T) {
 	X, T, _, _ := SpiralSets(1234)
 	net := NewSpiralNet(newRNG(1234))
 	if _, err := Train(net, X, T, TrainConfig{BatchSize: 300, Epochs: 300, Eta: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := decisionMapPNG(&buf, net, X, T); err != nil {
+	if err := decisionMapSVG(&buf, net, X, T, "Spirals"); err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(&buf)
+	es := parseSVG(t, buf.Bytes())
+	d, err := computeDecisionMap(net, X)
 	if err != nil {
-		t.Fatalf("decision map is not a PNG: %v", err)
-	}
-	d := computeDecisionMap(net, X)
-	s := d.cellPixels()
-	if b := img.Bounds(); b.Dx() != d.NX*s || b.Dy() != d.NY*s {
-		t.Fatalf("map is %dx%d pixels; want %dx%d (%dx%d cells of %d px)", b.Dx(), b.Dy(), d.NX*s, d.NY*s, d.NX, d.NY, s)
+		t.Fatal(err)
 	}
 	// The grid spans the data range ±1 with step 0.02.
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -235,24 +525,28 @@ func TestDecisionMapPNG(t *testing.T) {
 		t.Errorf("grid x from %v (%d points), y from %v (%d points), step %v; want np.arange over [%v, %v) and [%v, %v) with step 0.02",
 			d.X0, d.NX, d.Y0, d.NY, d.Step, xlo-1, xhi+1, ylo-1, yhi+1)
 	}
-	r := markerRadius(X.Rows) + 3
+
+	// The regions: k×k raster pixels per cell, the highest row on top; away
+	// from the boundary lines each shows the class the net predicts there.
+	img, im := mapRaster(t, es)
+	k := img.Bounds().Dx() / d.NX
+	if b := img.Bounds(); k < 2 || b.Dx() != d.NX*k || b.Dy() != d.NY*k {
+		t.Fatalf("regions are %dx%d pixels; want %d×%d cells of k ≥ 2 px", b.Dx(), b.Dy(), d.NX, d.NY)
+	}
 	checked, seen := 0, map[int]bool{}
-	for i := 0; i < d.NY; i += 7 {
-		for j := 0; j < d.NX; j += 7 {
-			x, y := d.X0+float64(j)*d.Step, d.Y0+float64(i)*d.Step
-			px, py := d.pixel(x, y)
-			near := false
-			for n := 0; n < X.Rows && !near; n++ {
-				sx, sy := d.pixel(X.At(n, 0), X.At(n, 1))
-				near = math.Hypot(px-sx, py-sy) < r
+	for i := 1; i < d.NY-1; i += 7 {
+		for j := 1; j < d.NX-1; j += 7 {
+			want := net.Propagate(FromRows([][]float64{{d.X0 + float64(j)*d.Step, d.Y0 + float64(i)*d.Step}}), true).ArgmaxRow(0)
+			inside := true
+			for _, n := range [][2]int{{i - 1, j}, {i + 1, j}, {i, j - 1}, {i, j + 1}} {
+				inside = inside && d.Pred[n[0]*d.NX+n[1]] == want
 			}
-			if near {
+			if !inside {
 				continue
 			}
-			want := net.Propagate(FromRows([][]float64{{x, y}}), true).ArgmaxRow(0)
-			got := color.RGBAModel.Convert(img.At(int(px), int(py))).(color.RGBA)
+			got := color.RGBAModel.Convert(img.At(j*k+k/2, (d.NY-1-i)*k+k/2)).(color.RGBA)
 			if got != mapColor(want) {
-				t.Fatalf("pixel (%d, %d) for point (%.2f, %.2f) has colour %v; want %v (class %d)", int(px), int(py), x, y, got, mapColor(want), want)
+				t.Fatalf("cell (%d, %d) has colour %v; want %v (class %d)", i, j, got, mapColor(want), want)
 			}
 			checked++
 			seen[want] = true
@@ -261,30 +555,175 @@ func TestDecisionMapPNG(t *testing.T) {
 	if checked < 500 || len(seen) != 3 {
 		t.Errorf("checked %d grid points showing classes %v; want at least 500 showing all 3", checked, seen)
 	}
-	// A sample's centre shows its true class, darkened.
-	for _, n := range []int{50, 150, 250} {
-		px, py := d.pixel(X.At(n, 0), X.At(n, 1))
-		got := color.RGBAModel.Convert(img.At(int(px), int(py))).(color.RGBA)
-		if want := sampleColor(T.ArgmaxRow(n)); got != want {
-			t.Errorf("centre of sample %d has colour %v; want %v (class %d, dark)", n, got, want, T.ArgmaxRow(n))
+
+	// The axes are in data coordinates: a sample's marker sits where the
+	// tick labels say its coordinates are.
+	x0, y0 := attrFloat(t, im, "x"), attrFloat(t, im, "y")
+	wpx, hpx := attrFloat(t, im, "width"), attrFloat(t, im, "height")
+	ex0, ey1 := d.X0-d.Step/2, d.Y0+(float64(d.NY)-0.5)*d.Step
+	scale := wpx / (float64(d.NX) * d.Step)
+	if math.Abs(hpx/(float64(d.NY)*d.Step)-scale) > 1e-2 {
+		t.Errorf("map is %.1f×%.1f px for %d×%d cells; want one scale on both axes", wpx, hpx, d.NX, d.NY)
+	}
+	ticks := selectSVG(es, func(e svgElem) bool { return e.name == "text" && strings.HasPrefix(e.attr["class"], "tick") })
+	var xticks, yticks int
+	for _, tk := range ticks {
+		var v float64
+		if _, err := fmt.Sscanf(tk.text, "%g", &v); err != nil {
+			t.Fatalf("tick label %q is not a number", tk.text)
+		}
+		switch tk.attr["class"] {
+		case "tick x":
+			xticks++
+			if want := x0 + (v-ex0)*scale; math.Abs(attrFloat(t, tk, "x")-want) > 0.6 {
+				t.Errorf("x tick %q at %v px; want %.1f", tk.text, tk.attr["x"], want)
+			}
+		case "tick y":
+			yticks++
+			if want := y0 + (ey1-v)*scale + 4; math.Abs(attrFloat(t, tk, "y")-want) > 0.6 {
+				t.Errorf("y tick %q at %v px; want %.1f", tk.text, tk.attr["y"], want)
+			}
+		}
+	}
+	if xticks < 4 || yticks < 4 {
+		t.Errorf("%d x and %d y tick labels; want at least 4 each", xticks, yticks)
+	}
+	for _, want := range []struct{ class, text string }{{"xlabel", "input 1"}, {"ylabel", "input 2"}} {
+		if got := svgTexts(es, want.class); len(got) != 1 || got[0] != want.text {
+			t.Errorf("%s %q; want %q", want.class, got, want.text)
+		}
+	}
+
+	// Samples: one marker each, of its true class, where its coordinates
+	// are; rings exactly around the misclassified.
+	P := net.Propagate(X, true)
+	samples := selectSVG(es, func(e svgElem) bool { return e.group("samples") != nil && e.attr["class"] == "sample" })
+	if len(samples) != X.Rows {
+		t.Fatalf("%d sample markers; want %d", len(samples), X.Rows)
+	}
+	wrong := 0
+	for n, m := range samples {
+		if want := fmt.Sprint(T.ArgmaxRow(n)); m.attr["data-class"] != want {
+			t.Errorf("sample %d marked as class %s; want %s", n, m.attr["data-class"], want)
+		}
+		if m.name == "circle" {
+			if cx := attrFloat(t, m, "cx"); math.Abs(cx-(x0+(X.At(n, 0)-ex0)*scale)) > 0.1 {
+				t.Errorf("sample %d (x = %.3f) drawn at %.1f px; want %.1f", n, X.At(n, 0), cx, x0+(X.At(n, 0)-ex0)*scale)
+			}
+		}
+		if P.ArgmaxRow(n) != T.ArgmaxRow(n) {
+			wrong++
+		}
+	}
+	rings := selectSVG(es, func(e svgElem) bool { return e.name == "circle" && e.group("misclassified") != nil })
+	if len(rings) != wrong || wrong == 0 {
+		t.Errorf("%d rings; want %d, one per misclassified sample (and this net should make some mistakes)", len(rings), wrong)
+	}
+
+	// Title with the accuracy, legend with the classes and the ring.
+	right := X.Rows - wrong
+	if got, want := svgTexts(es, "title")[0], fmt.Sprintf("Spirals: %s right (%d of %d)", pct(float64(right)/float64(X.Rows)), right, X.Rows); got != want {
+		t.Errorf("title %q; want %q", got, want)
+	}
+	legend := strings.Join(svgTexts(es, "entry"), "|")
+	if want := fmt.Sprintf("class 0|class 1|class 2|misclassified: %d|class boundary", wrong); legend != want {
+		t.Errorf("legend %q; want %q", legend, want)
+	}
+	if refs := regexp.MustCompile(`href="([^"]{0,30})`).FindAllStringSubmatch(buf.String(), -1); len(refs) != 1 || !strings.HasPrefix(refs[0][1], "data:") {
+		t.Errorf("map refers to %q; want only its embedded raster", refs)
+	}
+}
+
+// XOR's four points: (0,0) is where the ticks labelled 0 meet, and the
+// map is deterministic.
+func TestDecisionMapXOR(t *testing.T) {
+	X, T := XORData()
+	net := NewXORNet(newRNG(1234))
+	var a, b bytes.Buffer
+	if err := decisionMapSVG(&a, net, X, T, "XOR"); err != nil {
+		t.Fatal(err)
+	}
+	if err := decisionMapSVG(&b, net, X, T, "XOR"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("two maps of the same net differ; want the same bytes")
+	}
+	es := parseSVG(t, a.Bytes())
+	var zeroX, zeroY float64
+	for _, e := range es {
+		var v float64
+		if _, err := fmt.Sscanf(e.text, "%g", &v); err == nil && v == 0 && e.name == "text" {
+			switch e.attr["class"] {
+			case "tick x":
+				zeroX = attrFloat(t, e, "x")
+			case "tick y":
+				zeroY = attrFloat(t, e, "y") - 4
+			}
+		}
+	}
+	first := selectSVG(es, func(e svgElem) bool { return e.attr["class"] == "sample" })[0] // the point (0, 0), class 1: a square
+	cx := attrFloat(t, first, "x") + attrFloat(t, first, "width")/2
+	cy := attrFloat(t, first, "y") + attrFloat(t, first, "height")/2
+	if math.Abs(cx-zeroX) > 0.2 || math.Abs(cy-zeroY) > 0.2 {
+		t.Errorf("sample (0, 0) drawn at (%.1f, %.1f); the ticks labelled 0 are at (%.1f, %.1f)", cx, cy, zeroX, zeroY)
+	}
+}
+
+func TestDecisionMapOddInput(t *testing.T) {
+	net := NewXORNet(newRNG(1))
+	// Twelve classes: more than the legend names.
+	wide := NewMLP(2, []Layer{NewLinearLayer(2, 12, newRNG(1), "Linear_1")}, NewLossCrossEntropyForSoftmaxLogits("CE"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	for _, tc := range []struct {
+		name    string
+		net     *MLP
+		X, T    *Matrix
+		wantErr string
+	}{
+		{"twelve classes", wide, randMatrix(newTestRNG(1), 40, 2), randOneHot(newTestRNG(2), 40, 12), ""},
+		{"three inputs", net, FromRows([][]float64{{0, 0, 0}}), FromRows([][]float64{{1, 0}}), "needs 2 inputs"},
+		{"targets missing", net, FromRows([][]float64{{0, 0}}), NewMatrix(0, 2), "one target per sample"},
+		{"too wide", net, FromRows([][]float64{{0, 0}, {1e6, 1e6}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
+		{"overflowing", net, FromRows([][]float64{{-math.MaxFloat64, 0}, {math.MaxFloat64, 0}}), FromRows([][]float64{{1, 0}, {0, 1}}), "too wide"},
+		{"no samples", net, NewMatrix(0, 2), NewMatrix(0, 2), ""},
+		{"NaN sample", net, FromRows([][]float64{{math.NaN(), 0}, {1, 1}}), FromRows([][]float64{{1, 0}, {0, 1}}), ""},
+	} {
+		var buf bytes.Buffer
+		err := decisionMapSVG(&buf, tc.net, tc.X, tc.T, tc.name)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v; want a map", tc.name, err)
+		case tc.wantErr == "":
+			for _, e := range parseSVG(t, buf.Bytes()) {
+				if y, ok := e.attr["y"]; ok && e.name == "text" && (attrFloat(t, e, "y") < 0 || attrFloat(t, e, "y") > figH) {
+					t.Errorf("%s: text %q at y = %s, outside the picture", tc.name, e.text, y)
+				}
+			}
+		case err == nil || !strings.Contains(err.Error(), tc.wantErr):
+			t.Errorf("%s: error %v; want one mentioning %q", tc.name, err, tc.wantErr)
 		}
 	}
 }
 
-func TestDigitGridPNG(t *testing.T) {
-	// Seven synthetic "digits": a vertical bar at a different column each,
-	// in different value ranges (scaled per image).
+// digitTestImages are n synthetic "digits": a vertical bar at a different
+// column each, in different value ranges (scaled per image).
+func digitTestImages(n int) [][]float64 {
 	var images [][]float64
-	for n := 0; n < 7; n++ {
+	for k := 0; k < n; k++ {
 		im := make([]float64, 784)
 		for p := range im {
-			im[p] = -3 + float64(n)
-			if p%28 == 4+3*n {
-				im[p] = 10 * float64(n+1)
+			im[p] = -3 + float64(k)
+			if p%28 == 4+3*k {
+				im[p] = 10 * float64(k+1)
 			}
 		}
 		images = append(images, im)
 	}
+	return images
+}
+
+func TestDigitGridPNG(t *testing.T) {
+	images := digitTestImages(7)
 	truth := []int{0, 1, 2, 3, 4, 5, 6}
 	pred := []int{0, 1, 9, 3, 4, -1, 6} // 2 and 5 wrong
 	var buf bytes.Buffer
@@ -295,37 +734,55 @@ func TestDigitGridPNG(t *testing.T) {
 	if err != nil {
 		t.Fatalf("digit grid is not a PNG: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 3*digitTileW+digitGap || b.Dy() != 3*digitTileH+digitGap {
-		t.Fatalf("grid is %dx%d; want %dx%d (3 columns, 3 rows of tiles)", b.Dx(), b.Dy(), 3*digitTileW+digitGap, 3*digitTileH+digitGap)
-	}
 	at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
-	for n := range images {
-		x0, y0 := digitGap+(n%3)*digitTileW, digitGap+(n/3)*digitTileH
-		frame := at(x0+1, y0+1)
-		if wrong := pred[n] != truth[n]; (frame == red) != wrong {
-			t.Errorf("image %d (pred %d, true %d): frame colour %v; want red only when misclassified", n, pred[n], truth[n], frame)
-		}
-		// The bar (the image's maximum) is black, the rest white.
-		bx := x0 + digitFrame + (4+3*n)*digitScale
-		by := y0 + digitFrame + 10*digitScale
-		if got := at(bx, by); got != black {
-			t.Errorf("image %d: bar pixel %v; want black", n, got)
-		}
-		if got := at(bx+2*digitScale, by); got != white {
-			t.Errorf("image %d: background pixel %v; want white", n, got)
-		}
-		// Some label ink under the image.
-		ink := 0
-		side := digitSide*digitScale + 2*digitFrame
-		for y := y0 + side; y < y0+side+digitLabelH; y++ {
-			for x := x0; x < x0+side; x++ {
-				if c := at(x, y); c != white {
-					ink++
+	l := digitLayout{cols: 3, rows: 3, tileW: textWidth("2, predicted 9", labelScale), headerH: digitGap + fontRows*labelScale}
+	if b := img.Bounds(); b.Dx() < 3*(l.tileW+digitGap)+digitGap || b.Dy() != l.headerH+3*(digitTileH+digitGap)+digitGap {
+		t.Fatalf("grid is %dx%d; want 3 columns of %d px tiles, 3 rows of %d", b.Dx(), b.Dy(), l.tileW, digitTileH)
+	}
+	// ink counts the pixels of colour c in a rectangle.
+	ink := func(x0, y0, w, h int, c color.RGBA) int {
+		n := 0
+		for y := y0; y < y0+h; y++ {
+			for x := x0; x < x0+w; x++ {
+				if at(x, y) == c {
+					n++
 				}
 			}
 		}
-		if ink < 20 {
-			t.Errorf("image %d: %d label pixels; want the label drawn", n, ink)
+		return n
+	}
+	if n := ink(0, 0, img.Bounds().Dx(), l.headerH, inkGrey); n < 200 {
+		t.Errorf("header line: %d pixels of ink; want the explanation written", n)
+	}
+	for n := range images {
+		x0, y0 := l.origin(n)
+		bx := x0 + (l.tileW-digitBox)/2
+		wrong := pred[n] != truth[n]
+		if frame := at(bx+1, y0+1); (frame == red) != wrong {
+			t.Errorf("image %d (pred %d, true %d): frame colour %v; want red only when misclassified", n, pred[n], truth[n], frame)
+		}
+		// The bar (the image's maximum) is black, the rest white.
+		px := bx + digitFrame + (4+3*n)*digitScale
+		py := y0 + digitFrame + 10*digitScale
+		if got := at(px, py); got != black {
+			t.Errorf("image %d: bar pixel %v; want black", n, got)
+		}
+		if got := at(px+2*digitScale, py); got != white {
+			t.Errorf("image %d: background pixel %v; want white", n, got)
+		}
+		// The label under the image: as wide as its text, red when wrong.
+		label := map[int]string{2: "2, predicted 9", 5: "5, predicted ?"}[n]
+		lc := red
+		if label == "" {
+			label, lc = fmt.Sprint(truth[n]), black
+		}
+		if got := digitLabel(n, pred, truth); got != label {
+			t.Errorf("image %d: label %q; want %q", n, got, label)
+		}
+		lx, lw := x0+(l.tileW-textWidth(label, labelScale))/2, textWidth(label, labelScale)
+		inside, outside := ink(lx, y0+digitBox, lw, digitLabelH, lc), ink(x0, y0+digitBox, l.tileW, digitLabelH, lc)
+		if inside < 10*len(label) || inside != outside {
+			t.Errorf("image %d: %d label pixels in its %d px, %d in the tile; want the label %q drawn, centred", n, inside, lw, outside, label)
 		}
 	}
 	for _, tc := range []struct {
@@ -346,18 +803,49 @@ func TestDigitGridPNG(t *testing.T) {
 			t.Errorf("%s: error %v; want one mentioning %q", tc.name, err, tc.wantInErrMsg)
 		}
 	}
+	// Without labels, or with NaN pixels, it still draws.
+	nanImage := digitTestImages(1)
+	nanImage[0][3] = math.NaN()
+	if err := digitGridPNG(io.Discard, nanImage, nil, nil, 16); err != nil {
+		t.Errorf("unlabelled grid with a NaN pixel: %v", err)
+	}
+}
+
+// The bitmap font: every glyph fits its rows, is made of '.' and '#', and
+// the characters the grid writes are all there (no '?' stand-ins).
+func TestDigitGridFont(t *testing.T) {
+	for r, g := range fontGlyphs {
+		if len(g) == 0 || len(g) > fontRows {
+			t.Errorf("glyph %q has %d rows; want 1 to %d", r, len(g), fontRows)
+		}
+		_, w := glyph(r)
+		for i, row := range g {
+			if strings.Trim(row, ".#") != "" || (row != "" && len(row) != w) {
+				t.Errorf("glyph %q row %d is %q; want %d of '.' and '#' (or empty)", r, i, row, w)
+			}
+		}
+	}
+	for _, r := range "0123456789abcdefghijklmnopqrstuvwxyz ,:;?" {
+		if _, ok := fontGlyphs[r]; !ok {
+			t.Errorf("font has no glyph %q", r)
+		}
+	}
+	if got, want := textWidth("7, predicted 9", 2), 2*(5+2+2+5+4+5+5+1+4+4+5+5+2+5+13); got != want {
+		t.Errorf(`textWidth("7, predicted 9", 2) = %d; want %d`, got, want)
+	}
 }
 
 // parseHTML reads an HTML page with encoding/xml (our page is well-formed
-// XML too) and returns the elements' names and every src and href.
-func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs []string) {
+// XML too) and returns the elements' names, every src and href, and the
+// class of the first element inside each grid.
+func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFirst []string) {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(page))
 	dec.Strict = false
 	dec.AutoClose = xml.HTMLAutoClose
 	dec.Entity = xml.HTMLEntity
 	elements = map[string]int{}
-	depth := 0
+	depth, gridOpened := 0, false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -370,11 +858,19 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs []strin
 		case xml.StartElement:
 			depth++
 			elements[el.Name.Local]++
+			class := ""
 			for _, a := range el.Attr {
-				if a.Name.Local == "src" || a.Name.Local == "href" {
+				switch a.Name.Local {
+				case "src", "href":
 					refs = append(refs, a.Value)
+				case "class":
+					class = a.Value
 				}
 			}
+			if gridOpened {
+				gridFirst = append(gridFirst, el.Name.Local+"."+class)
+			}
+			gridOpened = class == "grid"
 		case xml.EndElement:
 			depth--
 		}
@@ -382,7 +878,7 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs []strin
 	if depth != 0 {
 		t.Errorf("index.html: %d elements left open; want all closed", depth)
 	}
-	return elements, refs
+	return elements, refs, gridFirst
 }
 
 func TestIndexHTML(t *testing.T) {
@@ -408,15 +904,24 @@ func TestIndexHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	elements, refs := parseHTML(t, page)
-	for _, el := range []string{"html", "head", "style", "body", "table", "img"} {
+	elements, refs, gridFirst := parseHTML(t, page)
+	for _, el := range []string{"html", "head", "style", "body", "table", "img", "figure", "figcaption"} {
 		if elements[el] == 0 {
 			t.Errorf("index.html has no <%s>", el)
 		}
 	}
-	for _, el := range []string{"script", "link", "iframe"} {
+	if elements["figcaption"] != elements["figure"] {
+		t.Errorf("index.html: %d figures, %d captions; want a caption under every picture", elements["figure"], elements["figcaption"])
+	}
+	for _, el := range []string{"script", "link", "iframe", "object", "embed"} {
 		if elements[el] != 0 {
 			t.Errorf("index.html has %d <%s>; want none (an offline page without scripts)", elements[el], el)
+		}
+	}
+	// Nothing from outside: no URLs, no fonts, no imports, anywhere.
+	for _, bad := range []string{"http:", "https:", "//", "@import", "@font-face", "url("} {
+		if bytes.Contains(page, []byte(bad)) {
+			t.Errorf("index.html contains %q; want nothing loaded from outside the directory", bad)
 		}
 	}
 	files := map[string]bool{}
@@ -433,16 +938,35 @@ func TestIndexHTML(t *testing.T) {
 		}
 		files[r] = true
 	}
-	for _, want := range []string{"xor_map.png", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.csv",
-		"spiral_test_acc.svg", "spiral_eta1_map.png", "spiral_eta5_loss.svg", "spiral_eta0.2_weights.svg", "spiral.csv"} {
+	for _, want := range []string{"xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.csv",
+		"spiral_test_acc.svg", "spiral_eta1_map.svg", "spiral_eta1_confusion.svg", "spiral_eta5_loss.svg", "spiral_eta0.2_weights.svg", "spiral.csv"} {
 		if !files[want] {
 			t.Errorf("index.html does not show %s; want every picture of both runs", want)
 		}
 	}
-	for _, want := range []string{"XOR", "Spirals: three learning rates", "best test acc"} {
+	// The pictures themselves load nothing either (a map's raster is
+	// embedded).
+	for f := range files {
+		if !strings.HasSuffix(f, ".svg") {
+			continue
+		}
+		doc, _ := os.ReadFile(filepath.Join(dir, f))
+		for _, m := range regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(string(doc), -1) {
+			if !strings.HasPrefix(m[1], "data:") && !strings.HasPrefix(m[1], "#") {
+				t.Errorf("%s refers to %q; want nothing outside the picture", f, m[1])
+			}
+		}
+	}
+	for _, want := range []string{"XOR", "Spirals: three learning rates", "best test acc", "rows are true classes"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("index.html does not contain %q", want)
 		}
+	}
+	// The summary comes first: XOR's five pictures and the spirals' first
+	// group of five (two charts, three matrices) share a two-column grid
+	// with it; the spirals' groups of four have none.
+	if got, want := strings.Join(gridFirst, " "), "div.summary div.summary figure. figure. figure."; got != want {
+		t.Errorf("first cells of the grids: %s; want %s", got, want)
 	}
 
 	// A broken record is shown as a problem, a record pointing at a missing
@@ -453,7 +977,7 @@ func TestIndexHTML(t *testing.T) {
 	if err := writeIndex(&buf, dir); err != nil {
 		t.Fatal(err)
 	}
-	_, refs = parseHTML(t, buf.Bytes())
+	_, refs, _ = parseHTML(t, buf.Bytes())
 	for _, r := range refs {
 		if !strings.HasPrefix(r, "#") {
 			if _, err := os.Stat(filepath.Join(dir, r)); err != nil || strings.Contains(r, "/") {
@@ -461,7 +985,7 @@ func TestIndexHTML(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"broken.run.json: not a run record", "Missing files", "gone.png", "spiral_eta1_map.png"} {
+	for _, want := range []string{"broken.run.json: not a run record", "Missing files", "gone.png", "spiral_eta1_map.svg"} {
 		if !bytes.Contains(buf.Bytes(), []byte(want)) {
 			t.Errorf("page with a bad record does not contain %q", want)
 		}

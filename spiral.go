@@ -411,10 +411,14 @@ func spiralFile(eta float64, what string) string {
 	return "spiral_eta" + etaLabel(eta) + "_" + what
 }
 
-// spiralRunPictures writes one run's decision map and its charts.
+// spiralRunPictures writes one run's decision map, confusion matrix and
+// charts.
 func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) error {
 	title := "Spirals, eta = " + etaLabel(res.Eta)
-	if err := out.write(spiralFile(res.Eta, "map.png"), func(w io.Writer) error { return decisionMapPNG(w, net, X, T) }); err != nil {
+	if err := out.write(spiralFile(res.Eta, "map.svg"), func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title+", training set") }); err != nil {
+		return err
+	}
+	if err := out.write(spiralFile(res.Eta, "confusion.svg"), func(w io.Writer) error { return res.Confusion.WriteSVG(w, title+": test set") }); err != nil {
 		return err
 	}
 	if err := out.write(spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG); err != nil {
@@ -431,7 +435,7 @@ func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) 
 // spiralPage writes the comparison charts, the run record and the page.
 func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
-	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)"}
+	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
 	for _, r := range results {
 		name := "eta = " + etaLabel(r.Eta)
 		if r.Diverged != nil {
@@ -466,9 +470,6 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	}
 	for _, r := range results {
 		rec.Files = append(rec.Files, spiralFile(r.Eta, "confusion.csv"))
-		if r.Diverged == nil {
-			rec.Confusions = append(rec.Confusions, r.Confusion.record("eta = "+etaLabel(r.Eta)+", test set"))
-		}
 	}
 	for _, r := range results {
 		if n := r.note(); n != "" {
@@ -478,16 +479,20 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 	if b := bestSpiral(results); b != nil && len(results) > 1 {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
 	}
+	const cmp = "All learning rates"
 	rec.Pictures = append(rec.Pictures,
-		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate", Group: "Comparison"},
-		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate", Group: "Comparison"})
+		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate: which eta gets highest, and which is still climbing at the end.", Group: cmp},
+		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate: too small an eta falls slowly, too large a one stalls or jumps.", Group: cmp})
+	for _, r := range results {
+		rec.Pictures = append(rec.Pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption("eta = " + etaLabel(r.Eta) + ", test set"), Group: cmp})
+	}
 	for _, r := range results {
 		g := "eta = " + etaLabel(r.Eta)
 		rec.Pictures = append(rec.Pictures,
-			picture{File: spiralFile(r.Eta, "map.png"), Caption: "Predicted class over the plane (step 0.02), training samples on top", Group: g},
-			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Accuracy per epoch", Group: g},
-			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Loss per epoch", Group: g},
-			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net", Group: g})
+			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
+			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Training and test accuracy per epoch: a gap between the two is overfitting; a shaded band, a net that alternates every epoch.", Group: g},
+			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
+			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
 	}
 	return writeRunPage(out, rec)
 }

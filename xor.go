@@ -117,7 +117,10 @@ const xorHint = "not all four points are right yet: train longer, e.g. -epochs 3
 
 // xorPage writes the XOR run's charts, decision map, run record and page.
 func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, conf *Confusion, trainErr error) error {
-	if err := out.write("xor_map.png", func(w io.Writer) error { return decisionMapPNG(w, net, X, T) }); err != nil {
+	if err := out.write("xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(cfg.eta)) }); err != nil {
+		return err
+	}
+	if err := out.write("xor_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, "XOR: the four points") }); err != nil {
 		return err
 	}
 	if err := out.write("xor_acc.svg", accuracyChart(ri, "XOR: training accuracy").WriteSVG); err != nil {
@@ -143,15 +146,15 @@ func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, con
 			{"eta", etaLabel(cfg.eta)},
 			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
 		},
-		Header:     []string{"epochs", "loss train", "acc train"},
-		Rows:       [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
-		Files:      []string{"xor.csv", "xor_confusion.csv"},
-		Confusions: []confusionRecord{conf.record("Training set (the four points)")},
+		Header: []string{"epochs", "loss train", "acc train"},
+		Rows:   [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
+		Files:  []string{"xor.csv", "xor_confusion.csv"},
 		Pictures: []picture{
-			{File: "xor_map.png", Caption: "Predicted class over the plane (step 0.02), the four points on top"},
-			{File: "xor_acc.svg", Caption: "Training accuracy per epoch"},
-			{File: "xor_loss.svg", Caption: "Training loss per epoch"},
-			{File: "xor_weights.svg", Caption: "Mean |W| per linear layer, relative to the initial net"},
+			{File: "xor_map.svg", Caption: "Predicted class over the plane (step 0.02), the four points on top: each point should sit in a region of its own colour; a red ring marks one that does not."},
+			{File: "xor_confusion.svg", Caption: conf.Caption("The four points")},
+			{File: "xor_acc.svg", Caption: "Training accuracy per epoch: it moves in steps of 25% (one point of four) and should reach 100%."},
+			{File: "xor_loss.svg", Caption: "Training loss per epoch: it should keep falling; a long flat stretch means the net is stuck."},
+			{File: "xor_weights.svg", Caption: "Mean |W| per linear layer, relative to the initial net: how far training has moved the weights."},
 		},
 	}
 	switch {
