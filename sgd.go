@@ -191,7 +191,7 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 // caught before the update, so the parameters stay as they were. The step
 // allocates nothing once the buffers have their sizes.
 func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, params []ParamLayer) string {
-	net.Gradient(grads, X, T)
+	net.batchGradient(grads, X, T)
 	if what := firstNonFiniteGrad(grads, params); what != "" {
 		return what
 	}

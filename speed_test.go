@@ -4,6 +4,7 @@ package main
 // network and synthetic data of MNIST's size are shared with bench_test.go.
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -80,13 +81,16 @@ func syntheticMNIST() (X, T, XTest, TTest *Matrix) {
 // raceDetector is true in builds with -race (race_test.go).
 var raceDetector bool
 
-// TestTrainingStepAllocatesNothing checks that one SGD step on a batch of
-// 256 (backprop and the update, as Train does it) allocates nothing once
-// the first step has sized the buffers, with every kernel set this CPU runs.
+// TestTrainingStepAllocatesNothing checks that one SGD step (backprop and
+// the update, as Train does it) allocates nothing once the first step has
+// sized the buffers, with every kernel set this CPU runs, on a batch of 256
+// and on one big enough to be computed in parts (batchGradient).
 func TestTrainingStepAllocatesNothing(t *testing.T) {
-	X, T := syntheticImages(256, 3)
-	for _, ks := range runnableSets() {
-		withKernels(ks, func() { checkStepAllocatesNothing(t, ks.name+" kernels", X, T) })
+	for _, n := range []int{256, splitMin} {
+		X, T := syntheticImages(n, 3)
+		for _, ks := range runnableSets() {
+			withKernels(ks, func() { checkStepAllocatesNothing(t, fmt.Sprintf("batch of %d, %s kernels", n, ks.name), X, T) })
+		}
 	}
 }
 
