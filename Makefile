@@ -49,3 +49,17 @@ compare-builds: ## the assembly and portable kernels train the same 3-epoch MNIS
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+# The lab as a handout, graded in points (README, "For instructors").
+.PHONY: handout grade
+handout: ## write the student version into OUT, a new or empty directory: make handout OUT=../backprop-lab
+	@if [ -z "$(OUT)" ]; then echo "usage: make handout OUT=DIR (a new or empty directory, outside this one)"; exit 2; fi
+	@if [ ! -f handout_test.go ]; then echo "make handout runs in the solution repository; this is a student version"; exit 1; fi
+	$(GO) test -count=1 -run '^TestHandout$$' -handout "$(OUT)"
+
+grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR
+	@echo "grading $(if $(SUBMISSION),$(SUBMISSION),this directory): each graded test in a process of its own..." >&2
+	@report=$$(mktemp) && log=$$(mktemp) && \
+	if $(GO) test -count=1 -run '^TestGrade$$' . -grade "$(if $(SUBMISSION),$(SUBMISSION),.)" -grade.report "$$report" >"$$log" 2>&1 && [ -s "$$report" ]; \
+	then cat "$$report"; rm -f "$$report" "$$log"; \
+	else cat "$$log"; rm -f "$$report" "$$log"; exit 1; fi

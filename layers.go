@@ -18,9 +18,10 @@ package main
 // layer.forward(X), and the MLP passes its own buffers so that a training
 // step allocates nothing. Resize(dst, rows, cols) gives a matrix to write.
 //
-// The code between BEGIN SOLUTION and END SOLUTION is what the lab asks
-// students to write; `make handout` replaces it by a stub (README, "For
-// instructors"). HINT lines stay in the handout.
+// What the lab asks students to write is marked as solution regions, the
+// ends of the lab's methods; `make handout` makes the student version, in
+// which each region is a stub that keeps the region's HINT lines (README,
+// "For instructors").
 
 import (
 	"fmt"

@@ -1,6 +1,6 @@
 package main
 
-// Tests of the MLP and backpropagation (go test -run Backprop): the
+// Tests of the MLP and backpropagation (go test -run '^TestBackprop'): the
 // gradient of whole networks against central finite differences of the
 // mean loss, for both pipelines of the lab, plus the network's plumbing.
 
@@ -28,63 +28,80 @@ func (p pipeline) String() string { return [...]string{"Softmax+CrossEntropy", "
 
 // newDeepNet returns an MLP with three linear layers and two ReLUs,
 // in → 6 → 5 → classes, with random weights AND biases (so that some
-// ReLUs are off and their gating is tested too).
+// ReLUs are off and their gating is tested too), made of the student's
+// own layers.
 func newDeepNet(rng *rand.Rand, p pipeline, in, classes int) *MLP {
+	return buildDeepNet(rng, p, in, classes, ownImpls)
+}
+
+// newOtherDeepNet is newDeepNet made of other's layers and losses
+// (parts_test.go): the network whose backpropagation (the student's
+// MLP.Gradient) the Backprop tests check.
+func newOtherDeepNet(rng *rand.Rand, p pipeline, in, classes int) *MLP {
+	return buildDeepNet(rng, p, in, classes, other)
+}
+
+func buildDeepNet(rng *rand.Rand, p pipeline, in, classes int, impl partImpls) *MLP {
 	l1 := NewLinearLayer(in, 6, rng, "Linear_1")
 	l2 := NewLinearLayer(6, 5, rng, "Linear_2")
 	l3 := NewLinearLayer(5, classes, rng, "Linear_OUT")
 	for _, l := range []*LinearLayer{l1, l2, l3} {
 		l.B = randMatrix(rng, 1, l.B.Cols)
 	}
-	layers := []Layer{l1, NewReLULayer("ReLU_1"), l2, NewReLULayer("ReLU_2"), l3}
+	layers := []Layer{impl.linear(l1), impl.relu(NewReLULayer("ReLU_1")), impl.linear(l2), impl.relu(NewReLULayer("ReLU_2")), impl.linear(l3)}
+	softmax := impl.softmax(NewSoftmaxLayer("Softmax_OUT"))
 	if p == naive {
-		return NewMLP(in, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
+		return NewMLP(in, append(layers, softmax), impl.crossEntropy(NewLossCrossEntropy("CE")), nil)
 	}
-	return NewMLP(in, layers, NewLossCrossEntropyForSoftmaxLogits("CE_fused"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	return NewMLP(in, layers, impl.fused(NewLossCrossEntropyForSoftmaxLogits("CE_fused")), []Layer{softmax})
 }
 
-// copyWeights makes every linear layer of dst equal to the same-named
-// layer of src.
+// copyWeights makes the parameters of every layer of dst equal to those of
+// the same-named layer of src (copied, not shared).
 func copyWeights(dst, src *MLP) {
-	for _, s := range src.Layers {
-		if sl, ok := s.(*LinearLayer); ok {
-			for _, d := range dst.Layers {
-				if dl, ok := d.(*LinearLayer); ok && dl.Name() == sl.Name() {
-					dl.W, dl.B = sl.W.Clone(), sl.B.Clone()
+	for _, s := range src.paramLayers() {
+		for _, d := range dst.paramLayers() {
+			if d.Name() != s.Name() {
+				continue
+			}
+			for i, p := range s.Params() {
+				q := d.Params()[i]
+				if q.Rows != p.Rows || q.Cols != p.Cols {
+					panic(fmt.Sprintf("copyWeights: %s parameter %d is %s in dst and %s in src", s.Name(), i, q.Shape(), p.Shape()))
 				}
+				copy(q.Data, p.Data)
 			}
 		}
 	}
 }
 
 // MLP.Gradient against central finite differences of the mean loss,
-// mean(Evaluate(X, T)), for every parameter of every layer.
+// mean(Evaluate(X, T)), for every parameter of every layer. The network's
+// layers and losses come from `other`: this checks backpropagation alone.
 //
 // Pitfall: the batch mean taken twice (loss delta divided by n and grad divided again)
 // (batch 7: a gradient divided by n twice is 7 times too small)
 func TestBackpropFiniteDifferences(t *testing.T) {
+	defer catchPanic(t)
 	for _, p := range []pipeline{naive, fused} {
 		for _, n := range []int{1, 7} {
 			t.Run(fmt.Sprintf("%v/batch%d", p, n), func(t *testing.T) {
+				defer catchPanic(t)
 				rng := newTestRNG(uint64(20 + 10*int(p) + n))
-				net := newDeepNet(rng, p, 4, 3)
+				net := newOtherDeepNet(rng, p, 4, 3)
 				X, T := randMatrix(rng, n, 4), randOneHot(rng, n, 3)
 				X.Scale(2)
 				grads := net.Gradient(nil, X, T)
 				checked := 0
-				for _, l := range net.Layers {
-					pl, ok := l.(ParamLayer)
-					if !ok {
-						continue
-					}
-					g, ok := grads[l.Name()]
+				for _, pl := range net.paramLayers() {
+					g, ok := grads[pl.Name()]
 					if !ok || len(g) != len(pl.Params()) {
-						t.Errorf("Gradient[%q] = %d matrices; want %d", l.Name(), len(g), len(pl.Params()))
+						t.Errorf("Gradient[%q] = %d matrices; want %d", pl.Name(), len(g), len(pl.Params()))
 						continue
 					}
 					for i, param := range pl.Params() {
 						want := fdGrad(param, func(int) float64 { return mean(net.Evaluate(X, T)) })
-						checkClose(t, fmt.Sprintf("Gradient[%q] %s", l.Name(), paramName(i)), g[i], want, gradTol)
+						checkClose(t, fmt.Sprintf("Gradient[%q] %s", pl.Name(), paramName(i)), g[i], want, gradTol)
 						checked++
 					}
 				}
@@ -119,13 +136,15 @@ func requireSomeReLUsOff(t *testing.T, net *MLP, X *Matrix) {
 
 // With the same weights, the two pipelines are the same function: equal
 // loss, equal gradients, equal predictions. The fused network's training
-// output is the logits; its Softmax is only an output layer.
+// output is the logits; its Softmax is only an output layer, which
+// Gradient must leave out.
 //
 // Pitfall: softmax applied twice (fused loss plus a Softmax layer in training)
 func TestBackpropFusedMatchesNaive(t *testing.T) {
+	defer catchPanic(t)
 	rng := newTestRNG(40)
-	a := newDeepNet(rng, naive, 4, 3)
-	b := newDeepNet(rng, fused, 4, 3)
+	a := newOtherDeepNet(rng, naive, 4, 3)
+	b := newOtherDeepNet(rng, fused, 4, 3)
 	copyWeights(b, a)
 	X, T := randMatrix(rng, 7, 4), randOneHot(rng, 7, 3)
 
@@ -137,18 +156,29 @@ func TestBackpropFusedMatchesNaive(t *testing.T) {
 	}
 	checkClose(t, "fused Propagate(X, false) (the logits, no softmax)", b.Propagate(X, false), logits, 0)
 	ga, gb := a.Gradient(nil, X, T), b.Gradient(nil, X, T)
-	for name, g := range ga {
-		for i := range g {
-			checkClose(t, fmt.Sprintf("fused Gradient[%q] %s vs naive", name, paramName(i)), gb[name][i], g[i], 1e-10)
+	for _, pl := range a.paramLayers() {
+		name := pl.Name()
+		if len(ga[name]) != 2 || len(gb[name]) != 2 {
+			t.Errorf("Gradient[%q] has %d matrices (naive) and %d (fused); want 2 ([dW, dB])", name, len(ga[name]), len(gb[name]))
+			continue
+		}
+		for i := range ga[name] {
+			checkClose(t, fmt.Sprintf("fused Gradient[%q] %s vs naive", name, paramName(i)), gb[name][i], ga[name][i], 1e-10)
 		}
 	}
 }
 
 // Gradient returns one entry per layer with parameters, keyed by its name,
-// shaped like the parameters; later calls do not change it.
+// shaped like the parameters, and writes them into the map it is given
+// (SGD passes the same map every step); later calls do not change an
+// earlier result; a map of stale matrices of the wrong size gives the same
+// gradient as none.
+//
+// Pitfall: forward or delta overwriting its input (X or T after Gradient)
 func TestBackpropGradientKeysAndCopies(t *testing.T) {
+	defer catchPanic(t)
 	rng := newTestRNG(41)
-	net := newDeepNet(rng, fused, 4, 3)
+	net := newOtherDeepNet(rng, fused, 4, 3)
 	X, T := randMatrix(rng, 5, 4), randOneHot(rng, 5, 3)
 	X0, T0 := X.Clone(), T.Clone()
 	g := net.Gradient(nil, X, T)
@@ -183,10 +213,24 @@ func TestBackpropGradientKeysAndCopies(t *testing.T) {
 			checkSame(t, fmt.Sprintf("first Gradient[%q] %s after a second call", name, paramName(i)), g[name][i], k[i])
 		}
 	}
+	given := map[string][]*Matrix{}
+	for name := range kept {
+		given[name] = []*Matrix{dirty(), dirty()}
+	}
+	net.Gradient(given, X, T)
+	for name, k := range kept {
+		if len(given[name]) != len(k) {
+			t.Errorf("the map passed to Gradient has %d matrices for %q afterwards; want %d: Gradient writes into it", len(given[name]), name, len(k))
+			continue
+		}
+		for i := range k {
+			checkSame(t, fmt.Sprintf("Gradient(a map of stale matrices)[%q] %s", name, paramName(i)), given[name][i], k[i])
+		}
+	}
 }
 
 // BuildMLP rejects malformed networks with an error that says what is
-// wrong; NewMLP panics with it.
+// wrong; NewMLP panics with it. Provided code, not scored.
 func TestMLPBuildErrors(t *testing.T) {
 	rng := newTestRNG(42)
 	ce := NewLossCrossEntropy("CE")
@@ -226,10 +270,10 @@ func TestMLPBuildErrors(t *testing.T) {
 }
 
 // PropagateTo stops after the named layer; output layers are added only
-// when asked for.
+// when asked for. Provided code, not scored.
 func TestMLPPropagateTo(t *testing.T) {
 	rng := newTestRNG(43)
-	net := newDeepNet(rng, fused, 4, 3)
+	net := newOtherDeepNet(rng, fused, 4, 3)
 	X := randMatrix(rng, 5, 4)
 	want := X
 	for _, l := range net.Layers[:3] {
@@ -247,7 +291,7 @@ func TestMLPPropagateTo(t *testing.T) {
 		t.Errorf("PropagateTo(5x3 input to a 4-input net) error = %v; want one naming 5x3", err)
 	}
 	logits := net.Propagate(X, false)
-	checkSame(t, "Propagate(X, true)", net.Propagate(X, true), NewSoftmaxLayer("s").Forward(nil, logits))
+	checkSame(t, "Propagate(X, true)", net.Propagate(X, true), otherSoftmax("s").Forward(nil, logits))
 	s := net.String()
 	for _, name := range []string{"Linear_1", "ReLU_2", "Linear_OUT", "CE_fused", "Softmax_OUT"} {
 		if !strings.Contains(s, name) {

@@ -1,0 +1,832 @@
+package main
+
+// The student version of the lab, made from the solution (solution
+// repository only: `make handout` leaves this file, reference_test.go and
+// mutations_test.go out of what it writes).
+//
+//	go test -run '^TestHandout$' -handout DIR     write the student version into DIR
+//	go test -run '^TestReference$' -update        regenerate reference_test.go
+//
+// The code students write sits between two marker comments inside a lab
+// method, at the end of its body:
+//
+//	// BEGIN SOLUTION (Assignment 1)
+//	// HINT: one product with the bias added to every row: MatMulBias.
+//	return MatMulBias(dst, X, l.W, l.B)
+//	// END SOLUTION
+//
+// The handout keeps the method's doc comment (shapes, equation) and the
+// HINT lines and replaces the rest of the region by a stub,
+//
+//	// YOUR CODE HERE (Assignment 1): LinearLayer.Forward, as its comment says.
+//	// HINT: one product with the bias added to every row: MatMulBias.
+//	panic(notImplemented("LinearLayer.Forward", "Assignment 1"))
+//
+// then drops the imports only the solution used and formats the file.
+//
+// The grader's reference copy (reference_test.go) is generated from the
+// same files with go/ast: every method of the lab's layer and loss types,
+// copied onto a type refT defined as the student's T (the same struct, so
+// a student's layer converts to one without copying), with the helpers of
+// the solution files they call renamed refX. Its init points `other`
+// (parts_test.go) at these, so each graded test takes the parts it does
+// not grade from the solution. TestReference fails when the copy is stale.
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var (
+	handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
+	updateRef  = flag.Bool("update", false, "rewrite reference_test.go from the solution regions: go test -run '^TestReference$' -update")
+)
+
+// handoutDirs are the directories the handout copies whole; of the root's
+// files it copies the Go files, go.mod, go.sum, Makefile, README.md and
+// .gitignore. Anything else (CI, build output, data, notes) stays out.
+var handoutDirs = []string{"testdata", "docs", "bench"}
+
+// ---------------------------------------------------------------------------
+// Solution regions
+
+// solutionRegion is one solution region of a file.
+type solutionRegion struct {
+	file       string
+	method     string // "LinearLayer.Forward", or the function's name
+	assignment string // "Assignment 1"
+	begin, end int    // 0-based lines of the BEGIN and END markers
+	indent     string // of the BEGIN line
+	hints      []string
+	code       []string // the lines between the markers that are not HINT lines
+}
+
+var (
+	beginRE = regexp.MustCompile(`^(\s*)// BEGIN SOLUTION \((Assignment \d+)\)\s*$`)
+	endRE   = regexp.MustCompile(`^\s*// END SOLUTION\s*$`)
+	hintRE  = regexp.MustCompile(`^\s*// HINT:`)
+	// markerRE finds a line that starts like a marker, also one misspelt
+	// or misplaced (prose that names the markers is not one).
+	markerRE = regexp.MustCompile(`(?m)^\s*//\s*(BEGIN|END)\s+SOLUTION`)
+)
+
+// findRegions returns the solution regions of a Go file. A region must lie
+// in a function and end it: after END SOLUTION comes only the function's
+// closing brace (a stub that panics must be its last statement).
+func findRegions(file string, src []byte) ([]solutionRegion, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, src, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(src), "\n")
+	var regions []solutionRegion
+	var cur *solutionRegion
+	for i, line := range lines {
+		switch {
+		case beginRE.MatchString(line):
+			if cur != nil {
+				return nil, fmt.Errorf("%s:%d: BEGIN SOLUTION inside the region begun on line %d", file, i+1, cur.begin+1)
+			}
+			m := beginRE.FindStringSubmatch(line)
+			fn := enclosingFunc(fset, f, i+1)
+			if fn == nil {
+				return nil, fmt.Errorf("%s:%d: BEGIN SOLUTION outside a function", file, i+1)
+			}
+			cur = &solutionRegion{file: file, method: funcName(fn), assignment: m[2], begin: i, indent: m[1]}
+			if end := fset.Position(fn.Body.Rbrace).Line - 1; end <= i {
+				return nil, fmt.Errorf("%s:%d: BEGIN SOLUTION on the function's last line", file, i+1)
+			}
+		case endRE.MatchString(line):
+			if cur == nil {
+				return nil, fmt.Errorf("%s:%d: END SOLUTION without BEGIN SOLUTION", file, i+1)
+			}
+			fn := enclosingFunc(fset, f, cur.begin+1)
+			if rb := fset.Position(fn.Body.Rbrace).Line - 1; rb != i+1 || strings.TrimSpace(lines[rb]) != "}" {
+				return nil, fmt.Errorf("%s:%d: END SOLUTION must be followed by the closing brace of %s: the region is the end of the method", file, i+1, cur.method)
+			}
+			cur.end = i
+			regions = append(regions, *cur)
+			cur = nil
+		case markerRE.MatchString(line):
+			return nil, fmt.Errorf("%s:%d: a solution marker not of the form \"// BEGIN SOLUTION (Assignment N)\" or \"// END SOLUTION\" on a line of its own: %q", file, i+1, strings.TrimSpace(line))
+		case cur != nil && hintRE.MatchString(line):
+			cur.hints = append(cur.hints, line)
+		case cur != nil:
+			cur.code = append(cur.code, line)
+		}
+	}
+	if cur != nil {
+		return nil, fmt.Errorf("%s:%d: BEGIN SOLUTION without END SOLUTION", file, cur.begin+1)
+	}
+	return regions, nil
+}
+
+// enclosingFunc returns the function declaration that contains line.
+func enclosingFunc(fset *token.FileSet, f *ast.File, line int) *ast.FuncDecl {
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil &&
+			fset.Position(fn.Body.Lbrace).Line < line && line < fset.Position(fn.Body.Rbrace).Line {
+			return fn
+		}
+	}
+	return nil
+}
+
+// funcName is "Type.Method" for a method, the name for a function.
+func funcName(fn *ast.FuncDecl) string {
+	if fn.Recv == nil || len(fn.Recv.List) == 0 {
+		return fn.Name.Name
+	}
+	return recvTypeName(fn) + "." + fn.Name.Name
+}
+
+// recvTypeName is the name of a method's receiver type, without the *.
+func recvTypeName(fn *ast.FuncDecl) string {
+	t := fn.Recv.List[0].Type
+	if s, ok := t.(*ast.StarExpr); ok {
+		t = s.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}
+
+// stubLines is what a region becomes in the student version.
+func stubLines(r solutionRegion) []string {
+	out := []string{fmt.Sprintf("%s// YOUR CODE HERE (%s): %s, as its comment says.", r.indent, r.assignment, r.method)}
+	out = append(out, r.hints...)
+	return append(out, fmt.Sprintf("%spanic(notImplemented(%q, %q))", r.indent, r.method, r.assignment))
+}
+
+// studentVersion returns the student version of a solution file and its
+// regions: every region replaced by its stub, the imports that only the
+// solution code used removed, gofmt-formatted.
+func studentVersion(file string, src []byte) ([]byte, []solutionRegion, error) {
+	regions, err := findRegions(file, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines := strings.Split(string(src), "\n")
+	var out []string
+	next := 0
+	for _, r := range regions {
+		out = append(out, lines[next:r.begin]...)
+		out = append(out, stubLines(r)...)
+		next = r.end + 1
+	}
+	out = append(out, lines[next:]...)
+	stubbed, err := dropUnusedImports(file, []byte(strings.Join(out, "\n")))
+	if err != nil {
+		return nil, nil, err
+	}
+	formatted, err := format.Source(stubbed)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s, student version: %v", file, err)
+	}
+	return formatted, regions, nil
+}
+
+// dropUnusedImports removes the import lines of packages that src no
+// longer refers to.
+func dropUnusedImports(file string, src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("%s, student version: %v", file, err)
+	}
+	used := map[string]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				used[id.Name] = true
+			}
+		}
+		return true
+	})
+	drop := map[int]bool{}
+	for _, imp := range f.Imports {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		name := path[strings.LastIndex(path, "/")+1:]
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		if name == "_" || name == "." || used[name] {
+			continue
+		}
+		if fset.Position(imp.Pos()).Line != fset.Position(imp.End()).Line {
+			return nil, fmt.Errorf("%s: import %s spans lines", file, imp.Path.Value)
+		}
+		drop[fset.Position(imp.Pos()).Line-1] = true
+	}
+	lines := strings.Split(string(src), "\n")
+	var kept []string
+	for i, l := range lines {
+		if !drop[i] {
+			kept = append(kept, l)
+		}
+	}
+	return []byte(strings.Join(kept, "\n")), nil
+}
+
+// ---------------------------------------------------------------------------
+// The handout
+
+// handoutSummary says what writeHandout wrote.
+type handoutSummary struct {
+	stubs    map[string][]string // file → the methods stubbed in it
+	files    []string            // every file written, relative
+	leftOut  []string            // what was not copied
+	readmeA2 bool                // the README's Assignment 2 answer was replaced
+}
+
+// writeHandout writes the student version of the solution in src into
+// out, which must not exist or be empty.
+func writeHandout(src, out string) (*handoutSummary, error) {
+	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("%s is not empty: give a new or empty directory", out)
+	}
+	absSrc, err1 := filepath.Abs(src)
+	absOut, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("handout: %v %v", err1, err2)
+	}
+	if rel, err := filepath.Rel(absSrc, absOut); err == nil && !strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("%s lies inside the solution repository: write the student version elsewhere", out)
+	}
+	sum := &handoutSummary{stubs: map[string][]string{}}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case e.IsDir() && contains(handoutDirs, name):
+			if err := copyTree(filepath.Join(src, name), filepath.Join(out, name), func(rel string) { sum.files = append(sum.files, filepath.Join(name, rel)) }); err != nil {
+				return nil, err
+			}
+			continue
+		case contains(graderOnlyFiles, name), e.IsDir(), !e.Type().IsRegular(),
+			!strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".s") && !contains([]string{"go.mod", "go.sum", "Makefile", "README.md", ".gitignore"}, name):
+			if e.IsDir() {
+				name += "/"
+			}
+			sum.leftOut = append(sum.leftOut, name)
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case contains(studentFiles, name):
+			var regions []solutionRegion
+			data, regions, err = studentVersion(name, data)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range regions {
+				sum.stubs[name] = append(sum.stubs[name], r.method)
+			}
+			total += len(regions)
+		case name == "README.md":
+			data, sum.readmeA2 = handoutReadme(data)
+		case strings.HasSuffix(name, ".go") && markerRE.Match(data):
+			return nil, fmt.Errorf("%s has solution markers, but students write only %s", name, strings.Join(studentFiles, ", "))
+		}
+		if err := writeFileIn(out, name, data); err != nil {
+			return nil, err
+		}
+		sum.files = append(sum.files, name)
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("%s has no solution regions: is it the solution repository (and not already a student version)?", src)
+	}
+	sort.Strings(sum.files)
+	return sum, nil
+}
+
+// handoutReadme replaces the README's written answer to Assignment 2 (a
+// "## Assignment 2…" section, up to the next "## " heading) by the task.
+func handoutReadme(src []byte) ([]byte, bool) {
+	lines := strings.Split(string(src), "\n")
+	var out []string
+	replaced, skipping := false, false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "## ") {
+			skipping = false
+			if strings.HasPrefix(l, "## Assignment 2") {
+				skipping, replaced = true, true
+				out = append(out, "## Assignment 2", "",
+					"The written analysis, graded by hand: derive the forward and backward",
+					"messages of softmax followed by cross-entropy taken as one layer, and",
+					"show that softmax is invariant to adding a constant to all its inputs",
+					"(and why subtracting the row maximum then prevents overflow). Hand it",
+					"in as your instructor asks.", "")
+				continue
+			}
+		}
+		if !skipping {
+			out = append(out, l)
+		}
+	}
+	return []byte(strings.Join(out, "\n")), replaced
+}
+
+func writeFileIn(dir, rel string, data []byte) error {
+	path := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// copyTree copies the regular files under src into dst, calling done with
+// each one's path relative to src.
+func copyTree(src, dst string, done func(rel string)) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if done != nil {
+			done(rel)
+		}
+		return writeFileIn(dst, rel, data)
+	})
+}
+
+// TestHandout makes the student version (in a temporary directory, or in
+// the one -handout names) and checks it: every solution region is a stub
+// that names its method and assignment and keeps its hints; no line of
+// solution code is left in any file; the grader-only files are left out;
+// the Go files parse and are gofmt-formatted; the regions are exactly the
+// methods of the lab's parts; the README's Assignment 2 answer is gone.
+// (That it builds with Go 1.22, runs into a stub with a message and grades
+// to 0 is checked by TestGradeChecks and .ci/run.)
+func TestHandout(t *testing.T) {
+	out := *handoutOut
+	if out == "" {
+		out = filepath.Join(t.TempDir(), "handout")
+	}
+	sum, err := writeHandout(".", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkHandout(t, ".", out, sum)
+	if *handoutOut != "" && !t.Failed() {
+		var b strings.Builder
+		fmt.Fprintf(&b, "student version written to %s: %d files\n", out, len(sum.files))
+		for _, f := range studentFiles {
+			fmt.Fprintf(&b, "  %s: stubs for %s\n", f, strings.Join(sum.stubs[f], ", "))
+		}
+		fmt.Fprintf(&b, "  left out: %s\n", strings.Join(sum.leftOut, " "))
+		fmt.Fprintf(&b, "students write %s; grade a submission with: make grade SUBMISSION=DIR\n", strings.Join(studentFiles, ", "))
+		fmt.Print(b.String())
+	}
+}
+
+func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
+	t.Helper()
+	// The regions: one per lab method, each in exactly one part.
+	var regions []solutionRegion
+	for _, f := range studentFiles {
+		data, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := findRegions(f, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regions = append(regions, r...)
+	}
+	inParts := map[string]string{}
+	for _, p := range labParts {
+		for _, m := range p.methods {
+			inParts[m] = p.assignment
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range regions {
+		if seen[r.method] {
+			t.Errorf("%s: %s has two solution regions; want one per method", r.file, r.method)
+		}
+		seen[r.method] = true
+		switch a, ok := inParts[r.method]; {
+		case !ok:
+			t.Errorf("%s: the region in %s belongs to no part of labParts", r.file, r.method)
+		case a != r.assignment:
+			t.Errorf("%s: the region in %s is marked %s; labParts has it in %s", r.file, r.method, r.assignment, a)
+		}
+		if len(r.hints) == 0 {
+			t.Errorf("%s: the region in %s has no HINT line: the stub would say nothing but its doc comment", r.file, r.method)
+		}
+	}
+	for m := range inParts {
+		if !seen[m] {
+			t.Errorf("labParts grades %s, which has no solution region", m)
+		}
+	}
+
+	// Every stub, with its method, assignment and hints; no marker left.
+	for _, f := range studentFiles {
+		data, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		for _, r := range regions {
+			if r.file != f {
+				continue
+			}
+			if call := fmt.Sprintf("panic(notImplemented(%q, %q))", r.method, r.assignment); strings.Count(text, call) != 1 {
+				t.Errorf("handout %s: %d stubs %s; want 1", f, strings.Count(text, call), call)
+			}
+			for _, h := range r.hints {
+				if !strings.Contains(text, strings.TrimSpace(h)) {
+					t.Errorf("handout %s: the hint %q of %s is missing", f, strings.TrimSpace(h), r.method)
+				}
+			}
+		}
+	}
+
+	// No solution code: every line of a region that appears nowhere else in
+	// the solution repository must appear nowhere in the handout.
+	outside := map[string]bool{}
+	solution := readTextFiles(t, src)
+	for name, text := range solution {
+		if contains(graderOnlyFiles, name) {
+			continue // the grader's copies of the solution
+		}
+		skip := map[int]bool{}
+		for _, r := range regions {
+			if r.file == name {
+				for i := r.begin; i <= r.end; i++ {
+					skip[i] = true
+				}
+			}
+		}
+		for i, l := range strings.Split(text, "\n") {
+			if !skip[i] {
+				outside[strings.TrimSpace(l)] = true
+			}
+		}
+	}
+	var secret []string
+	for _, r := range regions {
+		for _, l := range r.code {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "//") && !outside[l] {
+				secret = append(secret, l)
+			}
+		}
+	}
+	if len(secret) < 30 {
+		t.Errorf("only %d lines of the regions are unique to them; want at least 30, or the search below proves little", len(secret))
+	}
+	handout := readTextFiles(t, out)
+	for name, text := range handout {
+		for _, l := range strings.Split(text, "\n") {
+			l = strings.TrimSpace(l)
+			for _, s := range secret {
+				if l == s || (len(s) > 15 && strings.Contains(l, s)) {
+					t.Errorf("handout %s contains solution code: %q", name, s)
+				}
+			}
+		}
+	}
+
+	// What is left out, what is kept.
+	for _, f := range graderOnlyFiles {
+		if _, ok := handout[f]; ok {
+			t.Errorf("handout contains %s, which only the grader may have", f)
+		}
+		if _, err := os.Stat(filepath.Join(src, f)); err != nil {
+			t.Errorf("solution repository: %v", err)
+		}
+	}
+	for name := range handout {
+		if strings.HasPrefix(name, ".ci") {
+			t.Errorf("handout contains %s: the solution repository's CI stays out", name)
+		}
+	}
+	for name := range solution {
+		if strings.HasSuffix(name, "_test.go") && !strings.Contains(name, "/") && !contains(graderOnlyFiles, name) {
+			if _, ok := handout[name]; !ok {
+				t.Errorf("handout lacks %s: students get every test but the grader's own", name)
+			}
+		}
+	}
+	graderNames := map[string]string{}
+	for _, f := range graderOnlyFiles {
+		for _, n := range topLevelNames(t, filepath.Join(src, f)) {
+			graderNames[n] = f
+		}
+	}
+	for name, text := range handout {
+		if !strings.HasSuffix(name, ".go") {
+			continue
+		}
+		if markerRE.MatchString(text) {
+			t.Errorf("handout %s still has a solution marker", name)
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, name, text, parser.ParseComments)
+		if err != nil {
+			t.Errorf("handout %s does not parse: %v", name, err)
+			continue
+		}
+		if formatted, err := format.Source([]byte(text)); err != nil || string(formatted) != text {
+			t.Errorf("handout %s is not gofmt-formatted", name)
+		}
+		var visit func(n ast.Node) bool
+		visit = func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				ast.Inspect(sel.X, visit)
+				return false // sel.Sel is a field or method name
+			}
+			if id, ok := n.(*ast.Ident); ok {
+				if g, ok := graderNames[id.Name]; ok && id.Obj == nil {
+					t.Errorf("handout %s:%d uses %s, which only %s declares", name, fset.Position(id.Pos()).Line, id.Name, g)
+					delete(graderNames, id.Name)
+				}
+			}
+			return true
+		}
+		ast.Inspect(f, visit)
+	}
+	if !sum.readmeA2 {
+		t.Errorf("the README has no \"## Assignment 2\" section to replace: the written answer may be in the handout")
+	}
+	if strings.Contains(handout["README.md"], "= **p_j − t_j**") {
+		t.Errorf("handout README.md still has the written answer to Assignment 2")
+	}
+}
+
+// readTextFiles returns the text files under dir (the Go files, the
+// README, the Makefile, ... everything but .git and binary files), keyed
+// by their path relative to dir.
+func readTextFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != dir && (n == ".git" || n == "out" || n == "data") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.IndexByte(data, 0) >= 0 {
+			return nil // binary
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// topLevelNames returns the names a Go file declares at top level.
+func topLevelNames(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name != "init" {
+				names = append(names, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					names = append(names, s.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						if n.Name != "_" {
+							names = append(names, n.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+// ---------------------------------------------------------------------------
+// The grader's reference copy
+
+// refTypes are the lab's types whose methods the reference copies. MLP is
+// not among them: no test of another part needs the solution's Gradient.
+var refTypes = []string{"LinearLayer", "ReLULayer", "SoftmaxLayer", "LossCrossEntropy", "LossCrossEntropyForSoftmaxLogits"}
+
+// generateReference returns reference_test.go for the solution files in
+// dir.
+func generateReference(dir string) ([]byte, error) {
+	fset := token.NewFileSet()
+	var files []*ast.File
+	funcs := map[string]*ast.FuncDecl{} // the solution files' functions
+	for _, name := range studentFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil {
+				funcs[fn.Name.Name] = fn
+			}
+		}
+	}
+	rename := map[string]string{}
+	for _, t := range refTypes {
+		rename[t] = "ref" + t
+	}
+	// The methods of refTypes, then the solution files' functions they
+	// call (transitively), all with their names mapped by rename.
+	var decls []*ast.FuncDecl
+	var queue []*ast.FuncDecl
+	for _, f := range files {
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv != nil && rename[recvTypeName(fn)] != "" {
+				decls = append(decls, fn)
+				queue = append(queue, fn)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		fn := queue[0]
+		queue = queue[1:]
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if id, ok := call.Fun.(*ast.Ident); ok {
+					if g, ok := funcs[id.Name]; ok && rename[id.Name] == "" {
+						rename[id.Name] = "ref" + id.Name
+						decls = append(decls, g)
+						queue = append(queue, g)
+					}
+				}
+			}
+			return true
+		})
+	}
+	for _, t := range refTypes {
+		found := false
+		for _, fn := range decls {
+			found = found || (fn.Recv != nil && recvTypeName(fn) == t)
+		}
+		if !found {
+			return nil, fmt.Errorf("no methods of %s in %s", t, strings.Join(studentFiles, ", "))
+		}
+	}
+
+	var body bytes.Buffer
+	usedPkgs := map[string]bool{}
+	for _, fn := range decls {
+		c := renameFunc(fn, rename, usedPkgs)
+		if err := printer.Fprint(&body, fset, c); err != nil {
+			return nil, err
+		}
+		body.WriteString("\n\n")
+	}
+	var imports []string
+	for _, f := range files {
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if usedPkgs[path[strings.LastIndex(path, "/")+1:]] && !contains(imports, imp.Path.Value) {
+				imports = append(imports, imp.Path.Value)
+			}
+		}
+	}
+	sort.Strings(imports)
+
+	var b bytes.Buffer
+	b.WriteString("// Code generated by go test -run '^TestReference$' -update from the solution\n")
+	b.WriteString("// regions of " + strings.Join(studentFiles, ", ") + "; DO NOT EDIT.\n\n")
+	b.WriteString("package main\n\n")
+	b.WriteString("// The grader's reference copy of the solution (handout_test.go): the\n")
+	b.WriteString("// solution's methods on types defined as the student's, so that a graded\n")
+	b.WriteString("// test takes the parts it does not grade from the solution. Not in the\n")
+	b.WriteString("// student version.\n\n")
+	fmt.Fprintf(&b, "import (\n\t%s\n)\n\n", strings.Join(imports, "\n\t"))
+	for _, t := range refTypes {
+		fmt.Fprintf(&b, "type ref%s %s\n\n", t, t)
+	}
+	b.WriteString("func init() {\n\tother = partImpls{\n")
+	b.WriteString("\t\tsource:       \"the solution's (the grader's reference copy, reference_test.go)\",\n")
+	b.WriteString("\t\tlinear:       func(l *LinearLayer) ParamLayer { return (*refLinearLayer)(l) },\n")
+	b.WriteString("\t\trelu:         func(l *ReLULayer) Layer { return (*refReLULayer)(l) },\n")
+	b.WriteString("\t\tsoftmax:      func(l *SoftmaxLayer) Layer { return (*refSoftmaxLayer)(l) },\n")
+	b.WriteString("\t\tcrossEntropy: func(l *LossCrossEntropy) Loss { return (*refLossCrossEntropy)(l) },\n")
+	b.WriteString("\t\tfused:        func(l *LossCrossEntropyForSoftmaxLogits) Loss { return (*refLossCrossEntropyForSoftmaxLogits)(l) },\n")
+	b.WriteString("\t}\n}\n\n")
+	// Where the solution had comments inside a body, the copy has blank
+	// lines; those just after { and before } go.
+	lines := strings.Split(body.String(), "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" && i > 0 && i+1 < len(lines) &&
+			(strings.HasSuffix(lines[i-1], "{") || strings.TrimSpace(lines[i+1]) == "}") {
+			continue
+		}
+		b.WriteString(l + "\n")
+	}
+	out, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("reference_test.go: %v\n%s", err, b.Bytes())
+	}
+	return out, nil
+}
+
+// renameFunc strips fn's comments, renames its receiver type and the
+// identifiers in rename, in place (generateReference parses the files for
+// itself), and records in usedPkgs the names x of the x.Y it refers to,
+// among them the packages it uses.
+func renameFunc(fn *ast.FuncDecl, rename map[string]string, usedPkgs map[string]bool) *ast.FuncDecl {
+	fn.Doc = nil
+	if r := rename[fn.Name.Name]; r != "" && fn.Recv == nil {
+		fn.Name.Name = r
+	}
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				usedPkgs[id.Name] = true
+			}
+			ast.Inspect(n.X, visit)
+			return false // n.Sel is a field or method name
+		case *ast.Ident:
+			if r, ok := rename[n.Name]; ok {
+				n.Name = r
+			}
+		}
+		return true
+	}
+	if fn.Recv != nil {
+		ast.Inspect(fn.Recv, visit)
+	}
+	ast.Inspect(fn.Type, visit)
+	ast.Inspect(fn.Body, visit)
+	return fn
+}
+
+// TestReference checks that reference_test.go is what the solution regions
+// generate (-update rewrites it), and that `other` is the reference's.
+func TestReference(t *testing.T) {
+	want, err := generateReference(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *updateRef {
+		if err := os.WriteFile("reference_test.go", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile("reference_test.go")
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("reference_test.go is not what the solution generates (%v): run go test -run '^TestReference$' -update", err)
+	}
+}

@@ -1,0 +1,241 @@
+package main
+
+// The lab's parts and their points, and what a graded test uses around the
+// part it grades.
+//
+// Every graded test belongs to exactly one part (its name starts with the
+// part's prefix: go test -run PREFIX checks that part alone). The parts'
+// points add up to the lab's 10; Assignment 2, the written analysis, is
+// graded by hand. `make grade` (grade_test.go) runs each graded test in a
+// process of its own and scores the parts; TestGrade checks this table
+// against the test files.
+//
+// A graded test calls the student's code for its own part only. For the
+// other messages it needs (the forward pass whose delta it checks, the
+// softmax before a loss, the layers of a network whose backpropagation it
+// checks) it goes through `other`: the solution's implementations when
+// the grader's reference copy is present (reference_test.go, generated
+// from the solution regions, not in the student version), the student's
+// own otherwise. So with the grader's copy, a broken ReLU costs points in
+// the ReLU part and nowhere else.
+
+import (
+	"fmt"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+// studentFiles are the files students write; grading a submission takes
+// these from it and everything else from the grader.
+var studentFiles = []string{"layers.go", "loss.go", "mlp.go"}
+
+// labPart is one part of the lab.
+type labPart struct {
+	id         string // short name, e.g. "relu"
+	assignment string // "Assignment 1"
+	title      string
+	points     float64
+	byHand     bool     // graded by hand: no tests
+	methods    []string // the lab's methods (solution regions) it grades
+	run        string   // the -run pattern that selects its tests
+	tests      []string // its tests, in the order they are run
+}
+
+// labParts is the points split of the lab (10 points). Assignment 1 is
+// the bulk of the work (6 points: the three layers, the loss and
+// backpropagation, the last two with the most to get right); the written
+// analysis of Assignment 2 carries 2, the stable softmax and the fused
+// loss of Assignment 3 one each. The optional parts (training on the
+// spirals, MNIST, plots) carry no points.
+var labParts = []*labPart{
+	{
+		id: "linear", assignment: "Assignment 1", title: "LinearLayer: Forward, Delta, Grad", points: 1.5,
+		methods: []string{"LinearLayer.Forward", "LinearLayer.Delta", "LinearLayer.Grad"},
+		run:     "^TestLinear",
+		tests: []string{"TestLinearForwardHand", "TestLinearDeltaHand", "TestLinearDeltaFiniteDifferences",
+			"TestLinearGradHand", "TestLinearGradFiniteDifferences", "TestLinearGradAveragesOverBatch",
+			"TestLinearLeavesArgumentsUnchanged"},
+	},
+	{
+		id: "relu", assignment: "Assignment 1", title: "ReLULayer: Forward, Delta", points: 1,
+		methods: []string{"ReLULayer.Forward", "ReLULayer.Delta"},
+		run:     "^TestReLU",
+		tests: []string{"TestReLUForwardHand", "TestReLUForwardKeepsNaN", "TestReLUDeltaHand",
+			"TestReLUDeltaFiniteDifferences", "TestReLULeavesArgumentsUnchanged"},
+	},
+	{
+		id: "softmax-delta", assignment: "Assignment 1", title: "SoftmaxLayer.Delta", points: 1,
+		methods: []string{"SoftmaxLayer.Delta"},
+		run:     "^TestSoftmaxDelta",
+		tests:   []string{"TestSoftmaxDeltaHand", "TestSoftmaxDeltaFiniteDifferences", "TestSoftmaxDeltaLeavesArgumentsUnchanged"},
+	},
+	{
+		id: "cross-entropy", assignment: "Assignment 1", title: "LossCrossEntropy: Forward, Delta", points: 1,
+		methods: []string{"LossCrossEntropy.Forward", "LossCrossEntropy.Delta"},
+		run:     "^TestCrossEntropy",
+		tests: []string{"TestCrossEntropyForwardHand", "TestCrossEntropyDeltaHand", "TestCrossEntropyZeroProbability",
+			"TestCrossEntropyDeltaFiniteDifferences", "TestCrossEntropyLeavesArgumentsUnchanged", "TestCrossEntropyShapes"},
+	},
+	{
+		id: "backprop", assignment: "Assignment 1", title: "MLP.Gradient (backpropagation)", points: 1.5,
+		methods: []string{"MLP.Gradient"},
+		run:     "^TestBackprop",
+		tests:   []string{"TestBackpropFiniteDifferences", "TestBackpropFusedMatchesNaive", "TestBackpropGradientKeysAndCopies"},
+	},
+	{
+		id: "written", assignment: "Assignment 2", title: "written analysis (fused layer, shift invariance)", points: 2,
+		byHand: true,
+	},
+	{
+		id: "stable-softmax", assignment: "Assignment 3", title: "SoftmaxLayer.Forward, stable (row max subtracted)", points: 1,
+		methods: []string{"SoftmaxLayer.Forward"},
+		run:     "^TestSoftmaxForward|^FuzzSoftmax",
+		tests: []string{"TestSoftmaxForwardHand", "TestSoftmaxForwardShiftInvariance", "TestSoftmaxForwardLargeLogits",
+			"TestSoftmaxForwardRowsOfDifferentScale", "TestSoftmaxForwardLeavesArgumentsUnchanged", "FuzzSoftmaxRowInvariants"},
+	},
+	{
+		id: "fused", assignment: "Assignment 3", title: "LossCrossEntropyForSoftmaxLogits: Forward, Delta", points: 1,
+		methods: []string{"LossCrossEntropyForSoftmaxLogits.Forward", "LossCrossEntropyForSoftmaxLogits.Delta"},
+		run:     "^TestFused",
+		tests: []string{"TestFusedSoftmaxCrossEntropyForwardHand", "TestFusedSoftmaxCrossEntropyDeltaHand",
+			"TestFusedSoftmaxCrossEntropyDeltaFiniteDifferences", "TestFusedSoftmaxCrossEntropyMatchesPair",
+			"TestFusedSoftmaxCrossEntropyStaysFinite", "TestFusedSoftmaxCrossEntropyLeavesArgumentsUnchanged",
+			"TestFusedSoftmaxCrossEntropyShapes"},
+	},
+}
+
+// labTotal is the lab's points.
+const labTotal = 10
+
+// partOf returns the part a test belongs to, or nil for a test that is
+// not scored.
+func partOf(test string) *labPart {
+	for _, p := range labParts {
+		for _, name := range p.tests {
+			if name == test {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// graderOnlyFiles are the files the handout leaves out: the grader's
+// reference copy of the solution, the handout generator (which has nothing
+// to do in a student version), and the mutations, which hold pieces of the
+// solution. (The handout also leaves out .ci/, the solution repository's
+// CI.)
+var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go"}
+
+// gradingFiles are the test files whose every test is either graded (in a
+// part above) or listed in unscoredTests with the reason. The other test
+// files test the provided code (matrices, data sets, training, the
+// command line): those tests are not scored, and none of them may match a
+// part's pattern.
+var gradingFiles = []string{"layers_test.go", "mlp_test.go", "gradcheck_test.go", "helpers_test.go",
+	"notimplemented_test.go", "parts_test.go", "grade_test.go", "handout_test.go", "mutations_test.go", "reference_test.go"}
+
+// unscoredTests are the tests of gradingFiles that no part scores, and why.
+var unscoredTests = map[string]string{
+	"TestNewLinearLayerInit":               "provided code: He initialisation",
+	"TestMLPBuildErrors":                   "provided code: BuildMLP",
+	"TestMLPPropagateTo":                   "provided code: PropagateTo",
+	"TestGradCheckPassesOnOurLayers":       "end to end: -exp gradcheck through every part",
+	"TestGradCheckCatchesWrongGradients":   "provided code: the gradient check",
+	"TestGradCheckExitCode":                "end to end: -exp gradcheck through every part",
+	"TestRelErr":                           "provided code: the gradient check",
+	"TestGrade":                            "the grader itself",
+	"TestGradeReportFormat":                "the grader itself",
+	"TestHandout":                          "the handout generator (solution repository only)",
+	"TestReference":                        "the grader's reference copy (solution repository only)",
+	"TestGradeChecks":                      "CI: the grader against the solution, the handout and typical faults (solution repository only)",
+	"TestNotImplementedMessage":            "the stubs' panic and the command's message",
+	"TestCatchPanicKeepsOtherTestsRunning": "the graded tests' panic guard and the grader's processes",
+	"TestMutationsApply":                   "the mutations still apply (solution repository only)",
+	"TestGradeHelper":                      "a helper of TestCatchPanicKeepsOtherTestsRunning",
+	"TestUpdateParamsAdds":                 "provided code: UpdateParams",
+}
+
+// ---------------------------------------------------------------------------
+// What a graded test uses around its part.
+
+// partImpls converts the student's layers and losses into the ones a test
+// uses for the parts it does not grade. The conversions keep the
+// student's value (its name, its parameters, shared, not copied) and
+// change only whose methods answer the messages.
+type partImpls struct {
+	source       string // whose methods these are, for the score table
+	linear       func(*LinearLayer) ParamLayer
+	relu         func(*ReLULayer) Layer
+	softmax      func(*SoftmaxLayer) Layer
+	crossEntropy func(*LossCrossEntropy) Loss
+	fused        func(*LossCrossEntropyForSoftmaxLogits) Loss
+}
+
+// ownImpls are the student's own methods.
+var ownImpls = partImpls{
+	source:       "your own code (this student version has no reference copy: a fault in one part can fail tests of another)",
+	linear:       func(l *LinearLayer) ParamLayer { return l },
+	relu:         func(l *ReLULayer) Layer { return l },
+	softmax:      func(l *SoftmaxLayer) Layer { return l },
+	crossEntropy: func(l *LossCrossEntropy) Loss { return l },
+	fused:        func(l *LossCrossEntropyForSoftmaxLogits) Loss { return l },
+}
+
+// other is what graded tests use for the parts they do not grade: the
+// student's own, unless the grader's reference copy (reference_test.go)
+// replaces them with the solution's in its init.
+var other = ownImpls
+
+// otherLinear etc. make a layer or loss of the kind named, answered by
+// other's methods.
+func otherLinear(l *LinearLayer) ParamLayer { return other.linear(l) }
+func otherReLU(name string) Layer           { return other.relu(NewReLULayer(name)) }
+func otherSoftmax(name string) Layer        { return other.softmax(NewSoftmaxLayer(name)) }
+func otherCrossEntropy(name string) Loss    { return other.crossEntropy(NewLossCrossEntropy(name)) }
+func otherFused(name string) Loss {
+	return other.fused(NewLossCrossEntropyForSoftmaxLogits(name))
+}
+
+// ---------------------------------------------------------------------------
+// Panics in graded tests.
+
+// catchPanic, deferred first thing in every graded test (and subtest),
+// turns a panic of the code under test (a stub's "not implemented", an
+// index out of range) into a failure of that test, naming where it
+// happened. Without it go test stops at the first panic and reports none
+// of the tests after it. (The grader also runs every graded test in a
+// process of its own, so an endless loop or an os.Exit costs one test.)
+func catchPanic(t *testing.T) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if e, ok := r.(*notImplementedError); ok {
+		t.Errorf("panic: %v", e)
+		return
+	}
+	t.Errorf("panic: %v%s", r, panicSite(string(debug.Stack())))
+}
+
+// panicSite returns " (at layers.go:123)" for the innermost frame of a
+// stack trace that lies in a student file, or "" if there is none.
+func panicSite(stack string) string {
+	re := regexp.MustCompile(`[/\\](` + strings.ReplaceAll(strings.Join(studentFiles, "|"), ".", `\.`) + `):(\d+)`)
+	if m := re.FindStringSubmatch(stack); m != nil {
+		return fmt.Sprintf(" (at %s:%s)", m[1], m[2])
+	}
+	return ""
+}
+
+// contains reports whether list has s.
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
