@@ -220,9 +220,11 @@ func fastTwoSum(a, b float64) dd {
 }
 
 // twoProd returns a·b exactly: the fused multiply-add recovers the
-// rounding error of the product.
+// rounding error of the product. The conversion keeps the product rounded
+// where it is later added to something: Go fuses x·y + z into one FMA on
+// arm64 otherwise, and the error term would no longer match.
 func twoProd(a, b float64) dd {
-	p := a * b
+	p := float64(a * b)
 	return dd{p, math.FMA(a, b, -p)}
 }
 
@@ -283,6 +285,6 @@ func correctLog(x float64) float64 {
 	lnm := s.mul(p)
 	lnm = dd{2 * lnm.hi, 2 * lnm.lo}
 	fe := float64(e)
-	eln2 := twoProd(fe, ln2.hi).add(dd{fe * ln2.lo, 0})
+	eln2 := twoProd(fe, ln2.hi).add(dd{float64(fe * ln2.lo), 0})
 	return eln2.add(lnm).hi
 }
