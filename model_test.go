@@ -38,8 +38,8 @@ func TestModelRoundTripIsBitExact(t *testing.T) {
 	for name, net := range testNets(t) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "m.json")
-			meta := ModelMeta{Experiment: "test", Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint64, Note: "a \"quoted\" <note>",
-				History: []ModelRun{{Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint64}}}
+			meta := ModelMeta{Experiment: "test", Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint32, Note: "a \"quoted\" <note>",
+				History: []ModelRun{{Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint32}}}
 			if err := SaveModel(path, net, meta); err != nil {
 				t.Fatal(err)
 			}
@@ -166,7 +166,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"array", "[1, 2]", "should be an object"},
 		{"other JSON", `{"name": "something else"}`, "not a saved model"},
 		{"other format", edit(`"backprop-mlp"`, `"keras"`), `format is "keras"`},
-		{"newer version", edit(`"version": 1`, `"version": 2`), "version 2"},
+		{"newer version", edit(`"version": 1`, `"version": 3`), "version 3, but this program reads versions 1 to 2"},
 		{"version as text", edit(`"version": 1`, `"version": "1"`), "version should be a whole number"},
 		{"unknown field", edit(`"inputs": 2,`, `"inputs": 2, "optimizer": "adam",`), `unknown field "optimizer"`},
 		{"trailing data", validModel + "{}", "after the model"},
@@ -176,7 +176,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"unknown layer kind", edit(`"kind": "relu"`, `"kind": "tanh"`), `unknown layer kind "tanh"`},
 		{"layer without kind", edit(`"kind": "relu", `, ``), `no "kind"`},
 		{"layer without name", edit(`, "name": "ReLU_1"`, ``), "has no name"},
-		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `no name`},
+		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `line 10, column 5: layers[1] should be an object, not null`},
 		{"duplicate names", edit(`"name": "ReLU_1"`, `"name": "Linear_1"`), `both named "Linear_1"`},
 		{"relu with weights", edit(`"name": "ReLU_1"`, `"name": "ReLU_1", "B": [1]`), "no sizes or parameters"},
 		{"W too few rows", edit(`"W": [[1, 2, 3], [4, 5, 6]]`, `"W": [[1, 2, 3]]`), "W has 1 rows, want 2"},
