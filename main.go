@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // config is what the command line asks for, after validation.
@@ -42,8 +43,9 @@ type config struct {
 	stderr  io.Writer    // interrupt messages
 	// stop, when set (by tests), replaces the signal handling of the
 	// interrupter: training stops when it returns true.
-	stop func() bool
-	intr *interrupter // the run's, from startInterrupts
+	stop  func() bool
+	clock func() time.Time // tests set it to pin the progress lines (TrainConfig.clock)
+	intr  *interrupter     // the run's, from startInterrupts
 
 	// MNIST only.
 	dataDir  string // -data; "" means $MNIST_DIR, else ./data/mnist

@@ -94,7 +94,7 @@ func runMNIST(cfg *config) error {
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: data.XTest, TTest: data.TTest,
 		Progress: cfg.progress(), TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch,
-		Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW,
+		Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, clock: cfg.clock,
 	})
 	if ri == nil {
 		return trainErr
@@ -386,7 +386,7 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 	if de.Batch >= 0 {
 		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Rows)
 	} else {
-		where = fmt.Sprintf("the evaluation after epoch %d", de.Epoch)
+		where = fmt.Sprintf("the evaluation after epoch %d (every step of the epoch had a finite gradient and was applied)", de.Epoch)
 	}
 	if de.Applied && de.Batch >= 0 {
 		return fmt.Sprintf("located at %s: the gradient was finite, but the step (−eta times it) made a parameter overflow, and it was applied: %s; the network holds that value now", where, de.What)

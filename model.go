@@ -508,13 +508,13 @@ func jsonProblem(data []byte, err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "the file ends in the middle of the JSON: it is truncated"
 	case errors.As(err, &syn):
-		if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
-			return "the file ends in the middle of the JSON: it is truncated"
-		}
 		// Offset counts the bytes read, the offending one included.
 		line, col := lineCol(data, syn.Offset-1)
 		if strings.Contains(syn.Error(), "after top-level value") {
 			return fmt.Sprintf("unexpected data after the model's closing brace, at line %d, column %d", line, col)
+		}
+		if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+			return "the file ends in the middle of the JSON: it is truncated"
 		}
 		return fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, err)
 	case errors.As(err, &typ):

@@ -194,6 +194,22 @@ func TestLoadModelErrors(t *testing.T) {
 		{"no loss", edit(`"loss": {"kind": "cross-entropy", "name": "CE"},`, ``), `loss has no "kind"`},
 		{"bad output layer", edit(`"output_layers": []`, `"output_layers": [{"kind": "sigmoid", "name": "S"}]`), `output_layers[0] "S": unknown layer kind`},
 		{"negative epochs", edit(`"epochs": 3`, `"epochs": -3`), "meta epochs is -3"},
+		// Strictness: what encoding/json alone would take silently.
+		{"null weight", edit(`[1, -1]`, `[null, -1]`), "at line 12, column 13: layers[2].W[0][0] should be a number, not null"},
+		{"null meta", edit(`"meta": {`, `"meta": null, "x": {`), "at line 4, column 11: meta should be an object, not null"},
+		{"lower-case w", edit(`"W": [[1, 2, 3]`, `"w": [[1, 2, 3]`), `at line 8, column 6: unknown field "w" in layers[0] (keys are case-sensitive: did you mean "W"?)`},
+		{"capitalised key", edit(`"inputs": 2,`, `"Inputs": 2,`), `unknown field "Inputs" in the document (keys are case-sensitive: did you mean "inputs"?)`},
+		{"duplicate key", edit(`"inputs": 2,`, `"inputs": 2, "inputs": 2,`), `at line 5, column 16: the document has the key "inputs" twice`},
+		{"trailing garbage", validModel + "x", "unexpected data after the model's closing brace, at line 19, column 1"},
+		{"epochs near 2^63", edit(`"epochs": 3`, `"epochs": 9223372036854775000`), "meta epochs is 9223372036854775000, want 0 to 2147483647"},
+		{"epochs beyond int64", edit(`"epochs": 3`, `"epochs": 1e30`), "meta.epochs should be a whole number that fits int, not 1e30"},
+		{"seed beyond numpy's", edit(`"seed": 1234`, `"seed": 4294967296`), "meta seed is 4294967296, want 0 to 4294967295"},
+		{"negative batch", edit(`"batch": 4`, `"batch": -4`), "meta batch is -4"},
+		{"hidden not the layers'", edit(`"seed": 1234`, `"seed": 1234, "hidden": [7]`), "meta hidden is [7], but the layers' hidden widths are [3]"},
+		{"pipeline not the layers'", edit(`"seed": 1234`, `"seed": 1234, "pipeline": "stable"`), `meta pipeline is "stable", but the layers and loss are the naive pipeline`},
+		{"short generator state", edit(`"seed": 1234`, `"seed": 1234, "rng": {"key": [1, 2], "pos": 0}`), "meta rng has 2 key words and position 0, want 624 words"},
+		{"file outside -out", edit(`"seed": 1234`, `"seed": 1234, "files": {"../xor.csv": "00"}`), `meta files has "../xor.csv"`},
+		{"init amplitude 0", edit(`"seed": 1234`, `"seed": 1234, "init_mean_abs_w": [0, 1]`), "meta init_mean_abs_w has 0, want positive numbers"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -323,7 +323,7 @@ func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() boo
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: Xt, TTest: Tt,
 		Progress: cfg.progress(), ProgressEvery: 100, Label: "eta=" + etaLabel(eta),
-		Stop: stop,
+		Stop: stop, clock: cfg.clock,
 	})
 	res := &spiralResult{Eta: eta, Run: ri}
 	var div *DivergenceError
