@@ -228,3 +228,23 @@ func TestModelLargerThanTheLimit(t *testing.T) {
 		t.Errorf("LoadModel of a 64 MiB file with 128 MiB of memory: got %v; want the estimate", lerr)
 	}
 }
+
+// TestModelShortRowsAllocateNothing: a model whose linear layer declares
+// 100000 inputs and 100000 units, with 100000 empty rows of W (half a
+// megabyte of JSON), is refused for the rows before an 80 GB matrix is
+// allocated.
+func TestModelShortRowsAllocateNothing(t *testing.T) {
+	const n = 100000
+	var b strings.Builder
+	b.WriteString(`{"format": "backprop-mlp", "version": 2, "meta": {"experiment": "x", "epochs": 0, "batch": 1, "eta": 1, "seed": 1}, "inputs": 100000,
+  "layers": [{"kind": "linear", "name": "L", "inputs": 100000, "units": 100000, "W": [[]`)
+	b.WriteString(strings.Repeat(",[]", n-1))
+	b.WriteString(`], "B": [0` + strings.Repeat(",0", n-1) + `]}], "loss": {"kind": "softmax-cross-entropy", "name": "CE"}, "output_layers": []}`)
+	var err error
+	if got := allocated(func() { _, _, err = decodeModel(strings.NewReader(b.String()), "short.json") }); got > 64<<20 {
+		t.Errorf("refusing the model allocated %d bytes; want under 64 MiB", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "row 0 of W has 0 values, want 100000") {
+		t.Errorf("decodeModel: got %v; want the short row named", err)
+	}
+}

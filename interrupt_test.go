@@ -214,13 +214,19 @@ func csvRow(t *testing.T, path string, i int) []string {
 }
 
 // shellWords splits a command line as a POSIX shell does for the quoting
-// shellQuote writes (plain words and single quotes).
+// shellQuote writes (plain words, single quotes, a backslash before a
+// quote).
 func shellWords(t *testing.T, s string) []string {
 	var words []string
 	var w strings.Builder
-	inWord, quoted := false, false
+	inWord, quoted, escaped := false, false, false
 	for _, r := range s {
 		switch {
+		case escaped:
+			w.WriteRune(r)
+			escaped = false
+		case !quoted && r == '\\':
+			escaped, inWord = true, true
 		case quoted && r == '\'':
 			quoted = false
 		case quoted:
@@ -550,5 +556,27 @@ func TestKilledRunLeavesNoTemporaryFile(t *testing.T) {
 	}
 	if _, err := os.Stat(live); err != nil {
 		t.Errorf("the next run removed %s, which a live process may be writing", live)
+	}
+}
+
+// TestResumeCommandQuoting: the program is named as it was started (go run
+// builds it in a temporary exe directory that it deletes: then "go run ."),
+// and every argument a shell would split or expand is quoted.
+func TestResumeCommandQuoting(t *testing.T) {
+	for arg0, want := range map[string]string{
+		"./backprop": "./backprop", "/usr/local/bin/backprop": "/usr/local/bin/backprop", "backprop": "backprop",
+		"/tmp/go-build123456/b001/exe/backprop": "go run .",
+	} {
+		if got := commandName(arg0); got != want {
+			t.Errorf("commandName(%q) = %q; want %q", arg0, got, want)
+		}
+	}
+	for s, want := range map[string]string{"out/x.json": "out/x.json", "my out": "'my out'", "it's": `'it'\''s'`, "": "''", "$HOME": "'$HOME'"} {
+		if got := shellQuote(s); got != want {
+			t.Errorf("shellQuote(%q) = %s; want %s", s, got, want)
+		}
+		if words := shellWords(t, "x "+shellQuote(s)); len(words) != 2 || words[1] != s {
+			t.Errorf("shellQuote(%q) = %s does not read back as one word: %q", s, shellQuote(s), words)
+		}
 	}
 }

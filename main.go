@@ -296,6 +296,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, err
 		}
 	}
+	if set["save"] {
+		if err := checkSavePath(*save, *out); err != nil {
+			return usageErr("-save: %v", err)
+		}
+		cfg.save = *save
+	}
 	if e.name != "gradcheck" { // gradcheck writes nothing
 		if *out == "" {
 			return usageErr("-out must name a directory, e.g. -out results")
@@ -307,11 +313,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return usageErr("%v", err)
 		}
 	}
-	if set["save"] {
-		if err := checkSavePath(*save); err != nil {
+	if cfg.save != "" {
+		if err := checkSaveWritable(cfg.save); err != nil {
 			return usageErr("-save: %v", err)
 		}
-		cfg.save = *save
 	}
 	return cfg, nil
 }

@@ -312,7 +312,7 @@ func TestMNISTFlags(t *testing.T) {
 		}
 	}
 	var stderr bytes.Buffer
-	cfg, err := parseFlags([]string{"-exp", "mnist", "-hidden", "32, 16", "-limit", "500", "-naive", "-data", "d"}, &stderr)
+	cfg, err := parseFlags([]string{"-exp", "mnist", "-hidden", "32, 16", "-limit", "500", "-naive", "-data", "d", "-out", t.TempDir()}, &stderr)
 	if err != nil {
 		t.Fatalf("parseFlags: %v", err)
 	}

@@ -488,11 +488,15 @@ func buildLinear(p modelPart) (*LinearLayer, error) {
 	if len(p.B) != p.Units {
 		return nil, fmt.Errorf("B has %d values, want %d (one per unit)", len(p.B), p.Units)
 	}
-	W := NewMatrix(p.Inputs, p.Units)
+	// Every row's length first: inputs × units can be far more than the
+	// numbers the file holds (short rows), and must not be allocated then.
 	for i, row := range p.W {
 		if len(row) != p.Units {
 			return nil, fmt.Errorf("row %d of W has %d values, want %d (one per unit)", i, len(row), p.Units)
 		}
+	}
+	W := NewMatrix(p.Inputs, p.Units)
+	for i, row := range p.W {
 		copy(W.Row(i), row)
 	}
 	B := NewMatrixFrom(1, p.Units, append([]float64(nil), p.B...))
@@ -564,18 +568,22 @@ type jsonWalker struct {
 	data []byte
 }
 
-// next reads a token and says where it starts.
-func (w *jsonWalker) next() (tok json.Token, where string, err error) {
+// next reads a token; where says where it starts (worked out only for a
+// message: counting lines for every token would take time quadratic in
+// the file's size).
+func (w *jsonWalker) next() (tok json.Token, where func() string, err error) {
 	off := int(w.dec.InputOffset())
 	for off < len(w.data) && strings.IndexByte(" \t\r\n,:", w.data[off]) >= 0 {
 		off++
 	}
-	line, col := lineCol(w.data, int64(off))
-	tok, err = w.dec.Token()
-	if err != nil {
-		return nil, "", fmt.Errorf("not valid JSON at line %d, column %d: %v", line, col, err)
+	where = func() string {
+		line, col := lineCol(w.data, int64(off))
+		return fmt.Sprintf("at line %d, column %d", line, col)
 	}
-	return tok, fmt.Sprintf("at line %d, column %d", line, col), nil
+	if tok, err = w.dec.Token(); err != nil {
+		return nil, nil, fmt.Errorf("not valid JSON %s: %v", where(), err)
+	}
+	return tok, where, nil
 }
 
 // value checks the next value of the document against t; path names it.
@@ -603,7 +611,7 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 		case bool:
 			got = "a JSON true or false"
 		}
-		return fmt.Errorf("%s: %s should be %s, not %s", where, name, kindName(t), got)
+		return fmt.Errorf("%s: %s should be %s, not %s", where(), name, kindName(t), got)
 	}
 	switch t.Kind() {
 	case reflect.Struct, reflect.Map:
@@ -635,10 +643,10 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 						hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", k)
 					}
 				}
-				return fmt.Errorf("%s: unknown field %q in %s (%s)", kwhere, key, name, hint)
+				return fmt.Errorf("%s: unknown field %q in %s (%s)", kwhere(), key, name, hint)
 			}
 			if seen[key] {
-				return fmt.Errorf("%s: %s has the key %q twice", kwhere, name, key)
+				return fmt.Errorf("%s: %s has the key %q twice", kwhere(), name, key)
 			}
 			seen[key] = true
 			sub := key
@@ -676,7 +684,7 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 			return wrong()
 		}
 		if _, err := strconv.ParseFloat(n.String(), 64); err != nil {
-			return fmt.Errorf("%s: %s should be a number within float64's range, not %s", where, name, n)
+			return fmt.Errorf("%s: %s should be a number within float64's range, not %s", where(), name, n)
 		}
 	default: // the integers
 		n, ok := tok.(json.Number)
@@ -690,7 +698,7 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 			_, err = strconv.ParseInt(n.String(), 10, t.Bits())
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %s should be a whole number that fits %s, not %s", where, name, t.Kind(), n)
+			return fmt.Errorf("%s: %s should be a whole number that fits %s, not %s", where(), name, t.Kind(), n)
 		}
 	}
 	return nil
@@ -733,9 +741,10 @@ func CheckModelFits(net *MLP, nInputs, nClasses int) error {
 }
 
 // checkSavePath checks a -save FILE before any work: it must not be a
-// directory or another file that is not regular, and it must be possible
-// to create a file in its directory (the -out directory is created first).
-func checkSavePath(path string) error {
+// directory or another file that is not regular, and its directory must
+// exist, unless it is the -out directory out, which is created. (That a
+// file can be created there is checkSaveWritable's, once out exists.)
+func checkSavePath(path, out string) error {
 	if path == "" {
 		return errors.New("needs a file name, e.g. -save xor.json")
 	}
@@ -745,6 +754,9 @@ func checkSavePath(path string) error {
 		return fmt.Errorf("%s exists and is %s, not a regular file", path, modeName(fi.Mode()))
 	}
 	dir := filepath.Dir(path)
+	if filepath.Clean(dir) == filepath.Clean(out) {
+		return nil
+	}
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -754,7 +766,13 @@ func checkSavePath(path string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory, so %s cannot be written", dir, path)
 	}
-	if err := checkWritable(dir); err != nil {
+	return nil
+}
+
+// checkSaveWritable checks that a file can be created next to path, so
+// that a -save into a read-only directory fails before training, not after.
+func checkSaveWritable(path string) error {
+	if err := checkWritable(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
 	}
 	return nil

@@ -154,7 +154,7 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	if cfg.Shuffle {
 		order = make([]int, X.Rows)
 	}
-	batches := (X.Rows + cfg.BatchSize - 1) / cfg.BatchSize
+	batches := (X.Rows-1)/cfg.BatchSize + 1 // (X.Rows + BatchSize − 1) would overflow for a huge batch
 	stopping := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		// Asked first for an epoch's first batch, before the epoch draws
