@@ -45,6 +45,7 @@ func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("MNIST directory %s: %w", dir, err)
 	}
+	removeStaleTemps(dir) // of downloads killed earlier (Ctrl-C stops a download at once)
 	for _, f := range files {
 		path := filepath.Join(dir, f.Name)
 		if sum, err := fileSHA256(path); err == nil && sum == f.SHA256 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -275,6 +276,19 @@ func FuzzLoadModel(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// A version 2 model with every field of meta, the generator's state
+	// and the files' checksums among them.
+	full := ModelMeta{Experiment: "mnist", Epochs: 3, Batch: 2, Eta: 0.5, Seed: 7, Shuffle: true, Limit: 9, Hidden: []int{4}, Pipeline: "naive",
+		RNG: rngStateOf(newRNG(1)), Files: map[string]string{"mnist.csv": strings.Repeat("ab", 32)}, Stopped: true, Note: "n",
+		History: []ModelRun{{Epochs: 3, Batch: 2, Eta: 0.5, Seed: 7, Shuffle: true, Limit: 9}}, InitMeanAbsW: []float64{0.5, 0.25}}
+	data, err := encodeModel(NewXORNet(newRNG(2)), full)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, got, err := decodeModel(bytes.NewReader(data), "full.json"); err != nil || !reflect.DeepEqual(got, full) {
+		f.Fatalf("a version 2 model with every field of meta: got %v, meta %+v; want %+v", err, got, full)
+	}
+	f.Add(data)
 	f.Add([]byte(""))
 	f.Add([]byte("{}"))
 	f.Add([]byte(`{"format": "backprop-mlp", "version": 1}`))
