@@ -70,12 +70,13 @@ func (c *config) startInterrupts() *interrupter {
 	if c.stop != nil {
 		return in
 	}
-	in.sig = make(chan os.Signal, 2)
-	signal.Notify(in.sig, os.Interrupt, syscall.SIGTERM)
+	sig := make(chan os.Signal, 2) // the goroutine's own: release clears in.sig
+	in.sig = sig
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		for {
 			select {
-			case s := <-in.sig:
+			case s := <-sig:
 				in.handle(s)
 			case <-in.done:
 				return
