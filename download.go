@@ -45,6 +45,7 @@ func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("MNIST directory %s: %w", dir, err)
 	}
+	removeStaleTemps(dir) // of downloads killed earlier (Ctrl-C stops a download at once)
 	for _, f := range files {
 		path := filepath.Join(dir, f.Name)
 		if sum, err := fileSHA256(path); err == nil && sum == f.SHA256 {
@@ -140,18 +141,4 @@ func (p *progressWriter) done() {
 	if p.n != p.shown {
 		p.print()
 	}
-}
-
-// fileSHA256 returns the hex SHA-256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,10 +1,20 @@
 package main
 
-// Interrupts: Ctrl-C (SIGINT) or SIGTERM during training stops it cleanly.
-// The first signal lets the current batch finish; the experiment then
-// writes its files for every finished epoch, saves the model when -save is
-// given, says how to resume, and the program exits with code 130. A second
-// signal exits at once.
+// Interrupts: Ctrl-C (SIGINT) or SIGTERM stops a run cleanly, in every
+// phase of it, until its last file is written:
+//
+//   - before training (reading the data): the run stops before training;
+//   - during training: training stops at the end of the current epoch, so
+//     that the files and the saved network agree (an MNIST epoch takes a
+//     second or two); then the network is saved first, the files are
+//     written, and the message says how to resume;
+//   - while the files are written: writing goes on until every file is
+//     there.
+//
+// The program then exits with 130 after SIGINT and 143 after SIGTERM (the
+// shell's codes for a death by these signals: 128 + the signal's number).
+// A second signal, in any phase, quits at once, saying what is not written,
+// and removes the temporary file being written.
 
 import (
 	"errors"
@@ -12,70 +22,157 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
 
 // errInterrupted is wrapped by an experiment's error when a signal stopped
-// it; run turns it into exit code 130.
+// it; run turns it into exit code 130 (143 for SIGTERM).
 var errInterrupted = errors.New("interrupted")
 
-// newInterrupter starts catching SIGINT and SIGTERM. stop reports whether a
-// signal has arrived (for TrainConfig.Stop); release restores the default
-// behaviour. A second signal ends the program at once with code 130.
-func newInterrupter(stderr io.Writer) (stop func() bool, release func()) {
-	var stopped atomic.Bool
-	sig := make(chan os.Signal, 2)
-	done := make(chan struct{})
+// The phases of a run, for the interrupter's messages.
+const (
+	phaseLoading = iota
+	phaseTraining
+	phaseWriting
+)
+
+// interrupter catches SIGINT and SIGTERM for one run.
+type interrupter struct {
+	stderr io.Writer
+	save   string      // -save FILE ("": the network is not saved)
+	test   func() bool // cfg.stop: tests stop training through it, without signals
+	exit   func(code int)
+
+	stopped atomic.Bool // a signal arrived: stop at the next chance
+
+	mu      sync.Mutex
+	first   os.Signal // the first signal (nil: none yet)
+	count   int
+	phase   int
+	pending []string // files still to be written (phaseWriting)
+
+	sig  chan os.Signal
+	done chan struct{}
+}
+
+// startInterrupts starts catching signals for the run of c (unless a test
+// set c.stop: then only c.stop stops training). Call release when the last
+// file is written.
+func (c *config) startInterrupts() *interrupter {
+	in := &interrupter{stderr: c.stderr, save: c.save, test: c.stop, exit: os.Exit, done: make(chan struct{})}
+	if in.stderr == nil { // a config built by hand, not by run
+		in.stderr = os.Stderr
+	}
+	c.intr = in
+	if c.stop != nil {
+		return in
+	}
+	sig := make(chan os.Signal, 2) // the goroutine's own: release clears in.sig
+	in.sig = sig
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		select {
-		case <-sig:
-		case <-done:
-			return
-		}
-		stopped.Store(true)
-		fmt.Fprintln(stderr, "\nbackprop: interrupted: finishing the current batch, then writing what is done (interrupt again to quit at once, losing it)")
-		select {
-		case <-sig:
-			fmt.Fprintln(stderr, "backprop: interrupted again: quitting without writing")
-			os.Exit(130)
-		case <-done:
+		for {
+			select {
+			case s := <-sig:
+				in.handle(s)
+			case <-in.done:
+				return
+			}
 		}
 	}()
-	var once atomic.Bool
-	release = func() {
-		if once.CompareAndSwap(false, true) {
-			signal.Stop(sig)
-			close(done)
+	return in
+}
+
+// stop reports whether training should stop (TrainConfig.Stop).
+func (in *interrupter) stop() bool {
+	return in.stopped.Load() || (in.test != nil && in.test())
+}
+
+// setPhase tells the interrupter where the run is.
+func (in *interrupter) setPhase(p int) {
+	in.mu.Lock()
+	in.phase = p
+	in.mu.Unlock()
+}
+
+// setPending tells the interrupter which files are still to be written:
+// the run is in its writing phase from the first call on.
+func (in *interrupter) setPending(names []string) {
+	in.mu.Lock()
+	in.phase, in.pending = phaseWriting, names
+	in.mu.Unlock()
+}
+
+// signaled returns the first signal that arrived, or nil.
+func (in *interrupter) signaled() os.Signal {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.first
+}
+
+// release stops catching signals: the default behaviour returns.
+func (in *interrupter) release() {
+	if in.sig != nil {
+		signal.Stop(in.sig)
+		close(in.done)
+		in.sig = nil
+	}
+}
+
+// handle is what a signal does.
+func (in *interrupter) handle(s os.Signal) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.count++
+	if in.count == 1 {
+		in.first = s
+		in.stopped.Store(true)
+		fmt.Fprintf(in.stderr, "\nbackprop: %s\n", in.firstMessage())
+		return
+	}
+	var lost string
+	switch {
+	case in.phase == phaseWriting && len(in.pending) == 0:
+		lost = "every file was written"
+	case in.phase == phaseWriting:
+		lost = "not written: " + strings.Join(in.pending, ", ")
+	case in.phase == phaseTraining && in.save != "":
+		lost = "the network of this run is not saved to " + in.save + ", and no file is written"
+	case in.phase == phaseTraining:
+		lost = "no file is written"
+	default:
+		lost = "nothing was trained or written"
+	}
+	fmt.Fprintf(in.stderr, "backprop: interrupted again: quitting at once; %s\n", lost)
+	removeInflightTemps()
+	in.exit(signalCode(in.first))
+}
+
+// firstMessage says what the first signal does in the current phase.
+func (in *interrupter) firstMessage() string {
+	switch in.phase {
+	case phaseLoading:
+		return "interrupted: stopping before training starts (interrupt again to quit at once)"
+	case phaseTraining:
+		then := "the files are written"
+		if in.save != "" {
+			then = "the network is saved to " + in.save + " and the files are written"
 		}
+		return "interrupted: training stops at the end of the current epoch; then " + then + " (interrupt again to quit at once, losing them)"
 	}
-	return stopped.Load, release
+	if len(in.pending) == 0 {
+		return "interrupted after the files were written"
+	}
+	return "interrupted while writing the files: finishing them (interrupt again to quit at once, leaving out " + strings.Join(in.pending, ", ") + ")"
 }
 
-// interrupter returns the stop function an experiment passes to Train and
-// the function to call when training is over. Tests set cfg.stop instead
-// of sending signals.
-func (c *config) interrupter() (stop func() bool, release func()) {
-	if c.stop != nil {
-		return c.stop, func() {}
+// signalCode is the exit code after a stop by signal s (nil: a test's stop).
+func signalCode(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
 	}
-	if c.stderr == nil { // a config built by hand, not by run
-		return newInterrupter(os.Stderr)
-	}
-	return newInterrupter(c.stderr)
-}
-
-// stoppedError is the error an experiment returns when training was
-// interrupted after done of total epochs. resume is the -load file that
-// holds the network ("" when -save was not given).
-func stoppedError(ri *RunInfo, done, total int, resume string) error {
-	where := ""
-	if ri.PartialBatches > 0 {
-		where = fmt.Sprintf(" (and %d batches of epoch %d, which the files do not show)", ri.PartialBatches, done+1)
-	}
-	if resume == "" {
-		return fmt.Errorf("%w after epoch %d of %d%s; to be able to resume, run with -save FILE", errInterrupted, done, total, where)
-	}
-	return fmt.Errorf("%w after epoch %d of %d%s; resume with -load %s -epochs %d", errInterrupted, done, total, where, resume, total-done)
+	return 130
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -26,12 +27,12 @@ func stopAfter(n int) func() bool {
 func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 	X, T := XORData()
 	cases := []struct {
-		batch, stopAfter   int
-		wantEpochs, wantPB int // recorded epochs after epoch 0; partial batches
+		batch, stopAfter int
+		wantEpochs       int // recorded epochs after epoch 0
 	}{
-		{4, 3, 3, 0}, // one batch an epoch: a stop after a batch ends an epoch cleanly
-		{1, 9, 2, 1}, // four batches an epoch: 2 epochs and 1 batch of the third
-		{2, 0, 0, 0}, // before the first batch
+		{4, 3, 3}, // one batch an epoch: a stop after a batch ends an epoch cleanly
+		{1, 9, 3}, // four batches an epoch: asked during the third, which is finished
+		{2, 0, 0}, // before the first batch
 	}
 	for _, c := range cases {
 		net := NewXORNet(newRNG(1))
@@ -39,68 +40,217 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ri.Stopped || ri.Last().Epoch != c.wantEpochs || ri.PartialBatches != c.wantPB {
-			t.Errorf("batch %d, stop after %d batches: got Stopped %v, last epoch %d, PartialBatches %d; want true, %d, %d",
-				c.batch, c.stopAfter, ri.Stopped, ri.Last().Epoch, ri.PartialBatches, c.wantEpochs, c.wantPB)
+		if !ri.Stopped || ri.Last().Epoch != c.wantEpochs {
+			t.Errorf("batch %d, stop after %d batches: got Stopped %v, last epoch %d; want true, %d",
+				c.batch, c.stopAfter, ri.Stopped, ri.Last().Epoch, c.wantEpochs)
+		}
+		// The network is the one the last row describes.
+		if loss, _ := net.evalStats(X, T, nil); loss != ri.Last().LossTrain {
+			t.Errorf("batch %d, stop after %d batches: the network's loss is %v, the last row's %v; want the same", c.batch, c.stopAfter, loss, ri.Last().LossTrain)
 		}
 	}
 }
 
-// TestXORInterruptedSavesAndResumes stops the XOR experiment through the
-// config's stop hook (what a signal does), then resumes it from the saved
-// model: the resumed network and CSV must equal those of one run without
-// the interruption.
-func TestXORInterruptedSavesAndResumes(t *testing.T) {
-	dir := t.TempDir()
-	out1, out2 := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	model := filepath.Join(dir, "xor.json")
+// TestResumeIsOneRun stops runs through the config's stop hook (what a
+// signal does), mid-epoch where an epoch has several batches, then runs the
+// printed resume command as it stands: every CSV must be byte for byte what
+// one uninterrupted run writes, the network the same bit for bit, and the
+// summary of the stopped run must describe the network it saved.
+func TestResumeIsOneRun(t *testing.T) {
+	data := syntheticMNISTDir(t, 40)
+	cases := []struct {
+		name  string
+		args  []string // without -out and -save
+		stop  int      // batches before the stop is asked
+		files []string
+	}{
+		// One batch an epoch: the stop falls between two epochs.
+		{"xor", []string{"-exp", "xor", "-epochs", "50", "-shuffle"}, 20, []string{"xor.csv"}},
+		// Two batches an epoch, shuffled, settings that are not the
+		// defaults: asked in the middle of epoch 21, which is finished.
+		{"xor mid-epoch", []string{"-exp", "xor", "-epochs", "50", "-batch", "2", "-eta", "0.05", "-shuffle", "-seed", "7"}, 41, []string{"xor.csv"}},
+		// Three batches an epoch on 30 of 40 images: asked in epoch 3.
+		{"mnist mid-epoch", []string{"-exp", "mnist", "-data", data, "-epochs", "6", "-batch", "10", "-limit", "30", "-hidden", "8,6", "-eta", "0.05", "-shuffle", "-naive"}, 7,
+			[]string{"mnist_naive.csv", "mnist_naive_weights.csv", "mnist_naive_margin.csv"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			stopped, whole := filepath.Join(dir, "stopped"), filepath.Join(dir, "whole")
+			model := filepath.Join(stopped, "model.json")
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{}, c.args...), "-q", "-out", stopped, "-save", model)
+			if code := runWithStop(t, args, &stdout, &stderr, stopAfter(c.stop)); code != 130 {
+				t.Fatalf("stopped run: exit code %d; want 130\n%s", code, &stderr)
+			}
+			_, cmd, ok := strings.Cut(stderr.String(), "resume with: ")
+			if !ok {
+				t.Fatalf("the stopped run prints no resume command:\n%s", &stderr)
+			}
+			words := shellWords(t, strings.TrimSpace(cmd))
+			if words[0] != "backprop" || words[1] != "-exp" {
+				t.Fatalf("resume command %q; want it to start with backprop -exp", cmd)
+			}
+			// What the stopped run says about its network is what the last
+			// row of its CSV says.
+			if c.name == "mnist mid-epoch" {
+				last := csvRow(t, filepath.Join(stopped, c.files[0]), -1)
+				acc, _ := strconv.ParseFloat(last[4], 64)
+				if want := fmt.Sprintf("after %s epochs: accuracy train", last[0]); !strings.Contains(stdout.String(), want) ||
+					!strings.Contains(stdout.String(), fmt.Sprintf("test %.2f%%", 100*acc)) {
+					t.Errorf("the stopped run's summary does not describe the network of its last row %v:\n%s", last, &stdout)
+				}
+			}
 
-	var stdout, stderr bytes.Buffer
-	code := runWithStop(t, []string{"-exp", "xor", "-epochs", "50", "-q", "-out", out1, "-save", model}, &stdout, &stderr, stopAfter(20))
-	if code != 130 {
-		t.Fatalf("interrupted run: exit code %d; want 130\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+			stdout.Reset()
+			stderr.Reset()
+			if code := run(words[1:], &stdout, &stderr); code != 0 {
+				t.Fatalf("the resume command %q: exit code %d; want 0\n%s", cmd, code, &stderr)
+			}
+			args = append(append([]string{}, c.args...), "-q", "-out", whole, "-save", filepath.Join(whole, "model.json"))
+			if code := run(args, &bytes.Buffer{}, &stderr); code != 0 {
+				t.Fatalf("uninterrupted run: exit code %d; want 0\n%s", code, &stderr)
+			}
+			for _, f := range c.files {
+				resumed, _ := os.ReadFile(filepath.Join(stopped, f))
+				one, err := os.ReadFile(filepath.Join(whole, f))
+				if err != nil || !bytes.Equal(resumed, one) {
+					t.Errorf("%s after stop and resume differs from one run (err %v):\n%s\n---\n%s", f, err, resumed, one)
+				}
+			}
+			a, metaA, errA := LoadModel(model)
+			b, metaB, errB := LoadModel(filepath.Join(whole, "model.json"))
+			if errA != nil || errB != nil {
+				t.Fatal(errA, errB)
+			}
+			for i, pa := range a.paramLayers() {
+				for p, m := range pa.Params() {
+					if !bytes.Equal(floatBytes(m.Data), floatBytes(b.paramLayers()[i].Params()[p].Data)) {
+						t.Errorf("%s param %d: resumed differs from one run", pa.Name(), p)
+					}
+				}
+			}
+			if metaA.Epochs != metaB.Epochs || metaA.Stopped || len(metaA.History) != 2 || fmt.Sprint(metaA.Files) != fmt.Sprint(metaB.Files) {
+				t.Errorf("resumed meta: got epochs %d, stopped %v, %d runs, files %v; want %d, false, 2, %v",
+					metaA.Epochs, metaA.Stopped, len(metaA.History), metaA.Files, metaB.Epochs, metaB.Files)
+			}
+		})
 	}
-	for _, want := range []string{"interrupted after epoch 20 of 50", "resume with -load " + model + " -epochs 30"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr %q does not say %q", stderr.String(), want)
-		}
+}
+
+// TestResumeRestoresSettings: -load takes the settings the network was
+// trained with, a flag that differs overrides one and says so, and a flag
+// that would change the loaded network's shape is a usage error.
+func TestResumeRestoresSettings(t *testing.T) {
+	dir := t.TempDir()
+	data := syntheticMNISTDir(t, 40)
+	model := filepath.Join(dir, "m.json")
+	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-epochs", "1", "-batch", "7", "-eta", "0.03", "-limit", "20",
+		"-hidden", "5", "-naive", "-shuffle", "-seed", "9", "-q", "-plot=false", "-out", dir, "-save", model); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, stderr)
 	}
-	if got := csvLastEpoch(t, filepath.Join(out1, "xor.csv")); got != "20" {
-		t.Errorf("xor.csv of the interrupted run ends at epoch %s; want 20", got)
-	}
-	_, meta, err := LoadModel(model)
+	cfg, err := parseFlags([]string{"-load", model, "-epochs", "0", "-out", dir}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta.Epochs != 20 || !meta.Stopped {
-		t.Errorf("saved meta: got epochs %d, stopped %v; want 20, true", meta.Epochs, meta.Stopped)
+	if cfg.exp.name != "mnist" || cfg.batch != 7 || cfg.eta != 0.03 || cfg.limit != 20 || fmt.Sprint(cfg.hidden) != "[5]" || !cfg.naive || !cfg.shuffle || cfg.seed != 9 || len(cfg.notes) != 0 {
+		t.Errorf("-load restored exp %s, batch %d, eta %v, limit %d, hidden %v, naive %v, shuffle %v, seed %d, notes %q; want mnist, 7, 0.03, 20, [5], true, true, 9, none",
+			cfg.exp.name, cfg.batch, cfg.eta, cfg.limit, cfg.hidden, cfg.naive, cfg.shuffle, cfg.seed, cfg.notes)
 	}
-
-	stdout.Reset()
-	stderr.Reset()
-	if code := run([]string{"-exp", "xor", "-epochs", "30", "-q", "-out", out1, "-load", model, "-save", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("resumed run: exit code %d; want 0\n%s", code, &stderr)
-	}
-	if code := run([]string{"-exp", "xor", "-epochs", "50", "-q", "-out", out2, "-save", filepath.Join(out2, "xor.json")}, &stdout, &stderr); code != 0 {
-		t.Fatalf("uninterrupted run: exit code %d; want 0\n%s", code, &stderr)
-	}
-	resumed, _ := os.ReadFile(filepath.Join(out1, "xor.csv"))
-	whole, _ := os.ReadFile(filepath.Join(out2, "xor.csv"))
-	if !bytes.Equal(resumed, whole) {
-		t.Errorf("xor.csv of 20 + 30 resumed epochs differs from 50 epochs in one run:\n%s\n---\n%s", resumed, whole)
-	}
-	a, metaA, _ := LoadModel(model)
-	b, _, _ := LoadModel(filepath.Join(out2, "xor.json"))
-	for i, pa := range a.paramLayers() {
-		for p, m := range pa.Params() {
-			if !bytes.Equal(floatBytes(m.Data), floatBytes(b.paramLayers()[i].Params()[p].Data)) {
-				t.Errorf("%s param %d: resumed differs from one run", pa.Name(), p)
-			}
+	code, stdout, _ := runMain("-load", model, "-epochs", "1", "-eta", "0.04", "-limit", "10", "-data", data, "-q", "-plot=false", "-out", dir)
+	for _, want := range []string{"note: -eta 0.04 overrides 0.03, the loaded network's", "note: -limit 10 overrides 20, the loaded network's", "10 of 40 training images", "naive"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("-load with -eta 0.04 -limit 10: exit code %d; want 0 and %q in:\n%s", code, want, stdout)
 		}
 	}
-	if metaA.Epochs != 50 || metaA.Stopped || len(metaA.History) != 2 {
-		t.Errorf("resumed meta: got epochs %d, stopped %v, %d runs; want 50, false, 2", metaA.Epochs, metaA.Stopped, len(metaA.History))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-hidden", "8"}, "-hidden 8 does not match the loaded network, whose hidden widths are 5"},
+		{[]string{"-naive=false"}, "-naive=false does not match the loaded network, which is the naive pipeline"},
+	} {
+		code, _, stderr := runMain(append([]string{"-load", model, "-out", dir}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("-load with %q: exit code %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
 	}
+}
+
+// TestResumeKeepsOnlyTheRecordedFiles: a CSV in -out that is not the file
+// the loaded network's run wrote (changed since) is written afresh, from
+// the loaded network's epoch on, and the run says so.
+func TestResumeKeepsOnlyTheRecordedFiles(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	if code, _, stderr := runMain("-epochs", "5", "-q", "-plot=false", "-out", dir, "-save", model); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, stderr)
+	}
+	csv := filepath.Join(dir, "xor.csv")
+	f, _ := os.OpenFile(csv, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("99,edited by hand\n")
+	f.Close()
+	code, stdout, stderr := runMain("-load", model, "-epochs", "3", "-q", "-plot=false", "-out", dir)
+	if code != 0 || !strings.Contains(stdout, "note: "+csv+" is not the file the loaded network's run wrote (missing or changed): it starts at epoch 5") {
+		t.Errorf("resume onto a changed xor.csv: exit code %d; want 0 and a note saying it starts at epoch 5:\n%s%s", code, stdout, stderr)
+	}
+	if first := csvRow(t, csv, 0); first[0] != "5" {
+		t.Errorf("xor.csv starts at epoch %s; want 5", first[0])
+	}
+}
+
+// csvRow returns row i of the CSV at path (after the header; -1: the last).
+func csvRow(t *testing.T, path string, i int) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")[1:]
+	if i < 0 {
+		i = len(lines) - 1
+	}
+	return strings.Split(lines[i], ",")
+}
+
+// shellWords splits a command line as a POSIX shell does for the quoting
+// shellQuote writes (plain words, single quotes, a backslash before a
+// quote).
+func shellWords(t *testing.T, s string) []string {
+	var words []string
+	var w strings.Builder
+	inWord, quoted, escaped := false, false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			w.WriteRune(r)
+			escaped = false
+		case !quoted && r == '\\':
+			escaped, inWord = true, true
+		case quoted && r == '\'':
+			quoted = false
+		case quoted:
+			w.WriteRune(r)
+		case r == '\'':
+			quoted, inWord = true, true
+		case r == ' ':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quoted {
+		t.Fatalf("unbalanced quote in %q", s)
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
 }
 
 func floatBytes(v []float64) []byte {
@@ -155,65 +305,281 @@ func csvLastEpoch(t *testing.T, path string) string {
 	return epoch
 }
 
-// TestXORInterruptBySignal builds the program, starts a practically endless
-// XOR training, sends SIGINT once progress shows, and checks the exit code
-// 130, the CSV file and the message.
-func TestXORInterruptBySignal(t *testing.T) {
+// The test binary doubles as the program: started with BACKPROP_TEST_MAIN=1
+// it runs main (init below) instead of the tests, so that the signal tests
+// send real signals to a separate process running exactly the program's
+// code, without a go build. BACKPROP_TEST_WRITE_DELAY holds it before each
+// file it writes, saying which on stderr, so that a test can send a signal
+// while the files are being written.
+func init() {
+	if os.Getenv("BACKPROP_TEST_MAIN") != "1" {
+		return
+	}
+	if d, err := time.ParseDuration(os.Getenv("BACKPROP_TEST_WRITE_DELAY")); err == nil && d > 0 {
+		beforeWriteHook = func(path string) {
+			fmt.Fprintf(os.Stderr, "test hook: writing %s\n", path)
+			time.Sleep(d)
+		}
+	}
+	main()
+}
+
+// child is the program started as a separate process (see init).
+type child struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	lines  chan string // stdout and stderr, line by line
+	output strings.Builder
+	done   chan error
+}
+
+// startChild starts the program with args; writeDelay > 0 holds it before
+// every file it writes.
+func startChild(t *testing.T, writeDelay time.Duration, args ...string) *child {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGINT to send on windows")
 	}
-	if testing.Short() {
-		t.Skip("builds the program; skipped with -short")
+	if testing.Short() || os.Getenv("BACKPROP_EMULATED") != "" {
+		t.Skip("starts the program as a process; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "backprop")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	outDir, model := filepath.Join(dir, "out"), filepath.Join(dir, "xor.json")
-	cmd := exec.Command(bin, "-exp", "xor", "-epochs", "100000000", "-out", outDir, "-save", model)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
+	c := &child{t: t, cmd: exec.Command(os.Args[0], args...), lines: make(chan string, 1<<16), done: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), "BACKPROP_TEST_MAIN=1", "BACKPROP_TEST_WRITE_DELAY="+writeDelay.String())
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	c.cmd.Stdout, c.cmd.Stderr = pw, pw
+	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait for a progress line after epoch 0: training is under way.
-	sc := bufio.NewScanner(stdout)
-	var seen []string
-	for sc.Scan() {
-		seen = append(seen, sc.Text())
-		if strings.HasPrefix(sc.Text(), "epoch") && !strings.HasPrefix(strings.TrimLeft(strings.TrimPrefix(sc.Text(), "epoch"), " "), "0/") {
-			break
+	pw.Close()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			select {
+			case c.lines <- sc.Text():
+			default: // nobody waits for lines any more: drop them
+			}
+		}
+		close(c.lines)
+		c.done <- c.cmd.Wait()
+	}()
+	t.Cleanup(func() { c.cmd.Process.Kill() })
+	return c
+}
+
+// waitFor reads the output up to a line that contains s.
+func (c *child) waitFor(s string) {
+	c.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-c.lines:
+			if !ok {
+				c.t.Fatalf("the program ended without printing %q; output:\n%s", s, c.output.String())
+			}
+			c.output.WriteString(l + "\n")
+			if strings.Contains(l, s) {
+				return
+			}
+		case <-timeout:
+			c.t.Fatalf("no %q within 20 s; output:\n%s", s, c.output.String())
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+}
+
+func (c *child) signal(s os.Signal) {
+	if err := c.cmd.Process.Signal(s); err != nil {
+		c.t.Fatal(err)
 	}
-	go io.Copy(io.Discard, stdout) // drain, so the program never blocks on output
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("the program did not stop within 20 s of SIGINT; output:\n%s", strings.Join(seen, "\n"))
-	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-		t.Fatalf("exit: got %v; want exit code 130\nstderr:\n%s", err, &stderr)
-	}
-	last := csvLastEpoch(t, filepath.Join(outDir, "xor.csv"))
-	msg := stderr.String()
-	for _, want := range []string{"interrupted after epoch " + last + " of 100000000", "resume with -load " + model + " -epochs"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("stderr does not say %q:\n%s", want, msg)
+}
+
+// wait waits for the end and returns the exit code and all output.
+func (c *child) wait() (int, string) {
+	c.t.Helper()
+	for {
+		select {
+		case l, ok := <-c.lines:
+			if ok {
+				c.output.WriteString(l + "\n")
+				continue
+			}
+			err := <-c.done
+			var exit *exec.ExitError
+			if err != nil && !errors.As(err, &exit) {
+				c.t.Fatal(err)
+			}
+			return c.cmd.ProcessState.ExitCode(), c.output.String()
+		case <-time.After(20 * time.Second):
+			c.cmd.Process.Kill()
+			c.t.Fatalf("the program did not end within 20 s; output:\n%s", c.output.String())
 		}
 	}
-	if _, meta, err := LoadModel(model); err != nil || last != strconv.Itoa(meta.Epochs) {
-		t.Errorf("saved model: got %v, epochs %d; want the epochs of the CSV, %s", err, meta.Epochs, last)
+}
+
+// TestInterruptBySignal stops the program with SIGINT and with SIGTERM
+// during training: it finishes the epoch, saves the network, writes its
+// files and exits with 130 or 143. The resume command it prints, run as it
+// stands, gives the xor.csv of one uninterrupted run, byte for byte.
+func TestInterruptBySignal(t *testing.T) {
+	for _, c := range []struct {
+		sig  os.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(c.sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			out, model := filepath.Join(dir, "out dir"), filepath.Join(dir, "xor.json") // a space, to be quoted
+			ch := startChild(t, 0, "-exp", "xor", "-epochs", "20000", "-batch", "2", "-shuffle", "-plot=false", "-out", out, "-save", model)
+			ch.waitFor("10/20000  loss") // epoch 10: training is under way
+			ch.signal(c.sig)
+			code, output := ch.wait()
+			if code != c.code {
+				t.Fatalf("exit code %d; want %d\n%s", code, c.code, output)
+			}
+			last := csvLastEpoch(t, filepath.Join(out, "xor.csv"))
+			if _, meta, err := LoadModel(model); err != nil || strconv.Itoa(meta.Epochs) != last || !meta.Stopped {
+				t.Errorf("saved model: %v, epochs %d, stopped %v; want the epochs of the CSV, %s, and stopped", err, meta.Epochs, meta.Stopped, last)
+			}
+			for _, want := range []string{"training stops at the end of the current epoch", "interrupted after epoch " + last + " of 20000", "resume with: "} {
+				if !strings.Contains(output, want) {
+					t.Errorf("the output does not say %q:\n%s", want, output)
+				}
+			}
+			_, cmd, _ := strings.Cut(output, "resume with: ")
+			words := shellWords(t, strings.TrimSpace(cmd))
+			if words[0] != os.Args[0] {
+				t.Fatalf("the resume command names the program %q; want %q, as it was started", words[0], os.Args[0])
+			}
+			resumed := startChild(t, 0, words[1:]...)
+			if code, output := resumed.wait(); code != 0 {
+				t.Fatalf("the resume command %q: exit code %d; want 0\n%s", cmd, code, output)
+			}
+			whole := filepath.Join(dir, "whole")
+			if code, _, stderr := runMain("-exp", "xor", "-epochs", "20000", "-batch", "2", "-shuffle", "-q", "-plot=false", "-out", whole); code != 0 {
+				t.Fatalf("uninterrupted run: exit code %d\n%s", code, stderr)
+			}
+			a, _ := os.ReadFile(filepath.Join(out, "xor.csv"))
+			b, _ := os.ReadFile(filepath.Join(whole, "xor.csv"))
+			if !bytes.Equal(a, b) {
+				t.Errorf("xor.csv stopped by %v at epoch %s and resumed (%d bytes) differs from one run (%d bytes)", c.sig, last, len(a), len(b))
+			}
+		})
+	}
+}
+
+// TestInterruptWhileWriting: a first signal while the files are written
+// lets every file be written (exit 130); a second one quits at once,
+// saying which files are not written, and leaves no temporary file.
+func TestInterruptWhileWriting(t *testing.T) {
+	files := []string{"xor.json", "xor.csv", "xor_confusion.csv", "xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.run.json", "index.html"}
+	t.Run("once", func(t *testing.T) {
+		out := t.TempDir()
+		ch := startChild(t, 50*time.Millisecond, "-epochs", "20", "-q", "-out", out, "-save", filepath.Join(out, "xor.json"))
+		ch.waitFor("test hook: writing " + filepath.Join(out, "xor.json"))
+		ch.signal(syscall.SIGINT)
+		code, output := ch.wait()
+		if code != 130 || !strings.Contains(output, "interrupted while writing the files: finishing them") {
+			t.Errorf("exit code %d; want 130 and the message that writing goes on:\n%s", code, output)
+		}
+		for _, f := range files {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Errorf("%s was not written: %v", f, err)
+			}
+		}
+	})
+	t.Run("twice", func(t *testing.T) {
+		out := t.TempDir()
+		ch := startChild(t, 200*time.Millisecond, "-epochs", "20", "-q", "-out", out, "-save", filepath.Join(out, "xor.json"))
+		ch.waitFor("test hook: writing " + filepath.Join(out, "xor_confusion.csv"))
+		ch.signal(syscall.SIGINT)
+		ch.waitFor("interrupted while writing")
+		ch.signal(syscall.SIGINT)
+		code, output := ch.wait()
+		_, notWritten, _ := strings.Cut(output, "not written: ")
+		if code != 130 || !strings.Contains(output, "interrupted again: quitting at once") {
+			t.Fatalf("exit code %d; want 130 and the message that it quits at once:\n%s", code, output)
+		}
+		// Each file is either written or listed as not written: the model
+		// and xor.csv were written before the first signal, the page
+		// comes last.
+		for i, f := range files {
+			_, err := os.Stat(filepath.Join(out, f))
+			written, listed := err == nil, strings.Contains(notWritten, filepath.Join(out, f))
+			if written == listed || (i < 2 && !written) || (i == len(files)-1 && written) {
+				t.Errorf("%s: written %v, listed as not written %v; want one of the two, the model and xor.csv written, index.html not:\n%s", f, written, listed, output)
+			}
+		}
+		if names, _ := filepath.Glob(filepath.Join(out, ".*")); len(names) > 0 {
+			t.Errorf("a quit at once left temporary files: %v", names)
+		}
+	})
+}
+
+// TestInterruptTwiceDuringTraining: the second signal quits at once, in
+// the middle of the epoch that the first let go on, and says that the
+// network is not saved. (Wide layers make an epoch last about a second.)
+func TestInterruptTwiceDuringTraining(t *testing.T) {
+	out := t.TempDir()
+	model := filepath.Join(out, "m.json")
+	ch := startChild(t, 0, "-exp", "mnist", "-data", syntheticMNISTDir(t, 300), "-hidden", "1000,1000", "-batch", "10", "-epochs", "5", "-out", out, "-save", model)
+	ch.waitFor("epoch 0/5  loss")
+	ch.signal(syscall.SIGINT)
+	ch.waitFor("training stops at the end of the current epoch")
+	ch.signal(syscall.SIGINT)
+	code, output := ch.wait()
+	if code != 130 || !strings.Contains(output, "quitting at once; the network of this run is not saved to "+model) {
+		t.Errorf("exit code %d; want 130 and that the network is not saved:\n%s", code, output)
+	}
+	if _, err := os.Stat(model); err == nil {
+		t.Errorf("%s was written; want nothing written after a quit at once during training", model)
+	}
+}
+
+// TestKilledRunLeavesNoTemporaryFile: a run killed (SIGKILL, which no
+// program can catch) while writing leaves its temporary file; the next run
+// in the same -out removes it, and leaves those of a live process alone.
+func TestKilledRunLeavesNoTemporaryFile(t *testing.T) {
+	out := t.TempDir()
+	ch := startChild(t, time.Minute, "-epochs", "1", "-q", "-out", out)
+	ch.waitFor("test hook: writing")
+	ch.signal(syscall.SIGKILL)
+	ch.wait()
+	left, _ := filepath.Glob(filepath.Join(out, ".xor.csv.tmp-*"))
+	if len(left) != 1 {
+		t.Fatalf("after kill -9: temporary files %v; want the one of xor.csv", left)
+	}
+	live := filepath.Join(out, ".xor.csv.tmp-1-123") // process 1 lives as long as the system
+	os.WriteFile(live, nil, 0o644)
+	if code, _, stderr := runMain("-epochs", "1", "-q", "-plot=false", "-out", out); code != 0 {
+		t.Fatalf("the next run: exit code %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(left[0]); err == nil {
+		t.Errorf("the next run left %s, the killed run's temporary file", left[0])
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the next run removed %s, which a live process may be writing", live)
+	}
+}
+
+// TestResumeCommandQuoting: the program is named as it was started (go run
+// builds it in a temporary exe directory that it deletes: then "go run ."),
+// and every argument a shell would split or expand is quoted.
+func TestResumeCommandQuoting(t *testing.T) {
+	for arg0, want := range map[string]string{
+		"./backprop": "./backprop", "/usr/local/bin/backprop": "/usr/local/bin/backprop", "backprop": "backprop",
+		"/tmp/go-build123456/b001/exe/backprop": "go run .",
+	} {
+		if got := commandName(arg0); got != want {
+			t.Errorf("commandName(%q) = %q; want %q", arg0, got, want)
+		}
+	}
+	for s, want := range map[string]string{"out/x.json": "out/x.json", "my out": "'my out'", "it's": `'it'\''s'`, "": "''", "$HOME": "'$HOME'"} {
+		if got := shellQuote(s); got != want {
+			t.Errorf("shellQuote(%q) = %s; want %s", s, got, want)
+		}
+		if words := shellWords(t, "x "+shellQuote(s)); len(words) != 2 || words[1] != s {
+			t.Errorf("shellQuote(%q) = %s does not read back as one word: %q", s, shellQuote(s), words)
+		}
 	}
 }

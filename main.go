@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // config is what the command line asks for, after validation.
@@ -31,15 +32,20 @@ type config struct {
 	// shuffle reorders the training samples every epoch, drawing from
 	// the generator that drew the weights (the lab: batches in order).
 	shuffle bool
-	tol     float64   // -exp gradcheck: the largest relative error that passes
-	save    string    // -save FILE: write the trained network there ("": don't)
-	load    string    // -load FILE: start from this network instead of a new one
-	plot    bool      // write pictures (SVG, PNG) and the HTML page
-	stdout  io.Writer // progress and results
-	stderr  io.Writer // interrupt messages
-	// stop, when set (by tests), replaces the signal handling of
-	// cfg.interrupter: training stops when it returns true.
-	stop func() bool
+	tol     float64      // -exp gradcheck: the largest relative error that passes
+	save    string       // -save FILE: write the trained network there ("": don't)
+	saved   bool         // the network was saved to save
+	load    string       // -load FILE: start from this network instead of a new one
+	loaded  *loadedModel // the network of -load, read by parseFlags
+	notes   []string     // what the run says first (flags that override a loaded network's settings)
+	plot    bool         // write pictures (SVG, PNG) and the HTML page
+	stdout  io.Writer    // progress and results
+	stderr  io.Writer    // interrupt messages
+	// stop, when set (by tests), replaces the signal handling of the
+	// interrupter: training stops when it returns true.
+	stop  func() bool
+	clock func() time.Time // tests set it to pin the progress lines (TrainConfig.clock)
+	intr  *interrupter     // the run's, from startInterrupts
 
 	// MNIST only.
 	dataDir  string // -data; "" means $MNIST_DIR, else ./data/mnist
@@ -48,6 +54,14 @@ type config struct {
 	hidden   []int  // hidden layer widths
 	naive    bool   // Assignment 1 pipeline: Softmax layer + plain cross-entropy
 }
+
+// defaultOut is -out's default.
+const defaultOut = "out"
+
+// usageError is a problem with the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
 
 // experiment is one of the lab's experiments with its default settings
 // (TEMPLATE.md, "Experiments").
@@ -80,53 +94,85 @@ func findExperiment(name string) *experiment {
 }
 
 func main() {
+	progName = commandName(os.Args[0])
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run is the whole program; it returns the exit code: 0 success, 1 a
-// failure while running, 2 a usage error, 130 interrupted (Ctrl-C; the
-// shell's code for a death by SIGINT).
+// failure while running, 2 a usage error, 130 stopped by SIGINT (Ctrl-C)
+// and 143 by SIGTERM (the shell's codes for a death by these signals).
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer recoverNotImplemented(stderr, &code) // the student version's stubs: a message, exit code 1
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if err != nil {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "backprop: %v\n(%s -h lists every flag and experiment)\n", err, progName)
 		return 2
 	}
+	if err != nil {
+		fmt.Fprintf(stderr, "backprop: %v\n", err)
+		return 1
+	}
 	cfg.stdout, cfg.stderr = stdout, stderr
-	if err := cfg.exp.run(cfg); err != nil {
+	for _, n := range cfg.notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
+	}
+	err = cfg.exp.run(cfg)
+	if cfg.intr != nil {
+		cfg.intr.release()
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
 		if errors.Is(err, errInterrupted) {
-			return 130
+			var sig os.Signal
+			if cfg.intr != nil {
+				sig = cfg.intr.signaled()
+			}
+			return signalCode(sig)
 		}
 		return 1
 	}
 	return 0
 }
 
-// parseFlags parses and validates every flag before any work is done. On a
-// usage error it prints the problem and the usage to stderr.
+// flagExamples says, for every flag, what value it wants.
+var flagExamples = map[string]string{
+	"exp": "a name, e.g. -exp xor", "epochs": "a whole number, e.g. -epochs 300",
+	"batch": "a whole number, e.g. -batch 32", "eta": "a number, e.g. -eta 0.5",
+	"seed": "a whole number from 0 to 4294967295, e.g. -seed 42", "out": "a directory, e.g. -out results",
+	"q": "nothing: -q (or -q=true, -q=false)", "shuffle": "nothing: -shuffle (or -shuffle=false)", "tol": "a number, e.g. -tol 1e-6",
+	"save": "a file name, e.g. -save xor.json", "load": "a file name, e.g. -load xor.json",
+	"plot": "nothing: -plot (or -plot=false)", "data": "a directory, e.g. -data data/mnist",
+	"download": "nothing: -download (or -download=false)", "limit": "a whole number of images, e.g. -limit 5000",
+	"hidden": "widths separated by commas, e.g. -hidden 64,64", "naive": "nothing: -naive (or -naive=false)",
+}
+
+// parseFlags parses and validates every flag before any work is done, reads
+// the network of -load and restores its settings. A problem with the
+// command line is a *usageError; -h prints the usage to stderr and returns
+// flag.ErrHelp.
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("backprop", flag.ContinueOnError)
 	// The flag package's own messages ("parse error") are replaced by
-	// flagProblem's, printed before the usage like every usage error here.
+	// flagProblem's.
 	fs.SetOutput(io.Discard)
 	names := make([]string, len(experiments))
 	for i, e := range experiments {
 		names[i] = e.name
 	}
-	exp := fs.String("exp", "xor", "experiment: "+strings.Join(names, " | "))
+	exp := fs.String("exp", "xor", "experiment: "+strings.Join(names, " | ")+" (with -load: the saved network's)")
 	epochs := fs.Int("epochs", 0, "training epochs (default: the experiment's, see below); 0 only evaluates")
-	batch := fs.Int("batch", 0, "mini-batch size (default: the experiment's)")
-	eta := fs.Float64("eta", 0, "learning rate, a positive number (default: the experiment's)")
+	batch := fs.Int("batch", 0, "mini-batch size (default: the experiment's, or the loaded network's)")
+	eta := fs.Float64("eta", 0, "learning rate, a positive number (default: the experiment's, or the loaded network's)")
 	seed := fs.Int64("seed", 1234, "seed of the random numbers (weights, data, shuffling), 0 to 4294967295 as numpy's RandomState takes")
-	out := fs.String("out", "out", "directory for the result files (CSV, pictures, index.html)")
-	quiet := fs.Bool("q", false, "quiet: no per-epoch progress lines")
+	out := fs.String("out", defaultOut, "directory for the result files (CSV, pictures, index.html)")
+	quiet := fs.Bool("q", false, "quiet: no progress lines")
 	shuffle := fs.Bool("shuffle", false, "reorder the training samples every epoch (as numpy's rng.permutation); the lab takes batches in order")
 	save := fs.String("save", "", "write the trained network to `FILE` (JSON, see README; also when Ctrl-C stops training)")
-	load := fs.String("load", "", "start from the network in `FILE` (written by -save) instead of a new one")
+	load := fs.String("load", "", "start from the network in `FILE` (written by -save) with the settings it was trained with")
 	tol := fs.Float64("tol", defaultGradTol, "-exp gradcheck: the largest relative error that passes")
 	plot := fs.Bool("plot", true, "write pictures (SVG charts, PNG maps) and out/index.html; -plot=false writes CSV only")
 	dataDir := fs.String("data", "", "mnist: directory with the four MNIST files (default: $MNIST_DIR, else ./data/mnist)")
@@ -134,44 +180,53 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	limit := fs.Int("limit", 0, "mnist: train on the first N training images only (0: all 60000)")
 	hidden := fs.String("hidden", "64,64,64,64,64", "mnist: widths of the hidden layers, comma separated")
 	naive := fs.Bool("naive", false, "mnist: train the Assignment 1 pipeline (Softmax layer + plain cross-entropy) and locate its breakdown")
-	printUsage := func() {
-		fmt.Fprintf(stderr, "Usage: go run . -exp NAME [flags]\n\nTrains the lab's multilayer perceptrons with backpropagation and SGD.\n\nFlags:\n")
-		fs.SetOutput(stderr) // only for the flag list: parse errors are ours
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-		fmt.Fprintf(stderr, "\nExperiments and their defaults (seed 1234):\n")
-		for _, e := range experiments {
-			if !e.train {
-				fmt.Fprintf(stderr, "  %-9s %s\n", e.name, e.about)
-				continue
-			}
-			fmt.Fprintf(stderr, "  %-9s %s: epochs %d, batch %d, eta %s\n", e.name, e.about, e.epochs, e.batch, e.eta)
-		}
-	}
-	fs.Usage = func() {} // parse errors are printed below
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printUsage()
+			fmt.Fprintf(stderr, "Usage: %s -exp NAME [flags]\n\nTrains the lab's multilayer perceptrons with backpropagation and SGD.\n\nFlags:\n", progName)
+			fs.SetOutput(stderr) // only for the flag list: parse errors are ours
+			fs.PrintDefaults()
+			fmt.Fprintf(stderr, "\nExperiments and their defaults (seed 1234):\n")
+			for _, e := range experiments {
+				if !e.train {
+					fmt.Fprintf(stderr, "  %-9s %s\n", e.name, e.about)
+					continue
+				}
+				fmt.Fprintf(stderr, "  %-9s %s: epochs %d, batch %d, eta %s\n", e.name, e.about, e.epochs, e.batch, e.eta)
+			}
 			return nil, err
 		}
-		err = errors.New(flagProblem(fs, err))
-		fmt.Fprintf(stderr, "backprop: %v\n\n", err)
-		printUsage()
-		return nil, err
+		return nil, &usageError{flagProblem(fs, err)}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	usageErr := func(format string, a ...any) (*config, error) {
-		err := fmt.Errorf(format, a...)
-		fmt.Fprintf(stderr, "backprop: %v\n\n", err)
-		printUsage()
-		return nil, err
+		return nil, &usageError{fmt.Sprintf(format, a...)}
 	}
 	if fs.NArg() > 0 {
 		if findExperiment(fs.Arg(0)) != nil {
 			return usageErr("unexpected argument %q: the experiment is a flag, -exp %s", fs.Arg(0), fs.Arg(0))
 		}
 		return usageErr("unexpected argument %q: every setting is a flag with its value, e.g. -epochs 300 (a yes/no flag is -q or -q=false)", fs.Arg(0))
+	}
+	var loaded *loadedModel
+	if set["load"] {
+		if *load == "" {
+			return usageErr("-load needs the name of a file written by -save")
+		}
+		if err := checkModelPath(*load); err != nil {
+			return usageErr("-load: %v", err)
+		}
+		net, meta, err := LoadModel(*load)
+		if err != nil {
+			return nil, err
+		}
+		loaded = &loadedModel{net: net, meta: meta}
+		if !set["exp"] {
+			*exp, _ = strings.CutSuffix(meta.Experiment, "_naive") // mnist_naive is -exp mnist
+			if e := findExperiment(*exp); e == nil || !e.models {
+				*exp = "xor"
+			}
+		}
 	}
 	e := findExperiment(*exp)
 	if e == nil {
@@ -202,10 +257,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if err := CheckSeed(*seed); err != nil {
 		return usageErr("-seed %v", err)
 	}
-	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot}
+	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load, loaded: loaded}
 	if set["epochs"] {
-		if *epochs < 0 {
-			return usageErr("-epochs must be 0 or more, got %d", *epochs)
+		if *epochs < 0 || *epochs > maxEpochs {
+			return usageErr("-epochs must be from 0 to %d, got %d", maxEpochs, *epochs)
 		}
 		cfg.epochs = *epochs
 	}
@@ -220,27 +275,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return usageErr("-eta must be a positive finite number, got %v", *eta)
 		}
 		cfg.eta, cfg.etaSet = *eta, true
-	}
-	if *out == "" {
-		return usageErr("-out must name a directory, e.g. -out results")
-	}
-	if fi, err := os.Stat(*out); err == nil && !fi.IsDir() {
-		return usageErr("-out %s is a file, not a directory: choose a directory (it is created if needed)", *out)
-	}
-	if set["load"] {
-		if *load == "" {
-			return usageErr("-load needs the name of a file written by -save")
-		}
-		if err := checkModelPath(*load); err != nil {
-			return usageErr("-load: %v", err)
-		}
-		cfg.load = *load
-	}
-	if set["save"] {
-		if err := checkSavePath(*save, *out); err != nil {
-			return usageErr("-save: %v", err)
-		}
-		cfg.save = *save
 	}
 	for _, name := range []string{"data", "download", "limit", "hidden", "naive"} {
 		if set[name] && e.name != "mnist" {
@@ -258,7 +292,80 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return usageErr("-hidden %q: %v", *hidden, err)
 	}
 	cfg.dataDir, cfg.download, cfg.limit, cfg.hidden, cfg.naive = *dataDir, *download, *limit, h, *naive
+	if loaded != nil {
+		if err := cfg.restore(loaded, set); err != nil {
+			return nil, err
+		}
+	}
+	if set["save"] {
+		if err := checkSavePath(*save, *out); err != nil {
+			return usageErr("-save: %v", err)
+		}
+		cfg.save = *save
+	}
+	if e.name != "gradcheck" { // gradcheck writes nothing
+		if *out == "" {
+			return usageErr("-out must name a directory, e.g. -out results")
+		}
+		if fi, err := os.Stat(*out); err == nil && !fi.IsDir() {
+			return usageErr("-out %s is %s, not a directory: choose a directory (it is created if needed)", *out, modeName(fi.Mode()))
+		}
+		if err := prepareOutDir(*out); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	if cfg.save != "" {
+		if err := checkSaveWritable(cfg.save); err != nil {
+			return usageErr("-save: %v", err)
+		}
+	}
 	return cfg, nil
+}
+
+// restore takes the settings a loaded network was trained with for every
+// flag not given (set), and notes the flags that override them. The shape
+// of the network (-hidden, -naive) is the loaded one's: a flag that asks
+// for another is a usage error.
+func (c *config) restore(m *loadedModel, set map[string]bool) error {
+	meta := m.meta
+	take := func(flag string, given, saved string, apply func()) {
+		switch {
+		case !set[flag]:
+			apply()
+		case given != saved:
+			c.notes = append(c.notes, fmt.Sprintf("-%s %s overrides %s, the loaded network's", flag, given, saved))
+		}
+	}
+	if meta.Batch > 0 {
+		take("batch", strconv.Itoa(c.batch), strconv.Itoa(meta.Batch), func() { c.batch = meta.Batch })
+	}
+	if meta.Eta > 0 {
+		take("eta", etaLabel(c.eta), etaLabel(meta.Eta), func() { c.eta = meta.Eta })
+	}
+	take("seed", strconv.Itoa(int(c.seed)), strconv.FormatUint(meta.Seed, 10), func() { c.seed = uint32(meta.Seed) })
+	take("shuffle", strconv.FormatBool(c.shuffle), strconv.FormatBool(meta.Shuffle), func() { c.shuffle = meta.Shuffle })
+	if c.exp.name != "mnist" {
+		return nil
+	}
+	take("limit", strconv.Itoa(c.limit), strconv.Itoa(meta.Limit), func() { c.limit = meta.Limit })
+	hidden, naive := hiddenOf(m.net), pipelineOf(m.net) == "naive"
+	if set["hidden"] && fmt.Sprint(c.hidden) != fmt.Sprint(hidden) {
+		return &usageError{fmt.Sprintf("-hidden %s does not match the loaded network, whose hidden widths are %s: a loaded network keeps its layers (leave -hidden out)", joinInts(c.hidden), joinInts(hidden))}
+	}
+	if set["naive"] && c.naive != naive {
+		return &usageError{fmt.Sprintf("-naive=%v does not match the loaded network, which is the %s pipeline: a loaded network keeps its layers and loss (leave -naive out)", c.naive, pipelineOf(m.net))}
+	}
+	c.hidden, c.naive = hidden, naive
+	return nil
+}
+
+// joinInts writes widths as -hidden takes them: 64,64.
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }
 
 // parseHidden parses hidden layer widths such as "64,64,64": positive
@@ -298,21 +405,14 @@ func newRNG(seed uint32) *RandomState { return NewRandomState(seed) }
 // `invalid value "abc" for flag -epochs: parse error`.
 func flagProblem(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
-	examples := map[string]string{
-		"exp": "a name, e.g. -exp xor", "epochs": "a whole number, e.g. -epochs 300",
-		"batch": "a whole number, e.g. -batch 32", "eta": "a number, e.g. -eta 0.5",
-		"seed": "a whole number from 0 to 4294967295, e.g. -seed 42", "out": "a directory, e.g. -out results",
-		"q": "nothing: -q (or -q=true, -q=false)", "shuffle": "nothing: -shuffle (or -shuffle=false)", "tol": "a number, e.g. -tol 1e-6",
-		"save": "a file name, e.g. -save xor.json", "load": "a file name, e.g. -load xor.json",
-	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		if s := suggestFlag(fs, name); s != "" {
 			return fmt.Sprintf("unknown flag -%s: did you mean -%s?", name, s)
 		}
-		return fmt.Sprintf("unknown flag -%s (go run . -h lists the flags)", name)
+		return fmt.Sprintf("unknown flag -%s", name)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-		return fmt.Sprintf("-%s needs a value: %s", name, examples[name])
+		return fmt.Sprintf("-%s needs a value: %s", name, flagExamples[name])
 	}
 	// invalid value "abc" for flag -epochs: parse error
 	// invalid boolean value "yes" for -q: parse error
@@ -325,9 +425,9 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	if name != "" {
 		name, reason, _ := strings.Cut(name, ": ")
 		if reason == "value out of range" {
-			return fmt.Sprintf("-%s %s is out of range: want %s", name, value, examples[name])
+			return fmt.Sprintf("-%s %s is out of range: want %s", name, value, flagExamples[name])
 		}
-		return fmt.Sprintf("-%s %s: want %s", name, value, examples[name])
+		return fmt.Sprintf("-%s %s: want %s", name, value, flagExamples[name])
 	}
 	return msg
 }

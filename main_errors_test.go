@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -24,6 +27,11 @@ func TestFlagsUserMistakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
+	// A model whose epochs are near 2⁶³ (a sum of epochs would overflow),
+	// and one a few epochs short of the most a network may have.
+	huge, full := filepath.Join(dir, "huge.json"), filepath.Join(dir, "full.json")
+	os.WriteFile(huge, []byte(strings.Replace(validModel, `"epochs": 3`, `"epochs": 9223372036854775000`, 1)), 0o644)
+	os.WriteFile(full, []byte(strings.Replace(validModel, `"epochs": 3`, `"epochs": 2147483000`, 1)), 0o644)
 
 	cases := []struct {
 		name string
@@ -34,7 +42,7 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"help", []string{"-h"}, 0, []string{"Usage:", "-save FILE", "gradcheck"}},
 		{"non-number epochs", []string{"-epochs", "abc"}, 2, []string{`-epochs "abc": want a whole number, e.g. -epochs 300`}},
 		{"fractional epochs", []string{"-epochs", "2.5"}, 2, []string{"-epochs", "whole number"}},
-		{"negative epochs", []string{"-epochs", "-3"}, 2, []string{"-epochs must be 0 or more, got -3"}},
+		{"negative epochs", []string{"-epochs", "-3"}, 2, []string{"-epochs must be from 0 to 2147483647, got -3"}},
 		{"huge batch", []string{"-batch", "99999999999999999999"}, 2, []string{"out of range"}},
 		{"zero batch", []string{"-batch", "0"}, 2, []string{"-batch must be at least 1"}},
 		{"eta text", []string{"-eta", "fast"}, 2, []string{`-eta "fast": want a number`}},
@@ -53,6 +61,7 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"unknown experiment", []string{"-exp", "XOR"}, 2, []string{`unknown experiment "XOR"`, "xor, spiral"}},
 		{"empty out", []string{"-out", ""}, 2, []string{"-out must name a directory"}},
 		{"out is a file", []string{"-out", file}, 2, []string{file + " is a file, not a directory"}},
+		{"out under a file", []string{"-out", filepath.Join(file, "sub")}, 2, []string{"choose another with -out"}},
 		{"gradcheck with epochs", []string{"-exp", "gradcheck", "-epochs", "5"}, 2, []string{"-epochs does not apply to -exp gradcheck"}},
 		{"gradcheck with save", []string{"-exp", "gradcheck", "-save", "x.json"}, 2, []string{"-save is not available for -exp gradcheck"}},
 		{"tol for xor", []string{"-tol", "1e-3"}, 2, []string{"-tol applies only to -exp gradcheck"}},
@@ -62,7 +71,10 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"load a directory", []string{"-load", dir}, 2, []string{dir + " is a directory"}},
 		{"load an empty file", []string{"-load", empty, "-out", out}, 1, []string{empty, "the file is empty"}},
 		{"load a CSV", []string{"-load", notModel, "-out", out}, 1, []string{notModel, "not valid JSON at line 1"}},
-		{"load another net", []string{"-load", fused, "-out", out}, 1, []string{fused, "takes 5 inputs, but the data has 2", `saved by experiment "mnist"`}},
+		{"load another net", []string{"-exp", "xor", "-load", fused, "-out", out}, 1, []string{fused, "takes 5 inputs, but the data has 2", `saved by experiment "mnist"`}},
+		{"load epochs near 2^63", []string{"-load", huge, "-out", out}, 1, []string{huge, "meta epochs is 9223372036854775000, want 0 to 2147483647"}},
+		{"load epochs near 2^63 for mnist", []string{"-exp", "mnist", "-load", huge, "-out", out}, 1, []string{huge, "meta epochs is 9223372036854775000"}},
+		{"load epochs that would pass the most", []string{"-load", full, "-epochs", "1000", "-out", out}, 1, []string{"trained 2147483000 epochs, and 1000 more would pass the 2147483647"}},
 		{"save into a directory", []string{"-save", dir}, 2, []string{dir + " is a directory: give a file name"}},
 		{"save into a missing directory", []string{"-save", filepath.Join(dir, "no", "x.json")}, 2, []string{"does not exist: create it"}},
 		{"save under a file", []string{"-save", filepath.Join(file, "x.json")}, 2, []string{"not a directory"}},
@@ -108,19 +120,33 @@ func TestPermissionErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chmod(secret, 0)
+	// An MNIST directory without the search permission: its files are
+	// listed but cannot be opened.
+	data := syntheticMNISTDir(t, 20)
+	if err := os.Chmod(data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(data, 0o755) })
+	out := filepath.Join(dir, "out")
 	cases := []struct {
 		args []string
+		code int
 		want string
 	}{
-		{[]string{"-epochs", "1", "-out", filepath.Join(ro, "out")}, "choose another with -out"},
-		{[]string{"-epochs", "1", "-out", ro}, "not writable"},
-		{[]string{"-epochs", "1", "-out", filepath.Join(dir, "out"), "-save", filepath.Join(ro, "x.json")}, "choose another -save"},
-		{[]string{"-epochs", "1", "-out", filepath.Join(dir, "out"), "-load", secret}, "permission denied"},
+		{[]string{"-epochs", "1", "-out", filepath.Join(ro, "out")}, 2, "choose another with -out"},
+		{[]string{"-epochs", "1", "-out", ro}, 2, "not writable"},
+		{[]string{"-epochs", "1", "-out", out, "-save", filepath.Join(ro, "x.json")}, 2, "choose another -save"},
+		{[]string{"-exp", "mnist", "-data", data, "-epochs", "1", "-out", out, "-save", filepath.Join(ro, "x.json")}, 2, "choose another -save"},
+		{[]string{"-epochs", "1", "-out", out, "-load", secret}, 1, "permission denied"},
+		{[]string{"-exp", "mnist", "-data", data, "-epochs", "1", "-out", out}, 1, "cannot be searched (permission denied)"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		if code := run(c.args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
-			t.Errorf("run(%q): exit code %d, stderr %q; want 1 and %q", c.args, code, &stderr, c.want)
+		if code := run(c.args, &stdout, &stderr); code != c.code || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("run(%q): exit code %d, stderr %q; want %d and %q", c.args, code, &stderr, c.code, c.want)
+		}
+		if strings.Contains(stdout.String(), "epoch") {
+			t.Errorf("run(%q) trained before it failed:\n%s", c.args, &stdout)
 		}
 	}
 }
@@ -150,5 +176,52 @@ func TestXORLoadEvaluatesOnly(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(filepath.Join(dir, "xor.csv")); !bytes.Equal(after, csv) {
 		t.Errorf("evaluating a loaded network changed xor.csv")
+	}
+}
+
+// TestFlagsEveryErrorHasAHint: every flag that -h lists, given without its
+// value (or a yes/no flag given a word), is a usage error whose message
+// says what the flag wants.
+func TestFlagsEveryErrorHasAHint(t *testing.T) {
+	var usage bytes.Buffer
+	if _, err := parseFlags([]string{"-h"}, &usage); err == nil {
+		t.Fatal("-h: no flag.ErrHelp")
+	}
+	flags := regexp.MustCompile(`(?m)^  -(\w+)( \w+)?`).FindAllStringSubmatch(usage.String(), -1)
+	if len(flags) < 17 {
+		t.Fatalf("-h lists %d flags; want every one:\n%s", len(flags), &usage)
+	}
+	for _, f := range flags {
+		name, isBool := f[1], f[2] == ""
+		args, want := []string{"-" + name}, regexp.MustCompile(`^-`+name+` needs a value: \S.*\S$`)
+		if isBool {
+			args, want = []string{"-" + name + "=maybe"}, regexp.MustCompile(`^-`+name+` "maybe": want nothing: -`+name+`\b.*\)$`)
+		}
+		_, err := parseFlags(args, io.Discard)
+		var ue *usageError
+		if !errors.As(err, &ue) || !want.MatchString(err.Error()) {
+			t.Errorf("parseFlags(%q): got %v; want a usage error matching %s", args, err, want)
+		}
+	}
+}
+
+// TestOutputFailureSavesTheRest: a result file that cannot be written (here
+// a directory stands where xor.csv goes) fails the run with its name, after
+// the network was saved and every other file written.
+func TestOutputFailureSavesTheRest(t *testing.T) {
+	out := t.TempDir()
+	os.MkdirAll(filepath.Join(out, "xor.csv", "in the way"), 0o755)
+	model := filepath.Join(out, "xor.json")
+	code, stdout, stderr := runMain("-epochs", "5", "-q", "-out", out, "-save", model)
+	if code != 1 || !strings.Contains(stderr, filepath.Join(out, "xor.csv")) || !strings.Contains(stderr, "(every other file was written)") {
+		t.Errorf("exit code %d, stderr %q; want 1 and xor.csv named as the one file not written", code, stderr)
+	}
+	if _, meta, err := LoadModel(model); err != nil || meta.Epochs != 5 {
+		t.Errorf("the model: %v, %d epochs; want it saved after 5 epochs", err, meta.Epochs)
+	}
+	for _, f := range []string{"xor_confusion.csv", "xor_map.svg", "xor_loss.svg", "index.html"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil || !strings.Contains(stdout, f) {
+			t.Errorf("%s: %v; want it written and listed", f, err)
+		}
 	}
 }

@@ -1,8 +1,8 @@
 package main
 
 // Tests of the command line (go test -run Flags): every bad value is a
-// usage error (exit 2) that names the problem and shows the usage, before
-// any work is done; -h documents every flag; the XOR run writes its CSV.
+// usage error (exit 2) that names the problem and points at -h, before any
+// work is done; -h documents every flag; the XOR run writes its CSV.
 
 import (
 	"bytes"
@@ -27,7 +27,8 @@ func TestFlagsBadValues(t *testing.T) {
 		want string // what the message must name
 	}{
 		{[]string{"-exp", "nope"}, `unknown experiment "nope"`},
-		{[]string{"-epochs", "-1"}, "-epochs must be 0 or more"},
+		{[]string{"-epochs", "-1"}, "-epochs must be from 0 to 2147483647, got -1"},
+		{[]string{"-epochs", "2147483648"}, "-epochs must be from 0 to 2147483647"},
 		{[]string{"-epochs", "ten"}, "-epochs"},
 		{[]string{"-batch", "0"}, "-batch must be at least 1"},
 		{[]string{"-batch", "-4"}, "-batch must be at least 1"},
@@ -50,8 +51,9 @@ func TestFlagsBadValues(t *testing.T) {
 		if !strings.Contains(stderr, c.want) {
 			t.Errorf("run %q: stderr does not name the problem %q:\n%s", c.args, c.want, stderr)
 		}
-		if !strings.Contains(stderr, "Usage:") {
-			t.Errorf("run %q: stderr does not show the usage:\n%s", c.args, stderr)
+		// The message and one line pointing at -h, not the whole usage.
+		if lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); len(lines) != 2 || lines[1] != "(backprop -h lists every flag and experiment)" || strings.Contains(stderr, "Usage:") {
+			t.Errorf("run %q: stderr is not the message and a line pointing at -h:\n%s", c.args, stderr)
 		}
 		if stdout != "" {
 			t.Errorf("run %q: stdout = %q; want nothing (no work before the flags are valid)", c.args, stdout)
@@ -109,8 +111,8 @@ func TestFlagsXORRun(t *testing.T) {
 	}
 }
 
-// An output directory that cannot be created is a failure (exit 1) that
-// names the directory, found before training.
+// An output directory that cannot be created is a usage error (exit 2, as
+// the README says) that names the directory, found before training.
 func TestFlagsBadOutputDirectory(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
@@ -118,8 +120,8 @@ func TestFlagsBadOutputDirectory(t *testing.T) {
 	}
 	bad := filepath.Join(file, "sub")
 	code, stdout, stderr := runMain("-exp", "xor", "-q", "-out", bad)
-	if code != 1 || !strings.Contains(stderr, bad) {
-		t.Errorf("run -out %s (under a file): exit code %d, stderr %q; want 1 and the directory named", bad, code, stderr)
+	if code != 2 || !strings.Contains(stderr, bad) || !strings.Contains(stderr, "choose another with -out") {
+		t.Errorf("run -out %s (under a file): exit code %d, stderr %q; want 2, the directory named and what to do", bad, code, stderr)
 	}
 	if stdout != "" {
 		t.Errorf("stdout = %q; want nothing (the directory is checked before training)", stdout)

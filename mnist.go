@@ -12,7 +12,9 @@ package main
 // The reader validates the header before allocating anything and never
 // allocates more than the bytes that have actually arrived: a header that
 // declares 2³¹ images fails at once, and a truncated file fails after
-// reading what is there.
+// reading what is there. The four headers are read and checked against
+// each other (and the memory they declare against the machine's) before any
+// payload is decoded.
 
 import (
 	"bufio"
@@ -21,11 +23,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 )
 
 // mnistFile is one of the four files of the data set as the public mirrors
@@ -81,40 +85,56 @@ func (d *idxData) each(from, to int, f func(off int, b []byte)) {
 	}
 }
 
+// idxStream is an IDX file whose header has been read and checked: what
+// src yields next is its payload of count items of itemSize bytes.
+type idxStream struct {
+	src                     io.Reader
+	kind, what              string // "file" or "gzip file"; "images" or "labels"
+	count, itemSize, hdrLen int
+}
+
 // readIDX reads an IDX file of unsigned bytes whose header has the given
 // magic from r, which holds size bytes in all (the file's length): raw, or
 // gzip-compressed, as told by the gzip magic bytes 0x1f 0x8b (never by the
 // name). Image files must hold 28×28 images. Errors describe the problem
-// but not the file; readIDXFile adds its name.
+// but not the file; openIDX adds its name.
 func readIDX(r io.Reader, size int64, magic uint32) (*idxData, error) {
+	s, err := readIDXHeader(r, size, magic)
+	if err != nil {
+		return nil, err
+	}
+	return s.payload()
+}
+
+// readIDXHeader reads and checks the header of an IDX file (see readIDX),
+// allocating nothing of the size it declares: the payload is read only by
+// payload, once the caller has weighed the count.
+func readIDXHeader(r io.Reader, size int64, magic uint32) (*idxStream, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	var src io.Reader = br
+	s := &idxStream{src: br, kind: "file", what: "labels", itemSize: 1}
 	limit := size // the most bytes the IDX content can have
-	kind := "file"
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("not a valid gzip file: %v", err)
 		}
-		defer zr.Close()
-		src, kind = zr, "gzip file"
+		s.src, s.kind = zr, "gzip file"
 		limit = maxDeflateRatio * size
 	}
-
-	dims, what, itemSize := 1, "labels", 1
+	dims := 1
 	if magic == idxMagicImages {
-		dims, what, itemSize = 3, "images", mnistPixels
+		dims, s.what, s.itemSize = 3, "images", mnistPixels
 	}
-	hdrLen := 4 + 4*dims
+	s.hdrLen = 4 + 4*dims
 	var hdr [16]byte
-	if n, err := io.ReadFull(src, hdr[:4]); err != nil {
-		return nil, fmt.Errorf("truncated header: %s", readFailure(err, n, hdrLen))
+	if n, err := io.ReadFull(s.src, hdr[:4]); err != nil {
+		return nil, fmt.Errorf("truncated header: %s", readFailure(err, n, s.hdrLen))
 	}
 	if got := binary.BigEndian.Uint32(hdr[:4]); got != magic {
-		return nil, fmt.Errorf("magic number 0x%08x, want 0x%08x (IDX %s)%s", got, magic, what, magicHint(got))
+		return nil, fmt.Errorf("magic number 0x%08x, want 0x%08x (IDX %s)%s", got, magic, s.what, magicHint(got))
 	}
-	if n, err := io.ReadFull(src, hdr[4:hdrLen]); err != nil {
-		return nil, fmt.Errorf("truncated header: %s", readFailure(err, 4+n, hdrLen))
+	if n, err := io.ReadFull(s.src, hdr[4:s.hdrLen]); err != nil {
+		return nil, fmt.Errorf("truncated header: %s", readFailure(err, 4+n, s.hdrLen))
 	}
 	count := int64(binary.BigEndian.Uint32(hdr[4:8]))
 	if dims == 3 {
@@ -124,38 +144,49 @@ func readIDX(r io.Reader, size int64, magic uint32) (*idxData, error) {
 		}
 	}
 	if count == 0 {
-		return nil, fmt.Errorf("the header declares 0 %s: the file holds no data", what)
+		return nil, fmt.Errorf("the header declares 0 %s: the file holds no data", s.what)
 	}
-	want := count * int64(itemSize)
-	if avail := limit - int64(hdrLen); want > avail {
-		if kind == "file" {
-			return nil, fmt.Errorf("the header declares %d %s (%d bytes) but only %d bytes follow it", count, what, want, avail)
+	want := count * int64(s.itemSize)
+	if avail := limit - int64(s.hdrLen); want > avail {
+		if s.kind == "file" {
+			return nil, fmt.Errorf("the header declares %d %s (%d bytes) but only %d bytes follow it", count, s.what, want, avail)
 		}
-		return nil, fmt.Errorf("the header declares %d %s (%d bytes), more than a %d-byte gzip file can hold (at most %d bytes)", count, what, want, size, limit)
+		return nil, fmt.Errorf("the header declares %d %s (%d bytes), more than a %d-byte gzip file can hold (at most %d bytes)", count, s.what, want, size, limit)
 	}
+	if want > math.MaxInt {
+		return nil, fmt.Errorf("the header declares %d %s (%d bytes), more than this machine can address", count, s.what, want)
+	}
+	s.count = int(count)
+	return s, nil
+}
 
-	// Read the payload in chunks, allocating each only when the previous
-	// one is full, so memory follows the data that really arrives.
-	d := &idxData{count: int(count), itemSize: itemSize}
+// payload reads the items the header declared, and checks that nothing
+// follows them. The payload is read in chunks, each allocated only when
+// the previous one is full, so memory follows the data that really
+// arrives; and no more is decompressed than the header declares, plus one
+// byte to see that the data ends there.
+func (s *idxStream) payload() (*idxData, error) {
+	want := int64(s.count) * int64(s.itemSize)
+	d := &idxData{count: s.count, itemSize: s.itemSize}
 	for got := int64(0); got < want; {
 		c := make([]byte, min(want-got, idxChunk))
-		n, err := io.ReadFull(src, c)
+		n, err := io.ReadFull(s.src, c)
 		got += int64(n)
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("truncated: the header declares %d %s (%d bytes) but only %d bytes follow it", count, what, want, got)
+				return nil, fmt.Errorf("truncated: the header declares %d %s (%d bytes) but only %d bytes follow it", s.count, s.what, want, got)
 			}
-			return nil, fmt.Errorf("reading %s after %d bytes: %v", what, int64(hdrLen)+got, err)
+			return nil, fmt.Errorf("reading %s after %d bytes: %v", s.what, int64(s.hdrLen)+got, err)
 		}
 		d.chunks = append(d.chunks, c)
 	}
 	// Anything after the declared items means the header is wrong. Reading
 	// to the end also makes gzip check its CRC-32 and length trailer.
 	var extra [1]byte
-	if n, err := io.ReadFull(src, extra[:]); n > 0 {
-		return nil, fmt.Errorf("data after the %d %s the header declares: the count is wrong or the file is damaged", count, what)
+	if n, err := io.ReadFull(s.src, extra[:]); n > 0 {
+		return nil, fmt.Errorf("data after the %d %s the header declares: the count is wrong or the file is damaged", s.count, s.what)
 	} else if err != io.EOF {
-		return nil, fmt.Errorf("%s is damaged after the %d %s: %v", kind, count, what, err)
+		return nil, fmt.Errorf("%s is damaged after the %d %s: %v", s.kind, s.count, s.what, err)
 	}
 	return d, nil
 }
@@ -182,23 +213,35 @@ func magicHint(got uint32) string {
 	return ""
 }
 
-// readIDXFile is readIDX on the file at path; every error names the file.
-func readIDXFile(path string, magic uint32) (*idxData, error) {
-	f, err := os.Open(path)
+// idxFile is an IDX file on disk, open, with its header read and checked.
+type idxFile struct {
+	path string
+	f    *os.File
+	*idxStream
+}
+
+// openIDX opens the IDX file at path (a regular file: anything else is
+// refused without blocking) and reads its header; every error names the
+// file.
+func openIDX(path string, magic uint32) (*idxFile, error) {
+	f, size, err := openRegular("MNIST file", path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	s, err := readIDXHeader(f, size, magic)
 	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, want an IDX file", path)
-	}
-	d, err := readIDX(f, st.Size(), magic)
-	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &idxFile{path: path, f: f, idxStream: s}, nil
+}
+
+// read reads the payload and closes the file.
+func (x *idxFile) read() (*idxData, error) {
+	defer x.f.Close()
+	d, err := x.payload()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", x.path, err)
 	}
 	return d, nil
 }
@@ -206,8 +249,12 @@ func readIDXFile(path string, magic uint32) (*idxData, error) {
 // ---------------------------------------------------------------------------
 // Where the files are.
 
+// defaultDataDir is where the MNIST files are looked for without -data
+// and $MNIST_DIR.
+var defaultDataDir = filepath.Join("data", "mnist")
+
 // mnistDir is where the MNIST files are looked for: the -data flag, else
-// $MNIST_DIR, else ./data/mnist.
+// $MNIST_DIR, else defaultDataDir.
 func mnistDir(flagDir string) string {
 	if flagDir != "" {
 		return flagDir
@@ -215,24 +262,40 @@ func mnistDir(flagDir string) string {
 	if d := os.Getenv("MNIST_DIR"); d != "" {
 		return d
 	}
-	return filepath.Join("data", "mnist")
+	return defaultDataDir
 }
 
 // missingMNIST returns an error that says which files are missing from dir
-// and how to get them, or nil when all four are there.
+// and how to get them, or nil when all four are there. A directory that
+// cannot be used (a loop of symbolic links, not searchable, not a
+// directory) and files under other names get messages of their own.
 func missingMNIST(dir string, files []mnistFile) error {
+	if err := checkDataDir(dir); err != nil {
+		return err
+	}
 	var missing []string
 	for _, f := range files {
-		if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
+		p := filepath.Join(dir, f.Name)
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
 			missing = append(missing, f.Name)
+		} else if err != nil {
+			return pathProblem("MNIST file", p, err)
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
+	if found := otherNames(dir, missing); len(found) > 0 {
+		return fmt.Errorf("the MNIST files in %s have other names than the ones this program reads:\n  %s\n"+
+			"Rename them (raw and gzip-compressed files are both read: the content decides, not the name).",
+			dir, strings.Join(found, "\n  "))
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "MNIST files missing in %s: %s\n\n", dir, strings.Join(missing, ", "))
-	fmt.Fprintf(&b, "The experiment needs these four files (SHA-256 of each):\n")
+	fmt.Fprintf(&b, "MNIST files missing in %s: %s", dir, strings.Join(missing, ", "))
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(&b, " (the directory does not exist)")
+	}
+	fmt.Fprintf(&b, "\n\nThe experiment needs these four files (SHA-256 of each):\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 	}
@@ -240,6 +303,52 @@ func missingMNIST(dir string, files []mnistFile) error {
 	fmt.Fprintf(&b, "that has them: the way on an air-gapped machine; check with sha256sum), or add\n")
 	fmt.Fprintf(&b, "-download to fetch them from a public mirror (needs internet access).")
 	return errors.New(b.String())
+}
+
+// checkDataDir checks that dir, when it exists, is a directory whose
+// entries can be looked up.
+func checkDataDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // the missing files' message says so
+	case errors.Is(err, syscall.ELOOP):
+		return fmt.Errorf("MNIST directory %s is a loop of symbolic links: point -data (or $MNIST_DIR) at the real directory", dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("MNIST directory %s cannot be reached: permission denied on a directory of its path", dir)
+	case err != nil:
+		return fmt.Errorf("MNIST directory %s: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("MNIST directory %s is %s, not a directory: point -data at the directory that holds the four files", dir, modeName(fi.Mode()))
+	}
+	// "dir/." is looked up inside dir: that needs the search (x) permission.
+	if _, err := os.Stat(dir + string(os.PathSeparator) + "."); errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("MNIST directory %s cannot be searched (permission denied): its files cannot be opened; give it the x permission (chmod +x %s) or copy the files elsewhere", dir, dir)
+	}
+	return nil
+}
+
+// otherNames lists the files in dir that look like the missing ones under
+// another name (without .gz, with a dot for a dash, in capitals), as "found
+// X: rename it to Y".
+func otherNames(dir string, missing []string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	norm := func(name string) string {
+		name = strings.ToLower(strings.TrimSuffix(strings.ToLower(name), ".gz"))
+		return strings.NewReplacer(".", "-", "_", "-").Replace(name)
+	}
+	var found []string
+	for _, m := range missing {
+		for _, e := range entries {
+			if norm(e.Name()) == norm(m) {
+				found = append(found, fmt.Sprintf("found %s: rename it to %s", e.Name(), m))
+			}
+		}
+	}
+	return found
 }
 
 // ---------------------------------------------------------------------------
@@ -274,13 +383,87 @@ func (d *MNIST) Pixels(x []float64) []float64 {
 // LoadMNIST reads the four files from dir and preprocesses them as the lab
 // does. limit > 0 keeps only the first limit training images (the whole file
 // is still read and checked); the standardization statistics come from the
-// images kept.
+// images kept. The memory the data needs is weighed before any of it is
+// decoded.
 func LoadMNIST(dir string, limit int) (*MNIST, error) {
+	src, err := openMNIST(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	if err := checkMemory(src.dataNeeds(limit), "train on fewer images with -limit N, or use smaller files"); err != nil {
+		return nil, fmt.Errorf("MNIST files in %s: %w", dir, err)
+	}
+	return src.load(limit)
+}
+
+// mnistSource is the four files of a data set, open, their headers read
+// and checked against each other: nothing of their payload is decoded yet.
+type mnistSource struct {
+	trainImages, trainLabels, testImages, testLabels *idxFile
+}
+
+// openMNIST opens the four files in dir and reads their headers, labels
+// first: a label header is 8 bytes, and no image is decoded before its
+// file's count is known to match its labels'.
+func openMNIST(dir string) (*mnistSource, error) {
 	if err := missingMNIST(dir, mnistFiles); err != nil {
 		return nil, err
 	}
-	path := func(i int) string { return filepath.Join(dir, mnistFiles[i].Name) }
-	XTrain, TTrain, total, err := loadMNISTPair(path(0), path(1), limit)
+	s := &mnistSource{}
+	for _, o := range []struct {
+		dst   **idxFile
+		file  int
+		magic uint32
+	}{{&s.trainLabels, 1, idxMagicLabels}, {&s.trainImages, 0, idxMagicImages}, {&s.testLabels, 3, idxMagicLabels}, {&s.testImages, 2, idxMagicImages}} {
+		f, err := openIDX(filepath.Join(dir, mnistFiles[o.file].Name), o.magic)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		*o.dst = f
+	}
+	for _, p := range [][2]*idxFile{{s.trainImages, s.trainLabels}, {s.testImages, s.testLabels}} {
+		if p[0].count != p[1].count {
+			s.Close()
+			return nil, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", p[0].path, p[0].count, p[1].path, p[1].count)
+		}
+	}
+	return s, nil
+}
+
+// Close closes the files not read yet.
+func (s *mnistSource) Close() {
+	for _, f := range []*idxFile{s.trainImages, s.trainLabels, s.testImages, s.testLabels} {
+		if f != nil {
+			f.f.Close()
+		}
+	}
+}
+
+// used is the number of training images a run with this -limit trains on.
+func (s *mnistSource) used(limit int) int {
+	if limit > 0 {
+		return min(limit, s.trainImages.count)
+	}
+	return s.trainImages.count
+}
+
+// dataNeeds is the memory of the data set as the headers declare it: the
+// float64 pixels and one-hot labels of the images used, and the files'
+// bytes, held while they are converted.
+func (s *mnistSource) dataNeeds(limit int) []memNeed {
+	n, nTest := float64(s.used(limit)), float64(s.testImages.count)
+	return []memNeed{
+		{"training images", n * (mnistPixels + mnistClasses) * 8},
+		{"test images", nTest * (mnistPixels + mnistClasses) * 8},
+		{"the files' bytes", float64(s.trainImages.count+s.testImages.count) * (mnistPixels + 1)},
+	}
+}
+
+// load decodes the data set and preprocesses it (see LoadMNIST).
+func (s *mnistSource) load(limit int) (*MNIST, error) {
+	XTrain, TTrain, err := loadMNISTPair(s.trainImages, s.trainLabels, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +472,7 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 	// 376 MB of float64 pixels. Handing them back to the system here keeps
 	// the peak memory of a run near the size of the data itself.
 	debug.FreeOSMemory()
-	XTest, TTest, _, err := loadMNISTPair(path(2), path(3), 0)
+	XTest, TTest, err := loadMNISTPair(s.testImages, s.testLabels, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -297,33 +480,31 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 	// The test set's raw bytes and the loading's other garbage go back to
 	// the system too, before training starts: a run's peak memory.
 	debug.FreeOSMemory()
-	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: total, Mean: mean, Std: std}, nil
+	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: s.trainImages.count, Mean: mean, Std: std}, nil
 }
 
-// loadMNISTPair reads an image file and its label file, checks that they
-// match, and returns the first limit (all if limit ≤ 0) images scaled to
-// [0, 1] and their one-hot targets.
-func loadMNISTPair(imagesPath, labelsPath string, limit int) (X, T *Matrix, total int, err error) {
-	images, err := readIDXFile(imagesPath, idxMagicImages)
+// loadMNISTPair reads an image file and its label file (labels first: a
+// bad label fails before the images are decoded) and returns the first
+// limit (all if limit ≤ 0) images scaled to [0, 1] and their one-hot
+// targets.
+func loadMNISTPair(imageFile, labelFile *idxFile, limit int) (X, T *Matrix, err error) {
+	labels, err := labelFile.read()
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
-	labels, err := readIDXFile(labelsPath, idxMagicLabels)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	if images.count != labels.count {
-		return nil, nil, 0, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", imagesPath, images.count, labelsPath, labels.count)
-	}
-	n := images.count
+	n := labels.count
 	if limit > 0 {
 		n = min(n, limit)
 	}
 	T, err = oneHotIDX(labels, n)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%s: %w", labelsPath, err)
+		return nil, nil, fmt.Errorf("%s: %w", labelFile.path, err)
 	}
-	return pixelsToMatrix(images, n), T, images.count, nil
+	images, err := imageFile.read()
+	if err != nil {
+		return nil, nil, err
+	}
+	return pixelsToMatrix(images, n), T, nil
 }
 
 // oneHotIDX checks that every label is a digit 0–9 and returns the first n

@@ -312,7 +312,7 @@ func TestMNISTFlags(t *testing.T) {
 		}
 	}
 	var stderr bytes.Buffer
-	cfg, err := parseFlags([]string{"-exp", "mnist", "-hidden", "32, 16", "-limit", "500", "-naive", "-data", "d"}, &stderr)
+	cfg, err := parseFlags([]string{"-exp", "mnist", "-hidden", "32, 16", "-limit", "500", "-naive", "-data", "d", "-out", t.TempDir()}, &stderr)
 	if err != nil {
 		t.Fatalf("parseFlags: %v", err)
 	}
@@ -448,6 +448,49 @@ func TestMNISTStandardizeSameBitsOnAnyNumberOfCores(t *testing.T) {
 		for i, v := range test.Data {
 			if v != refTest.Data[i] {
 				t.Fatalf("GOMAXPROCS %d: test element %d is %v; want %v as with GOMAXPROCS 1", procs, i, v, refTest.Data[i])
+			}
+		}
+	}
+}
+
+// TestMNISTDataDirProblems: a directory that is a loop of symbolic links,
+// not a directory, or that holds the files under other names (unpacked,
+// without .gz; with a dot for a dash) gets a message of its own, not "MNIST
+// files missing". (A directory without the search permission:
+// TestPermissionErrors, which runs as a user that permissions bind.)
+func TestMNISTDataDirProblems(t *testing.T) {
+	base := t.TempDir()
+	loop := filepath.Join(base, "loop")
+	os.Symlink(loop+"2", loop)
+	os.Symlink(loop, loop+"2")
+	file := filepath.Join(base, "file")
+	os.WriteFile(file, nil, 0o644)
+	renamed := t.TempDir()
+	for i, b := range [][]byte{imagesFile(2), labelsFile(1, 2), imagesFile(1), labelsFile(3)} {
+		name := strings.TrimSuffix(mnistFiles[i].Name, ".gz")
+		if i == 0 {
+			name = "train-images.idx3-ubyte"
+		}
+		os.WriteFile(filepath.Join(renamed, name), b, 0o644)
+	}
+	fileLoop := syntheticMNISTDir(t, 20)
+	p := filepath.Join(fileLoop, mnistFiles[3].Name)
+	os.Remove(p)
+	os.Symlink(p, p)
+	cases := []struct {
+		dir  string
+		want []string
+	}{
+		{loop, []string{"MNIST directory " + loop + " is a loop of symbolic links"}},
+		{file, []string{"MNIST directory " + file + " is a file, not a directory"}},
+		{renamed, []string{"have other names", "found train-images.idx3-ubyte: rename it to train-images-idx3-ubyte.gz", "found t10k-labels-idx1-ubyte: rename it to t10k-labels-idx1-ubyte.gz", "the content decides"}},
+		{fileLoop, []string{"MNIST file " + p + " is a loop of symbolic links"}},
+	}
+	for _, c := range cases {
+		_, err := LoadMNIST(c.dir, 0)
+		for _, want := range c.want {
+			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "files missing") {
+				t.Errorf("LoadMNIST(%s): got %v; want its own message, %q", c.dir, err, want)
 			}
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -40,17 +39,27 @@ func NewMNISTNet(hidden []int, naive bool, rng NormalSource) *MLP {
 }
 
 func runMNIST(cfg *config) error {
-	if err := prepareOutDir(cfg.out); err != nil {
-		return err
-	}
 	dir := mnistDir(cfg.dataDir)
 	if cfg.download {
 		if err := downloadMNIST(dir, mnistFiles, mnistMirrors, newHTTPClient(), cfg.stdout); err != nil {
 			return err
 		}
 	}
+	in := cfg.startInterrupts()
 	t0 := time.Now()
-	data, err := LoadMNIST(dir, cfg.limit)
+	src, err := openMNIST(dir)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	// Everything the run will hold, weighed before any of it is allocated.
+	widths := append(append([]int{mnistPixels}, cfg.hidden...), mnistClasses)
+	needs := append(src.dataNeeds(cfg.limit), netNeeds(widths, cfg.batch, src.used(cfg.limit))...)
+	needs = append(needs, runInfoNeed(cfg.epochs, len(widths)-1))
+	if err := checkMemory(needs, "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
+		return err
+	}
+	data, err := src.load(cfg.limit)
 	if err != nil {
 		return err
 	}
@@ -61,54 +70,46 @@ func runMNIST(cfg *config) error {
 	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
 		dir, data.XTrain.Rows, data.TrainTotal, data.XTest.Rows, time.Since(t0).Round(time.Millisecond))
 	rng := newRNG(cfg.seed)
-	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, rng) }, mnistPixels, mnistClasses)
+	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, rng) }, rng, mnistPixels, mnistClasses)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels%s\n", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed, KernelName(),
 		kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
-	if cfg.load != "" {
+	if cfg.loaded != nil {
 		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
 	}
 	fmt.Fprint(cfg.stdout, net)
+	if in.stopped.Load() {
+		return fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+	}
 
 	watch := newMarginWatch()
-	stop, release := cfg.interrupter()
+	watch.first = meta.Epochs
+	in.setPhase(phaseTraining)
 	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: data.XTest, TTest: data.TTest,
 		Progress: cfg.progress(), TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch,
-		Stop: stop, WeightAmpRef: meta.InitMeanAbsW,
+		Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, clock: cfg.clock,
 	})
-	release()
 	if ri == nil {
+		return trainErr
+	}
+	var de *DivergenceError
+	if trainErr != nil && !errors.As(trainErr, &de) {
 		return trainErr
 	}
 	continueRunInfo(ri, meta)
 	out := &outputs{dir: cfg.out}
-	csvPath := filepath.Join(cfg.out, name+".csv")
-	if _, err := writeRunCSV(csvPath, ri, meta.Epochs); err != nil {
-		return err
-	}
-	out.written = append(out.written, csvPath)
+	csvs := cfg.csvFiles(cfg.stdout, meta, map[string]func(io.Writer) error{
+		name + ".csv": ri.WriteCSV, name + "_weights.csv": ri.WriteWeightsCSV, name + "_margin.csv": watch.WriteCSV,
+	}, []string{name + ".csv", name + "_weights.csv", name + "_margin.csv"})
 	conf := ConfusionOf(net, data.XTest, data.TTest)
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{name + "_weights.csv", ri.WriteWeightsCSV},
-		{name + "_margin.csv", watch.WriteCSV},
-		{name + "_confusion.csv", conf.WriteCSV},
-	}
-	for _, f := range files {
-		if err := out.write(f.name, f.write); err != nil {
-			return err
-		}
-	}
 
 	var notes []string
-	var de *DivergenceError
-	if errors.As(trainErr, &de) {
+	last := ri.Last()
+	if de != nil {
 		diag := diagnoseDivergence(net, data.XTrain, data.TTrain, cfg.batch, de)
 		fmt.Fprintf(cfg.stdout, "\nBREAKDOWN: %s\n%s\n", de, diag)
 		notes = append(notes, "BREAKDOWN: "+de.Error(), diag)
@@ -116,18 +117,9 @@ func runMNIST(cfg *config) error {
 			fmt.Fprintf(cfg.stdout, "before it: %s\n", watch.summary())
 			notes = append(notes, "before it: "+watch.summary())
 		}
-	} else if trainErr != nil {
-		return trainErr
-	}
-	// A diverged network is not saved: there is nothing to resume.
-	if trainErr == nil && cfg.save != "" {
-		if err := cfg.saveNet(net, meta, ri); err != nil {
-			return err
-		}
-		out.written = append(out.written, cfg.save)
-	}
-	last := ri.Last()
-	if trainErr == nil {
+	} else {
+		// Every figure is of the network the run ends with: a stop comes
+		// at the end of an epoch, so the last row describes it.
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
 			last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
 		fmt.Fprintln(cfg.stdout, "test accuracy per class:")
@@ -137,49 +129,38 @@ func runMNIST(cfg *config) error {
 			notes = append(notes, "No non-finite value anywhere. Margin: "+watch.summary())
 		}
 	}
+	jobs := cfg.modelJobs(net, meta, ri, rng, csvs, trainErr)
+	jobs = append(jobs, csvJobs(out, csvs)...)
+	jobs = append(jobs, fileJob(out, name+"_confusion.csv", conf.WriteCSV))
 	if cfg.plot {
-		if err := mnistPage(cfg, out, name, pipeline, net, data, ri, conf, notes, trainErr != nil); err != nil {
-			return err
+		jobs = append(jobs, mnistPageJobs(cfg, out, name, pipeline, net, data, ri, conf, notes, de != nil)...)
+	}
+	writeErr := writeOutputs(in, jobs)
+	for _, f := range csvs {
+		if f.keep {
+			fmt.Fprintf(cfg.stdout, "%s continues the file of the loaded network's run: epochs 0 to %d\n", f.path, last.Epoch)
 		}
 	}
 	out.list(cfg.stdout)
-	if ri.Stopped {
-		return stoppedError(ri, last.Epoch-meta.Epochs, cfg.epochs, cfg.save)
-	}
-	return trainErr
+	return cfg.runError(in, ri, meta, trainErr, writeErr)
 }
 
 // mnistDigitsShown is how many test images the digit grid shows: the first
 // half of them in order, then the first misclassified ones.
 const mnistDigitsShown = 64
 
-// mnistPage writes the MNIST charts, the digit grid, the run record and
+// mnistPageJobs are the MNIST charts, the digit grid, the run record and
 // the page.
-func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data *MNIST, ri *RunInfo, conf *Confusion, notes []string, diverged bool) error {
+func mnistPageJobs(cfg *config, out *outputs, name, pipeline string, net *MLP, data *MNIST, ri *RunInfo, conf *Confusion, notes []string, diverged bool) []outputJob {
 	title := "MNIST"
 	if cfg.naive {
 		title = "MNIST, naive pipeline"
 	}
-	if err := out.write(name+"_acc.svg", accuracyChart(ri, title+": accuracy").WriteSVG); err != nil {
-		return err
-	}
-	if err := out.write(name+"_loss.svg", lossChart(ri, title+": loss").WriteSVG); err != nil {
-		return err
-	}
 	wc := weightChart(ri)
 	wc.Title = title + ": mean |W| relative to the initial net"
-	if err := out.write(name+"_weights.svg", wc.WriteSVG); err != nil {
-		return err
-	}
-	if err := out.write(name+"_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, title+": test set") }); err != nil {
-		return err
-	}
 	images, pred, truth := digitSample(net, data.XTest, data.TTest, mnistDigitsShown)
 	for i, x := range images {
 		images[i] = data.Pixels(x)
-	}
-	if err := out.write(name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 8) }); err != nil {
-		return err
 	}
 	last := ri.Last()
 	rec := &runRecord{
@@ -213,7 +194,14 @@ func mnistPage(cfg *config, out *outputs, name, pipeline string, net *MLP, data 
 	if ri.Stopped {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("interrupted after epoch %d", last.Epoch))
 	}
-	return writeRunPage(out, rec)
+	return []outputJob{
+		fileJob(out, name+"_acc.svg", accuracyChart(ri, title+": accuracy").WriteSVG),
+		fileJob(out, name+"_loss.svg", lossChart(ri, title+": loss").WriteSVG),
+		fileJob(out, name+"_weights.svg", wc.WriteSVG),
+		fileJob(out, name+"_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, title+": test set") }),
+		fileJob(out, name+"_digits.png", func(w io.Writer) error { return digitGridPNG(w, images, pred, truth, 8) }),
+		pageJob(out, rec),
+	}
 }
 
 // digitSample picks n test images for the digit grid: the first n/2, then
@@ -292,6 +280,7 @@ type marginEpoch struct {
 // goroutines at once), then closes the epoch (afterEpoch).
 type marginWatch struct {
 	mu     sync.Mutex
+	first  int         // the number of the run's epoch 0 (a resumed network's epochs)
 	cur    marginEpoch // the epoch being observed
 	epochs []marginEpoch
 }
@@ -334,7 +323,7 @@ func chunkMargin(S, T *Matrix) (maxAbs, minLogP float64) {
 
 // afterEpoch closes the epoch observed since the last call.
 func (w *marginWatch) afterEpoch(epoch int) error {
-	w.cur.Epoch = epoch
+	w.cur.Epoch = w.first + epoch
 	w.epochs = append(w.epochs, w.cur)
 	w.cur = marginEpoch{MinLogPTrue: math.Inf(1)}
 	return nil
@@ -390,13 +379,19 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 	if de.Batch >= 0 {
 		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Rows)
 	} else {
-		where = fmt.Sprintf("the evaluation after epoch %d", de.Epoch)
+		where = fmt.Sprintf("the evaluation after epoch %d (every step of the epoch had a finite gradient and was applied)", de.Epoch)
+	}
+	if de.Applied && de.Batch >= 0 {
+		return fmt.Sprintf("located at %s: the gradient was finite, but the step (−eta times it) made a parameter overflow, and it was applied: %s; the network holds that value now", where, de.What)
 	}
 	// The evaluation covers the whole training set: trace it a batch at a
 	// time, up to the first batch with a non-finite value.
 	for j0 := i0; j0 < i1; j0 += batch {
 		j1 := min(j0+batch, i1)
 		if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), j0); len(steps) > 0 {
+			if de.Batch >= 0 && strings.HasPrefix(steps[len(steps)-1], "gradient ") {
+				steps[len(steps)-1] += ": training stopped before applying it"
+			}
 			return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
 		}
 	}
@@ -442,7 +437,7 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 		if pl, ok := layer.(ParamLayer); ok {
 			for i, g := range pl.Grad(nil, input, d) {
 				if _, _, bad := firstNonFinite(g); bad {
-					return append(steps, fmt.Sprintf("gradient %s of %s is not finite: training stopped before applying it", paramName(i), layer.Name()))
+					return append(steps, fmt.Sprintf("gradient %s of %s is not finite", paramName(i), layer.Name()))
 				}
 			}
 		}

@@ -234,3 +234,54 @@ func TestMNISTKernelHint(t *testing.T) {
 		}
 	}
 }
+
+// TestMNISTLabelsFollowTheNetwork: a naive network loaded without -naive is
+// trained and labelled as the naive one (its files are mnist_naive*).
+func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
+	data, out := syntheticMNISTDir(t, 20), t.TempDir()
+	model := filepath.Join(out, "naive.json")
+	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, stderr)
+	}
+	out2 := t.TempDir()
+	code, stdout, stderr := runMain("-exp", "mnist", "-data", data, "-load", model, "-epochs", "1", "-q", "-out", out2)
+	if code != 0 || !strings.Contains(stdout, "naive (Softmax layer + plain cross-entropy, Assignment 1) pipeline") {
+		t.Errorf("exit code %d; want 0 and the naive pipeline named:\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out2, "mnist_naive.csv")); err != nil {
+		t.Errorf("the naive network's run info: %v; want mnist_naive.csv", err)
+	}
+	if _, err := os.Stat(filepath.Join(out2, "mnist.csv")); err == nil {
+		t.Errorf("the naive network's run wrote mnist.csv, the stable pipeline's file")
+	}
+}
+
+// TestMNISTAppliedStepDiagnosis: with eta 1e308 every gradient is finite
+// and every step applied, until the evaluation after the epoch overflows:
+// the diagnosis says so rather than that training stopped before a step.
+// A step that itself overflows a weight is said to be applied too.
+func TestMNISTAppliedStepDiagnosis(t *testing.T) {
+	data := syntheticMNISTDir(t, 20)
+	code, stdout, _ := runMain("-exp", "mnist", "-data", data, "-eta", "1e308", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", t.TempDir())
+	if code != 1 || !strings.Contains(stdout, "located at the evaluation after epoch 1 (every step of the epoch had a finite gradient and was applied)") ||
+		strings.Contains(stdout, "before applying it") {
+		t.Errorf("exit code %d; want 1 and a diagnosis that the step was applied:\n%s", code, stdout)
+	}
+}
+
+func TestMNISTAppliedStepOverflow(t *testing.T) {
+	X := FromRows([][]float64{{1, 0}})
+	T := FromRows([][]float64{{0, 1}})
+	// Logits (1.7e308, 1e308) for the true class 1: finite, and so is the
+	// loss and dW = [[1, −1], [0, 0]]; the step takes W[0][1] to 2e308.
+	lin := &LinearLayer{name: "Linear_OUT", W: FromRows([][]float64{{1.7e308, 1e308}, {0, 0}}), B: NewMatrix(1, 2)}
+	net := NewMLP(2, []Layer{lin}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	_, err := Train(net, X, T, TrainConfig{BatchSize: 1, Epochs: 1, Eta: 1e308})
+	de, ok := err.(*DivergenceError)
+	if !ok || !de.Applied || de.Batch != 0 {
+		t.Fatalf("Train with a step that overflows W: got %v; want a DivergenceError at batch 0 with Applied set", err)
+	}
+	if got := diagnoseDivergence(net, X, T, 1, de); !strings.Contains(got, "made a parameter overflow, and it was applied") {
+		t.Errorf("diagnosis %q; want it to say the step was applied", got)
+	}
+}

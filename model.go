@@ -3,11 +3,11 @@ package main
 // Saved models: a network written to a JSON file (-save) and read back
 // (-load) to evaluate it or to train it further.
 //
-// The format, version 1 (README, "Saved models, gradcheck and interrupts"):
+// The format, version 2 (README, "Saved models, gradcheck and interrupts"):
 //
 //	{
 //	  "format": "backprop-mlp",
-//	  "version": 1,
+//	  "version": 2,
 //	  "meta": {"experiment": "xor", "epochs": 300, "batch": 4, "eta": 0.1, "seed": 1234, ...},
 //	  "inputs": 2,
 //	  "layers": [
@@ -31,16 +31,23 @@ package main
 // JSON has no NaN or infinity. A network with such a parameter has
 // diverged and is useless to resume, so SaveModel refuses it with an error
 // that names the parameter, instead of inventing an encoding for it.
+//
+// Reading is strict: a key must be spelt as above, case included (Go's
+// JSON decoding alone would take "w" for "W"), no value may be null (it
+// would read as 0), no key may appear twice, and nothing may follow the
+// document. Version 1 files (without the settings that version 2 added to
+// meta) are read as well.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -49,19 +56,31 @@ import (
 // change that older programs cannot read must raise the version.
 const (
 	modelFormat  = "backprop-mlp"
-	modelVersion = 1
+	modelVersion = 2
 )
 
-// ModelMeta records where a saved network came from: the settings of the
-// training that produced it, so that it can be reproduced or resumed.
+// ModelMeta records where a saved network came from: everything that shaped
+// its training, so that -load can restore it and resume the run.
 type ModelMeta struct {
-	Experiment string  `json:"experiment"`
-	Epochs     int     `json:"epochs"` // epochs trained so far, over every run
-	Batch      int     `json:"batch"`  // the settings of the latest run
-	Eta        float64 `json:"eta"`
-	Seed       uint64  `json:"seed"`
-	// Stopped is set when the latest run was interrupted; Note then says
-	// where (e.g. part of an epoch that is not counted in Epochs).
+	Experiment string `json:"experiment"`
+	Epochs     int    `json:"epochs"` // epochs trained so far, over every run
+	// The settings of the latest run, which -load restores (0 or absent in
+	// a version 1 file: not recorded).
+	Batch    int     `json:"batch"`
+	Eta      float64 `json:"eta"`
+	Seed     uint64  `json:"seed"`
+	Shuffle  bool    `json:"shuffle,omitempty"`
+	Limit    int     `json:"limit,omitempty"`    // mnist: -limit (0: every training image)
+	Hidden   []int   `json:"hidden,omitempty"`   // mnist: the hidden widths (as the layers have them)
+	Pipeline string  `json:"pipeline,omitempty"` // mnist: "stable" or "naive" (as the layers are)
+	// RNG is the generator's state after the last epoch when the run
+	// shuffled: the resumed run draws on from there.
+	RNG *rngState `json:"rng,omitempty"`
+	// Files holds the SHA-256 of each CSV the latest run wrote, by name:
+	// a resumed run keeps the earlier rows of the files that still match.
+	Files map[string]string `json:"files,omitempty"`
+	// Stopped is set when a signal stopped the latest run (always at the
+	// end of an epoch); Note then says where.
 	Stopped bool   `json:"stopped,omitempty"`
 	Note    string `json:"note,omitempty"`
 	// History lists every run that trained this network, oldest first
@@ -75,14 +94,16 @@ type ModelMeta struct {
 
 // ModelRun is one training run in ModelMeta.History.
 type ModelRun struct {
-	Epochs int     `json:"epochs"`
-	Batch  int     `json:"batch"`
-	Eta    float64 `json:"eta"`
-	Seed   uint64  `json:"seed"`
+	Epochs  int     `json:"epochs"`
+	Batch   int     `json:"batch"`
+	Eta     float64 `json:"eta"`
+	Seed    uint64  `json:"seed"`
+	Shuffle bool    `json:"shuffle,omitempty"`
+	Limit   int     `json:"limit,omitempty"`
 }
 
 // modelFile is the JSON document. Every field is checked by decodeModel:
-// JSON decoding only checks the types.
+// strictJSON checks the keys and types, the rest the values.
 type modelFile struct {
 	Format       string      `json:"format"`
 	Version      int         `json:"version"`
@@ -228,16 +249,26 @@ func writeFloats(b *bytes.Buffer, v []float64) {
 }
 
 // LoadModel reads a network saved by SaveModel. Every problem with the file
-// is an error that names the file and says what is wrong.
+// is an error that names the file and says what is wrong; a file that is
+// not regular, larger than maxModelBytes or larger than this machine can
+// decode is refused before it is read.
 func LoadModel(path string) (*MLP, ModelMeta, error) {
 	if err := checkModelPath(path); err != nil {
 		return nil, ModelMeta{}, err
 	}
-	f, err := os.Open(path)
+	f, size, err := openRegular("model file", path)
 	if err != nil {
-		return nil, ModelMeta{}, fmt.Errorf("loading model %s: %w", path, err)
+		return nil, ModelMeta{}, fmt.Errorf("loading %w", err)
 	}
 	defer f.Close()
+	if size > maxModelBytes {
+		return nil, ModelMeta{}, fmt.Errorf("loading model %s: the file has %d bytes, more than the %d of any model of this lab", path, size, maxModelBytes)
+	}
+	// The bytes, the decoded arrays (8 bytes a number of at least 2
+	// characters, and their slices) and the network.
+	if err := checkMemory([]memNeed{{"reading the model file", 6 * float64(size)}}, "this model is too large for this machine"); err != nil {
+		return nil, ModelMeta{}, fmt.Errorf("loading model %s: %w", path, err)
+	}
 	return decodeModel(f, path)
 }
 
@@ -249,11 +280,11 @@ func checkModelPath(path string) error {
 	case errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("model file %s does not exist (models are written with -save FILE)", path)
 	case err != nil:
-		return fmt.Errorf("model file %s: %w", path, err)
+		return pathProblem("model file", path, err)
 	case fi.IsDir():
 		return fmt.Errorf("model file %s is a directory, not a file written by -save", path)
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("model file %s is not a regular file", path)
+		return fmt.Errorf("model file %s is %s, not a regular file written by -save", path, modeName(fi.Mode()))
 	}
 	return nil
 }
@@ -280,7 +311,8 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 
 	// First the format and version alone, so that another kind of JSON
 	// file or a newer version gets that message rather than a complaint
-	// about some field this program does not know.
+	// about some field this program does not know. This also finds any
+	// syntax error, and data after the document.
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
@@ -294,18 +326,15 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 		}
 		return fail("format is %q, want %q: not a model written by this program", head.Format, modelFormat)
 	}
-	if head.Version != modelVersion {
-		return fail("format version %d, but this program reads version %d only", head.Version, modelVersion)
+	if head.Version < 1 || head.Version > modelVersion {
+		return fail("format version %d, but this program reads versions 1 to %d", head.Version, modelVersion)
 	}
-
+	if err := strictJSON(data, reflect.TypeOf(modelFile{})); err != nil {
+		return fail("%v", err)
+	}
 	var mf modelFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields() // a misspelt field is an error, not ignored
-	if err := dec.Decode(&mf); err != nil {
+	if err := json.Unmarshal(data, &mf); err != nil {
 		return fail("%s", jsonProblem(data, err))
-	}
-	if dec.More() {
-		return fail("unexpected data after the model's closing brace")
 	}
 
 	if mf.Inputs < 1 {
@@ -336,14 +365,82 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 	if mf.Loss.Inputs != 0 || mf.Loss.Units != 0 || mf.Loss.W != nil || mf.Loss.B != nil {
 		return fail("the loss has sizes or parameters: a loss has none")
 	}
-	if mf.Meta.Epochs < 0 {
-		return fail("meta epochs is %d, want 0 or more", mf.Meta.Epochs)
-	}
 	net, err := BuildMLP(mf.Inputs, layers, loss, outputs)
 	if err != nil {
 		return fail("%v", err)
 	}
+	if err := mf.Meta.check(net); err != nil {
+		return fail("%v", err)
+	}
 	return net, mf.Meta, nil
+}
+
+// check checks the values of meta, and that what it says of the network's
+// shape is what the layers are.
+func (m *ModelMeta) check(net *MLP) error {
+	switch {
+	case m.Epochs < 0 || m.Epochs > maxEpochs:
+		return fmt.Errorf("meta epochs is %d, want 0 to %d", m.Epochs, maxEpochs)
+	case m.Batch < 0:
+		return fmt.Errorf("meta batch is %d, want a positive number (or 0: not recorded)", m.Batch)
+	case m.Eta < 0:
+		return fmt.Errorf("meta eta is %v, want a positive number (or 0: not recorded)", m.Eta)
+	case m.Seed > math.MaxUint32:
+		return fmt.Errorf("meta seed is %d, want 0 to %d (numpy's RandomState seeds)", m.Seed, uint32(math.MaxUint32))
+	case m.Limit < 0:
+		return fmt.Errorf("meta limit is %d, want 0 (every image) or more", m.Limit)
+	case m.Hidden != nil && fmt.Sprint(m.Hidden) != fmt.Sprint(hiddenOf(net)):
+		return fmt.Errorf("meta hidden is %v, but the layers' hidden widths are %v", m.Hidden, hiddenOf(net))
+	case m.Pipeline != "" && m.Pipeline != pipelineOf(net):
+		return fmt.Errorf("meta pipeline is %q, but the layers and loss are the %s pipeline", m.Pipeline, pipelineOf(net))
+	case m.InitMeanAbsW != nil && len(m.InitMeanAbsW) != len(hiddenOf(net))+1:
+		return fmt.Errorf("meta init_mean_abs_w has %d values, want one per linear layer, %d", len(m.InitMeanAbsW), len(hiddenOf(net))+1)
+	}
+	for _, v := range m.InitMeanAbsW {
+		if !(v > 0) {
+			return fmt.Errorf("meta init_mean_abs_w has %v, want positive numbers (mean |W| of the first network)", v)
+		}
+	}
+	for i, r := range m.History {
+		if r.Epochs < 0 || r.Epochs > maxEpochs || r.Batch < 0 || r.Eta < 0 || r.Seed > math.MaxUint32 || r.Limit < 0 {
+			return fmt.Errorf("meta history[%d] has a negative or out-of-range value: %+v", i, r)
+		}
+	}
+	if m.RNG != nil {
+		if err := m.RNG.check(); err != nil {
+			return err
+		}
+	}
+	for name, sum := range m.Files {
+		if name != filepath.Base(name) || strings.HasPrefix(name, ".") || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+			return fmt.Errorf("meta files has %q: %q, want a file name and its SHA-256 in 64 hex digits", name, sum)
+		}
+	}
+	return nil
+}
+
+// hiddenOf returns the widths of a network's linear layers but the last.
+func hiddenOf(net *MLP) []int {
+	var w []int
+	for _, l := range net.Layers {
+		if ll, ok := l.(*LinearLayer); ok {
+			_, out := ll.Dims()
+			w = append(w, out)
+		}
+	}
+	if len(w) == 0 {
+		return nil
+	}
+	return w[:len(w)-1]
+}
+
+// pipelineOf names a network's pipeline: "stable" when it trains on the
+// logits with the fused loss, "naive" (Assignment 1's) otherwise.
+func pipelineOf(net *MLP) string {
+	if _, fused := net.Loss.(*LossCrossEntropyForSoftmaxLogits); fused {
+		return "stable"
+	}
+	return "naive"
 }
 
 // buildLayers turns the layers of the file into Layers, checking the
@@ -391,11 +488,15 @@ func buildLinear(p modelPart) (*LinearLayer, error) {
 	if len(p.B) != p.Units {
 		return nil, fmt.Errorf("B has %d values, want %d (one per unit)", len(p.B), p.Units)
 	}
-	W := NewMatrix(p.Inputs, p.Units)
+	// Every row's length first: inputs × units can be far more than the
+	// numbers the file holds (short rows), and must not be allocated then.
 	for i, row := range p.W {
 		if len(row) != p.Units {
 			return nil, fmt.Errorf("row %d of W has %d values, want %d (one per unit)", i, len(row), p.Units)
 		}
+	}
+	W := NewMatrix(p.Inputs, p.Units)
+	for i, row := range p.W {
 		copy(W.Row(i), row)
 	}
 	B := NewMatrixFrom(1, p.Units, append([]float64(nil), p.B...))
@@ -411,13 +512,13 @@ func jsonProblem(data []byte, err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "the file ends in the middle of the JSON: it is truncated"
 	case errors.As(err, &syn):
-		if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
-			return "the file ends in the middle of the JSON: it is truncated"
-		}
 		// Offset counts the bytes read, the offending one included.
 		line, col := lineCol(data, syn.Offset-1)
 		if strings.Contains(syn.Error(), "after top-level value") {
 			return fmt.Sprintf("unexpected data after the model's closing brace, at line %d, column %d", line, col)
+		}
+		if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+			return "the file ends in the middle of the JSON: it is truncated"
 		}
 		return fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, err)
 	case errors.As(err, &typ):
@@ -426,28 +527,181 @@ func jsonProblem(data []byte, err error) string {
 		if field == "" {
 			field = "the document"
 		}
-		return fmt.Sprintf("at line %d, column %d: %s should be %s, not a JSON %s", line, col, field, jsonTypeName(typ.Type.String()), typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ") + " (misspelt, or from another program?)"
+		return fmt.Sprintf("at line %d, column %d: %s should be %s, not a JSON %s", line, col, field, kindName(typ.Type), typ.Value)
 	}
 	return err.Error()
 }
 
-func jsonTypeName(goType string) string {
-	switch goType {
-	case "int", "uint64":
+// kindName says what JSON value a Go type decodes from.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64, reflect.Uint32:
 		return "a whole number"
-	case "float64":
+	case reflect.Float64:
 		return "a number"
-	case "string":
+	case reflect.String:
 		return "a string"
-	case "bool":
+	case reflect.Bool:
 		return "true or false"
-	}
-	if strings.HasPrefix(goType, "[]") {
+	case reflect.Slice:
 		return "an array"
+	case reflect.Pointer:
+		return kindName(t.Elem())
 	}
 	return "an object"
+}
+
+// strictJSON checks a JSON document against the Go type t it is decoded
+// into, as encoding/json does not: every object key must be one of the
+// type's (spelt exactly, case included) and appear once, and no value may
+// be null or a number the field cannot hold. Errors give the line, the
+// column and the field (e.g. layers[2].W[0][3]). The document is known to
+// be valid JSON with nothing after it (decodeModel parsed it first).
+func strictJSON(data []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return (&jsonWalker{dec: dec, data: data}).value(t, "")
+}
+
+type jsonWalker struct {
+	dec  *json.Decoder
+	data []byte
+}
+
+// next reads a token; where says where it starts (worked out only for a
+// message: counting lines for every token would take time quadratic in
+// the file's size).
+func (w *jsonWalker) next() (tok json.Token, where func() string, err error) {
+	off := int(w.dec.InputOffset())
+	for off < len(w.data) && strings.IndexByte(" \t\r\n,:", w.data[off]) >= 0 {
+		off++
+	}
+	where = func() string {
+		line, col := lineCol(w.data, int64(off))
+		return fmt.Sprintf("at line %d, column %d", line, col)
+	}
+	if tok, err = w.dec.Token(); err != nil {
+		return nil, nil, fmt.Errorf("not valid JSON %s: %v", where(), err)
+	}
+	return tok, where, nil
+}
+
+// value checks the next value of the document against t; path names it.
+func (w *jsonWalker) value(t reflect.Type, path string) error {
+	tok, where, err := w.next()
+	if err != nil {
+		return err
+	}
+	name := path
+	if name == "" {
+		name = "the document"
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	wrong := func() error {
+		got := "null"
+		switch v := tok.(type) {
+		case json.Delim:
+			got = map[json.Delim]string{'{': "a JSON object", '[': "a JSON array"}[v]
+		case string:
+			got = "a JSON string"
+		case json.Number:
+			got = "the number " + v.String()
+		case bool:
+			got = "a JSON true or false"
+		}
+		return fmt.Errorf("%s: %s should be %s, not %s", where(), name, kindName(t), got)
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		if tok != json.Delim('{') {
+			return wrong()
+		}
+		fields := map[string]reflect.Type{}
+		if t.Kind() == reflect.Struct {
+			for i := 0; i < t.NumField(); i++ {
+				key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+				fields[key] = t.Field(i).Type
+			}
+		}
+		seen := map[string]bool{}
+		for w.dec.More() {
+			ktok, kwhere, err := w.next()
+			if err != nil {
+				return err
+			}
+			key := ktok.(string) // object keys are strings in valid JSON
+			ft, ok := fields[key]
+			if t.Kind() == reflect.Map {
+				ft, ok = t.Elem(), true
+			}
+			if !ok {
+				hint := "misspelt, or from another program?"
+				for k := range fields {
+					if strings.EqualFold(k, key) {
+						hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", k)
+					}
+				}
+				return fmt.Errorf("%s: unknown field %q in %s (%s)", kwhere(), key, name, hint)
+			}
+			if seen[key] {
+				return fmt.Errorf("%s: %s has the key %q twice", kwhere(), name, key)
+			}
+			seen[key] = true
+			sub := key
+			if path != "" {
+				sub = path + "." + key
+			}
+			if err := w.value(ft, sub); err != nil {
+				return err
+			}
+		}
+		_, _, err := w.next() // the closing brace
+		return err
+	case reflect.Slice:
+		if tok != json.Delim('[') {
+			return wrong()
+		}
+		for i := 0; w.dec.More(); i++ {
+			if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, _, err := w.next()
+		return err
+	case reflect.String:
+		if _, ok := tok.(string); !ok {
+			return wrong()
+		}
+	case reflect.Bool:
+		if _, ok := tok.(bool); !ok {
+			return wrong()
+		}
+	case reflect.Float64:
+		n, ok := tok.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		if _, err := strconv.ParseFloat(n.String(), 64); err != nil {
+			return fmt.Errorf("%s: %s should be a number within float64's range, not %s", where(), name, n)
+		}
+	default: // the integers
+		n, ok := tok.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		var err error
+		if t.Kind() == reflect.Uint64 || t.Kind() == reflect.Uint32 {
+			_, err = strconv.ParseUint(n.String(), 10, t.Bits())
+		} else {
+			_, err = strconv.ParseInt(n.String(), 10, t.Bits())
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %s should be a whole number that fits %s, not %s", where(), name, t.Kind(), n)
+		}
+	}
+	return nil
 }
 
 // lineCol converts a byte offset into a 1-based line and column.
@@ -487,8 +741,9 @@ func CheckModelFits(net *MLP, nInputs, nClasses int) error {
 }
 
 // checkSavePath checks a -save FILE before any work: it must not be a
-// directory, and its directory must exist, unless it is the -out directory
-// out, which the experiment creates.
+// directory or another file that is not regular, and its directory must
+// exist, unless it is the -out directory out, which is created. (That a
+// file can be created there is checkSaveWritable's, once out exists.)
 func checkSavePath(path, out string) error {
 	if path == "" {
 		return errors.New("needs a file name, e.g. -save xor.json")
@@ -496,7 +751,7 @@ func checkSavePath(path, out string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s is a directory: give a file name, e.g. -save %s", path, filepath.Join(path, "model.json"))
 	} else if err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s exists and is not a regular file", path)
+		return fmt.Errorf("%s exists and is %s, not a regular file", path, modeName(fi.Mode()))
 	}
 	dir := filepath.Dir(path)
 	if filepath.Clean(dir) == filepath.Clean(out) {
@@ -507,7 +762,7 @@ func checkSavePath(path, out string) error {
 	case errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("the directory %s of %s does not exist: create it, or save into -out's directory", dir, path)
 	case err != nil:
-		return fmt.Errorf("%s: %w", path, err)
+		return pathProblem("directory", dir, err)
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory, so %s cannot be written", dir, path)
 	}
@@ -517,25 +772,28 @@ func checkSavePath(path, out string) error {
 // checkSaveWritable checks that a file can be created next to path, so
 // that a -save into a read-only directory fails before training, not after.
 func checkSaveWritable(path string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".probe-*")
-	if err != nil {
+	if err := checkWritable(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
 	}
-	name := f.Name()
-	f.Close()
-	os.Remove(name)
 	return nil
 }
 
 // ---------------------------------------------------------------------------
 // What the experiments use to take -load and -save.
 
-// startNet returns the network an experiment trains: the one in cfg.load,
+// loadedModel is the network of -load, read before any work (parseFlags).
+type loadedModel struct {
+	net  *MLP
+	meta ModelMeta
+}
+
+// startNet returns the network an experiment trains: the loaded one,
 // checked to fit data of nInputs inputs and nClasses classes, or else a new
-// one from newNet. meta describes the network's past (zero epochs for a new
-// one); pass it to saveNet and continueRunInfo after training.
-func (c *config) startNet(exp string, newNet func() *MLP, nInputs, nClasses int) (*MLP, ModelMeta, error) {
-	if c.load == "" {
+// one from newNet (which draws from rng). meta describes the network's
+// past (zero epochs for a new one). A loaded network that shuffled hands
+// its generator's state to rng.
+func (c *config) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+	if c.loaded == nil {
 		net := newNet()
 		meta := ModelMeta{Experiment: exp}
 		for _, l := range net.Layers {
@@ -545,15 +803,22 @@ func (c *config) startNet(exp string, newNet func() *MLP, nInputs, nClasses int)
 		}
 		return net, meta, nil
 	}
-	net, meta, err := LoadModel(c.load)
-	if err != nil {
-		return nil, meta, err
-	}
+	net, meta := c.loaded.net, c.loaded.meta
 	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
 		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", c.load, err, meta.Experiment, exp)
 	}
+	if meta.Epochs > maxEpochs-c.epochs {
+		return nil, meta, fmt.Errorf("-load %s: the network has trained %d epochs, and %d more would pass the %d a network may have", c.load, meta.Epochs, c.epochs, maxEpochs)
+	}
 	if meta.Experiment != exp {
 		fmt.Fprintf(c.stdout, "note: %s was saved by experiment %q, this is %q\n", c.load, meta.Experiment, exp)
+	}
+	if c.shuffle {
+		if meta.RNG != nil && meta.Shuffle && uint64(c.seed) == meta.Seed {
+			meta.RNG.restore(rng)
+		} else {
+			fmt.Fprintf(c.stdout, "note: the loaded network's run did not shuffle with seed %d: the shuffling starts afresh from that seed\n", c.seed)
+		}
 	}
 	return net, meta, nil
 }
@@ -568,74 +833,39 @@ func continueRunInfo(ri *RunInfo, meta ModelMeta) {
 	}
 }
 
-// saveNet writes net to c.save (when set) with meta brought up to date by
-// this run: ri's finished epochs, the settings, whether it was stopped.
-func (c *config) saveNet(net *MLP, meta ModelMeta, ri *RunInfo) error {
-	if c.save == "" {
-		return nil
-	}
-	trained := len(ri.Epochs) - 1 // epoch 0 is the starting network
+// savedMeta is meta brought up to date by this run: its finished epochs
+// (ri), its settings, the generator's state when it shuffled, the
+// checksums of the CSVs it writes (sums), whether it was stopped.
+func (c *config) savedMeta(meta ModelMeta, net *MLP, ri *RunInfo, rng *RandomState, sums map[string]string) ModelMeta {
+	trained := len(ri.Epochs) - 1 // the first record is the starting network
 	meta.Epochs += trained
-	meta.Batch, meta.Eta, meta.Seed = c.batch, c.eta, uint64(c.seed)
+	meta.Batch, meta.Eta, meta.Seed, meta.Shuffle = c.batch, c.eta, uint64(c.seed), c.shuffle
+	if c.exp.name == "mnist" {
+		meta.Limit, meta.Hidden, meta.Pipeline = c.limit, hiddenOf(net), pipelineOf(net)
+	}
+	meta.RNG = nil
+	if c.shuffle {
+		meta.RNG = rngStateOf(rng)
+	}
+	meta.Files = sums
 	meta.Stopped, meta.Note = ri.Stopped, ""
-	if ri.PartialBatches > 0 {
-		meta.Note = fmt.Sprintf("interrupted after %d batches of epoch %d: those are in the weights but not in epochs", ri.PartialBatches, meta.Epochs+1)
+	if ri.Stopped {
+		meta.Note = fmt.Sprintf("stopped by a signal after epoch %d, %d epochs before the end of its run", meta.Epochs, c.epochs-trained)
 	}
 	if trained > 0 {
-		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: uint64(c.seed)})
+		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: uint64(c.seed), Shuffle: c.shuffle, Limit: meta.Limit})
 	}
-	if err := SaveModel(c.save, net, meta); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, c.save)
-	return nil
+	return meta
 }
 
-// writeRunCSV writes the run info as CSV to path (see RunInfo.WriteCSV).
-// For a run resumed from a network trained for from epochs, it keeps the
-// rows of epochs 0 … from−1 of the file already at path when that file
-// records the run the network comes from, so that the file shows the whole
-// history; kept is how many rows it kept.
-func writeRunCSV(path string, ri *RunInfo, from int) (kept int, err error) {
-	var earlier []string
-	if from > 0 {
-		earlier = earlierRows(path, ri, from)
-	}
-	return len(earlier), writeFileAtomic(path, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		fmt.Fprintln(bw, strings.Join(ri.CSVHeader(), ","))
-		for _, l := range earlier {
-			fmt.Fprintln(bw, l)
+// saveJob is the output job that writes net to c.save with meta.
+func (c *config) saveJob(net *MLP, meta ModelMeta) outputJob {
+	return outputJob{name: c.save, write: func() error {
+		if err := SaveModel(c.save, net, meta); err != nil {
+			return err
 		}
-		for _, e := range ri.Epochs {
-			fmt.Fprintln(bw, strings.Join(ri.CSVRow(e), ","))
-		}
-		return bw.Flush()
-	})
-}
-
-// earlierRows returns the rows of epochs 0 … from−1 of the CSV file at path
-// if it has ri's header, rows numbered 0 … from in order, and a row for
-// epoch from with the same training loss and accuracy as ri's first row:
-// the same network evaluated on the same data gives the same bits, so that
-// identifies the run. Otherwise (another run's file, none) it returns nil.
-func earlierRows(path string, ri *RunInfo, from int) []string {
-	data, err := os.ReadFile(path)
-	if err != nil || len(ri.Epochs) == 0 {
+		c.saved = true
+		fmt.Fprintf(c.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, c.save)
 		return nil
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) < from+2 || lines[0] != strings.Join(ri.CSVHeader(), ",") {
-		return nil
-	}
-	for i := 0; i <= from; i++ {
-		if epoch, _, _ := strings.Cut(lines[i+1], ","); epoch != strconv.Itoa(i) {
-			return nil
-		}
-	}
-	old, cur := strings.Split(lines[from+1], ","), ri.CSVRow(ri.Epochs[0])
-	if len(old) != len(cur) || old[1] != cur[1] || old[2] != cur[2] {
-		return nil
-	}
-	return lines[1 : from+1]
+	}}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -38,8 +39,8 @@ func TestModelRoundTripIsBitExact(t *testing.T) {
 	for name, net := range testNets(t) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "m.json")
-			meta := ModelMeta{Experiment: "test", Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint64, Note: "a \"quoted\" <note>",
-				History: []ModelRun{{Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint64}}}
+			meta := ModelMeta{Experiment: "test", Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint32, Note: "a \"quoted\" <note>",
+				History: []ModelRun{{Epochs: 5, Batch: 4, Eta: 0.1, Seed: math.MaxUint32}}}
 			if err := SaveModel(path, net, meta); err != nil {
 				t.Fatal(err)
 			}
@@ -166,7 +167,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"array", "[1, 2]", "should be an object"},
 		{"other JSON", `{"name": "something else"}`, "not a saved model"},
 		{"other format", edit(`"backprop-mlp"`, `"keras"`), `format is "keras"`},
-		{"newer version", edit(`"version": 1`, `"version": 2`), "version 2"},
+		{"newer version", edit(`"version": 1`, `"version": 3`), "version 3, but this program reads versions 1 to 2"},
 		{"version as text", edit(`"version": 1`, `"version": "1"`), "version should be a whole number"},
 		{"unknown field", edit(`"inputs": 2,`, `"inputs": 2, "optimizer": "adam",`), `unknown field "optimizer"`},
 		{"trailing data", validModel + "{}", "after the model"},
@@ -176,7 +177,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"unknown layer kind", edit(`"kind": "relu"`, `"kind": "tanh"`), `unknown layer kind "tanh"`},
 		{"layer without kind", edit(`"kind": "relu", `, ``), `no "kind"`},
 		{"layer without name", edit(`, "name": "ReLU_1"`, ``), "has no name"},
-		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `no name`},
+		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `line 10, column 5: layers[1] should be an object, not null`},
 		{"duplicate names", edit(`"name": "ReLU_1"`, `"name": "Linear_1"`), `both named "Linear_1"`},
 		{"relu with weights", edit(`"name": "ReLU_1"`, `"name": "ReLU_1", "B": [1]`), "no sizes or parameters"},
 		{"W too few rows", edit(`"W": [[1, 2, 3], [4, 5, 6]]`, `"W": [[1, 2, 3]]`), "W has 1 rows, want 2"},
@@ -194,6 +195,22 @@ func TestLoadModelErrors(t *testing.T) {
 		{"no loss", edit(`"loss": {"kind": "cross-entropy", "name": "CE"},`, ``), `loss has no "kind"`},
 		{"bad output layer", edit(`"output_layers": []`, `"output_layers": [{"kind": "sigmoid", "name": "S"}]`), `output_layers[0] "S": unknown layer kind`},
 		{"negative epochs", edit(`"epochs": 3`, `"epochs": -3`), "meta epochs is -3"},
+		// Strictness: what encoding/json alone would take silently.
+		{"null weight", edit(`[1, -1]`, `[null, -1]`), "at line 12, column 13: layers[2].W[0][0] should be a number, not null"},
+		{"null meta", edit(`"meta": {`, `"meta": null, "x": {`), "at line 4, column 11: meta should be an object, not null"},
+		{"lower-case w", edit(`"W": [[1, 2, 3]`, `"w": [[1, 2, 3]`), `at line 8, column 6: unknown field "w" in layers[0] (keys are case-sensitive: did you mean "W"?)`},
+		{"capitalised key", edit(`"inputs": 2,`, `"Inputs": 2,`), `unknown field "Inputs" in the document (keys are case-sensitive: did you mean "inputs"?)`},
+		{"duplicate key", edit(`"inputs": 2,`, `"inputs": 2, "inputs": 2,`), `at line 5, column 16: the document has the key "inputs" twice`},
+		{"trailing garbage", validModel + "x", "unexpected data after the model's closing brace, at line 19, column 1"},
+		{"epochs near 2^63", edit(`"epochs": 3`, `"epochs": 9223372036854775000`), "meta epochs is 9223372036854775000, want 0 to 2147483647"},
+		{"epochs beyond int64", edit(`"epochs": 3`, `"epochs": 1e30`), "meta.epochs should be a whole number that fits int, not 1e30"},
+		{"seed beyond numpy's", edit(`"seed": 1234`, `"seed": 4294967296`), "meta seed is 4294967296, want 0 to 4294967295"},
+		{"negative batch", edit(`"batch": 4`, `"batch": -4`), "meta batch is -4"},
+		{"hidden not the layers'", edit(`"seed": 1234`, `"seed": 1234, "hidden": [7]`), "meta hidden is [7], but the layers' hidden widths are [3]"},
+		{"pipeline not the layers'", edit(`"seed": 1234`, `"seed": 1234, "pipeline": "stable"`), `meta pipeline is "stable", but the layers and loss are the naive pipeline`},
+		{"short generator state", edit(`"seed": 1234`, `"seed": 1234, "rng": {"key": [1, 2], "pos": 0}`), "meta rng has 2 key words and position 0, want 624 words"},
+		{"file outside -out", edit(`"seed": 1234`, `"seed": 1234, "files": {"../xor.csv": "00"}`), `meta files has "../xor.csv"`},
+		{"init amplitude 0", edit(`"seed": 1234`, `"seed": 1234, "init_mean_abs_w": [0, 1]`), "meta init_mean_abs_w has 0, want positive numbers"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -259,6 +276,19 @@ func FuzzLoadModel(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// A version 2 model with every field of meta, the generator's state
+	// and the files' checksums among them.
+	full := ModelMeta{Experiment: "mnist", Epochs: 3, Batch: 2, Eta: 0.5, Seed: 7, Shuffle: true, Limit: 9, Hidden: []int{4}, Pipeline: "naive",
+		RNG: rngStateOf(newRNG(1)), Files: map[string]string{"mnist.csv": strings.Repeat("ab", 32)}, Stopped: true, Note: "n",
+		History: []ModelRun{{Epochs: 3, Batch: 2, Eta: 0.5, Seed: 7, Shuffle: true, Limit: 9}}, InitMeanAbsW: []float64{0.5, 0.25}}
+	data, err := encodeModel(NewXORNet(newRNG(2)), full)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, got, err := decodeModel(bytes.NewReader(data), "full.json"); err != nil || !reflect.DeepEqual(got, full) {
+		f.Fatalf("a version 2 model with every field of meta: got %v, meta %+v; want %+v", err, got, full)
+	}
+	f.Add(data)
 	f.Add([]byte(""))
 	f.Add([]byte("{}"))
 	f.Add([]byte(`{"format": "backprop-mlp", "version": 1}`))

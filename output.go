@@ -1,27 +1,40 @@
 package main
 
-// Writing result files: every file appears whole or not at all.
+// Writing result files: every file appears whole or not at all, and the
+// files of a run are written one after the other, each whatever happened
+// to the ones before it.
 
 import (
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-// prepareOutDir creates dir if needed and checks that files can be written
-// there, so that a bad -out fails before any training starts.
+// prepareOutDir creates dir if needed, checks that files can be written
+// there, so that a bad -out fails before any training starts, and removes
+// the temporary files that killed runs left there.
 func prepareOutDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output directory %s: %w (choose another with -out)", dir, err)
 	}
-	f, err := os.CreateTemp(dir, ".probe-*")
-	if err != nil {
+	if err := checkWritable(dir); err != nil {
 		return fmt.Errorf("output directory %s is not writable: %w (choose another with -out)", dir, err)
 	}
-	name := f.Name()
+	removeStaleTemps(dir)
+	return nil
+}
+
+// checkWritable creates and removes a file in dir.
+func checkWritable(dir string) error {
+	f, err := createTemp(dir, "backprop-probe")
+	if err != nil {
+		return err
+	}
 	f.Close()
-	os.Remove(name)
+	os.Remove(f.Name())
+	forgetTemp(f.Name())
 	return nil
 }
 
@@ -29,7 +42,7 @@ func prepareOutDir(dir string) error {
 // same directory, which is renamed over path only when everything was
 // written and synced. A failure leaves any earlier file at path untouched.
 func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := createTemp(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -39,7 +52,11 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 			f.Close()
 			os.Remove(tmp)
 		}
+		forgetTemp(tmp)
 	}()
+	if beforeWriteHook != nil {
+		beforeWriteHook(path)
+	}
 	if err = write(f); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -56,4 +73,61 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// beforeWriteHook, when set, is called before each file is written. Only
+// the signal tests set it (in the test binary), to hold the program in its
+// writing phase while they send signals.
+var beforeWriteHook func(path string)
+
+// outputJob is one file (or a group written together, as a run record and
+// the page) of the end of a run.
+type outputJob struct {
+	name  string // as the user knows it, e.g. the path
+	write func() error
+}
+
+// writeOutputs runs the jobs in order. A failing job does not stop the
+// others; the error tells every failure. While this runs, the interrupter
+// knows which files are still to come (for the message of a quit at once).
+func writeOutputs(in *interrupter, jobs []outputJob) error {
+	var errs []string
+	for i, j := range jobs {
+		names := make([]string, 0, len(jobs)-i)
+		for _, r := range jobs[i:] {
+			names = append(names, r.name)
+		}
+		in.setPending(names)
+		if err := j.write(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	in.setPending(nil)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s (every other file was written)", errs[0])
+	}
+	return fmt.Errorf("%d files could not be written (every other file was):\n  %s", len(errs), strings.Join(errs, "\n  "))
+}
+
+// fileJob writes the file name into out's directory through f.
+func fileJob(out *outputs, name string, f func(io.Writer) error) outputJob {
+	return outputJob{name: filepath.Join(out.dir, name), write: func() error { return out.write(name, f) }}
+}
+
+// pageJob writes a run record and rebuilds the page.
+func pageJob(out *outputs, rec *runRecord) outputJob {
+	return outputJob{name: filepath.Join(out.dir, rec.Experiment+runRecordSuffix) + " and " + filepath.Join(out.dir, "index.html"),
+		write: func() error { return writeRunPage(out, rec) }}
+}
+
+// csvJobs write the CSV files.
+func csvJobs(out *outputs, files []*csvFile) []outputJob {
+	var jobs []outputJob
+	for _, f := range files {
+		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
+	}
+	return jobs
 }

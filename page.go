@@ -80,6 +80,10 @@ type runRecord struct {
 // runRecordSuffix ends the name of every run record in the out directory.
 const runRecordSuffix = ".run.json"
 
+// maxRunRecordBytes bounds what is read of a run record (they have a few
+// kilobytes).
+const maxRunRecordBytes = 4 << 20
+
 // writeRunPage writes rec as <experiment>.run.json and rebuilds index.html.
 func writeRunPage(out *outputs, rec *runRecord) error {
 	if rec.Written == "" {
@@ -106,9 +110,11 @@ func readRunRecords(dir string) (recs []*runRecord, problems []string, err error
 		return nil, nil, err
 	}
 	for _, name := range names {
-		data, err := os.ReadFile(name)
+		// Only regular files of a bounded size: a FIFO or a link to
+		// /dev/zero named like a record must not hang the page.
+		data, err := readRegular("run record", name, maxRunRecordBytes)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", filepath.Base(name), err))
+			problems = append(problems, err.Error())
 			continue
 		}
 		rec := &runRecord{}

@@ -25,17 +25,23 @@ type TrainConfig struct {
 
 	XTest, TTest *Matrix // optional test set, evaluated after every epoch
 
-	Progress      io.Writer // per-epoch progress lines; nil prints nothing
-	ProgressEvery int       // print every k-th epoch (and the first and last); 0 means 1
-	Label         string    // prefix of progress lines, e.g. "eta=5"
+	// Progress gets the progress lines (progress.go): one for the first,
+	// every ProgressEvery-th (0 means 1) and the last epoch, and inside an
+	// epoch that runs longer than a second a batch counter. nil prints
+	// nothing.
+	Progress      io.Writer
+	ProgressEvery int
+	Label         string // prefix of progress lines, e.g. "eta=5"
 
 	// WeightAmpRef, when it has one value per linear layer, replaces the
 	// network's mean |W| at the start as the reference of WeightAmp: a
 	// resumed network passes its first mean |W| to continue the curve.
 	WeightAmpRef []float64
 
-	// Stop, when set, is asked before every batch; returning true ends
-	// training there (an interrupt). The epochs finished so far are kept.
+	// Stop, when set, is asked before every batch; once it returns true,
+	// training ends at the end of the epoch under way (or at once, before
+	// the first batch of an epoch), so that a stop always leaves a network
+	// that the run info's last row describes (an interrupt).
 	Stop func() bool
 
 	// TrainLogits, when set, sees the logits (the output of the last layer
@@ -48,6 +54,8 @@ type TrainConfig struct {
 	// AfterEpoch, when set, is called after the run info of every epoch
 	// (0: the initial network) is recorded; an error ends training with it.
 	AfterEpoch func(epoch int) error
+
+	clock func() time.Time // time.Now; tests set it to pin the progress lines
 }
 
 // EpochInfo is the run info after one epoch (epoch 0: the initial network).
@@ -64,11 +72,9 @@ type RunInfo struct {
 	Linear  []string // names of the linear layers, in order (the WeightAmp columns)
 	HasTest bool
 	Epochs  []EpochInfo
-	// Stopped is set when cfg.Stop ended training early. PartialBatches
-	// is then the number of batches of the unfinished epoch that were
-	// applied to the network (0: it stopped between two epochs).
-	Stopped        bool
-	PartialBatches int
+	// Stopped is set when cfg.Stop ended training early (always at the
+	// end of an epoch).
+	Stopped bool
 }
 
 // Last returns the last recorded epoch.
@@ -78,11 +84,12 @@ func (ri *RunInfo) Last() EpochInfo { return ri.Epochs[len(ri.Epochs)-1] }
 // non-finite gradient stops training before the step is applied, so the
 // network is left exactly as it was when that batch went in (useful for a
 // post-mortem). A parameter that overflows although its gradient was finite
-// is found after the step, and stays in the network.
+// is found after the step, and stays in the network (Applied).
 type DivergenceError struct {
-	Epoch int    // 1-based epoch in which it happened
-	Batch int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
-	What  string // what became non-finite
+	Epoch   int    // 1-based epoch in which it happened
+	Batch   int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
+	What    string // what became non-finite
+	Applied bool   // the step was applied: a parameter overflowed
 }
 
 func (e *DivergenceError) Error() string {
@@ -100,7 +107,12 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	if err := checkTrainConfig(net, X, T, cfg); err != nil {
 		return nil, err
 	}
-	start := time.Now()
+	clock := cfg.clock
+	if clock == nil {
+		clock = time.Now
+	}
+	start := clock()
+	meter := newMeter(cfg, clock, start)
 	ri := &RunInfo{HasTest: cfg.XTest != nil}
 	var linears []*LinearLayer
 	for _, l := range net.Layers {
@@ -125,9 +137,9 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 		for i, l := range linears {
 			e.WeightAmp[i] = l.W.MeanAbs() / initAmp[i]
 		}
-		e.Elapsed = time.Since(start)
+		e.Elapsed = clock().Sub(start)
 		ri.Epochs = append(ri.Epochs, e)
-		printProgress(cfg, e)
+		meter.epoch(e)
 		return e
 	}
 	record(0)
@@ -144,19 +156,26 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	if cfg.Shuffle {
 		order = make([]int, X.Rows)
 	}
+	batches := (X.Rows-1)/cfg.BatchSize + 1 // (X.Rows + BatchSize − 1) would overflow for a huge batch
+	stopping := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		// Asked first for an epoch's first batch, before the epoch draws
+		// its order: a stop between two epochs leaves the generator where
+		// the next epoch starts.
+		if cfg.Stop != nil && cfg.Stop() {
+			ri.Stopped = true
+			return ri, nil
+		}
 		if order != nil {
 			for i := range order {
 				order[i] = i
 			}
 			cfg.Rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
+		meter.beginEpoch()
 		for b, i0 := 0, 0; i0 < X.Rows; b, i0 = b+1, i0+cfg.BatchSize {
-			// Asked before a batch rather than after it, so that a stop
-			// after an epoch's last batch still records that epoch.
-			if cfg.Stop != nil && cfg.Stop() {
-				ri.Stopped, ri.PartialBatches = true, b
-				return ri, nil
+			if b > 0 && !stopping && cfg.Stop != nil && cfg.Stop() {
+				stopping = true // finish the epoch
 			}
 			i1 := min(i0+cfg.BatchSize, X.Rows)
 			xb, tb := &net.batchX, &net.batchT
@@ -168,17 +187,24 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 				T.viewRows(tb, i0, i1)
 			}
 			if what := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
-				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what}
+				// A finite gradient whose step made a parameter overflow
+				// leaves that parameter in the network.
+				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what, Applied: firstNonFiniteParam(params) != ""}
 			}
+			meter.batch(epoch, b+1, batches)
 		}
 		e := record(epoch)
 		if math.IsNaN(e.LossTrain) || math.IsInf(e.LossTrain, 0) {
-			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain)}
+			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain), Applied: true}
 		}
 		if cfg.AfterEpoch != nil {
 			if err := cfg.AfterEpoch(epoch); err != nil {
 				return ri, err
 			}
+		}
+		if stopping && epoch < cfg.Epochs {
+			ri.Stopped = true
+			return ri, nil
 		}
 	}
 	return ri, nil
@@ -274,35 +300,6 @@ func paramName(i int) string {
 		return [...]string{"dW", "dB"}[i]
 	}
 	return fmt.Sprintf("d%d", i)
-}
-
-func printProgress(cfg TrainConfig, e EpochInfo) {
-	if cfg.Progress == nil {
-		return
-	}
-	every := max(cfg.ProgressEvery, 1)
-	if e.Epoch != 0 && e.Epoch != cfg.Epochs && e.Epoch%every != 0 {
-		return
-	}
-	var b strings.Builder
-	if cfg.Label != "" {
-		b.WriteString(cfg.Label + "  ")
-	}
-	w := len(strconv.Itoa(cfg.Epochs))
-	fmt.Fprintf(&b, "epoch %*d/%d  loss train %.4f", w, e.Epoch, cfg.Epochs, e.LossTrain)
-	if !math.IsNaN(e.LossTest) || !math.IsNaN(e.AccTest) {
-		fmt.Fprintf(&b, " test %.4f", e.LossTest)
-	}
-	fmt.Fprintf(&b, "  acc train %6.2f%%", 100*e.AccTrain)
-	if !math.IsNaN(e.AccTest) {
-		fmt.Fprintf(&b, " test %6.2f%%", 100*e.AccTest)
-	}
-	fmt.Fprintf(&b, "  %s", e.Elapsed.Round(time.Millisecond))
-	if e.Epoch > 0 && e.Epoch < cfg.Epochs {
-		eta := time.Duration(float64(e.Elapsed) / float64(e.Epoch) * float64(cfg.Epochs-e.Epoch))
-		fmt.Fprintf(&b, "  ETA %s", eta.Round(time.Second))
-	}
-	fmt.Fprintln(cfg.Progress, b.String())
 }
 
 // ---------------------------------------------------------------------------

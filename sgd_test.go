@@ -473,7 +473,8 @@ func TestSGDRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// Stop ends training after the current batch; the epochs done are kept.
+// Stop ends training at the end of the epoch under way; the epochs done
+// are kept.
 func TestSGDStop(t *testing.T) {
 	X, T := XORData()
 	calls := 0
@@ -481,8 +482,8 @@ func TestSGDStop(t *testing.T) {
 		calls++
 		return calls == 6 // the second batch of epoch 2
 	}})
-	if err != nil || !ri.Stopped || len(ri.Epochs) != 2 {
-		t.Errorf("stopped after 6 batches of 4-batch epochs: err %v, Stopped %v, %d epochs; want nil, true, 2 (epochs 0 and 1)", err, ri.Stopped, len(ri.Epochs))
+	if err != nil || !ri.Stopped || len(ri.Epochs) != 3 || calls != 6 {
+		t.Errorf("stop asked at the 6th of 4-batch epochs: err %v, Stopped %v, %d epochs, %d calls; want nil, true, 3 (epochs 0 to 2), 6 (not asked again once it said stop)", err, ri.Stopped, len(ri.Epochs), calls)
 	}
 }
 

@@ -323,7 +323,7 @@ func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() boo
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: Xt, TTest: Tt,
 		Progress: cfg.progress(), ProgressEvery: 100, Label: "eta=" + etaLabel(eta),
-		Stop: stop,
+		Stop: stop, clock: cfg.clock,
 	})
 	res := &spiralResult{Eta: eta, Run: ri}
 	var div *DivergenceError
@@ -340,62 +340,62 @@ func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() boo
 }
 
 func runSpiral(cfg *config) error {
-	if err := prepareOutDir(cfg.out); err != nil {
-		return err
-	}
+	in := cfg.startInterrupts()
 	etas := spiralEtas
 	if cfg.etaSet {
 		etas = []float64{cfg.eta}
 	}
 	X, T, Xt, Tt := SpiralSets(cfg.seed)
+	needs := netNeeds([]int{2, 10, spiralClasses}, cfg.batch, X.Rows)
+	for range etas {
+		needs = append(needs, runInfoNeed(cfg.epochs, 2))
+	}
+	if err := checkMemory(needs, "train fewer epochs"); err != nil {
+		return err
+	}
 	fmt.Fprintf(cfg.stdout, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
 		spiralClasses, spiralPerClass, X.Rows, Xt.Rows, cfg.epochs, cfg.batch, joinEtas(etas), cfg.seed, NewSpiralNet(newRNG(cfg.seed)))
+	in.setPhase(phaseTraining)
 	out := &outputs{dir: cfg.out}
-	stop, release := cfg.interrupter()
-	defer release()
 	var results []*spiralResult
+	var jobs []outputJob
 	var stopped *spiralResult // the run an interrupt cut short
 	for _, eta := range etas {
-		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt, stop)
+		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt, in.stop)
 		if err != nil {
 			return err
 		}
 		results = append(results, res)
-		if err := out.write(spiralFile(eta, "confusion.csv"), res.Confusion.WriteCSV); err != nil {
-			return err
-		}
+		jobs = append(jobs, fileJob(out, spiralFile(eta, "confusion.csv"), res.Confusion.WriteCSV))
 		if cfg.plot {
-			if err := spiralRunPictures(out, res, net, X, T); err != nil {
-				return err
-			}
+			jobs = append(jobs, spiralRunJobs(out, res, net, X, T)...)
 		}
 		if res.Run.Stopped {
 			stopped = res
 			break // the remaining learning rates are not started
 		}
 	}
-	if err := out.write("spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }); err != nil {
-		return err
+	jobs = append(jobs, fileJob(out, "spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }))
+	if cfg.plot {
+		jobs = append(jobs, spiralPageJobs(cfg, out, results)...)
 	}
+	writeErr := writeOutputs(in, jobs)
 	fmt.Fprintln(cfg.stdout)
 	writeSpiralSummary(cfg.stdout, results)
-	if cfg.plot {
-		if err := spiralPage(cfg, out, results); err != nil {
-			return err
-		}
-	}
 	out.list(cfg.stdout)
-	if stopped != nil {
-		return fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(stopped.Eta), stopped.Run.Last().Epoch, cfg.epochs)
+	var errs []error
+	switch {
+	case stopped != nil:
+		errs = append(errs, fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
+			errInterrupted, etaLabel(stopped.Eta), stopped.Run.Last().Epoch, cfg.epochs))
+	case in.signaled() != nil:
+		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
+	case bestSpiral(results) == nil && len(results) == 1:
+		errs = append(errs, fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta)))
+	case bestSpiral(results) == nil:
+		errs = append(errs, errors.New("every learning rate diverged, see the summary"))
 	}
-	if bestSpiral(results) == nil {
-		if len(results) == 1 {
-			return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))
-		}
-		return errors.New("every learning rate diverged, see the summary")
-	}
-	return nil
+	return errors.Join(append(errs, writeErr)...)
 }
 
 func joinEtas(etas []float64) string {
@@ -411,29 +411,22 @@ func spiralFile(eta float64, what string) string {
 	return "spiral_eta" + etaLabel(eta) + "_" + what
 }
 
-// spiralRunPictures writes one run's decision map, confusion matrix and
-// charts.
-func spiralRunPictures(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) error {
+// spiralRunJobs are one run's decision map, confusion matrix and charts.
+func spiralRunJobs(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) []outputJob {
 	title := "Spirals, eta = " + etaLabel(res.Eta)
-	if err := out.write(spiralFile(res.Eta, "map.svg"), func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title+", training set") }); err != nil {
-		return err
-	}
-	if err := out.write(spiralFile(res.Eta, "confusion.svg"), func(w io.Writer) error { return res.Confusion.WriteSVG(w, title+": test set") }); err != nil {
-		return err
-	}
-	if err := out.write(spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG); err != nil {
-		return err
-	}
-	if err := out.write(spiralFile(res.Eta, "loss.svg"), lossChart(res.Run, title+": loss").WriteSVG); err != nil {
-		return err
-	}
 	wc := weightChart(res.Run)
 	wc.Title = title + ": mean |W| relative to the initial net"
-	return out.write(spiralFile(res.Eta, "weights.svg"), wc.WriteSVG)
+	return []outputJob{
+		fileJob(out, spiralFile(res.Eta, "map.svg"), func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title+", training set") }),
+		fileJob(out, spiralFile(res.Eta, "confusion.svg"), func(w io.Writer) error { return res.Confusion.WriteSVG(w, title+": test set") }),
+		fileJob(out, spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG),
+		fileJob(out, spiralFile(res.Eta, "loss.svg"), lossChart(res.Run, title+": loss").WriteSVG),
+		fileJob(out, spiralFile(res.Eta, "weights.svg"), wc.WriteSVG),
+	}
 }
 
-// spiralPage writes the comparison charts, the run record and the page.
-func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
+// spiralPageJobs are the comparison charts, the run record and the page.
+func spiralPageJobs(cfg *config, out *outputs, results []*spiralResult) []outputJob {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
 	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
 	for _, r := range results {
@@ -445,12 +438,6 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 		}
 		acc.Series = append(acc.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return 100 * e.AccTest }))
 		loss.Series = append(loss.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return e.LossTrain }))
-	}
-	if err := out.write("spiral_test_acc.svg", acc.WriteSVG); err != nil {
-		return err
-	}
-	if err := out.write("spiral_train_loss.svg", loss.WriteSVG); err != nil {
-		return err
 	}
 
 	header, rows := spiralTable(results)
@@ -494,7 +481,7 @@ func spiralPage(cfg *config, out *outputs, results []*spiralResult) error {
 			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
 			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
 	}
-	return writeRunPage(out, rec)
+	return []outputJob{fileJob(out, "spiral_test_acc.svg", acc.WriteSVG), fileJob(out, "spiral_train_loss.svg", loss.WriteSVG), pageJob(out, rec)}
 }
 
 func etasOf(results []*spiralResult) []float64 {

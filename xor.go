@@ -6,7 +6,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -33,37 +32,35 @@ func NewXORNet(rng NormalSource) *MLP {
 }
 
 func runXOR(cfg *config) error {
-	if err := prepareOutDir(cfg.out); err != nil {
+	in := cfg.startInterrupts()
+	X, T := XORData()
+	if err := checkMemory(append(netNeeds([]int{2, 4, 2}, cfg.batch, X.Rows), runInfoNeed(cfg.epochs, 2)), "train fewer epochs"); err != nil {
 		return err
 	}
-	if cfg.save != "" {
-		if err := checkSaveWritable(cfg.save); err != nil {
-			return err
-		}
-	}
-	X, T := XORData()
 	rng := newRNG(cfg.seed)
-	net, meta, err := cfg.startNet("xor", func() *MLP { return NewXORNet(rng) }, X.Cols, T.Cols)
+	net, meta, err := cfg.startNet("xor", func() *MLP { return NewXORNet(rng) }, rng, X.Cols, T.Cols)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n", cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
-	if cfg.load != "" {
+	if cfg.loaded != nil {
 		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
 	}
 	fmt.Fprint(cfg.stdout, net)
-	stop, release := cfg.interrupter()
+	if in.stopped.Load() {
+		return fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+	}
+	in.setPhase(phaseTraining)
 	ri, trainErr := Train(net, X, T, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
-		Progress: cfg.progress(), ProgressEvery: 10, Stop: stop, WeightAmpRef: meta.InitMeanAbsW,
+		Progress: cfg.progress(), ProgressEvery: 10, Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, clock: cfg.clock,
 	})
-	release()
 	if ri == nil {
 		return trainErr
 	}
 	continueRunInfo(ri, meta)
 	last := ri.Last()
-	if cfg.load != "" && cfg.epochs == 0 {
+	if cfg.loaded != nil && cfg.epochs == 0 {
 		// Only evaluating a saved network: show the row its run's CSV
 		// ended with, and leave that CSV alone.
 		fmt.Fprintf(cfg.stdout, "\n%s\n%s\n\n", strings.Join(ri.CSVHeader(), ","), strings.Join(ri.CSVRow(last), ","))
@@ -72,25 +69,19 @@ func runXOR(cfg *config) error {
 		return nil
 	}
 	out := &outputs{dir: cfg.out}
-	csvPath := filepath.Join(cfg.out, "xor.csv")
-	kept, err := writeRunCSV(csvPath, ri, meta.Epochs)
-	if err != nil {
-		return err
-	}
-	out.written = append(out.written, csvPath)
+	csvs := cfg.csvFiles(cfg.stdout, meta, map[string]func(io.Writer) error{"xor.csv": ri.WriteCSV}, []string{"xor.csv"})
 	conf := ConfusionOf(net, X, T)
-	if err := out.write("xor_confusion.csv", conf.WriteCSV); err != nil {
-		return err
+	jobs := cfg.modelJobs(net, meta, ri, rng, csvs, trainErr)
+	jobs = append(jobs, csvJobs(out, csvs)...)
+	jobs = append(jobs, fileJob(out, "xor_confusion.csv", conf.WriteCSV))
+	if cfg.plot {
+		jobs = append(jobs, xorPageJobs(cfg, out, net, ri, X, T, conf, trainErr)...)
 	}
-	if kept > 0 {
-		fmt.Fprintf(cfg.stdout, "%s continues the loaded run's file: epochs %d to %d\n", csvPath, ri.Epochs[0].Epoch-kept, last.Epoch)
-	}
-	// A diverged network is not saved: there is nothing to resume.
-	if trainErr == nil && cfg.save != "" {
-		if err := cfg.saveNet(net, meta, ri); err != nil {
-			return err
+	writeErr := writeOutputs(in, jobs)
+	for _, f := range csvs {
+		if f.keep {
+			fmt.Fprintf(cfg.stdout, "%s continues the file of the loaded network's run: epochs 0 to %d\n", f.path, last.Epoch)
 		}
-		out.written = append(out.written, cfg.save)
 	}
 	if trainErr == nil && !ri.Stopped {
 		fmt.Fprintln(cfg.stdout)
@@ -101,39 +92,17 @@ func runXOR(cfg *config) error {
 			fmt.Fprintf(cfg.stdout, "%s\n", xorHint)
 		}
 	}
-	if cfg.plot {
-		if err := xorPage(cfg, out, net, ri, X, T, conf, trainErr); err != nil {
-			return err
-		}
-	}
 	out.list(cfg.stdout)
-	if ri.Stopped {
-		return stoppedError(ri, last.Epoch-meta.Epochs, cfg.epochs, cfg.save)
-	}
-	return trainErr
+	return cfg.runError(in, ri, meta, trainErr, writeErr)
 }
 
 const xorHint = "not all four points are right yet: train longer, e.g. -epochs 300"
 
-// xorPage writes the XOR run's charts, decision map, run record and page.
-func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, conf *Confusion, trainErr error) error {
-	if err := out.write("xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(cfg.eta)) }); err != nil {
-		return err
-	}
-	if err := out.write("xor_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, "XOR: the four points") }); err != nil {
-		return err
-	}
-	if err := out.write("xor_acc.svg", accuracyChart(ri, "XOR: training accuracy").WriteSVG); err != nil {
-		return err
-	}
-	if err := out.write("xor_loss.svg", lossChart(ri, "XOR: training loss").WriteSVG); err != nil {
-		return err
-	}
+// xorPageJobs are the XOR run's charts, decision map, confusion matrix,
+// run record and page.
+func xorPageJobs(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, conf *Confusion, trainErr error) []outputJob {
 	wc := weightChart(ri)
 	wc.Title = "XOR: mean |W| relative to the initial net"
-	if err := out.write("xor_weights.svg", wc.WriteSVG); err != nil {
-		return err
-	}
 	last := ri.Last()
 	rec := &runRecord{
 		Experiment: "xor",
@@ -161,10 +130,19 @@ func xorPage(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, con
 	case trainErr != nil:
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—"}
 		rec.Notes = append(rec.Notes, trainErr.Error())
+	case ri.Stopped:
+		rec.Notes = append(rec.Notes, fmt.Sprintf("interrupted after epoch %d", last.Epoch))
 	case last.AccTrain < 1:
 		rec.Notes = append(rec.Notes, xorHint)
 	}
-	return writeRunPage(out, rec)
+	return []outputJob{
+		fileJob(out, "xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(cfg.eta)) }),
+		fileJob(out, "xor_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, "XOR: the four points") }),
+		fileJob(out, "xor_acc.svg", accuracyChart(ri, "XOR: training accuracy").WriteSVG),
+		fileJob(out, "xor_loss.svg", lossChart(ri, "XOR: training loss").WriteSVG),
+		fileJob(out, "xor_weights.svg", wc.WriteSVG),
+		pageJob(out, rec),
+	}
 }
 
 // printPredictions prints one line per sample: its inputs, the predicted

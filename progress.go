@@ -1,0 +1,142 @@
+package main
+
+// Progress lines of a training run: one for the first, every k-th and the
+// last epoch, and, inside an epoch that runs longer than a second (MNIST's
+// take a second or two each, longer with wide layers or small batches), a
+// batch counter with the time elapsed and the time left of the whole run.
+// On a terminal the counter is one line that updates in place; into a file
+// or a pipe it is a plain line every few seconds. The time left is called
+// "left", never ETA: the progress lines of the spiral runs begin with
+// "eta=5", the learning rate.
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	batchLinesAfter = time.Second            // an epoch shows its batches once it has run this long
+	ttyInterval     = 250 * time.Millisecond // between updates of the line on a terminal
+	plainInterval   = 5 * time.Second        // between plain batch lines elsewhere
+)
+
+// meter prints the progress lines of one Train call.
+type meter struct {
+	w             io.Writer
+	tty           bool
+	now           func() time.Time
+	label         string
+	epochs, every int
+
+	start, epochStart, lastBatch time.Time
+	shown                        int // length of the batch line on the terminal (0: none)
+}
+
+// newMeter returns the meter of a run that started at start, or nil when
+// cfg.Progress is nil (a nil meter prints nothing).
+func newMeter(cfg TrainConfig, now func() time.Time, start time.Time) *meter {
+	if cfg.Progress == nil {
+		return nil
+	}
+	label := ""
+	if cfg.Label != "" {
+		label = cfg.Label + "  "
+	}
+	return &meter{w: cfg.Progress, tty: isTerminal(cfg.Progress), now: now, label: label,
+		epochs: cfg.Epochs, every: max(cfg.ProgressEvery, 1), start: start}
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// beginEpoch is called before an epoch's first batch.
+func (m *meter) beginEpoch() {
+	if m != nil {
+		m.epochStart, m.lastBatch = m.now(), time.Time{}
+	}
+}
+
+// batch is called after batch done of total of the given epoch.
+func (m *meter) batch(epoch, done, total int) {
+	if m == nil || done == total {
+		return // the epoch's own line follows
+	}
+	t := m.now()
+	interval := plainInterval
+	if m.tty {
+		interval = ttyInterval
+	}
+	if t.Sub(m.epochStart) < batchLinesAfter || (!m.lastBatch.IsZero() && t.Sub(m.lastBatch) < interval) {
+		return
+	}
+	m.lastBatch = t
+	frac := (float64(epoch-1) + float64(done)/float64(total)) / float64(m.epochs)
+	line := fmt.Sprintf("%sepoch %*d/%d  batch %*d/%d  %s elapsed, %s left", m.label, len(strconv.Itoa(m.epochs)), epoch, m.epochs,
+		len(strconv.Itoa(total)), done, total, roundDuration(t.Sub(m.start)), timeLeft(t.Sub(m.start), frac))
+	if !m.tty {
+		fmt.Fprintln(m.w, line)
+		return
+	}
+	fmt.Fprintf(m.w, "\r%s%s", line, strings.Repeat(" ", max(m.shown-len(line), 0)))
+	m.shown = len(line)
+}
+
+// epoch prints the line of epoch e when it is one to show: the first, every
+// k-th and the last.
+func (m *meter) epoch(e EpochInfo) {
+	if m == nil {
+		return
+	}
+	if m.shown > 0 { // clear the batch line
+		fmt.Fprintf(m.w, "\r%s\r", strings.Repeat(" ", m.shown))
+		m.shown = 0
+	}
+	if e.Epoch != 0 && e.Epoch != m.epochs && e.Epoch%m.every != 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString(m.label)
+	fmt.Fprintf(&b, "epoch %*d/%d  loss train %.4f", len(strconv.Itoa(m.epochs)), e.Epoch, m.epochs, e.LossTrain)
+	if !math.IsNaN(e.LossTest) || !math.IsNaN(e.AccTest) {
+		fmt.Fprintf(&b, " test %.4f", e.LossTest)
+	}
+	fmt.Fprintf(&b, "  acc train %6.2f%%", 100*e.AccTrain)
+	if !math.IsNaN(e.AccTest) {
+		fmt.Fprintf(&b, " test %6.2f%%", 100*e.AccTest)
+	}
+	fmt.Fprintf(&b, "  %s", e.Elapsed.Round(time.Millisecond))
+	if e.Epoch > 0 && e.Epoch < m.epochs {
+		fmt.Fprintf(&b, ", %s left", timeLeft(e.Elapsed, float64(e.Epoch)/float64(m.epochs)))
+	}
+	fmt.Fprintln(m.w, b.String())
+}
+
+// timeLeft estimates the rest of a run that took elapsed for the fraction
+// frac of its work.
+func timeLeft(elapsed time.Duration, frac float64) time.Duration {
+	if frac <= 0 {
+		return 0
+	}
+	return time.Duration(float64(elapsed) * (1 - frac) / frac).Round(time.Second)
+}
+
+// roundDuration rounds to a tenth of a second below a minute, else to the
+// second.
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
