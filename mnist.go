@@ -463,31 +463,30 @@ func (s *mnistSource) dataNeeds(limit int) []memNeed {
 
 // load decodes the data set and preprocesses it (see LoadMNIST).
 func (s *mnistSource) load(limit int) (*MNIST, error) {
-	XTrain, TTrain, err := loadMNISTPair(s.trainImages, s.trainLabels, limit)
+	trainImages, TTrain, err := loadMNISTPair(s.trainImages, s.trainLabels, limit)
 	if err != nil {
 		return nil, err
 	}
-	// The training set's raw bytes (47 MB) are garbage now, but the
-	// collector would only notice after the heap had grown well past the
-	// 376 MB of float64 pixels. Handing them back to the system here keeps
-	// the peak memory of a run near the size of the data itself.
-	debug.FreeOSMemory()
-	XTest, TTest, err := loadMNISTPair(s.testImages, s.testLabels, 0)
+	testImages, TTest, err := loadMNISTPair(s.testImages, s.testLabels, 0)
 	if err != nil {
 		return nil, err
 	}
-	mean, std := Standardize(XTrain, XTest)
-	// The test set's raw bytes and the loading's other garbage go back to
-	// the system too, before training starts: a run's peak memory.
+	n := TTrain.Rows
+	mean, std := pixelStats(trainImages, n)
+	XTrain := standardizedPixels(trainImages, n, mean, std)
+	XTest := standardizedPixels(testImages, TTest.Rows, mean, std)
+	// The files' bytes (55 MB) are garbage now; the collector would only
+	// notice after the heap had grown well past the pixels. Handing them
+	// back to the system here, before training starts, keeps the peak
+	// memory of a run near the size of the data itself.
 	debug.FreeOSMemory()
 	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: s.trainImages.count, Mean: mean, Std: std}, nil
 }
 
 // loadMNISTPair reads an image file and its label file (labels first: a
-// bad label fails before the images are decoded) and returns the first
-// limit (all if limit ≤ 0) images scaled to [0, 1] and their one-hot
-// targets.
-func loadMNISTPair(imageFile, labelFile *idxFile, limit int) (X, T *Matrix, err error) {
+// bad label fails before the images are decoded) and returns the images'
+// bytes and the first limit (all if limit ≤ 0) labels, one-hot.
+func loadMNISTPair(imageFile, labelFile *idxFile, limit int) (images *idxData, T *Matrix, err error) {
 	labels, err := labelFile.read()
 	if err != nil {
 		return nil, nil, err
@@ -500,11 +499,11 @@ func loadMNISTPair(imageFile, labelFile *idxFile, limit int) (X, T *Matrix, err 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", labelFile.path, err)
 	}
-	images, err := imageFile.read()
+	images, err = imageFile.read()
 	if err != nil {
 		return nil, nil, err
 	}
-	return pixelsToMatrix(images, n), T, nil
+	return images, T, nil
 }
 
 // oneHotIDX checks that every label is a digit 0–9 and returns the first n
@@ -529,31 +528,92 @@ func oneHotIDX(labels *idxData, n int) (*Matrix, error) {
 	return T, bad
 }
 
-// pixelsToMatrix converts the first n images to float64 in [0, 1] (the
-// lab's /255), straight into the final (n, 784) matrix. The work is split
-// over the cores: most of it is not the arithmetic but the system handing
-// over and zeroing 376 MB of fresh memory page by page as it is first
-// written, which runs in parallel too.
-func pixelsToMatrix(images *idxData, n int) *Matrix {
-	X := NewMatrix(n, mnistPixels)
-	var scale [256]float64 // v/255 for every byte value, computed as the lab does
-	for v := range scale {
-		scale[v] = float64(float32(v) / 255) // in float32, as the template: see standardize
+// pixelValue is x = byte/255 for every byte value, computed as the lab's
+// template computes it: in float32 (see standardize).
+var pixelValue = func() (v [256]float64) {
+	for b := range v {
+		v[b] = float64(float32(b) / 255)
 	}
+	return v
+}()
+
+// pixelStats returns the mean and the population standard deviation of
+// every pixel (column) over the first n images, as the lab's template
+// computes them: on x = byte/255, in float64, each column summed down the
+// images in order, first for the mean, then the squared deviations from it
+// (the one-pass E[x²] − E[x]² cancels badly when the deviation is small).
+// It reads the bytes, 47 MB for MNIST's training set, not the float64
+// pixels, eight times as many. The columns are shared out over the cores,
+// a range of them each; every column is still summed in the same order, so
+// the statistics do not depend on the number of cores.
+func pixelStats(images *idxData, n int) (mean, std []float64) {
+	cols := images.itemSize
+	mean, std = make([]float64, cols), make([]float64, cols)
+	if n == 0 {
+		return mean, std
+	}
+	// Each image's bytes j0…j1−1, in order: f gets the column of b[0].
+	down := func(j0, j1 int, f func(j int, b []byte)) {
+		for i := 0; i < n; i++ {
+			images.each(i*cols+j0, i*cols+j1, func(off int, b []byte) { f(off-i*cols, b) })
+		}
+	}
+	// One range of columns per core: a range reads its part of every image,
+	// so short ranges would walk the whole file for a few columns each.
+	parallelFor(cols, (cols+workers()-1)/workers(), func(_, j0, j1 int) {
+		down(j0, j1, func(j int, b []byte) {
+			for k, v := range b {
+				mean[j+k] += pixelValue[v]
+			}
+		})
+		for j := j0; j < j1; j++ {
+			mean[j] /= float64(n)
+		}
+		down(j0, j1, func(j int, b []byte) {
+			for k, v := range b {
+				d := pixelValue[v] - mean[j+k]
+				std[j+k] += float64(d * d) // rounded before the sum, as numpy's x*x then sum
+			}
+		})
+		for j := j0; j < j1; j++ {
+			std[j] = math.Sqrt(std[j] / float64(n))
+		}
+	})
+	return mean, std
+}
+
+// standardizedPixels returns the first n images as the lab's preprocessing
+// leaves them, an (n, pixels) matrix of standardize(byte/255, mean, std)
+// per pixel. A pixel's value depends only on its byte, so the values of all
+// 256 bytes are worked out once per column, and each image is then one
+// lookup a pixel, straight into the final matrix (the table is laid out by
+// byte, then column: most pixels are blank, byte 0, and their lookups walk
+// along one row of it).
+func standardizedPixels(images *idxData, n int, mean, std []float64) *Matrix {
+	cols := images.itemSize
+	table := make([]float64, 256*cols)
+	for b := 0; b < 256; b++ {
+		for j := 0; j < cols; j++ {
+			table[b*cols+j] = standardize(pixelValue[b], mean[j], std[j])
+		}
+	}
+	X := NewMatrix(n, cols)
 	parallelFor(n, loadChunk, func(_, i0, i1 int) {
-		images.each(i0*mnistPixels, i1*mnistPixels, func(off int, b []byte) {
-			dst := X.Data[off : off+len(b)]
-			for i, v := range b {
-				dst[i] = scale[v]
+		images.each(i0*cols, i1*cols, func(off int, b []byte) {
+			dst, j := X.Data[off:off+len(b)], off%cols
+			for k, v := range b {
+				dst[k] = table[int(v)*cols+j]
+				if j++; j == cols {
+					j = 0
+				}
 			}
 		})
 	})
 	return X
 }
 
-// loadChunk is how many images (or columns) a goroutine converts or
-// standardizes at a time: each element is computed in the same way
-// wherever the ranges fall.
+// loadChunk is how many images a goroutine converts at a time: each pixel
+// is computed in the same way wherever the ranges fall.
 const loadChunk = 1024
 
 // standardize returns (v − mean)/std, or v where std is 0.
@@ -570,60 +630,4 @@ func standardize(v, mean, std float64) float64 {
 		return float64((float32(v) - float32(mean)) / float32(std))
 	}
 	return v
-}
-
-// Standardize shifts and scales every column (pixel) of train to mean 0
-// and population standard deviation 1, and applies the same shift and scale,
-// the training set's, to each of others. Columns whose standard deviation
-// is 0 (pixels that are constant in the training set, such as the corners
-// of MNIST) are left alone: dividing by 0 would make them NaN. Works in
-// place and returns the statistics.
-func Standardize(train *Matrix, others ...*Matrix) (mean, std []float64) {
-	cols := train.Cols
-	mean, std = make([]float64, cols), make([]float64, cols)
-	if train.Rows == 0 {
-		return mean, std
-	}
-	// Two passes (mean, then squared deviations from it): the one-pass
-	// E[x²] − E[x]² cancels badly when the deviation is small. The columns
-	// are split over the cores; each column is still summed down the rows
-	// in order, so the statistics do not depend on the number of cores.
-	n := float64(train.Rows)
-	// One range of columns per core: a range reads its part of every row,
-	// so short ranges would walk the whole matrix for a few columns each.
-	parallelFor(cols, (cols+workers()-1)/workers(), func(_, j0, j1 int) {
-		for i := 0; i < train.Rows; i++ {
-			r := train.Row(i)[j0:j1]
-			for j, v := range r {
-				mean[j0+j] += v
-			}
-		}
-		for j := j0; j < j1; j++ {
-			mean[j] /= n
-		}
-		for i := 0; i < train.Rows; i++ {
-			r := train.Row(i)[j0:j1]
-			for j, v := range r {
-				d := v - mean[j0+j]
-				std[j0+j] += float64(d * d) // rounded before the sum, as numpy's x*x then sum
-			}
-		}
-		for j := j0; j < j1; j++ {
-			std[j] = math.Sqrt(std[j] / n)
-		}
-	})
-	for _, m := range append([]*Matrix{train}, others...) {
-		if m.Cols != cols {
-			panic(fmt.Sprintf("Standardize: matrix is %s, the training set %s", m.Shape(), train.Shape()))
-		}
-		parallelFor(m.Rows, loadChunk, func(_, i0, i1 int) {
-			for i := i0; i < i1; i++ {
-				r := m.Row(i)
-				for j, v := range r {
-					r[j] = standardize(v, mean[j], std[j])
-				}
-			}
-		})
-	}
-	return mean, std
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -115,7 +116,8 @@ func TestMNISTReadIDXPayload(t *testing.T) {
 		if d.count != n || len(d.chunks) != 2 {
 			t.Fatalf("got %d images in %d chunks; want %d in 2", d.count, len(d.chunks), n)
 		}
-		X := pixelsToMatrix(d, n)
+		zero := make([]float64, mnistPixels) // mean and std 0: the pixels as they are
+		X := standardizedPixels(d, n, zero, zero)
 		for _, i := range []int{0, 1, 255, 256, idxChunk - 1, idxChunk, n*mnistPixels - 1} {
 			// The template's pixels: byte/255 in float32.
 			if got, want := X.Data[i], float64(float32(byte(i))/255); got != want {
@@ -255,42 +257,63 @@ func TestMNISTDataDir(t *testing.T) {
 	}
 }
 
-// TestMNISTStandardize on a hand-made set: column 0 has mean 2 and
-// population std sqrt(2/3), column 1 is constant (left alone), column 2 has
-// mean 0 and std 1. The statistics are float64; the standardized values are
-// computed in float32 as the lab's template computes them, so they are
-// float32 numbers within float32's precision of the exact ones.
+// pixelData returns the payload of an IDX image file whose images are the
+// given rows of bytes, in idxChunk pieces as readIDX leaves it.
+func pixelData(rows ...[]byte) *idxData {
+	var all []byte
+	for _, r := range rows {
+		all = append(all, r...)
+	}
+	d := &idxData{count: len(rows), itemSize: len(rows[0])}
+	for len(all) > idxChunk {
+		d.chunks, all = append(d.chunks, all[:idxChunk]), all[idxChunk:]
+	}
+	d.chunks = append(d.chunks, all)
+	return d
+}
+
+// TestMNISTStandardize on a hand-made set of three images of three pixels:
+// pixel 0 is 0.2, 0.4, 0.6 (bytes 51, 102, 153: mean 0.4, population std
+// 0.2·√(2/3)), pixel 1 is constant (left alone), pixel 2 is 0, 1, 0 (mean
+// 1/3, std √2/3). Pixels are byte/255 in float32, the statistics float64,
+// and the standardized values computed in float32 as the lab's template
+// computes them: float32 numbers within float32's precision of the exact
+// ones.
 func TestMNISTStandardize(t *testing.T) {
-	train := FromRows([][]float64{{1, 5, -1}, {2, 5, 1}, {3, 5, -1}})
-	train.Set(2, 2, 0) // column 2: −1, 1, 0 → mean 0, std sqrt(2/3)
-	test := FromRows([][]float64{{2, 7, 3}})
-	mean, std := Standardize(train, test)
-	s := math.Sqrt(2.0 / 3)
-	wantMean, wantStd := []float64{2, 5, 0}, []float64{s, 0, s}
+	train := pixelData([]byte{51, 128, 0}, []byte{102, 128, 255}, []byte{153, 128, 0})
+	test := pixelData([]byte{102, 200, 255})
+	mean, std := pixelStats(train, 3)
+	s0, s2 := 0.2*math.Sqrt(2.0/3), math.Sqrt(2)/3
+	wantMean, wantStd := []float64{0.4, 128.0 / 255, 1.0 / 3}, []float64{s0, 0, s2}
 	for j := range wantMean {
-		if math.Abs(mean[j]-wantMean[j]) > 1e-15 || math.Abs(std[j]-wantStd[j]) > 1e-15 {
-			t.Errorf("column %d: got mean %v, std %v; want %v, %v", j, mean[j], std[j], wantMean[j], wantStd[j])
+		if math.Abs(mean[j]-wantMean[j]) > 1e-7 || math.Abs(std[j]-wantStd[j]) > 1e-7 {
+			t.Errorf("pixel %d: got mean %v, std %v; want %v, %v (to float32's precision)", j, mean[j], std[j], wantMean[j], wantStd[j])
 		}
 	}
-	check := func(set string, i, j int, got, want float64) {
+	if std[1] != 0 {
+		t.Errorf("pixel 1 is constant: got std %v; want exactly 0", std[1])
+	}
+	check := func(set string, X *Matrix, i, j int, want float64) {
 		t.Helper()
-		if math.Abs(got-want) > 2e-7*math.Abs(want) {
+		got := X.At(i, j)
+		if math.Abs(got-want) > 3e-7*math.Max(1, math.Abs(want)) {
 			t.Errorf("%s (%d, %d): got %v; want %v (to float32's precision)", set, i, j, got, want)
 		}
 		if float64(float32(got)) != got {
 			t.Errorf("%s (%d, %d): got %v, not a float32 number; want the template's float32 arithmetic", set, i, j, got)
 		}
 	}
-	wantTrain := [][]float64{{-1 / s, 5, -1 / s}, {0, 5, 1 / s}, {1 / s, 5, 0}}
-	for i, row := range wantTrain {
+	X := standardizedPixels(train, 3, mean, std)
+	for i, row := range [][]float64{{-0.2 / s0, 128.0 / 255, -1 / 3.0 / s2}, {0, 128.0 / 255, 2 / 3.0 / s2}, {0.2 / s0, 128.0 / 255, -1 / 3.0 / s2}} {
 		for j, want := range row {
-			check("train", i, j, train.At(i, j), want)
+			check("train", X, i, j, want)
 		}
 	}
-	// The test set gets the training statistics, and its constant column
-	// stays as it was even though 7 ≠ 5.
-	for j, want := range []float64{0, 7, 3 / s} {
-		check("test", 0, j, test.At(0, j), want)
+	// The test set gets the training statistics, and its constant pixel
+	// stays as it was (200/255) even though it is not 128/255.
+	Xt := standardizedPixels(test, 1, mean, std)
+	for j, want := range []float64{0, 200.0 / 255, 2 / 3.0 / s2} {
+		check("test", Xt, 0, j, want)
 	}
 }
 
@@ -425,31 +448,32 @@ func BenchmarkMNISTLoad(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/load")
 }
 
-// Standardize splits its work over the cores; the result must not depend
-// on how many there are.
+// The statistics and the standardization split their work over the cores;
+// the result must not depend on how many there are. 1400 images of 784
+// pixels span two of the reader's pieces.
 func TestMNISTStandardizeSameBitsOnAnyNumberOfCores(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	base, baseTest := randMatrix(rng, 97, 13), randMatrix(rng, 11, 13)
-	var ref, refTest *Matrix
+	rows := make([][]byte, 1400)
+	for i := range rows {
+		rows[i] = make([]byte, mnistPixels)
+		for j := range rows[i] {
+			if rng.IntN(5) == 0 {
+				rows[i][j] = byte(rng.IntN(256))
+			}
+		}
+	}
+	d := pixelData(rows...)
+	var ref *Matrix
 	for _, procs := range []int{1, 2, 3, 8} {
-		train, test := base.Clone(), baseTest.Clone()
 		old := runtime.GOMAXPROCS(procs)
-		Standardize(train, test)
+		mean, std := pixelStats(d, len(rows))
+		X := standardizedPixels(d, len(rows), mean, std)
 		runtime.GOMAXPROCS(old)
 		if ref == nil {
-			ref, refTest = train, test
+			ref = X
 			continue
 		}
-		for i, v := range train.Data {
-			if v != ref.Data[i] {
-				t.Fatalf("GOMAXPROCS %d: train element %d is %v; want %v as with GOMAXPROCS 1", procs, i, v, ref.Data[i])
-			}
-		}
-		for i, v := range test.Data {
-			if v != refTest.Data[i] {
-				t.Fatalf("GOMAXPROCS %d: test element %d is %v; want %v as with GOMAXPROCS 1", procs, i, v, refTest.Data[i])
-			}
-		}
+		checkSame(t, "standardized pixels on "+strconv.Itoa(procs)+" cores vs 1", X, ref)
 	}
 }
 

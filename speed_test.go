@@ -39,27 +39,30 @@ const blankShare = 0.81
 // syntheticImages returns n random "images" of 784 byte pixels, blank
 // with probability blankShare, else one of MNIST's four commonest bytes
 // 252–255 (37% of its foreground) or uniform in 1…251, standardized as
-// MNIST's are (Standardize, with their own statistics); random one-hot
-// labels as syntheticSet's.
+// MNIST's are (with their own statistics); random one-hot labels as
+// syntheticSet's.
 func syntheticImages(n int, seed uint64) (X, T *Matrix) {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
-	for i := range X.Data {
-		var b byte
-		switch r := rng.Float64(); {
-		case r < blankShare:
-		case r < blankShare+0.37*(1-blankShare):
-			b = byte(252 + rng.IntN(4))
-		default:
-			b = byte(1 + rng.IntN(251))
+	rows := make([][]byte, n)
+	for i := range rows {
+		rows[i] = make([]byte, 784)
+		for j := range rows[i] {
+			switch r := rng.Float64(); {
+			case r < blankShare:
+			case r < blankShare+0.37*(1-blankShare):
+				rows[i][j] = byte(252 + rng.IntN(4))
+			default:
+				rows[i][j] = byte(1 + rng.IntN(251))
+			}
 		}
-		X.Data[i] = float64(b) / 255
 	}
+	T = NewMatrix(n, 10)
 	for i := 0; i < n; i++ {
 		T.Set(i, rng.IntN(10), 1)
 	}
-	Standardize(X)
-	return X, T
+	d := pixelData(rows...)
+	mean, std := pixelStats(d, n)
+	return standardizedPixels(d, n, mean, std), T
 }
 
 var (

@@ -28,8 +28,16 @@ func NewMatrix(rows, cols int) *Matrix {
 	if rows < 0 || cols < 0 {
 		panic(fmt.Sprintf("NewMatrix: negative shape %dx%d", rows, cols))
 	}
-	return &Matrix{Rows: rows, Cols: cols, Data: make([]float64, rows*cols)}
+	m := &Matrix{Rows: rows, Cols: cols, Data: make([]float64, rows*cols)}
+	if len(m.Data) >= hugeMatrix {
+		adviseHugePages(m.Data)
+	}
+	return m
 }
+
+// hugeMatrix is the size (in elements, 4 MB) from which a new matrix asks
+// for huge pages (hugepages_linux.go): the data sets and the big batches.
+const hugeMatrix = 1 << 19
 
 // NewMatrixFrom wraps data (not copied) as a rows×cols matrix.
 func NewMatrixFrom(rows, cols int, data []float64) *Matrix {
