@@ -62,7 +62,7 @@ type product struct {
 	k        int
 }
 
-// A kernel adds one panel piece into a block of r rows × 16 columns: for
+// A kernel adds one panel piece into r rows × 16 columns of dst: for
 // i < r, j < 16,
 //
 //	c[i·ldc + j] = s + Σ_{p<k} a[i·ars + p·aps] · b[p·ldb + j]
@@ -70,7 +70,8 @@ type product struct {
 // where s = v[j] when v is not nil (the first piece: the bias or zeros),
 // else c[i·ldc + j] itself (the sums of the pieces before), each element
 // one chain in ascending p; k ≥ 1. A kernel set has a kernel for blocks of
-// its rows and one for a single row (the last rows of a chunk);
+// its rows (r a multiple of them, several blocks in one call) and one for
+// a single row (the last rows of a chunk);
 // callKernel (gemm_amd64.go, gemm_other.go) calls them directly rather than
 // through function values, so that escape analysis can see that the
 // buffers of rows stay on the goroutine's stack.
@@ -161,24 +162,29 @@ func (pr *product) rows(ks *kernelSet, i0, i1 int) {
 				v = start[:]
 			}
 			for i := i0; i < i1; {
-				r := ks.rows
-				if i+r > i1 {
+				// Every full block of the chunk in one call; then its last
+				// rows one at a time.
+				r := (i1 - i) / ks.rows * ks.rows
+				if r == 0 {
 					r = 1
 				}
 				a := pr.a[i*pr.ars+p0*pr.aps:]
 				if w == panelW {
 					callKernel(ks.id, r, p1-p0, a, pr.ars, pr.aps, b, ldb, pr.dst.Data[i*m+j:], m, v)
-				} else {
-					blk := edge[:r*panelW]
-					if v == nil {
-						for q := 0; q < r; q++ {
-							copy(blk[q*panelW:q*panelW+w], pr.dst.Data[(i+q)*m+j:])
-						}
-					}
-					callKernel(ks.id, r, p1-p0, a, pr.ars, pr.aps, b, ldb, blk, panelW, v)
+					i += r
+					continue
+				}
+				// A narrow panel: a block at a time through a 16-wide buffer.
+				r = min(r, ks.rows)
+				blk := edge[:r*panelW]
+				if v == nil {
 					for q := 0; q < r; q++ {
-						copy(pr.dst.Data[(i+q)*m+j:(i+q)*m+j+w], blk[q*panelW:])
+						copy(blk[q*panelW:q*panelW+w], pr.dst.Data[(i+q)*m+j:])
 					}
+				}
+				callKernel(ks.id, r, p1-p0, a, pr.ars, pr.aps, b, ldb, blk, panelW, v)
+				for q := 0; q < r; q++ {
+					copy(pr.dst.Data[(i+q)*m+j:(i+q)*m+j+w], blk[q*panelW:])
 				}
 				i += r
 			}
@@ -209,14 +215,21 @@ func (pr *product) panel(buf []float64, p0, p1, j, w int) (b []float64, ldb int)
 	return buf, panelW
 }
 
-// portableRow is the portable kernel: one row × 16 columns, in strips of
+// portableRows is the portable kernel for r rows, a row at a time.
+func portableRows(r, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
+	for i := 0; i < r; i++ {
+		portableRow(k, a[i*ars:], aps, b, ldb, c[i*ldc:], v)
+	}
+}
+
+// portableRow adds a panel piece into one row × 16 columns, in strips of
 // 6, 6 and 4 columns whose sums stay in registers over the piece. (Go's
 // compiler issues a step's multiplies before its adds, so a strip needs a
 // register for every sum and every product: 6 + 6 and the element of a fit
 // the 15 it leaves free; 8 would spill to the stack on every step.) The
 // strips take two steps per turn of their loop, which halves the loop's
 // own work (the index updates and bounds checks): 30–45% faster.
-func portableRow(k int, a []float64, _, aps int, b []float64, ldb int, c []float64, _ int, v []float64) {
+func portableRow(k int, a []float64, aps int, b []float64, ldb int, c []float64, v []float64) {
 	s := (*[panelW]float64)(c[:panelW])
 	if v != nil {
 		*s = [panelW]float64(v[:panelW])

@@ -12,17 +12,18 @@ package main
 //
 // -tags purego leaves this file and the assembly out (gemm_other.go).
 
-// The kernels' contract is blockKernel's (gemm.go), with pointers for the
-// slices; v is nil to carry on from the sums in c.
+// The kernels' contract is gemm.go's ("A kernel adds"), with pointers for
+// the slices; v is nil to carry on from the sums in c. The block kernels
+// take nblk ≥ 1 blocks of rows in one call.
 
 //go:noescape
-func gemm8x16AVX512(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
+func gemm8x16AVX512(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64, nblk int)
 
 //go:noescape
 func gemm1x16AVX512(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
 
 //go:noescape
-func gemm3x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
+func gemm3x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64, nblk int)
 
 //go:noescape
 func gemm1x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
@@ -78,12 +79,12 @@ func chooseKernels(want string) kernelSet {
 	return portableKernels
 }
 
-// callKernel runs kernel set id's kernel for a block of r rows (its block
-// kernel, or the single-row one when r is 1), after checking that the
-// block lies inside its operands.
+// callKernel runs kernel set id's kernel for r rows (nb blocks of its
+// block kernel, or its single-row kernel when r is 1), after checking that
+// they lie inside their operands.
 func callKernel(id kernelID, r, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
 	if id == portableID {
-		portableRow(k, a, ars, aps, b, ldb, c, ldc, v)
+		portableRows(r, k, a, ars, aps, b, ldb, c, ldc, v)
 		return
 	}
 	checkBlock(r, k, a, ars, aps, b, ldb, c, ldc, v)
@@ -92,13 +93,13 @@ func callKernel(id kernelID, r, k int, a []float64, ars, aps int, b []float64, l
 		vp = &v[0]
 	}
 	switch {
-	case id == avx512ID && r == 8:
-		gemm8x16AVX512(k, &a[0], ars, aps, &b[0], ldb, &c[0], ldc, vp)
-	case id == avx512ID:
+	case r == 1 && id == avx512ID:
 		gemm1x16AVX512(k, &a[0], ars, aps, &b[0], ldb, &c[0], ldc, vp)
-	case r == 3:
-		gemm3x16AVX2(k, &a[0], ars, aps, &b[0], ldb, &c[0], ldc, vp)
-	default:
+	case r == 1:
 		gemm1x16AVX2(k, &a[0], ars, aps, &b[0], ldb, &c[0], ldc, vp)
+	case id == avx512ID:
+		gemm8x16AVX512(k, &a[0], ars, aps, &b[0], ldb, &c[0], ldc, vp, r/8)
+	default:
+		gemm3x16AVX2(k, &a[0], ars, aps, &b[0], ldb, &c[0], ldc, vp, r/3)
 	}
 }

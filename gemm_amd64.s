@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// The kernels of gemm_amd64.go: each adds a panel piece of b into a block
+// The kernels of gemm_amd64.go: each adds a panel piece of b into blocks
 // of c (gemm.go, "A kernel adds"), every element one chain of fused
 // multiply-adds in ascending p. Go's operand order is reversed from
 // Intel's: VFMADD231PD X, Y, Z is Z += Y·X.
@@ -10,17 +10,18 @@
 // Registers, in all four: CX steps left; SI a's row 0 at the step (BX its
 // row stride, DX its step stride, both in bytes; R13 = 3·BX); DI b's row
 // at the step (R8 its stride); R10 c's row 0 (R11 its stride, R12 = 3·R11);
-// AX v, or 0 to start from c.
+// AX v, or 0 to start from c. The block kernels take nblk blocks of rows
+// one after the other in one call (a and c move on by a block's rows, b
+// starts over): a call through Go for every block cost as much as a tenth
+// of the hidden layers' products, whose pieces are short.
 
 // ARGS loads the arguments shared by the kernels.
 #define ARGS \
-	MOVQ k+0(FP), CX \
 	MOVQ a+8(FP), SI \
 	MOVQ ars+16(FP), BX \
 	SHLQ $3, BX \
 	MOVQ aps+24(FP), DX \
 	SHLQ $3, DX \
-	MOVQ b+32(FP), DI \
 	MOVQ ldb+40(FP), R8 \
 	SHLQ $3, R8 \
 	MOVQ c+48(FP), R10 \
@@ -30,12 +31,24 @@
 	LEAQ (BX)(BX*2), R13 \
 	LEAQ (R11)(R11*2), R12
 
-// func gemm8x16AVX512(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
+// BLOCK starts a block: the steps and b from the arguments.
+#define BLOCK \
+	MOVQ k+0(FP), CX \
+	MOVQ b+32(FP), DI
+
+// func gemm8x16AVX512(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64, nblk int)
 //
 // Z0–Z15: the sums, row r in Z(2r) (columns 0–7) and Z(2r+1) (8–15);
-// Z16, Z17 b's row; Z18–Z25 a(r, p) broadcast; R9 a's row 4.
-TEXT ·gemm8x16AVX512(SB), NOSPLIT, $0-72
+// Z16, Z17 b's row; Z18–Z25 a(r, p) broadcast; R9 a's row 4 (c's row 4
+// before and after the steps); R14 a's row 0 at the block's first step;
+// R15 blocks left.
+TEXT ·gemm8x16AVX512(SB), NOSPLIT, $0-80
 	ARGS
+	MOVQ nblk+72(FP), R15
+	MOVQ SI, R14
+block8:
+	BLOCK
+	MOVQ R14, SI
 	TESTQ AX, AX
 	JZ    fromc8
 	VMOVUPD (AX), Z0
@@ -124,6 +137,10 @@ loop8:
 	VMOVUPD Z13, 64(R9)(R11*2)
 	VMOVUPD Z14, (R9)(R12*1)
 	VMOVUPD Z15, 64(R9)(R12*1)
+	LEAQ (R14)(BX*8), R14
+	LEAQ (R10)(R11*8), R10
+	DECQ R15
+	JNZ  block8
 	VZEROUPPER
 	RET
 
@@ -132,6 +149,7 @@ loop8:
 // Z0, Z1: the sums; Z2 a(0, p) broadcast.
 TEXT ·gemm1x16AVX512(SB), NOSPLIT, $0-72
 	ARGS
+	BLOCK
 	TESTQ AX, AX
 	JZ    fromc1z
 	VMOVUPD (AX), Z0
@@ -153,12 +171,18 @@ loop1z:
 	VZEROUPPER
 	RET
 
-// func gemm3x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
+// func gemm3x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64, nblk int)
 //
 // Y0–Y11: the sums, row r in Y(4r)…Y(4r+3); Y12–Y14 a(r, p) broadcast;
-// Y15 a quarter of b's row at a time.
-TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-72
+// Y15 a quarter of b's row at a time; R14 a's row 0 at the block's first
+// step; R15 blocks left.
+TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-80
 	ARGS
+	MOVQ nblk+72(FP), R15
+	MOVQ SI, R14
+block3:
+	BLOCK
+	MOVQ R14, SI
 	TESTQ AX, AX
 	JZ    fromc3
 	VMOVUPD (AX), Y0
@@ -223,6 +247,10 @@ loop3:
 	VMOVUPD Y9, 32(R10)(R11*2)
 	VMOVUPD Y10, 64(R10)(R11*2)
 	VMOVUPD Y11, 96(R10)(R11*2)
+	ADDQ R13, R14
+	ADDQ R12, R10
+	DECQ R15
+	JNZ  block3
 	VZEROUPPER
 	RET
 
@@ -231,6 +259,7 @@ loop3:
 // Y0–Y3: the sums; Y4 a(0, p) broadcast.
 TEXT ·gemm1x16AVX2(SB), NOSPLIT, $0-72
 	ARGS
+	BLOCK
 	TESTQ AX, AX
 	JZ    fromc1y
 	VMOVUPD (AX), Y0

@@ -26,7 +26,8 @@ func twinKernel(r, k int, a []float64, ars, aps int, b []float64, ldb int, c []f
 	}
 }
 
-// Each assembly kernel, for its block and for a single row, starting from
+// Each assembly kernel, for one block, for several blocks in one call and
+// for a single row, starting from
 // a vector or from the sums in c, with strides as each product uses them
 // (a's rows or its columns in place, b in place or packed), gives the
 // twin's bits, and writes nothing outside its block.
@@ -36,7 +37,7 @@ func TestKernelsMatchTwin(t *testing.T) {
 		if ks.id == portableID {
 			continue
 		}
-		for _, r := range []int{ks.rows, 1} {
+		for _, r := range []int{ks.rows, 3 * ks.rows, 1} {
 			for _, k := range []int{1, 2, 7, 64, 255, 256, 600} {
 				for _, layout := range []struct{ ars, aps, ldb, ldc int }{
 					{k, 1, panelW, panelW}, // A·B rows of a, a packed panel

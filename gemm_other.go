@@ -11,6 +11,6 @@ var cpuRuns = map[kernelID]bool{portableID: true}
 
 func chooseKernels(string) kernelSet { return portableKernels }
 
-func callKernel(_ kernelID, _, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
-	portableRow(k, a, ars, aps, b, ldb, c, ldc, v)
+func callKernel(_ kernelID, r, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
+	portableRows(r, k, a, ars, aps, b, ldb, c, ldc, v)
 }
