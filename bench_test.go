@@ -85,7 +85,7 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 			for i0 := 0; i0 < X.Rows; i0 += batch {
 				X.viewRows(&xb, i0, min(i0+batch, X.Rows))
 				T.viewRows(&tb, i0, min(i0+batch, X.Rows))
-				if what := net.sgdStep(grads, &xb, &tb, eta, params); what != "" {
+				if what, _ := net.sgdStep(grads, &xb, &tb, eta, params); what != "" {
 					b.Fatalf("training diverged: %s", what)
 				}
 			}

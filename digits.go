@@ -17,7 +17,7 @@ import (
 // scale 2 (capitals 14 px tall), legible when the page shows the grid at
 // its natural size, as it does.
 const (
-	digitSide   = 28
+	digitSide   = mnistSide
 	digitScale  = 3 // each image pixel is 3×3
 	digitFrame  = 3 // frame around the image: red when misclassified
 	digitBox    = digitSide*digitScale + 2*digitFrame

@@ -24,12 +24,13 @@ package main
 // Arithmetic. Every element of dst is one chain: s = start, then for p =
 // 0, 1, …, k−1 in that order, s = s + a(i, p)·b(p, j); between pieces the
 // sum waits in dst, which does not change it. The assembly kernels round
-// once per step (a fused multiply-add), the portable one twice (a product,
-// then a sum). Which block, chunk or goroutine computes an element never
-// changes its chain, so a kernel set gives the same bits on any number of
-// cores and for any chunking, the assembly kernels give the same bits as
-// each other, and they differ from the portable kernel in the last bits
-// only (tensor tests; .ci/compare-builds on a whole run).
+// once per step (a fused multiply-add), the portable one twice on amd64 (a
+// product, then a sum; Go fuses the two on arm64). Which block, chunk or
+// goroutine computes an element never changes its chain, so a kernel set
+// gives the same bits on any number of cores and for any chunking, the
+// assembly kernels give the same bits as each other, and they differ from
+// the portable kernel in the last bits only (gemm_test.go,
+// gemm_amd64_test.go; .ci/compare-builds on a whole run).
 
 import (
 	"fmt"
@@ -121,7 +122,8 @@ func gemm(pr product) {
 		return
 	}
 	ks := &kernels
-	parallelProduct(pr, ks, chunkRows(n, pr.k*m, ks.rows))
+	w := workers()
+	parallelProduct(pr, ks, chunkRows(n, pr.k*m, ks.rows, w), w)
 }
 
 // chunkRows is how many rows of dst one goroutine takes at a time: about
@@ -130,10 +132,10 @@ func gemm(pr product) {
 // rows of a piece stay in L2), at least 4 chunks per core when there are
 // enough rows, and a whole number of the kernel's blocks. The results do
 // not depend on it (see Arithmetic above).
-func chunkRows(n, flopsPerRow, blockRows int) int {
+func chunkRows(n, flopsPerRow, blockRows, workers int) int {
 	c := (1<<22 + flopsPerRow - 1) / flopsPerRow
 	c = min(c, 128)
-	c = min(c, (n+4*workers()-1)/(4*workers()))
+	c = min(c, (n+4*workers-1)/(4*workers))
 	c = (c + blockRows - 1) / blockRows * blockRows
 	return max(c, blockRows)
 }

@@ -104,7 +104,7 @@ func checkGradients(net *MLP, X, T *Matrix, h, floor float64) []paramCheck {
 	var out []paramCheck
 	for _, l := range net.paramLayers() {
 		for p, param := range l.Params() {
-			c := paramCheck{Layer: l.Name(), Param: paramLabel(p), Shape: param.Shape(), Row: -1, Col: -1}
+			c := paramCheck{Layer: l.Name(), Param: paramName(p)[1:], Shape: param.Shape(), Row: -1, Col: -1}
 			g := grads[l.Name()]
 			switch {
 			case p >= len(g):
@@ -125,13 +125,6 @@ func checkGradients(net *MLP, X, T *Matrix, h, floor float64) []paramCheck {
 		}
 	}
 	return out
-}
-
-func paramLabel(i int) string {
-	if i < 2 {
-		return [...]string{"W", "B"}[i]
-	}
-	return fmt.Sprintf("param %d", i)
 }
 
 // gradCase is one network and batch for the gradient check.

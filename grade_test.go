@@ -6,8 +6,8 @@ package main
 //	make grade SUBMISSION=DIR         a student's layers.go, loss.go, mlp.go in DIR
 //	go test -run '^TestGrade$' -grade DIR     the same without make
 //
-// The grader copies itself (every Go file but the student files, go.mod,
-// testdata/) into a fresh temporary directory, adds the student files from
+// The grader copies itself (every Go and assembly file but the student
+// files, go.mod, go.sum, testdata/) into a fresh temporary directory, adds the student files from
 // the submission and nothing else (an edited test in the submission changes
 // nothing), compiles the tests once (go test -c) and runs every graded test
 // in a process of its own with a time limit: a panic, an os.Exit or an

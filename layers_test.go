@@ -261,7 +261,7 @@ func TestLinearLeavesArgumentsUnchanged(t *testing.T) {
 	checkGradPure(t, l, X, d, X2, d2)
 }
 
-// He initialisation: W ~ N(0, 2/n_in), biases 1 (TEMPLATE.md). Provided
+// He initialisation: W ~ N(0, 2/n_in), biases 1 (the lab's template). Provided
 // code, not scored.
 func TestNewLinearLayerInit(t *testing.T) {
 	const in, out = 784, 64

@@ -139,11 +139,24 @@ func runInfoNeed(epochs, linear int) memNeed {
 	return memNeed{"run info of every epoch", float64(epochs+1) * float64(perEpochBytes+48*linear)}
 }
 
+// netWidths returns the widths of net's linear layers, inputs first.
+func netWidths(net *MLP) []int {
+	widths := []int{net.NInputs}
+	for _, l := range net.Layers {
+		if s, ok := l.(sizedLayer); ok {
+			_, out := s.Dims()
+			widths = append(widths, out)
+		}
+	}
+	return widths
+}
+
 // netNeeds is the memory of a network with these layer widths (inputs
 // first), trained on batches of batch rows with the evaluation in chunks
 // of evalChunk rows: parameters, their gradients, the copy that a save
 // encodes as JSON (about 25 bytes a number), and every layer's output and
-// delta for a batch (two per linear layer: its output and its ReLU's).
+// delta for a batch (two per linear layer: its output and its ReLU's), and
+// the evaluation's buffers, a set per goroutine.
 func netNeeds(widths []int, batch, rows int) []memNeed {
 	params, acts, widest := 0.0, 0.0, 0.0
 	for i := 1; i < len(widths); i++ {
@@ -154,8 +167,9 @@ func netNeeds(widths []int, batch, rows int) []memNeed {
 	b := math.Min(float64(batch), float64(rows))
 	chunk := math.Min(evalChunk, float64(rows))
 	return []memNeed{
-		{"network (weights, gradients, saved copy)", params * (8 + 8 + 25)},
+		// weights, the gradients (the batch's and its parts', batchGradient), a saved copy
+		{"network (weights, gradients, saved copy)", params * (8 + 8*(1+splitParts) + 25)},
 		{"training buffers", 2 * 8 * b * (acts + float64(widths[0]))},
-		{"evaluation buffers", 8 * chunk * 3 * widest},
+		{"evaluation buffers", 8 * chunk * 3 * widest * float64(workers())},
 	}
 }

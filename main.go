@@ -64,7 +64,7 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 // experiment is one of the lab's experiments with its default settings
-// (TEMPLATE.md, "Experiments").
+// (the lab's template).
 type experiment struct {
 	name   string
 	about  string
@@ -82,6 +82,17 @@ var experiments = []*experiment{
 	{name: "spiral", about: "2-10-3 net on three spirals, for eta 0.2, 1 and 5", epochs: 1000, batch: 300, eta: "0.2,1,5", etaVal: 0, run: runSpiral, train: true},
 	{name: "mnist", about: "784-64x5-10 net on MNIST with the fused loss", epochs: 100, batch: 3000, eta: "0.1", etaVal: 0.1, run: runMNIST, train: true, models: true},
 	{name: "gradcheck", about: "checks Gradient against finite differences on small random nets (flags: -seed, -tol)", run: runGradCheckExp},
+}
+
+// modelExperiments names the experiments that take -save and -load.
+func modelExperiments() string {
+	var with []string
+	for _, x := range experiments {
+		if x.models {
+			with = append(with, x.name)
+		}
+	}
+	return strings.Join(with, ", ")
 }
 
 func findExperiment(name string) *experiment {
@@ -123,6 +134,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	err = cfg.exp.run(cfg)
 	if cfg.intr != nil {
 		cfg.intr.release()
+		if err == nil && cfg.intr.signaled() != nil {
+			// The signal came after the run had said all it had to say.
+			err = fmt.Errorf("%w after the run had finished: every file is written", errInterrupted)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
@@ -208,6 +223,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		return usageErr("unexpected argument %q: every setting is a flag with its value, e.g. -epochs 300 (a yes/no flag is -q or -q=false)", fs.Arg(0))
 	}
+	if set["exp"] && set["load"] { // refused before the file is read, which may take a while
+		if e := findExperiment(*exp); e != nil && !e.models {
+			return usageErr("-load is not available for -exp %s (a saved model is one network; it works with -exp %s)", e.name, modelExperiments())
+		}
+	}
 	var loaded *loadedModel
 	if set["load"] {
 		if *load == "" {
@@ -239,13 +259,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	for _, name := range []string{"save", "load"} {
 		if set[name] && !e.models {
-			var with []string
-			for _, x := range experiments {
-				if x.models {
-					with = append(with, x.name)
-				}
-			}
-			return usageErr("-%s is not available for -exp %s (a saved model is one network; it works with -exp %s)", name, e.name, strings.Join(with, ", "))
+			return usageErr("-%s is not available for -exp %s (a saved model is one network; it works with -exp %s)", name, e.name, modelExperiments())
 		}
 	}
 	if set["tol"] && e.name != "gradcheck" {

@@ -64,6 +64,8 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"out under a file", []string{"-out", filepath.Join(file, "sub")}, 2, []string{"choose another with -out"}},
 		{"gradcheck with epochs", []string{"-exp", "gradcheck", "-epochs", "5"}, 2, []string{"-epochs does not apply to -exp gradcheck"}},
 		{"gradcheck with save", []string{"-exp", "gradcheck", "-save", "x.json"}, 2, []string{"-save is not available for -exp gradcheck"}},
+		// Refused before the file is looked at (it does not exist here).
+		{"spiral with load", []string{"-exp", "spiral", "-load", "no-such-model.json"}, 2, []string{"-load is not available for -exp spiral", "xor, mnist"}},
 		{"tol for xor", []string{"-tol", "1e-3"}, 2, []string{"-tol applies only to -exp gradcheck"}},
 		{"tol zero", []string{"-exp", "gradcheck", "-tol", "0"}, 2, []string{"-tol must be a positive finite number"}},
 		{"load missing", []string{"-load", filepath.Join(dir, "nope.json")}, 2, []string{"nope.json does not exist", "-save FILE"}},

@@ -10,8 +10,8 @@ package main
 //	                   δ_l    = Layers[l].Delta(Z_{l+1}, δ_{l+1})
 //
 // where Z₀ = X and Z_{l+1} is the output of Layers[l]. Output layers (the
-// Softmax after a network trained with the fused loss) are used only by
-// Propagate, for predictions.
+// Softmax after a network trained with the fused loss) are used only for
+// predictions: by Propagate, and by the evaluation's accuracy.
 
 import (
 	"errors"

@@ -1,7 +1,7 @@
 package main
 
 // MNIST: reading the IDX files without trusting them, finding them on disk,
-// and the lab's preprocessing (TEMPLATE.md, "Datasets").
+// and the lab's preprocessing, as its template does it.
 //
 // IDX (the format of the four MNIST files) is a big-endian header followed
 // by unsigned bytes:
@@ -432,7 +432,8 @@ func openMNIST(dir string) (*mnistSource, error) {
 	return s, nil
 }
 
-// Close closes the files not read yet.
+// Close closes the four files (closing one that is read already does no
+// harm).
 func (s *mnistSource) Close() {
 	for _, f := range []*idxFile{s.trainImages, s.trainLabels, s.testImages, s.testLabels} {
 		if f != nil {

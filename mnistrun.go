@@ -384,13 +384,21 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 	if de.Applied && de.Batch >= 0 {
 		return fmt.Sprintf("located at %s: the gradient was finite, but the step (−eta times it) made a parameter overflow, and it was applied: %s; the network holds that value now", where, de.What)
 	}
+	if de.Rows != nil { // a shuffled batch: its rows, gathered again
+		image := func(r int) int { return de.Rows[r] }
+		if steps := traceNonFinite(net, gatherRows(nil, X, de.Rows), gatherRows(nil, T, de.Rows), image); len(steps) > 0 {
+			steps[len(steps)-1] += stoppedBefore(steps)
+			return fmt.Sprintf("located at %s (%d shuffled training images, the first of them image %d):\n  %s", where, len(de.Rows), de.Rows[0], strings.Join(steps, "\n  then "))
+		}
+	}
 	// The evaluation covers the whole training set: trace it a batch at a
 	// time, up to the first batch with a non-finite value.
-	for j0 := i0; j0 < i1; j0 += batch {
+	for j0 := i0; de.Rows == nil && j0 < i1; j0 += batch {
 		j1 := min(j0+batch, i1)
-		if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), j0); len(steps) > 0 {
-			if de.Batch >= 0 && strings.HasPrefix(steps[len(steps)-1], "gradient ") {
-				steps[len(steps)-1] += ": training stopped before applying it"
+		image := func(r int) int { return j0 + r }
+		if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
+			if de.Batch >= 0 {
+				steps[len(steps)-1] += stoppedBefore(steps)
 			}
 			return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
 		}
@@ -398,18 +406,27 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 	return fmt.Sprintf("located at %s: every value is finite when it is run again, so the step itself overflowed: %s", where, de.What)
 }
 
+// stoppedBefore is what to add to a trace of a training step whose last
+// step is a gradient: Train stops before applying a non-finite gradient.
+func stoppedBefore(steps []string) string {
+	if strings.HasPrefix(steps[len(steps)-1], "gradient ") {
+		return ": training stopped before applying it"
+	}
+	return ""
+}
+
 // traceNonFinite runs (X, T) through net module by module and returns the
 // chain of non-finite values: the first one with its cause, then how it
-// spread, up to the first gradient it reached. Rows are numbered from
-// first (the batch's position in the training set).
-func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
+// spread, up to the first gradient it reached. image(r) is the number of
+// row r in the training set.
+func traceNonFinite(net *MLP, X, T *Matrix, image func(r int) int) []string {
 	var steps []string
 	acts := make([]*Matrix, len(net.Layers))
 	in := X
 	for l, layer := range net.Layers {
 		acts[l] = layer.Forward(nil, in)
 		if r, k, ok := firstNonFinite(acts[l]); ok && len(steps) == 0 {
-			steps = append(steps, fmt.Sprintf("forward of %s: image %d, unit %d is %s (%s)", layer.Name(), first+r, k,
+			steps = append(steps, fmt.Sprintf("forward of %s: image %d, unit %d is %s (%s)", layer.Name(), image(r), k,
 				formatFloat(acts[l].At(r, k)), forwardCause(layer, in, r)))
 		}
 		in = acts[l]
@@ -422,11 +439,11 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 	}
 	loss := net.Loss.Forward(nil, in, T)
 	if r, _, ok := firstNonFinite(loss); ok && len(steps) == 0 {
-		steps = append(steps, lossCause(net.Loss, in, T, logits, r, first, loss.Data[r]))
+		steps = append(steps, lossCause(net.Loss, in, T, logits, r, image, loss.Data[r]))
 	}
 	d := net.Loss.Delta(nil, in, T)
 	if r, k, ok := firstNonFinite(d); ok && allFiniteRow(in, r) {
-		steps = append(steps, lossDeltaCause(net.Loss, d, in, r, k, first))
+		steps = append(steps, lossDeltaCause(net.Loss, d, in, r, k, image))
 	}
 	for l := len(net.Layers) - 1; l >= 0; l-- {
 		layer := net.Layers[l]
@@ -446,9 +463,9 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 			_, soft := layer.(*SoftmaxLayer)
 			switch {
 			case allFiniteRow(d, r):
-				steps = append(steps, fmt.Sprintf("delta of %s: image %d, unit %d is %s from finite values (overflow in the product)", layer.Name(), first+r, k, formatFloat(next.At(r, k))))
+				steps = append(steps, fmt.Sprintf("delta of %s: image %d, unit %d is %s from finite values (overflow in the product)", layer.Name(), image(r), k, formatFloat(next.At(r, k))))
 			case soft:
-				steps = append(steps, softmaxDeltaCause(layer, acts[l], d, next, T, r, first))
+				steps = append(steps, softmaxDeltaCause(layer, acts[l], d, T, r, image))
 			}
 		}
 		d = next
@@ -458,21 +475,21 @@ func traceNonFinite(net *MLP, X, T *Matrix, first int) []string {
 
 // lossDeltaCause explains a non-finite entry of the plain cross-entropy's
 // delta −t_k/p_k: a division by 0, or 1/p overflowing for a tiny p.
-func lossDeltaCause(loss Loss, d, P *Matrix, r, k, first int) string {
+func lossDeltaCause(loss Loss, d, P *Matrix, r, k int, image func(int) int) string {
 	if _, plain := loss.(*LossCrossEntropy); !plain {
-		return fmt.Sprintf("delta of %s: image %d, class %d is %s from finite logits", loss.Name(), first+r, k, formatFloat(d.At(r, k)))
+		return fmt.Sprintf("delta of %s: image %d, class %d is %s from finite logits", loss.Name(), image(r), k, formatFloat(d.At(r, k)))
 	}
 	p := P.At(r, k)
 	why := "division by 0"
 	if p != 0 {
 		why = fmt.Sprintf("1/p overflows: p is below e^-%.2f", expOverflow)
 	}
-	return fmt.Sprintf("delta of %s: image %d, class %d is −t/p = %s with p = %s (%s)", loss.Name(), first+r, k, formatFloat(d.At(r, k)), formatFloat(p), why)
+	return fmt.Sprintf("delta of %s: image %d, class %d is −t/p = %s with p = %s (%s)", loss.Name(), image(r), k, formatFloat(d.At(r, k)), formatFloat(p), why)
 }
 
 // softmaxDeltaCause explains how the softmax delta p_k(δ'_k − ⟨δ', p⟩)
 // turns δ' = −Inf at the true class t into NaN for the whole row.
-func softmaxDeltaCause(layer Layer, P, d, next, T *Matrix, r, first int) string {
+func softmaxDeltaCause(layer Layer, P, d, T *Matrix, r int, image func(int) int) string {
 	t := T.ArgmaxRow(r)
 	pt := P.At(r, t)
 	how := fmt.Sprintf("⟨δ', p⟩ = −Inf·%s = −Inf, then δ'_t − ⟨δ', p⟩ = −Inf − (−Inf) = NaN", formatFloat(pt))
@@ -480,7 +497,7 @@ func softmaxDeltaCause(layer Layer, P, d, next, T *Matrix, r, first int) string 
 		how = "⟨δ', p⟩ has the term −Inf·p_t = −Inf·0: 0·∞ = NaN"
 	}
 	return fmt.Sprintf("delta of %s: image %d becomes NaN: p_k(δ'_k − ⟨δ', p⟩) with δ'_t = %s: %s, and NaN spreads to every class and every layer below",
-		layer.Name(), first+r, formatFloat(d.At(r, t)), how)
+		layer.Name(), image(r), formatFloat(d.At(r, t)), how)
 }
 
 // forwardCause explains a non-finite output of layer for row r.
@@ -499,9 +516,9 @@ func forwardCause(layer Layer, in *Matrix, r int) string {
 
 // lossCause explains a non-finite plain cross-entropy: the true class got
 // probability 0, so −log p = +Inf.
-func lossCause(loss Loss, P, T, logits *Matrix, r, first int, v float64) string {
+func lossCause(loss Loss, P, T, logits *Matrix, r int, image func(int) int, v float64) string {
 	k := T.ArgmaxRow(r)
-	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), first+r, k, formatFloat(v))
+	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), image(r), k, formatFloat(v))
 	if k < 0 || !allFiniteRow(P, r) {
 		return s + ": its probabilities are not finite"
 	}
@@ -518,7 +535,7 @@ func lossCause(loss Loss, P, T, logits *Matrix, r, first int, v float64) string 
 // firstNonFinite returns the position of the first NaN or ±Inf of m.
 func firstNonFinite(m *Matrix) (r, k int, ok bool) {
 	for i, v := range m.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if !finite(v) {
 			return i / m.Cols, i % m.Cols, true
 		}
 	}
@@ -527,7 +544,7 @@ func firstNonFinite(m *Matrix) (r, k int, ok bool) {
 
 func allFiniteRow(m *Matrix, r int) bool {
 	for _, v := range m.Row(r) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if !finite(v) {
 			return false
 		}
 	}

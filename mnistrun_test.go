@@ -57,13 +57,34 @@ func TestMNISTNaiveBreakdownLocated(t *testing.T) {
 	}
 }
 
+// With -shuffle the broken batch holds rows in the shuffled order: the
+// diagnosis must trace those rows and name them by their place in the
+// training set. Only image 3 (logits (1000, 0), true class 1) breaks; in
+// batches of 1 it is the batch the shuffled order puts it in.
+func TestMNISTNaiveBreakdownShuffled(t *testing.T) {
+	X := FromRows([][]float64{{0, 1}, {0, 1}, {0, 1}, {1, 0}})
+	T := FromRows([][]float64{{1, 0}, {1, 0}, {1, 0}, {0, 1}})
+	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
+	_, err := Train(naive, X, T, TrainConfig{BatchSize: 1, Epochs: 1, Eta: 0.1, Shuffle: true, Rand: newRNG(1)})
+	de, ok := err.(*DivergenceError)
+	if !ok || len(de.Rows) != 1 || de.Rows[0] != 3 {
+		t.Fatalf("Train: got error %#v; want a DivergenceError whose batch holds row 3", err)
+	}
+	got := diagnoseDivergence(naive, X, T, 1, de)
+	for _, want := range []string{"shuffled training images, the first of them image 3", "loss of CE: image 3 (digit 1) has loss inf"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diagnosis:\n%s\nwant it to contain %q", got, want)
+		}
+	}
+}
+
 // TestMNISTNaiveTinyProbability: p_t ≈ e^−720 is not 0 (float64 goes down
 // to e^−745), so the loss is finite, but 1/p overflows in the delta.
 func TestMNISTNaiveTinyProbability(t *testing.T) {
 	X := FromRows([][]float64{{1, 0}})
 	T := FromRows([][]float64{{0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(720), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
-	steps := traceNonFinite(naive, X, T, 0)
+	steps := traceNonFinite(naive, X, T, func(r int) int { return r })
 	if len(steps) == 0 || !strings.Contains(steps[0], "delta of CE") || !strings.Contains(steps[0], "1/p overflows") {
 		t.Errorf("trace: got %q; want it to start with the delta of CE and 1/p overflowing", steps)
 	}

@@ -3,7 +3,7 @@ package main
 // Saved models: a network written to a JSON file (-save) and read back
 // (-load) to evaluate it or to train it further.
 //
-// The format, version 2 (README, "Saved models, gradcheck and interrupts"):
+// The format, version 2 (docs/model-format.md):
 //
 //	{
 //	  "format": "backprop-mlp",
@@ -50,6 +50,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // modelFormat and modelVersion identify the files this program writes. A
@@ -451,6 +452,11 @@ func buildLayers(key string, parts []modelPart) ([]Layer, error) {
 		where := fmt.Sprintf("%s[%d]", key, i)
 		if p.Name == "" {
 			return nil, fmt.Errorf("%s (kind %q) has no name", where, p.Kind)
+		}
+		// A name heads CSV columns (wamp_<name>) and is printed: no commas,
+		// quotes or control characters.
+		if i := strings.IndexFunc(p.Name, func(r rune) bool { return r == ',' || r == '"' || unicode.IsControl(r) }); i >= 0 {
+			return nil, fmt.Errorf("%s: the name %q has %q at byte %d: a layer name must not hold commas, quotes or control characters (it heads CSV columns)", where, p.Name, p.Name[i:i+1], i)
 		}
 		where += fmt.Sprintf(" %q", p.Name)
 		switch p.Kind {

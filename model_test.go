@@ -179,6 +179,8 @@ func TestLoadModelErrors(t *testing.T) {
 		{"layer without name", edit(`, "name": "ReLU_1"`, ``), "has no name"},
 		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `line 10, column 5: layers[1] should be an object, not null`},
 		{"duplicate names", edit(`"name": "ReLU_1"`, `"name": "Linear_1"`), `both named "Linear_1"`},
+		{"a comma in a name", edit(`"name": "ReLU_1"`, `"name": "ReLU,1"`), `must not hold commas, quotes or control characters`},
+		{"a newline in a name", edit(`"name": "ReLU_1"`, `"name": "ReLU\n1"`), `must not hold commas, quotes or control characters`},
 		{"relu with weights", edit(`"name": "ReLU_1"`, `"name": "ReLU_1", "B": [1]`), "no sizes or parameters"},
 		{"W too few rows", edit(`"W": [[1, 2, 3], [4, 5, 6]]`, `"W": [[1, 2, 3]]`), "W has 1 rows, want 2"},
 		{"W row too short", edit(`[4, 5, 6]`, `[4, 5]`), "row 1 of W has 2 values, want 3"},

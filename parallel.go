@@ -1,7 +1,8 @@
 package main
 
 // Sharing work out over the cores: one mechanism for the products and for
-// the few other loops worth spreading (loading MNIST, the margin watch).
+// the few other loops worth spreading (the parts of a batch's gradient, the
+// evaluation's chunks, loading MNIST).
 //
 // A job is a range of rows cut into chunks. The calling goroutine and up to
 // GOMAXPROCS−1 helpers, goroutines started once and then parked, take the
@@ -42,10 +43,11 @@ var cores = executor{wake: make(chan struct{}, 64)}
 // workers is how many goroutines a job may use.
 func workers() int { return min(runtime.GOMAXPROCS(0), cap(cores.wake)+1) }
 
-// parallelProduct computes pr's rows with ks in chunks of size rows.
-func parallelProduct(pr product, ks *kernelSet, size int) {
+// parallelProduct computes pr's rows with ks in chunks of size rows, on up
+// to w goroutines.
+func parallelProduct(pr product, ks *kernelSet, size, w int) {
 	n := pr.dst.Rows
-	if n <= size || workers() == 1 || !cores.mu.TryLock() {
+	if n <= size || w == 1 || !cores.mu.TryLock() {
 		pr.rows(ks, 0, n)
 		return
 	}

@@ -100,15 +100,16 @@ func (c *config) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr
 }
 
 // modelJobs is the job that saves the network, the first of a run's
-// outputs: none without -save, and none for a network that diverged (its
-// weights are not finite: JSON cannot hold them and no run could resume
-// them), which the run says.
+// outputs: none without -save, and none for a network that diverged, which
+// the run says: its weights are not finite (JSON cannot hold them) or, when
+// the step that failed was not applied, those of the middle of an epoch,
+// which no resumed run could continue as one run would.
 func (c *config) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
 	if c.save == "" {
 		return nil
 	}
 	if trainErr != nil {
-		fmt.Fprintf(c.stdout, "the network diverged: it is not saved to %s\n", c.save)
+		fmt.Fprintf(c.stdout, "the network diverged (in the middle of an epoch, or to non-finite weights): it is not saved to %s\n", c.save)
 		return nil
 	}
 	sums := map[string]string{}

@@ -90,6 +90,9 @@ type DivergenceError struct {
 	Batch   int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
 	What    string // what became non-finite
 	Applied bool   // the step was applied: a parameter overflowed
+	// Rows are the training set's rows of the batch, in the order it took
+	// them, when the samples were shuffled (nil: rows Batch·BatchSize on).
+	Rows []int
 }
 
 func (e *DivergenceError) Error() string {
@@ -186,15 +189,22 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 				X.viewRows(xb, i0, i1)
 				T.viewRows(tb, i0, i1)
 			}
-			if what := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
+			if what, applied := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
 				// A finite gradient whose step made a parameter overflow
 				// leaves that parameter in the network.
-				return ri, &DivergenceError{Epoch: epoch, Batch: b, What: what, Applied: firstNonFiniteParam(params) != ""}
+				de := &DivergenceError{Epoch: epoch, Batch: b, What: what, Applied: applied}
+				if order != nil {
+					de.Rows = append([]int(nil), order[i0:i1]...)
+				}
+				return ri, de
 			}
 			meter.batch(epoch, b+1, batches)
 		}
 		e := record(epoch)
 		if math.IsNaN(e.LossTrain) || math.IsInf(e.LossTrain, 0) {
+			if cfg.AfterEpoch != nil {
+				cfg.AfterEpoch(epoch) // the epoch is in the run info: its watchers see it too
+			}
 			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain), Applied: true}
 		}
 		if cfg.AfterEpoch != nil {
@@ -213,13 +223,15 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 // sgdStep does one step of SGD on the batch (X, T): backpropagation into
 // grads (the trainer's, reused every step), then θ += −eta·grad for every
 // layer with parameters (params, from paramLayers), as the lab's update
-// does. It returns what became non-finite, or "". A non-finite gradient is
-// caught before the update, so the parameters stay as they were. The step
-// allocates nothing once the buffers have their sizes.
-func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, params []ParamLayer) string {
+// does. It returns what became non-finite, or "", and whether the step
+// was applied: a non-finite gradient is caught before the update, so the
+// parameters stay as they were; a parameter that overflows in the update
+// stays in the network. The step allocates nothing once the buffers have
+// their sizes.
+func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, params []ParamLayer) (what string, applied bool) {
 	net.batchGradient(grads, X, T)
 	if what := firstNonFiniteGrad(grads, params); what != "" {
-		return what
+		return what, false
 	}
 	for _, layer := range params {
 		g := grads[layer.Name()]
@@ -228,7 +240,8 @@ func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, p
 		}
 		layer.UpdateParams(g)
 	}
-	return firstNonFiniteParam(params)
+	what = firstNonFiniteParam(params)
+	return what, what != ""
 }
 
 func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
@@ -295,6 +308,8 @@ func firstNonFiniteParam(params []ParamLayer) string {
 	return ""
 }
 
+// paramName names the gradient of parameter i of a layer ("dW", "dB");
+// without its "d", the parameter.
 func paramName(i int) string {
 	if i < 2 {
 		return [...]string{"dW", "dB"}[i]

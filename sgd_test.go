@@ -405,8 +405,7 @@ func TestSGDShuffleRepeatable(t *testing.T) {
 // The same seed gives bit-identical training, also on 1 or 8 threads.
 func TestSGDDeterministic(t *testing.T) {
 	// Big enough that the products are split over goroutines: a 128-row
-	// batch through 32×32 layers is 2^17 multiply-adds per product, above
-	// the 2^16 where runProduct starts splitting.
+	// batch through 32×32 layers is cut into 16-row chunks (chunkRows).
 	run := func() (*RunInfo, *MLP) {
 		rng := newTestRNG(64)
 		l1, l2 := NewLinearLayer(32, 32, rng, "Linear_1"), NewLinearLayer(32, 32, rng, "Linear_2")

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// The data set's recipe (TEMPLATE.md, "Datasets").
+// The data set's recipe, the lab template's.
 const (
 	spiralClasses   = 3
 	spiralPerClass  = 100
@@ -184,7 +184,7 @@ func (r *spiralResult) note() string {
 		parts = append(parts, fmt.Sprintf("interrupted after epoch %d", r.Run.Last().Epoch))
 	}
 	if r.StalledSince >= 0 {
-		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to 1e-9)", r.StalledSince, r.Run.Last().LossTrain))
+		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to %g)", r.StalledSince, r.Run.Last().LossTrain, stallRelChange))
 	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
 		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
 	}
@@ -360,7 +360,12 @@ func runSpiral(cfg *config) error {
 	var results []*spiralResult
 	var jobs []outputJob
 	var stopped *spiralResult // the run an interrupt cut short
-	for _, eta := range etas {
+	var notStarted []float64  // the learning rates after a stop
+	for i, eta := range etas {
+		if in.stopped.Load() { // a stop in the last epoch of the run before
+			notStarted = etas[i:]
+			break
+		}
 		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt, in.stop)
 		if err != nil {
 			return err
@@ -373,6 +378,9 @@ func runSpiral(cfg *config) error {
 		if res.Run.Stopped {
 			stopped = res
 			break // the remaining learning rates are not started
+		}
+		if afterSpiralRun != nil {
+			afterSpiralRun(in)
 		}
 	}
 	jobs = append(jobs, fileJob(out, "spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }))
@@ -388,6 +396,9 @@ func runSpiral(cfg *config) error {
 	case stopped != nil:
 		errs = append(errs, fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
 			errInterrupted, etaLabel(stopped.Eta), stopped.Run.Last().Epoch, cfg.epochs))
+	case notStarted != nil:
+		errs = append(errs, fmt.Errorf("%w after eta=%s had finished; eta %s not started (the whole experiment takes seconds: run it again to finish)",
+			errInterrupted, etaLabel(results[len(results)-1].Eta), joinEtas(notStarted)))
 	case in.signaled() != nil:
 		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
 	case bestSpiral(results) == nil && len(results) == 1:
@@ -405,6 +416,10 @@ func joinEtas(etas []float64) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// afterSpiralRun, when set, is called after each learning rate's run. Only
+// tests set it (a signal between two runs); the program leaves it nil.
+var afterSpiralRun func(in *interrupter)
 
 // spiralFile names a picture of one learning rate's run.
 func spiralFile(eta float64, what string) string {

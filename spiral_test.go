@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -357,5 +358,29 @@ func TestSpiralInterruptKeepsFinishedEpochs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
 		t.Errorf("index.html not written after the interrupt: %v", err)
+	}
+}
+
+// A signal that comes while a learning rate's last epoch runs (Train has no
+// epoch left to stop at) must not start the next learning rate: the run
+// ends there, saying which were not started.
+func TestSpiralSignalBetweenRuns(t *testing.T) {
+	afterSpiralRun = func(in *interrupter) { in.handle(syscall.SIGINT) }
+	t.Cleanup(func() { afterSpiralRun = nil })
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := runWithStop(t, []string{"-exp", "spiral", "-epochs", "5", "-q", "-plot=false", "-out", out}, &stdout, &stderr, func() bool { return false })
+	if code != 130 {
+		t.Fatalf("exit code: got %d; want 130\nstderr: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "after eta=0.2 had finished; eta 1, 5 not started") {
+		t.Errorf("stderr: got %q; want it to say that eta 1 and 5 were not started", stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "spiral.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(string(data), "\n") - 1; rows != 6 {
+		t.Errorf("spiral.csv: got %d rows; want 6 (eta 0.2, epochs 0–5)", rows)
 	}
 }

@@ -34,12 +34,13 @@ func NewXORNet(rng NormalSource) *MLP {
 func runXOR(cfg *config) error {
 	in := cfg.startInterrupts()
 	X, T := XORData()
-	if err := checkMemory(append(netNeeds([]int{2, 4, 2}, cfg.batch, X.Rows), runInfoNeed(cfg.epochs, 2)), "train fewer epochs"); err != nil {
-		return err
-	}
 	rng := newRNG(cfg.seed)
 	net, meta, err := cfg.startNet("xor", func() *MLP { return NewXORNet(rng) }, rng, X.Cols, T.Cols)
 	if err != nil {
+		return err
+	}
+	// The widths of the network trained: a loaded one's may be any.
+	if err := checkMemory(append(netNeeds(netWidths(net), cfg.batch, X.Rows), runInfoNeed(cfg.epochs, 2)), "train fewer epochs"); err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n", cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
@@ -109,7 +110,7 @@ func xorPageJobs(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix,
 		Title:      "XOR",
 		Settings: []field{
 			{"data", "the four XOR points (no test set)"},
-			{"network", "Linear_1 (2→4), ReLU_1, Linear_OUT (4→2), Softmax_OUT; plain cross-entropy"},
+			{"network", architecture(net)},
 			{"epochs", strconv.Itoa(cfg.epochs)},
 			{"batch", strconv.Itoa(cfg.batch)},
 			{"eta", etaLabel(cfg.eta)},
