@@ -169,7 +169,7 @@ func (r *RandomState) intUpTo(max uint32) uint32 {
 // IntN returns a uniform integer in [0, n), as numpy's legacy
 // randint(0, n) draws it (for n up to 2³²).
 func (r *RandomState) IntN(n int) int {
-	if n < 1 || n > 1<<32 {
+	if n < 1 || uint64(n) > 1<<32 {
 		panic(fmt.Sprintf("RandomState.IntN: n is %d, want 1 to 2³²", n))
 	}
 	return int(r.intUpTo(uint32(n - 1)))
@@ -180,7 +180,7 @@ func (r *RandomState) IntN(n int) int {
 // swapped with a uniform j in [0, i]. RandomState.permutation(n) is
 // Shuffle applied to 0, 1, …, n−1.
 func (r *RandomState) Shuffle(n int, swap func(i, j int)) {
-	if n > math.MaxUint32 {
+	if uint64(n) > math.MaxUint32 {
 		panic(fmt.Sprintf("RandomState.Shuffle: %d elements, at most %d", n, uint32(math.MaxUint32)))
 	}
 	for i := n - 1; i > 0; i-- {
