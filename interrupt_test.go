@@ -536,6 +536,21 @@ func TestInterruptTwiceDuringTraining(t *testing.T) {
 	}
 }
 
+// A signal that comes after an experiment returned with every file
+// written, but before the program stops catching signals, still ends the
+// run with the signal's exit code and says that nothing is missing.
+func TestSignalAfterTheRunHadFinished(t *testing.T) {
+	experiments = append(experiments, &experiment{name: "signal-late", run: func(cfg *config) error {
+		cfg.startInterrupts().handle(syscall.SIGTERM)
+		return nil
+	}})
+	t.Cleanup(func() { experiments = experiments[:len(experiments)-1] })
+	code, _, stderr := runMain("-exp", "signal-late", "-out", t.TempDir())
+	if code != 143 || !strings.Contains(stderr, "after the run had finished: every file is written") {
+		t.Errorf("exit code %d, stderr %q; want 143 and that every file is written", code, stderr)
+	}
+}
+
 // TestKilledRunLeavesNoTemporaryFile: a run killed (SIGKILL, which no
 // program can catch) while writing leaves its temporary file; the next run
 // in the same -out removes it, and leaves those of a live process alone.

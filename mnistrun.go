@@ -390,17 +390,19 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 			steps[len(steps)-1] += stoppedBefore(steps)
 			return fmt.Sprintf("located at %s (%d shuffled training images, the first of them image %d):\n  %s", where, len(de.Rows), de.Rows[0], strings.Join(steps, "\n  then "))
 		}
-	}
-	// The evaluation covers the whole training set: trace it a batch at a
-	// time, up to the first batch with a non-finite value.
-	for j0 := i0; de.Rows == nil && j0 < i1; j0 += batch {
-		j1 := min(j0+batch, i1)
-		image := func(r int) int { return j0 + r }
-		if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
-			if de.Batch >= 0 {
-				steps[len(steps)-1] += stoppedBefore(steps)
+	} else {
+		// A batch in order, or the evaluation, which covers the whole
+		// training set: trace it a batch at a time, up to the first batch
+		// with a non-finite value.
+		for j0 := i0; j0 < i1; j0 += batch {
+			j1 := min(j0+batch, i1)
+			image := func(r int) int { return j0 + r }
+			if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
+				if de.Batch >= 0 {
+					steps[len(steps)-1] += stoppedBefore(steps)
+				}
+				return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
 			}
-			return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
 		}
 	}
 	return fmt.Sprintf("located at %s: every value is finite when it is run again, so the step itself overflowed: %s", where, de.What)

@@ -40,7 +40,8 @@ func runXOR(cfg *config) error {
 		return err
 	}
 	// The widths of the network trained: a loaded one's may be any.
-	if err := checkMemory(append(netNeeds(netWidths(net), cfg.batch, X.Rows), runInfoNeed(cfg.epochs, 2)), "train fewer epochs"); err != nil {
+	widths := netWidths(net)
+	if err := checkMemory(append(netNeeds(widths, cfg.batch, X.Rows), runInfoNeed(cfg.epochs, len(widths)-1)), "train fewer epochs"); err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n", cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
