@@ -108,7 +108,7 @@ func naiveSums(pc productCase, A, B, bias *Matrix) (want, scale *Matrix) {
 
 // kernelShapes are (n, k, m): degenerate ones; rows around the blocks (1,
 // 3, 8 rows) and chunks; columns around the 16-wide panels (narrow last
-// panels of 1 to 15); inner dimensions around the 256-step pieces; and the
+// panels of 1 to 15); inner dimensions around the 256- and 512-step pieces; and the
 // lab's MNIST shapes.
 var kernelShapes = [][3]int{
 	{1, 1, 1}, {1, 7, 1}, {1, 1, 9}, {9, 1, 1}, {2, 3, 5}, {3, 5, 7}, {4, 4, 4},
