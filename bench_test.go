@@ -115,3 +115,39 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFirstLayerFreshRows times the first layer's products on one part
+// of a training batch (750 rows) as training meets them: "fresh" takes the
+// next 750 rows of a matrix of the training set's size every time, so that
+// the rows come from memory, "cached" the same rows every time. Run it
+// with GOMAXPROCS=1: the products of a part run on one goroutine.
+func BenchmarkFirstLayerFreshRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	X := randMatrix(rng, 60000, 784)
+	W, bias, D := randMatrix(rng, 784, 64), randMatrix(rng, 1, 64), randMatrix(rng, 750, 64)
+	Z, dW := NewMatrix(750, 64), NewMatrix(784, 64)
+	var xv Matrix
+	for _, ks := range runnableSets() {
+		for _, op := range []string{"forward", "grad"} {
+			for _, fresh := range []bool{true, false} {
+				name := fmt.Sprintf("%s/%s/%s", ks.name, op, map[bool]string{true: "fresh", false: "cached"}[fresh])
+				b.Run(name, func(b *testing.B) {
+					withKernels(ks, func() {
+						for i, r := 0, 0; i < b.N; i++ {
+							X.viewRows(&xv, r, r+750)
+							if op == "forward" {
+								MatMulBias(Z, &xv, W, bias)
+							} else {
+								MatMulAT(dW, &xv, D)
+							}
+							if fresh {
+								r = (r + 750) % X.Rows
+							}
+						}
+					})
+					b.ReportMetric(2*750*784*64*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}

@@ -28,6 +28,17 @@ func gemm3x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float
 //go:noescape
 func gemm1x16AVX2(k int, a *float64, ars, aps int, b *float64, ldb int, c *float64, ldc int, v *float64)
 
+//go:noescape
+func prefetchLines(p *float64, n int)
+
+// prefetch asks the CPU to bring s's cache lines into L2 (a hint: it
+// changes no value).
+func prefetch(s []float64) {
+	if len(s) > 0 {
+		prefetchLines(&s[0], len(s))
+	}
+}
+
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 

@@ -11,6 +11,9 @@ var cpuRuns = map[kernelID]bool{portableID: true}
 
 func chooseKernels(string) kernelSet { return portableKernels }
 
+// prefetch does nothing here: Go has no prefetch instruction.
+func prefetch([]float64) {}
+
 func callKernel(_ kernelID, r, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
 	portableRows(r, k, a, ars, aps, b, ldb, c, ldc, v)
 }

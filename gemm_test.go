@@ -144,6 +144,40 @@ func TestKernelsMatchNaive(t *testing.T) {
 	}
 }
 
+// On one thread a product's rows are not cut into chunks, so a long
+// forward product goes through rows' groups of groupRows (gemm.go, rows):
+// every kernel set still agrees with the naive sums, including a last
+// group and a last block that are short, and gives the bits it gives in
+// chunks on two threads.
+func TestKernelsGroupedRows(t *testing.T) {
+	old := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+	pc := productCases[1] // MatMulBias: b's panels read in place
+	for _, s := range [][3]int{{203, 784, 64}, {150, 600, 48}} {
+		n, k, m := s[0], s[1], s[2]
+		if n*min(pieceK, k) <= groupFrom {
+			t.Fatalf("%dx%d·%dx%d is not cut into groups: pick a bigger shape", n, k, k, m)
+		}
+		A, B, bias := pc.operands(uint64(n), n, k, m)
+		want, scale := naiveSums(pc, A, B, bias)
+		for _, ks := range runnableSets() {
+			var grouped, chunked *Matrix
+			runtime.GOMAXPROCS(1)
+			withKernels(ks, func() { grouped = pc.compute(A, B, bias, n, m) })
+			runtime.GOMAXPROCS(2)
+			withKernels(ks, func() { chunked = pc.compute(A, B, bias, n, m) })
+			for i := range want.Data {
+				if d := math.Abs(grouped.Data[i] - want.Data[i]); !(d <= 1e-12*scale.Data[i]+1e-300) {
+					t.Errorf("%s kernels, %s %dx%d·%dx%d on one thread: element (%d,%d) = %v; want %v (within 1e-12 of %v)",
+						ks.name, pc.name, n, k, k, m, i/m, i%m, grouped.Data[i], want.Data[i], scale.Data[i])
+					break
+				}
+			}
+			checkSame(t, fmt.Sprintf("%s kernels, %s %dx%d·%dx%d on one thread vs two", ks.name, pc.name, n, k, k, m), grouped, chunked)
+		}
+	}
+}
+
 // Every kernel set gives the same bits on 1, 2 and 8 threads (the chunks
 // differ; each element's sum does not).
 func TestKernelsSameBitsOnAnyNumberOfCores(t *testing.T) {
