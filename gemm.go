@@ -19,7 +19,8 @@ package main
 // with zeros, into a buffer on the goroutine's stack. Then a kernel adds the
 // piece into a block of dst: kernelSet.rows rows at a time, a row at a time
 // for the chunk's last few. A block of a narrow last panel is computed in a
-// 16-wide buffer and its valid columns copied out.
+// 16-wide buffer and its valid columns copied out. How a chunk meets a's
+// memory (groups of rows, prefetching) is at rows.
 //
 // Arithmetic. Every element of dst is one chain: s = start, then for p =
 // 0, 1, …, k−1 in that order, s = s + a(i, p)·b(p, j); between pieces the
