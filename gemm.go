@@ -164,17 +164,17 @@ func chunkRows(n, flopsPerRow, blockRows, workers int) int {
 
 // rows computes rows [i0, i1) of the product with the kernel set ks.
 //
-// Two ways of walking a's memory, chosen by how a lies. When a's rows are
-// rows of its storage and their piece is big, the rows go in groups of
-// about groupRows: each group through every piece and panel before the
-// next, so that the group's piece of a, read from memory by the first
-// panel, is still in L1 for the others (the first layer's forward product over fresh rows of
-// the data set: 38 → 62 GFLOP/s on one core of the Intel machine). When
-// they are its columns (Aᵀ·B), every step of a block reads a line of a
-// different row of the storage, more streams than the CPU's prefetcher
-// follows, so each piece of a is prefetched row by row before the kernels
-// read it (the first layer's Xᵀ·δ over fresh rows: 32 → 52 GFLOP/s).
-// Neither changes a sum.
+// Two ways of walking a's memory, chosen by how a lies; neither changes a
+// sum. When a's rows are rows of its storage and their piece is big, the
+// rows go in groups of about groupRows, each group through every piece and
+// panel before the next, so that the group's piece of a, read from memory
+// by the first panel, is still in L1 for the others (the first layer's
+// forward product over fresh rows of the data set: 38 → 62 GFLOP/s on one
+// core of the Intel machine). When they are its columns (Aᵀ·B), every step
+// of a block reads a line of a different row of the storage, more streams
+// than the CPU's prefetcher follows, so each piece of a is prefetched row
+// by row before the kernels read it (the first layer's Xᵀ·δ over fresh
+// rows: 32 → 52 GFLOP/s).
 func (pr *product) rows(ks *kernelSet, i0, i1 int) {
 	var packed [packK * panelW]float64 // a copied panel piece of b
 	var edge [maxRows * panelW]float64 // a block of a narrow panel
@@ -186,17 +186,19 @@ func (pr *product) rows(ks *kernelSet, i0, i1 int) {
 	case transposed:
 		piece = pieceKT
 	case pr.bcs != 1 || m%panelW != 0:
-		piece = packK // (grouping would copy b's panels again for every group)
+		// b is copied: shorter pieces, and no groups, which would copy
+		// its panels again for every group.
+		piece = packK
 	case m > panelW && (i1-i0)*min(piece, pr.k) > groupFrom:
 		group = (groupRows + ks.rows - 1) / ks.rows * ks.rows
 	}
-	for g0, g1 := i0, i1; g0 < g1; g0 += group {
-		i0, i1 := g0, min(g0+group, g1)
+	for g0 := i0; g0 < i1; g0 += group {
+		g1 := min(g0+group, i1) // the group's rows
 		for p0 := 0; p0 < pr.k; p0 += piece {
 			p1 := min(p0+piece, pr.k)
 			if transposed {
 				for p := p0; p < p1; p++ {
-					prefetch(pr.a[p*pr.aps+i0 : p*pr.aps+i1])
+					prefetch(pr.a[p*pr.aps+g0 : p*pr.aps+g1])
 				}
 			}
 			for j := 0; j < m; j += panelW {
@@ -210,10 +212,10 @@ func (pr *product) rows(ks *kernelSet, i0, i1 int) {
 					}
 					v = start[:]
 				}
-				for i := i0; i < i1; {
+				for i := g0; i < g1; {
 					// Every full block of the group in one call; then its
 					// last rows one at a time.
-					r := (i1 - i) / ks.rows * ks.rows
+					r := (g1 - i) / ks.rows * ks.rows
 					if r == 0 {
 						r = 1
 					}
