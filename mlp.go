@@ -208,12 +208,11 @@ func (n *MLP) Gradient(grads map[string][]*Matrix, X, T *Matrix) map[string][]*M
 
 // evalChunk is how many rows the evaluation pushes through the network at
 // once: big enough for the products to run at full speed, and small
-// enough that the chunk's piece of its inputs that the first layer's
-// product reads once per panel of 16 outputs (256 rows × 256 of MNIST's 784
-// pixels: 512 KiB) stays in a core's L2 cache between panels; with 1024
-// rows the evaluation took 11% longer. A goroutine's buffers stay small
-// instead of a copy of the data set per layer, and the chunks of a set
-// share the cores out evenly.
+// enough that the chunk's rows of the input (256 × MNIST's 784 pixels:
+// 1.6 MB) stay in a core's L2 cache while the first layer's product passes
+// over them; with 1024 rows the evaluation took 11% longer. A goroutine's
+// buffers stay small instead of a copy of the data set per layer, and the
+// chunks of a set share the cores out evenly.
 const evalChunk = 256
 
 // evalWorkspace is the buffers of one goroutine of evalPass.
@@ -322,9 +321,10 @@ func (n *MLP) paramLayers() []ParamLayer {
 // shadow of the network: the same layers and loss, a workspace of its own,
 // one per goroutine of the job (a goroutine that takes a second part
 // writes into buffers still in its cache: training ran 9% faster than with
-// a shadow per part, on two cores) — and then added as Σ_s (n_s/n)·g_s, the
-// gradient of the mean loss over the whole batch again. So the lab's elementwise code (ReLU, the losses) runs
-// on all the cores in training too, not only the products. The number of
+// a shadow per part, on two cores) — and then added as Σ_s (n_s/n)·g_s,
+// the gradient of the mean loss over the whole batch again. So the lab's
+// elementwise code (ReLU, the losses) runs on all the cores in training
+// too, not only the products. The number of
 // parts and where they are cut depend on the batch alone, and the parts are
 // added in order, so the result does not depend on the number of cores; it
 // differs from one Gradient over the whole batch in the last bits (the sums
