@@ -180,7 +180,7 @@ func (r *RandomState) IntN(n int) int {
 // swapped with a uniform j in [0, i]. RandomState.permutation(n) is
 // Shuffle applied to 0, 1, …, n−1.
 func (r *RandomState) Shuffle(n int, swap func(i, j int)) {
-	if uint64(n) > math.MaxUint32 {
+	if n > 0 && uint64(n) > math.MaxUint32 { // n ≤ 0: nothing to shuffle
 		panic(fmt.Sprintf("RandomState.Shuffle: %d elements, at most %d", n, uint32(math.MaxUint32)))
 	}
 	for i := n - 1; i > 0; i-- {

@@ -193,3 +193,15 @@ func TestCorrectLogIsCorrectlyRounded(t *testing.T) {
 		}
 	}
 }
+
+// Shuffle of no elements, or of a negative count, swaps nothing and draws
+// nothing: the next draw is the one a fresh generator makes.
+func TestShuffleOfNothing(t *testing.T) {
+	for _, n := range []int{-1, 0, 1} {
+		r, fresh := NewRandomState(7), NewRandomState(7)
+		r.Shuffle(n, func(i, j int) { t.Errorf("Shuffle(%d) swapped %d and %d; want no swap", n, i, j) })
+		if got, want := r.Float64(), fresh.Float64(); got != want {
+			t.Errorf("after Shuffle(%d), Float64() = %v; want %v (nothing drawn)", n, got, want)
+		}
+	}
+}
