@@ -1,6 +1,7 @@
 package main
 
-// Interrupts: Ctrl-C (SIGINT) or SIGTERM stops a run cleanly, in every
+// Interrupts: Ctrl-C (SIGINT), SIGTERM or SIGHUP (a closed terminal, a
+// dropped ssh connection) stops a run cleanly, in every
 // phase of it, until its last file is written:
 //
 //   - before training (reading the data): the run stops before training;
@@ -11,8 +12,10 @@ package main
 //   - while the files are written: writing goes on until every file is
 //     there.
 //
-// The program then exits with 130 after SIGINT and 143 after SIGTERM (the
-// shell's codes for a death by these signals: 128 + the signal's number).
+// The program then exits with 130 after SIGINT, 143 after SIGTERM and 129
+// after SIGHUP (the shell's codes for a death by these signals: 128 + the
+// signal's number). Messages that cannot be written (the terminal is gone,
+// or the pipe's reader: SIGPIPE is ignored, see main) are dropped.
 // A second signal, in any phase, quits at once, saying what is not written,
 // and removes the temporary file being written.
 
@@ -29,7 +32,7 @@ import (
 )
 
 // errInterrupted is wrapped by an experiment's error when a signal stopped
-// it; run turns it into exit code 130 (143 for SIGTERM).
+// it; run turns it into exit code 130 (143 for SIGTERM, 129 for SIGHUP).
 var errInterrupted = errors.New("interrupted")
 
 // The phases of a run, for the interrupter's messages.
@@ -39,7 +42,7 @@ const (
 	phaseWriting
 )
 
-// interrupter catches SIGINT and SIGTERM for one run.
+// interrupter catches SIGINT, SIGTERM and SIGHUP for one run.
 type interrupter struct {
 	stderr io.Writer
 	save   string      // -save FILE ("": the network is not saved)
@@ -72,7 +75,7 @@ func (c *config) startInterrupts() *interrupter {
 	}
 	sig := make(chan os.Signal, 2) // the goroutine's own: release clears in.sig
 	in.sig = sig
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		for {
 			select {
@@ -171,8 +174,11 @@ func (in *interrupter) firstMessage() string {
 
 // signalCode is the exit code after a stop by signal s (nil: a test's stop).
 func signalCode(s os.Signal) int {
-	if s == syscall.SIGTERM {
+	switch s {
+	case syscall.SIGTERM:
 		return 128 + int(syscall.SIGTERM)
+	case syscall.SIGHUP:
+		return 128 + int(syscall.SIGHUP)
 	}
 	return 130
 }

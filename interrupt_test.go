@@ -418,15 +418,15 @@ func (c *child) wait() (int, string) {
 	}
 }
 
-// TestInterruptBySignal stops the program with SIGINT and with SIGTERM
+// TestInterruptBySignal stops the program with SIGINT, SIGTERM and SIGHUP
 // during training: it finishes the epoch, saves the network, writes its
-// files and exits with 130 or 143. The resume command it prints, run as it
+// files and exits with 130, 143 or 129. The resume command it prints, run as it
 // stands, gives the xor.csv of one uninterrupted run, byte for byte.
 func TestInterruptBySignal(t *testing.T) {
 	for _, c := range []struct {
 		sig  os.Signal
 		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
 		t.Run(c.sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			out, model := filepath.Join(dir, "out dir"), filepath.Join(dir, "xor.json") // a space, to be quoted
@@ -596,5 +596,103 @@ func TestResumeCommandQuoting(t *testing.T) {
 		if words := shellWords(t, "x "+shellQuote(s)); len(words) != 2 || words[1] != s {
 			t.Errorf("shellQuote(%q) = %s does not read back as one word: %q", s, shellQuote(s), words)
 		}
+	}
+}
+
+// TestClosedOutputDoesNotStopTheRun: the program's standard output is a
+// pipe whose reader exits (`| tee log`, and Ctrl-C kills tee first), and
+// in one case its standard error too (a closed terminal). The program is
+// not killed by SIGPIPE: it drops what it cannot write, finishes the
+// epoch, saves the network and writes its files, and its exit code says
+// what happened: the signal's, or 1 for a run that went to its end with
+// its output cut.
+func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGPIPE on windows")
+	}
+	if testing.Short() || os.Getenv("BACKPROP_EMULATED") != "" {
+		t.Skip("starts the program as a process; skipped with -short")
+	}
+	for _, c := range []struct {
+		name        string
+		epochs      string
+		sig         os.Signal // nil: none, the run goes to its end
+		closeStderr bool
+		code        int
+	}{
+		{"SIGINT", "20000", syscall.SIGINT, false, 130},
+		{"SIGTERM", "20000", syscall.SIGTERM, false, 143},
+		{"SIGHUP, stderr closed too", "20000", syscall.SIGHUP, true, 129},
+		{"no signal", "3000", nil, false, 1},
+		{"no signal, stderr closed too", "3000", nil, true, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
+			model := filepath.Join(out, "xor.json")
+			cmd := exec.Command(os.Args[0], "-exp", "xor", "-epochs", c.epochs, "-batch", "2", "-out", out, "-save", model)
+			cmd.Env = append(os.Environ(), "BACKPROP_TEST_MAIN=1")
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = pw, &stderr
+			var er, ew *os.File
+			if c.closeStderr {
+				if er, ew, err = os.Pipe(); err != nil {
+					t.Fatal(err)
+				}
+				cmd.Stderr = ew
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill() })
+			pw.Close()
+			if ew != nil {
+				ew.Close()
+			}
+			// Read up to the first progress line, then the reader exits.
+			sc := bufio.NewScanner(pr)
+			for sc.Scan() && !strings.Contains(sc.Text(), "10/"+c.epochs+"  loss") {
+			}
+			pr.Close()
+			if er != nil {
+				er.Close()
+			}
+			if c.sig != nil {
+				time.Sleep(200 * time.Millisecond) // progress lines go on: the program writes into the closed pipe
+				cmd.Process.Signal(c.sig)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("the program did not end within 30 s; stderr:\n%s", stderr.String())
+			}
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				t.Fatalf("the program was killed by %v; want it to drop its output and exit %d\n%s", ws.Signal(), c.code, stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != c.code {
+				t.Fatalf("exit code %d; want %d\n%s", code, c.code, stderr.String())
+			}
+			last := csvLastEpoch(t, filepath.Join(out, "xor.csv"))
+			if _, meta, err := LoadModel(model); err != nil || strconv.Itoa(meta.Epochs) != last {
+				t.Errorf("saved model: %v, epochs %d; want the epochs of the CSV, %s", err, meta.Epochs, last)
+			}
+			if c.sig == nil && last != c.epochs {
+				t.Errorf("xor.csv ends at epoch %s; want the run's end, %s", last, c.epochs)
+			}
+			for _, f := range []string{"xor_map.svg", "index.html"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+					t.Errorf("%s was not written: %v", f, err)
+				}
+			}
+			if !c.closeStderr && !strings.Contains(stderr.String(), "standard output could not be written") {
+				t.Errorf("stderr does not say that the output was cut:\n%s", stderr.String())
+			}
+		})
 	}
 }

@@ -14,8 +14,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -106,13 +108,22 @@ func findExperiment(name string) *experiment {
 
 func main() {
 	progName = commandName(os.Args[0])
+	// A write to a pipe whose reader has gone (`| tee log`, and Ctrl-C
+	// kills tee first) would kill the program by SIGPIPE, before it saved
+	// anything. Ignored, such a write returns an error instead, and
+	// outWriter drops the output from there on.
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run is the whole program; it returns the exit code: 0 success, 1 a
-// failure while running, 2 a usage error, 130 stopped by SIGINT (Ctrl-C)
-// and 143 by SIGTERM (the shell's codes for a death by these signals).
+// failure while running (or output that could not be written), 2 a usage
+// error, 130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM and 129 by SIGHUP
+// (the shell's codes for a death by these signals).
 func run(args []string, stdout, stderr io.Writer) (code int) {
+	out, errOut := &outWriter{w: stdout}, &outWriter{w: stderr}
+	stdout, stderr = out, errOut
+	defer func() { code = lostOutput(code, out, errOut) }()
 	defer recoverNotImplemented(stderr, &code) // the student version's stubs: a message, exit code 1
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {

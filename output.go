@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // prepareOutDir creates dir if needed, checks that files can be written
@@ -130,4 +131,52 @@ func csvJobs(out *outputs, files []*csvFile) []outputJob {
 		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
 	}
 	return jobs
+}
+
+// outWriter is the run's standard output or error. The first write that
+// fails (a pipe whose reader has gone, a closed terminal, a full disk) is
+// remembered and everything after it is dropped: what cannot be shown
+// never stops a run, which goes on to save the network and write its
+// files. The interrupter writes from a goroutine of its own: hence the lock.
+type outWriter struct {
+	w   io.Writer
+	mu  sync.Mutex
+	err error // the first write error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		if _, err := o.w.Write(p); err != nil {
+			o.err = err
+		}
+	}
+	return len(p), nil
+}
+
+// failed returns the first write error, or nil.
+func (o *outWriter) failed() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// lostOutput is the exit code of a run that ended with code when some of
+// its output could not be written: a run that otherwise succeeded fails
+// (exit 1), since what it printed is incomplete; a stop by signal or a
+// failure keeps its code. It says so on stderr, when stderr still works.
+func lostOutput(code int, stdout, stderr *outWriter) int {
+	err := stdout.failed()
+	if err == nil {
+		if stderr.failed() == nil || code != 0 {
+			return code
+		}
+		return 1 // stderr is gone: nothing to say it on
+	}
+	fmt.Fprintf(stderr, "backprop: standard output could not be written (%v): the output from there on was dropped; the run went on, and the files listed as written were written\n", err)
+	if code == 0 {
+		return 1
+	}
+	return code
 }

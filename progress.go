@@ -53,6 +53,9 @@ func newMeter(cfg TrainConfig, now func() time.Time, start time.Time) *meter {
 
 // isTerminal reports whether w is a terminal (a character device).
 func isTerminal(w io.Writer) bool {
+	if o, ok := w.(*outWriter); ok {
+		w = o.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
