@@ -340,6 +340,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	if cfg.save != "" {
+		if err := cfg.checkSaveCollision(); err != nil {
+			return usageErr("-save: %v", err)
+		}
 		if err := checkSaveWritable(cfg.save); err != nil {
 			return usageErr("-save: %v", err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -224,6 +225,88 @@ func TestOutputFailureSavesTheRest(t *testing.T) {
 	for _, f := range []string{"xor_confusion.csv", "xor_map.svg", "xor_loss.svg", "index.html"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil || !strings.Contains(stdout, f) {
 			t.Errorf("%s: %v; want it written and listed", f, err)
+		}
+	}
+}
+
+// TestSaveNeverCollides: -save is refused, before any work, when it names
+// one of the files the run writes or reads (however the path is spelt:
+// through a symbolic link to -out, with ./ in it, as another run's record
+// that the page reads, as a data file), also when -load decides the
+// experiment; an -epochs 0 run that evaluates a loaded network saves its
+// copy. And the list of the run's files is the list of what runs write.
+func TestSaveNeverCollides(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o")
+	model := filepath.Join(dir, "m.json")
+	if code, _, stderr := runMain("-epochs", "20", "-q", "-out", out, "-save", model); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, stderr)
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "xor.csv"))
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(out, link); err != nil {
+		t.Fatal(err)
+	}
+	data := syntheticMNISTDir(t, 30)
+	for _, args := range [][]string{
+		{"-out", out, "-save", filepath.Join(out, "xor.csv")},
+		{"-out", out, "-save", filepath.Join(out, "index.html")},
+		{"-out", out, "-save", filepath.Join(out, "xor.run.json")},
+		{"-out", out, "-save", filepath.Join(out, "spiral.run.json")},
+		{"-out", out, "-save", filepath.Join(link, ".", "xor.csv")},
+		{"-out", link, "-save", filepath.Join(out, "xor_map.svg")},
+		{"-out", out, "-load", model, "-save", filepath.Join(out, "xor_confusion.csv")},
+		{"-out", out, "-load", model, "-epochs", "0", "-save", filepath.Join(out, "xor.csv")},
+		{"-exp", "mnist", "-data", data, "-out", out, "-save", filepath.Join(out, "mnist_digits.png")},
+		{"-exp", "mnist", "-data", data, "-naive", "-out", out, "-save", filepath.Join(out, "mnist_naive_margin.csv")},
+		{"-exp", "mnist", "-data", data, "-out", out, "-save", filepath.Join(data, "train-images-idx3-ubyte.gz")},
+		{"-exp", "mnist", "-data", data, "-out", out, "-save", filepath.Join(data, "t10k-labels.idx1-ubyte")},
+	} {
+		code, stdout, stderr := runMain(args...)
+		if code != 2 || !strings.Contains(stderr, "is one of the files this run writes or reads") && !strings.Contains(stderr, "is where run records go") {
+			t.Errorf("run %q: exit code %d, stderr %q; want 2 and that the model would overwrite a file of the run", args, code, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("run %q did work before refusing -save:\n%s", args, stdout)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "xor.csv")); !bytes.Equal(after, csv) {
+		t.Errorf("a refused -save changed xor.csv")
+	}
+
+	// -epochs 0 evaluates the loaded network and saves the copy.
+	cp := filepath.Join(dir, "copy.json")
+	if code, _, stderr := runMain("-out", out, "-load", model, "-epochs", "0", "-save", cp); code != 0 {
+		t.Fatalf("-load -epochs 0 -save: exit code %d\n%s", code, stderr)
+	}
+	net, meta, err := LoadModel(cp)
+	net0, meta0, _ := LoadModel(model)
+	if err != nil || meta.Epochs != meta0.Epochs || fmt.Sprint(meta.Files) != fmt.Sprint(meta0.Files) || !bytes.Equal(floatBytes(net.Layers[0].(*LinearLayer).W.Data), floatBytes(net0.Layers[0].(*LinearLayer).W.Data)) {
+		t.Errorf("the copy saved by -epochs 0: %v, epochs %d, files %v; want the loaded network, %d epochs, files %v", err, meta.Epochs, meta.Files, meta0.Epochs, meta0.Files)
+	}
+
+	// Every file a run writes is in runFiles.
+	for _, args := range [][]string{
+		{"-out", filepath.Join(dir, "x"), "-epochs", "2", "-q"},
+		{"-exp", "mnist", "-data", data, "-out", filepath.Join(dir, "m"), "-epochs", "1", "-q"},
+		{"-exp", "mnist", "-naive", "-data", data, "-out", filepath.Join(dir, "n"), "-epochs", "1", "-q"},
+	} {
+		cfg, err := parseFlags(args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := runMain(args...); code != 0 {
+			t.Fatalf("run %q: exit code %d\n%s", args, code, stderr)
+		}
+		listed := map[string]bool{}
+		for _, p := range cfg.runFiles() {
+			listed[p] = true
+		}
+		entries, _ := os.ReadDir(cfg.out)
+		for _, e := range entries {
+			if !listed[filepath.Join(cfg.out, e.Name())] {
+				t.Errorf("run %q wrote %s, which runFiles does not list: -save could overwrite it", args, e.Name())
+			}
 		}
 	}
 }

@@ -68,7 +68,12 @@ func runXOR(cfg *config) error {
 		fmt.Fprintf(cfg.stdout, "\n%s\n%s\n\n", strings.Join(ri.CSVHeader(), ","), strings.Join(ri.CSVRow(last), ","))
 		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.6f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
-		return nil
+		if cfg.save == "" {
+			return nil
+		}
+		// -save makes a copy: the same network and past, the CSVs it
+		// records still those of its run (this one writes none).
+		return writeOutputs(in, []outputJob{cfg.saveJob(net, cfg.savedMeta(meta, net, ri, rng, meta.Files))})
 	}
 	out := &outputs{dir: cfg.out}
 	csvs := cfg.csvFiles(cfg.stdout, meta, map[string]func(io.Writer) error{"xor.csv": ri.WriteCSV}, []string{"xor.csv"})
