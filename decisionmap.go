@@ -43,9 +43,9 @@ func gridCount(lo, hi, step float64) int {
 // would make the map a larger computation than the training.
 const mapMaxCells = 4 << 20
 
-// computeDecisionMap evaluates net (with its output layers) over the grid
-// spanning X's range ±mapMargin, in chunks so the buffers stay small.
-func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
+// mapGrid returns the grid of X's decision map, spanning X's range
+// ±mapMargin, without its predictions.
+func mapGrid(X *Matrix) (*decisionMap, error) {
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for i := 0; i < X.Rows; i++ {
 		x, y := X.At(i, 0), X.At(i, 1)
@@ -62,9 +62,34 @@ func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
 	d := &decisionMap{X0: xlo - mapMargin, Y0: ylo - mapMargin, Step: mapStep}
 	d.NX = gridCount(d.X0, xhi+mapMargin, mapStep)
 	d.NY = gridCount(d.Y0, yhi+mapMargin, mapStep)
+	return d, nil
+}
+
+// mapBudget is how many numbers a buffer of the decision map holds: a chunk
+// of grid points has mapBudget/width rows for a network whose widest layer
+// is width units (8192 rows up to 256 units), so that its three buffers
+// stay at 48 MiB however wide a loaded network is (mapNeed counts them).
+// (Fewer rows would hardly save time: a 2→400000→2 network's map of
+// 22,500 points takes a minute whatever the chunks, as 9·10⁹ hidden units
+// are computed.)
+const mapBudget = 8192 * 256
+
+// mapRows is the rows of a chunk of grid points for a network whose widest
+// layer has widest units.
+func mapRows(widest int) int { return max(1, min(8192, mapBudget/max(widest, 1))) }
+
+// computeDecisionMap evaluates net (with its output layers) over the grid
+// spanning X's range ±mapMargin, in chunks whose buffers are reused, so
+// the memory stays that of mapNeed.
+func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
+	d, err := mapGrid(X)
+	if err != nil {
+		return nil, err
+	}
 	d.Pred = make([]int, d.NX*d.NY)
-	const chunk = 8192
+	chunk := mapRows(widestLayer(netWidths(net)))
 	G := NewMatrix(0, 2)
+	var ws evalWorkspace
 	for c0 := 0; c0 < len(d.Pred); c0 += chunk {
 		c1 := min(c0+chunk, len(d.Pred))
 		G = Resize(G, c1-c0, 2)
@@ -72,7 +97,8 @@ func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
 			G.Set(k-c0, 0, d.X0+float64(k%d.NX)*mapStep)
 			G.Set(k-c0, 1, d.Y0+float64(k/d.NX)*mapStep)
 		}
-		P := net.Propagate(G, true)
+		Y := ws.forward(G, net.Layers, nil)
+		P := ws.forward(Y, net.OutputLayers, nil)
 		d.Classes = P.Cols
 		for r := 0; r < P.Rows; r++ {
 			d.Pred[c0+r] = P.ArgmaxRow(r)

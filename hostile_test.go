@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -184,7 +185,7 @@ func TestRunsThatCannotFitAreRefused(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"-exp", "mnist", "-data", data, "-hidden", "65536,65536"}, []string{"would need about 295.7 GiB", "network (weights, gradients, saved copy) 295.5 GiB", "may use 8.0 GiB (the test's limit)", "-hidden"}},
+		{[]string{"-exp", "mnist", "-data", data, "-hidden", "65536,65536"}, []string{"would need about 295.6 GiB", "network (weights, gradients, saved copy) 295.5 GiB", "may use 8.0 GiB (the test's limit)", "-hidden"}},
 		{[]string{"-exp", "xor", "-epochs", "2000000000"}, []string{"run info of every epoch", "may use 8.0 GiB", "train fewer epochs"}},
 		{[]string{"-exp", "spiral", "-epochs", "20000000"}, []string{"run info of every epoch", "train fewer epochs"}},
 	}
@@ -249,5 +250,105 @@ func TestModelShortRowsAllocateNothing(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "row 0 of W has 0 values, want 100000") {
 		t.Errorf("decodeModel: got %v; want the short row named", err)
+	}
+}
+
+// wideXORModel saves an XOR network 2→width→2 (a valid model file of any
+// size) and returns its path.
+func wideXORModel(t *testing.T, width int) string {
+	t.Helper()
+	net := NewMLP(2, []Layer{
+		NewLinearLayer(2, width, NewRandomState(1), "Linear_1"),
+		NewReLULayer("ReLU_1"),
+		NewLinearLayer(width, 2, NewRandomState(2), "Linear_OUT"),
+		NewSoftmaxLayer("Softmax_OUT"),
+	}, NewLossCrossEntropy("CE"), nil)
+	for i := range net.Layers[2].(*LinearLayer).W.Data { // logits of order 1: a finite loss
+		net.Layers[2].(*LinearLayer).W.Data[i] /= float64(width)
+	}
+	path := filepath.Join(t.TempDir(), "wide.json")
+	if err := SaveModel(path, net, ModelMeta{Experiment: "xor", Batch: 4, Eta: 1e-3}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// heapGrowth runs f and returns how much the heap obtained from the system
+// grew meanwhile: at least the peak of what f held at once (HeapSys does
+// not shrink when memory is returned).
+func heapGrowth(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	if after.HeapSys < before.HeapSys {
+		return 0
+	}
+	return after.HeapSys - before.HeapSys
+}
+
+// TestWideNetworkRunsWithinItsEstimate: a valid model of a wide network
+// loaded by the XOR experiment runs within the memory its estimate counts
+// (the decision map's and the evaluation's chunks shrink as the network
+// widens) or is refused with the estimate: never "fatal error: runtime:
+// out of memory". 2→10000→2 with its pictures (the decision map had
+// taken 2.5 GB), 2→400000→2 without (its map alone computes 9·10⁹ hidden
+// units: a minute).
+func TestWideNetworkRunsWithinItsEstimate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks of millions of weights; skipped with -short")
+	}
+	t.Run("10000", func(t *testing.T) { wideRun(t, 10000, true) })
+	t.Run("400000", func(t *testing.T) { wideRun(t, 400000, false) })
+}
+
+func wideRun(t *testing.T, width int, plot bool) {
+	model := wideXORModel(t, width)
+	widths := []int{2, width, 2}
+	X, _ := XORData()
+	needs := append(netNeeds(widths, 4, 4), runInfoNeed(1, 2))
+	if plot {
+		grid, _ := mapGrid(X)
+		needs = append(needs, mapNeed(widths, grid.NX*grid.NY))
+	}
+	estimate := 0.0
+	for _, n := range needs {
+		estimate += n.bytes
+	}
+	// Chunks that shrink as the network widens: a modest estimate.
+	if plot && estimate > 160<<20 {
+		t.Errorf("2→%d→2: the run's estimate is %s; want a modest one, under 160 MiB", width, formatBytes(estimate))
+	}
+	out := t.TempDir()
+	args := []string{"-load", model, "-epochs", "1", "-q", "-out", out, "-plot=" + strconv.FormatBool(plot)}
+	var code int
+	var stderr string
+	grew := heapGrowth(func() {
+		done := make(chan struct{})
+		go func() { defer close(done); code, _, stderr = runMain(args...) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("2→%d→2: no return within 2 minutes", width)
+		}
+	})
+	if code != 0 {
+		t.Fatalf("2→%d→2, %q: exit code %d\n%s", width, args, code, stderr)
+	}
+	// The heap may grow to twice what is live before a collection.
+	if float64(grew) > 2*estimate+32<<20 {
+		t.Errorf("2→%d→2, %q: the heap grew by %s; the run's estimate is %s", width, args, formatBytes(float64(grew)), formatBytes(estimate))
+	}
+	if _, err := os.Stat(filepath.Join(out, "xor_map.svg")); plot && err != nil {
+		t.Errorf("2→%d→2: no decision map: %v", width, err)
+	}
+	// Refused with the estimate where it cannot fit.
+	withMemoryLimit(t, int64(estimate/2))
+	code, _, stderr = runMain(args...)
+	// (The model file alone may be refused first, with its own estimate.)
+	refused := strings.Contains(stderr, "this run would need about "+formatBytes(estimate)) || strings.Contains(stderr, "this model is too large for this machine")
+	if code != 1 || !refused || plot && !strings.Contains(stderr, "decision map") {
+		t.Errorf("2→%d→2 with half the memory it needs: exit code %d, stderr %q; want 1 and the estimate, %s", width, code, stderr, formatBytes(estimate))
 	}
 }

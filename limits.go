@@ -153,7 +153,7 @@ func netWidths(net *MLP) []int {
 
 // netNeeds is the memory of a network with these layer widths (inputs
 // first), trained on batches of batch rows with the evaluation in chunks
-// of evalChunk rows: parameters, their gradients, the copy that a save
+// of evalRows rows: parameters, their gradients, the copy that a save
 // encodes as JSON (about 25 bytes a number), and every layer's output and
 // delta for a batch (two per linear layer: its output and its ReLU's), and
 // the evaluation's buffers, a set per goroutine.
@@ -165,11 +165,43 @@ func netNeeds(widths []int, batch, rows int) []memNeed {
 		widest = math.Max(widest, float64(widths[i]))
 	}
 	b := math.Min(float64(batch), float64(rows))
-	chunk := math.Min(evalChunk, float64(rows))
+	chunk := math.Min(float64(evalRows(int(widest))), float64(rows))
 	return []memNeed{
 		// weights, the gradients (the batch's and its parts', batchGradient), a saved copy
 		{"network (weights, gradients, saved copy)", params * (8 + 8*(1+splitParts) + 25)},
 		{"training buffers", 2 * 8 * b * (acts + float64(widths[0]))},
 		{"evaluation buffers", 8 * chunk * 3 * widest * float64(workers())},
 	}
+}
+
+// widestLayer is the most units of any layer of a network with these
+// widths (inputs first): the width of its largest buffers.
+func widestLayer(widths []int) int {
+	w := 1
+	for _, x := range widths[1:] {
+		w = max(w, x)
+	}
+	return w
+}
+
+// evalBudget is how many numbers a buffer of the evaluation holds: a chunk
+// has evalChunk rows up to 1024 units, fewer in a wider network (down to
+// one row), so that its buffers (netNeeds counts them) stay at 2 MiB each
+// however wide a loaded network is.
+const evalBudget = evalChunk * 1024
+
+// evalRows is the rows of an evaluation chunk for a network whose widest
+// layer has widest units.
+func evalRows(widest int) int { return max(1, min(evalChunk, evalBudget/max(widest, 1))) }
+
+// evalRows is the rows of n's evaluation chunks (evalPass).
+func (n *MLP) evalRows() int { return evalRows(widestLayer(netWidths(n))) }
+
+// mapNeed is the memory of the decision map of a network with these widths
+// over a grid of cells points: its chunk's three buffers (mapRows), the
+// class of every point, the picture's pixels (at least 2×2 a point) and
+// its PNG, base64 and SVG text.
+func mapNeed(widths []int, cells int) memNeed {
+	rows := float64(mapRows(widestLayer(widths)))
+	return memNeed{"decision map", 8*rows*(3*float64(widestLayer(widths))+2) + 16*float64(cells) + 16<<20}
 }

@@ -232,13 +232,14 @@ func (n *MLP) evalStats(X, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, ac
 	if X.Rows == 0 {
 		return 0, 0
 	}
-	chunks := (X.Rows + evalChunk - 1) / evalChunk
+	rows := n.evalRows() // evalPass's chunks
+	chunks := (X.Rows + rows - 1) / rows
 	sums, rights := make([]float64, chunks), make([]int, chunks)
 	n.evalPass(X, T, func(i0 int, S, L, P, T *Matrix) {
 		if atLogits != nil {
 			atLogits(S, T)
 		}
-		c := i0 / evalChunk
+		c := i0 / rows
 		for _, v := range L.Data {
 			sums[c] += v
 		}
@@ -271,11 +272,12 @@ func (n *MLP) evalPass(X, T *Matrix, at func(i0 int, S, L, P, T *Matrix)) {
 		n.evalWS = append(n.evalWS, &evalWorkspace{})
 	}
 	split := n.lastParam + 1 // Layers[:split] compute the logits
-	chunks := (X.Rows + evalChunk - 1) / evalChunk
+	rows := n.evalRows()     // evalChunk, fewer for a wide network
+	chunks := (X.Rows + rows - 1) / rows
 	parallelFor(chunks, 1, func(w, c0, c1 int) {
 		ws := n.evalWS[w]
 		for c := c0; c < c1; c++ {
-			i0, i1 := c*evalChunk, min((c+1)*evalChunk, X.Rows)
+			i0, i1 := c*rows, min((c+1)*rows, X.Rows)
 			X.viewRows(&ws.x, i0, i1)
 			T.viewRows(&ws.t, i0, i1)
 			S := ws.forward(&ws.x, n.Layers[:split], nil)

@@ -41,7 +41,15 @@ func runXOR(cfg *config) error {
 	}
 	// The widths of the network trained: a loaded one's may be any.
 	widths := netWidths(net)
-	if err := checkMemory(append(netNeeds(widths, cfg.batch, X.Rows), runInfoNeed(cfg.epochs, len(widths)-1)), "train fewer epochs"); err != nil {
+	needs := append(netNeeds(widths, cfg.batch, X.Rows), runInfoNeed(cfg.epochs, len(widths)-1))
+	if cfg.plot {
+		grid, err := mapGrid(X)
+		if err != nil {
+			return err
+		}
+		needs = append(needs, mapNeed(widths, grid.NX*grid.NY))
+	}
+	if err := checkMemory(needs, "train fewer epochs, or use a narrower network"); err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n", cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
