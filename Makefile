@@ -2,6 +2,11 @@
 GO ?= go
 # numpy comes from Debian's python3-numpy, which only the system Python sees.
 PYTHON ?= /usr/bin/python3
+# Paths (OUT, SUBMISSION, MNIST_DIR) reach the recipes as typed, whether
+# given on the command line or in the environment: $(call shq,OUT) is the
+# raw value of OUT (make expands nothing in it), quoted for the shell, so
+# that a space, a quote, a backtick or $(...) in a path is only a path.
+shq = '$(subst ','\'',$(value $(1)))'
 .PHONY: all build build-purego test test-purego race vet fmt-check run bench bench-numpy bench-compare bench-runs agree compare-builds help
 all: build
 
@@ -39,13 +44,13 @@ bench-compare: ## Go (every kernel set) against numpy: the eight products and th
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 5
 
 bench-runs: ## whole MNIST runs (default, purego, Go 1.22 builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3)
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/runs.py "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" $${EPOCHS:-5} $${ROUNDS:-3}
+	dir=$(call shq,MNIST_DIR) epochs=$(call shq,EPOCHS) rounds=$(call shq,ROUNDS); env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/runs.py "$${dir:?set MNIST_DIR to the folder with the MNIST files}" "$${epochs:-5}" "$${rounds:-3}"
 
 agree: ## the lab's experiments against its numpy recipe, number by number (needs python3-numpy, $$REF_NUMPY; MNIST with MNIST_DIR)
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/agree.py $${MNIST_DIR:-}
+	dir=$(call shq,MNIST_DIR); env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/agree.py $${dir:+"$$dir"}
 
 compare-builds: ## the assembly and portable kernels train the same 3-epoch MNIST curve (needs MNIST_DIR)
-	.ci/compare-builds "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" 3
+	dir=$(call shq,MNIST_DIR); .ci/compare-builds "$${dir:?set MNIST_DIR to the folder with the MNIST files}" 3
 
 help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -53,13 +58,13 @@ help:
 # The lab as a handout, graded in points (README, "For instructors").
 .PHONY: handout grade
 handout: ## write the student version into OUT, a new or empty directory: make handout OUT=../backprop-lab
-	@if [ -z "$(OUT)" ]; then echo "usage: make handout OUT=DIR (a new or empty directory, outside this one)"; exit 2; fi
+	@if [ -z $(call shq,OUT) ]; then echo "usage: make handout OUT=DIR (a new or empty directory, outside this one)"; exit 2; fi
 	@if [ ! -f handout_test.go ]; then echo "make handout runs in the solution repository; this is a student version"; exit 1; fi
-	$(GO) test -count=1 -run '^TestHandout$$' -handout "$(OUT)"
+	$(GO) test -count=1 -run '^TestHandout$$' -handout $(call shq,OUT)
 
 grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR
-	@echo "grading $(if $(SUBMISSION),$(SUBMISSION),this directory): each graded test in a process of its own..." >&2
-	@report=$$(mktemp) && log=$$(mktemp) && \
-	if $(GO) test -count=1 -run '^TestGrade$$' . -grade "$(if $(SUBMISSION),$(SUBMISSION),.)" -grade.report "$$report" >"$$log" 2>&1 && [ -s "$$report" ]; \
+	@sub=$(call shq,SUBMISSION); echo "grading $${sub:-this directory}: each graded test in a process of its own..." >&2
+	@sub=$(call shq,SUBMISSION) && report=$$(mktemp) && log=$$(mktemp) && \
+	if $(GO) test -count=1 -run '^TestGrade$$' . -grade "$${sub:-.}" -grade.report "$$report" >"$$log" 2>&1 && [ -s "$$report" ]; \
 	then cat "$$report"; rm -f "$$report" "$$log"; \
 	else cat "$$log"; rm -f "$$report" "$$log"; exit 1; fi

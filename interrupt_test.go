@@ -589,6 +589,28 @@ func TestResumeCommandQuoting(t *testing.T) {
 			t.Errorf("commandName(%q) = %q; want %q", arg0, got, want)
 		}
 	}
+	// The whole command reads back as the words it was made of, the
+	// program's path among them.
+	defer func(p string) { progName = p }(progName)
+	for _, prog := range []string{"/home/me/my bin/bp", "./it's", "go run ."} {
+		progName = prog
+		c := &config{exp: findExperiment("mnist"), save: "my models/m $(x).json", out: "o`k`", dataDir: `d "1"`, plot: true}
+		want := []string{prog, "-exp", "mnist", "-load", c.save, "-save", c.save, "-epochs", "7", "-out", c.out, "-data", c.dataDir}
+		if prog == "go run ." {
+			want = append([]string{"go", "run", "."}, want[1:]...)
+		}
+		if got := shellWords(t, c.resumeCommand(7)); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("resumeCommand with the program %q = %s; a shell reads it as %q, want %q", prog, c.resumeCommand(7), got, want)
+		}
+		if runtime.GOOS == "windows" {
+			continue
+		}
+		// And a real shell, which would run $(x) or `k` if left unquoted.
+		words, err := exec.Command("sh", "-c", "set -- "+c.resumeCommand(7)+"; printf '%s\\0' \"$@\"").Output()
+		if got := strings.Split(strings.TrimSuffix(string(words), "\x00"), "\x00"); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("resumeCommand with the program %q = %s; sh reads it as %q (%v), want %q", prog, c.resumeCommand(7), got, err, want)
+		}
+	}
 	for s, want := range map[string]string{"out/x.json": "out/x.json", "my out": "'my out'", "it's": `'it'\''s'`, "": "''", "$HOME": "'$HOME'"} {
 		if got := shellQuote(s); got != want {
 			t.Errorf("shellQuote(%q) = %s; want %s", s, got, want)

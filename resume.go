@@ -28,11 +28,14 @@ import (
 // (main sets it), "go run ." for a binary that go run built and will delete.
 var progName = "backprop"
 
+// goRun is how the program is named when go run started it.
+const goRun = "go run ."
+
 // commandName returns the name to print for a program started as arg0.
 func commandName(arg0 string) string {
 	dir := filepath.Dir(arg0)
 	if filepath.Base(dir) == "exe" && strings.Contains(dir, "go-build") {
-		return "go run ."
+		return goRun
 	}
 	return arg0
 }
@@ -68,7 +71,11 @@ func (c *config) resumeCommand(left int) string {
 	for i, a := range args {
 		args[i] = shellQuote(a)
 	}
-	return progName + " " + strings.Join(args, " ")
+	prog := progName // as typed: "my bin/bp" is one word
+	if prog != goRun {
+		prog = shellQuote(prog)
+	}
+	return prog + " " + strings.Join(args, " ")
 }
 
 // stoppedError is the error of a run that a signal stopped after done of
