@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -716,5 +717,64 @@ func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
 				t.Errorf("stderr does not say that the output was cut:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestResumedRunNumbersEpochsOverall: a resumed run that breaks down
+// reports the epoch as its CSV numbers it, in the message, the located
+// breakdown and the run record; a resumed run stopped by a signal says
+// the network's epoch and its own count.
+func TestResumedRunNumbersEpochsOverall(t *testing.T) {
+	data := syntheticMNISTDir(t, 300)
+	out := t.TempDir()
+	model := filepath.Join(out, "m.json")
+	if code, _, stderr := runMain("-exp", "mnist", "-naive", "-data", data, "-hidden", "32", "-epochs", "2", "-q", "-out", out, "-save", model); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, stderr)
+	}
+	// A step of 1000 breaks the naive pipeline in the resumed run's first
+	// epoch: the network's third.
+	code, stdout, stderr := runMain("-load", model, "-data", data, "-eta", "1000", "-epochs", "3", "-q", "-out", out)
+	if code != 1 {
+		t.Fatalf("resumed with -eta 1000: exit code %d; want 1 (diverged)\n%s%s", code, stdout, stderr)
+	}
+	last := csvLastEpoch(t, filepath.Join(out, "mnist_naive.csv"))
+	record, _ := os.ReadFile(filepath.Join(out, "mnist_naive.run.json"))
+	for what, text := range map[string]string{"stdout": stdout, "stderr": stderr, "the run record": string(record)} {
+		for _, m := range regexp.MustCompile(`(?:at|after) epoch (\d+)`).FindAllStringSubmatch(text, -1) {
+			if m[1] != last {
+				t.Errorf("%s says %q; the CSV's last row, the epoch that broke down, is epoch %s:\n%s", what, m[0], last, text)
+			}
+		}
+	}
+	if last != "3" || !strings.Contains(stdout, "BREAKDOWN: diverged at epoch 3") {
+		t.Errorf("the CSV ends at epoch %s; want the breakdown at epoch 3, reported as such:\n%s", last, stdout)
+	}
+
+	c := &config{exp: findExperiment("xor"), save: "m.json", saved: true}
+	if err := c.stoppedError(10, 3, 5).Error(); !strings.Contains(err, "after epoch 13 of 15 (this run's 3 of 5)") {
+		t.Errorf("a run of 5 epochs after 10, stopped after its third: %q; want the network's epoch 13 of 15 and the run's 3 of 5", err)
+	}
+}
+
+// TestStaleTemporaryFilesOfTheSaveDirectory: a run killed while it saved
+// into a -save directory other than -out left its temporary file there;
+// the next run that saves there removes it (and leaves a live process's).
+func TestStaleTemporaryFilesOfTheSaveDirectory(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	dead := filepath.Join(dir, ".m.json.tmp-2147483646-123") // no process has this id
+	live := filepath.Join(dir, ".m.json.tmp-1-123")          // process 1 lives as long as the system
+	for _, f := range []string{dead, live} {
+		if err := os.WriteFile(f, []byte("half a model"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, stderr := runMain("-epochs", "1", "-q", "-plot=false", "-out", out, "-save", filepath.Join(dir, "m.json")); code != 0 {
+		t.Fatalf("exit code %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(dead); err == nil {
+		t.Errorf("the run that saved into %s left %s, a killed run's temporary file", dir, filepath.Base(dead))
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the run removed %s, which a live process may be writing", filepath.Base(live))
 	}
 }

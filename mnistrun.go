@@ -41,6 +41,7 @@ func NewMNISTNet(hidden []int, naive bool, rng NormalSource) *MLP {
 func runMNIST(cfg *config) error {
 	dir := mnistDir(cfg.dataDir)
 	if cfg.download {
+		removeStaleTemps(dir) // of downloads that were killed
 		if err := downloadMNIST(dir, mnistFiles, mnistMirrors, newHTTPClient(), cfg.stdout); err != nil {
 			return err
 		}
@@ -100,7 +101,7 @@ func runMNIST(cfg *config) error {
 	if trainErr != nil && !errors.As(trainErr, &de) {
 		return trainErr
 	}
-	continueRunInfo(ri, meta)
+	continueRunInfo(ri, meta, trainErr)
 	out := &outputs{dir: cfg.out}
 	csvs := cfg.csvFiles(cfg.stdout, meta, map[string]func(io.Writer) error{
 		name + ".csv": ri.WriteCSV, name + "_weights.csv": ri.WriteWeightsCSV, name + "_margin.csv": watch.WriteCSV,

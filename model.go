@@ -776,11 +776,14 @@ func checkSavePath(path, out string) error {
 }
 
 // checkSaveWritable checks that a file can be created next to path, so
-// that a -save into a read-only directory fails before training, not after.
+// that a -save into a read-only directory fails before training, not after,
+// and removes the temporary files that killed runs left there (a -save
+// directory other than -out is one this run writes to as well).
 func checkSaveWritable(path string) error {
 	if err := checkWritable(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
 	}
+	removeStaleTemps(filepath.Dir(path))
 	return nil
 }
 
@@ -829,13 +832,18 @@ func (c *config) startNet(exp string, newNet func() *MLP, rng *RandomState, nInp
 	return net, meta, nil
 }
 
-// continueRunInfo numbers the epochs of a resumed network's run info from
-// the loaded network's, so that its CSV reads as a continuation. (Its
-// weight amplitudes continue when Train gets meta.InitMeanAbsW as
-// TrainConfig.WeightAmpRef.)
-func continueRunInfo(ri *RunInfo, meta ModelMeta) {
+// continueRunInfo numbers the epochs of a resumed network's run info, and
+// of the divergence that ended its training (trainErr), from the loaded
+// network's, so that its CSV and its reports read as a continuation: one
+// epoch, one number. (Its weight amplitudes continue when Train gets
+// meta.InitMeanAbsW as TrainConfig.WeightAmpRef.)
+func continueRunInfo(ri *RunInfo, meta ModelMeta, trainErr error) {
 	for i := range ri.Epochs {
 		ri.Epochs[i].Epoch += meta.Epochs
+	}
+	var de *DivergenceError
+	if errors.As(trainErr, &de) {
+		de.Epoch += meta.Epochs
 	}
 }
 

@@ -79,15 +79,21 @@ func (c *config) resumeCommand(left int) string {
 }
 
 // stoppedError is the error of a run that a signal stopped after done of
-// its total epochs.
-func (c *config) stoppedError(done, total int) error {
+// its total epochs, a network that had trained before epochs before it.
+func (c *config) stoppedError(before, done, total int) error {
+	// The network's epoch, as the CSV numbers it; this run's count too
+	// when it continued an earlier one.
+	where := fmt.Sprintf("after epoch %d of %d", before+done, before+total)
+	if before > 0 {
+		where = fmt.Sprintf("after epoch %d of %d (this run's %d of %d)", before+done, before+total, done, total)
+	}
 	switch {
 	case c.save == "":
-		return fmt.Errorf("%w after epoch %d of %d; to be able to resume, run with -save FILE", errInterrupted, done, total)
+		return fmt.Errorf("%w %s; to be able to resume, run with -save FILE", errInterrupted, where)
 	case !c.saved:
-		return fmt.Errorf("%w after epoch %d of %d; the network could not be saved to %s (see above), so this run cannot be resumed", errInterrupted, done, total, c.save)
+		return fmt.Errorf("%w %s; the network could not be saved to %s (see above), so this run cannot be resumed", errInterrupted, where, c.save)
 	}
-	return fmt.Errorf("%w after epoch %d of %d; resume with: %s", errInterrupted, done, total, c.resumeCommand(total-done))
+	return fmt.Errorf("%w %s; resume with: %s", errInterrupted, where, c.resumeCommand(total-done))
 }
 
 // runError is how a run of an experiment that saves models ends: stopped
@@ -99,7 +105,7 @@ func (c *config) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr
 	var errs []error
 	switch {
 	case ri.Stopped:
-		errs = append(errs, c.stoppedError(ri.Last().Epoch-meta.Epochs, c.epochs))
+		errs = append(errs, c.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, c.epochs))
 	case in.signaled() != nil:
 		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
 	}

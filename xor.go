@@ -68,7 +68,7 @@ func runXOR(cfg *config) error {
 	if ri == nil {
 		return trainErr
 	}
-	continueRunInfo(ri, meta)
+	continueRunInfo(ri, meta, trainErr)
 	last := ri.Last()
 	if cfg.loaded != nil && cfg.epochs == 0 {
 		// Only evaluating a saved network: show the row its run's CSV
