@@ -276,6 +276,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if set["tol"] && e.name != "gradcheck" {
 		return usageErr("-tol applies only to -exp gradcheck")
 	}
+	for _, name := range []string{"out", "plot"} {
+		if set[name] && e.name == "gradcheck" {
+			return usageErr("-%s does not apply to -exp gradcheck, which writes no file: it prints its table", name)
+		}
+	}
 	if !(*tol > 0) || math.IsInf(*tol, 0) {
 		return usageErr("-tol must be a positive finite number, got %v", *tol)
 	}
@@ -320,6 +325,26 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if loaded != nil {
 		if err := cfg.restore(loaded, set); err != nil {
 			return nil, err
+		}
+	}
+	if cfg.epochs == 0 && e.train && !set["save"] {
+		// Settings of training that nothing uses (with -save they are
+		// recorded in the model, for the run that resumes it).
+		ignored := []string{"batch", "shuffle", "eta"}
+		if e.name == "spiral" {
+			ignored = ignored[:2] // -eta picks the spiral run to evaluate
+		}
+		for _, name := range ignored {
+			if !set[name] {
+				continue
+			}
+			kept := cfg.notes[:0]
+			for _, n := range cfg.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
+				if !strings.HasPrefix(n, "-"+name+" ") {
+					kept = append(kept, n)
+				}
+			}
+			cfg.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
 		}
 	}
 	if set["save"] {

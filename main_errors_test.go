@@ -310,3 +310,44 @@ func TestSaveNeverCollides(t *testing.T) {
 		}
 	}
 }
+
+// TestIgnoredFlagsAreNamed: a flag that an experiment would ignore is
+// refused (gradcheck writes no file: -out, -plot) or named as ignored
+// (training settings with -epochs 0, which only evaluates).
+func TestIgnoredFlagsAreNamed(t *testing.T) {
+	for _, args := range [][]string{{"-exp", "gradcheck", "-out", "x"}, {"-exp", "gradcheck", "-plot=false"}} {
+		code, stdout, stderr := runMain(args...)
+		if code != 2 || !strings.Contains(stderr, "does not apply to -exp gradcheck, which writes no file") || stdout != "" {
+			t.Errorf("run %q: exit code %d, stderr %q; want 2 and that gradcheck writes no file", args, code, stderr)
+		}
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	if code, _, stderr := runMain("-epochs", "3", "-q", "-out", dir, "-save", model); code != 0 {
+		t.Fatalf("training: exit code %d\n%s", code, stderr)
+	}
+	for _, c := range []struct {
+		args    []string
+		ignored []string
+	}{
+		{[]string{"-epochs", "0", "-eta", "0.5", "-batch", "2"}, []string{"-eta", "-batch"}},
+		{[]string{"-epochs", "0", "-load", model, "-eta", "0.5", "-shuffle"}, []string{"-eta", "-shuffle"}},
+		{[]string{"-exp", "spiral", "-epochs", "0", "-eta", "1", "-batch", "30"}, []string{"-batch"}},
+	} {
+		code, stdout, stderr := runMain(append(c.args, "-q", "-plot=false", "-out", dir)...)
+		if code != 0 {
+			t.Fatalf("run %q: exit code %d\n%s", c.args, code, stderr)
+		}
+		for _, f := range c.ignored {
+			if !strings.Contains(stdout, "note: "+f+" is ignored: -epochs 0 trains nothing") {
+				t.Errorf("run %q does not say that %s is ignored:\n%s", c.args, f, stdout)
+			}
+			if strings.Contains(stdout, "note: "+f+" 0.5 overrides") {
+				t.Errorf("run %q says that the ignored %s overrides the loaded network's:\n%s", c.args, f, stdout)
+			}
+		}
+		if c.args[1] == "spiral" && strings.Contains(stdout, "-eta is ignored") {
+			t.Errorf("run %q calls -eta ignored; it picks the spiral run:\n%s", c.args, stdout)
+		}
+	}
+}

@@ -352,6 +352,11 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if mf.Loss.Kind != "" {
+		if err := checkName("the loss", mf.Loss.Kind, mf.Loss.Name); err != nil {
+			return fail("%v", err)
+		}
+	}
 	var loss Loss
 	switch mf.Loss.Kind {
 	case "cross-entropy":
@@ -444,19 +449,43 @@ func pipelineOf(net *MLP) string {
 	return "naive"
 }
 
+// Bounds of what a model file may name: every name is printed, heads CSV
+// columns and goes with every layer into the run record, which the results
+// page reads up to maxRunRecordBytes; with these bounds a run record of
+// any model that loads stays far below that (a thousand layers of
+// 100-byte names: about 120 KB), so what the program writes it can read.
+const (
+	maxNameBytes = 100  // of a layer's or the loss's name
+	maxLayers    = 1000 // layers and output layers, each
+)
+
+// checkName checks a layer's or the loss's name (where says which).
+func checkName(where, kind, name string) error {
+	if name == "" {
+		return fmt.Errorf("%s (kind %q) has no name", where, kind)
+	}
+	if len(name) > maxNameBytes {
+		return fmt.Errorf("%s: the name has %d bytes (it begins %q): a name has at most %d", where, len(name), name[:20], maxNameBytes)
+	}
+	// A name heads CSV columns (wamp_<name>) and is printed: no commas,
+	// quotes or control characters.
+	if i := strings.IndexFunc(name, func(r rune) bool { return r == ',' || r == '"' || unicode.IsControl(r) }); i >= 0 {
+		return fmt.Errorf("%s: the name %q has %q at byte %d: a layer name must not hold commas, quotes or control characters (it heads CSV columns)", where, name, name[i:i+1], i)
+	}
+	return nil
+}
+
 // buildLayers turns the layers of the file into Layers, checking the
 // fields each kind needs and has.
 func buildLayers(key string, parts []modelPart) ([]Layer, error) {
+	if len(parts) > maxLayers {
+		return nil, fmt.Errorf("%s has %d layers: a model has at most %d", key, len(parts), maxLayers)
+	}
 	var out []Layer
 	for i, p := range parts {
 		where := fmt.Sprintf("%s[%d]", key, i)
-		if p.Name == "" {
-			return nil, fmt.Errorf("%s (kind %q) has no name", where, p.Kind)
-		}
-		// A name heads CSV columns (wamp_<name>) and is printed: no commas,
-		// quotes or control characters.
-		if i := strings.IndexFunc(p.Name, func(r rune) bool { return r == ',' || r == '"' || unicode.IsControl(r) }); i >= 0 {
-			return nil, fmt.Errorf("%s: the name %q has %q at byte %d: a layer name must not hold commas, quotes or control characters (it heads CSV columns)", where, p.Name, p.Name[i:i+1], i)
+		if err := checkName(where, p.Kind, p.Name); err != nil {
+			return nil, err
 		}
 		where += fmt.Sprintf(" %q", p.Name)
 		switch p.Kind {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -181,6 +182,10 @@ func TestLoadModelErrors(t *testing.T) {
 		{"duplicate names", edit(`"name": "ReLU_1"`, `"name": "Linear_1"`), `both named "Linear_1"`},
 		{"a comma in a name", edit(`"name": "ReLU_1"`, `"name": "ReLU,1"`), `must not hold commas, quotes or control characters`},
 		{"a newline in a name", edit(`"name": "ReLU_1"`, `"name": "ReLU\n1"`), `must not hold commas, quotes or control characters`},
+		{"a name of 101 bytes", edit(`"name": "ReLU_1"`, `"name": "`+strings.Repeat("r", 101)+`"`), `the name has 101 bytes (it begins "rrrrrrrrrrrrrrrrrrrr"): a name has at most 100`},
+		{"a loss name of 1 MiB", edit(`"name": "CE"`, `"name": "`+strings.Repeat("L", 1<<20)+`"`), `the loss: the name has 1048576 bytes`},
+		{"a comma in the loss name", edit(`"name": "CE"`, `"name": "C,E"`), `the loss: the name "C,E" has ","`},
+		{"1001 layers", edit(`{"kind": "relu", "name": "ReLU_1"},`, strings.Repeat(`{"kind": "relu", "name": "R"},`, 1001)), "layers has 1004 layers: a model has at most 1000"},
 		{"relu with weights", edit(`"name": "ReLU_1"`, `"name": "ReLU_1", "B": [1]`), "no sizes or parameters"},
 		{"W too few rows", edit(`"W": [[1, 2, 3], [4, 5, 6]]`, `"W": [[1, 2, 3]]`), "W has 1 rows, want 2"},
 		{"W row too short", edit(`[4, 5, 6]`, `[4, 5]`), "row 1 of W has 2 values, want 3"},
@@ -314,4 +319,29 @@ func FuzzLoadModel(f *testing.F) {
 			t.Fatalf("architecture changed in a round trip:\n%s\n%s", net, net2)
 		}
 	})
+}
+
+// TestLargestNamesRoundTrip: a network with as many layers and as long
+// names as a model file may have runs, and its run record is one the
+// results page reads: what the program writes, it can read.
+func TestLargestNamesRoundTrip(t *testing.T) {
+	name := func(i int) string { return fmt.Sprintf("%0*d", maxNameBytes, i) }
+	layers := []Layer{NewLinearLayer(2, 4, NewRandomState(1), name(0))}
+	for i := 1; len(layers) < maxLayers-2; i++ {
+		layers = append(layers, NewReLULayer(name(i)))
+	}
+	layers = append(layers, NewLinearLayer(4, 2, NewRandomState(2), name(maxLayers-2)), NewSoftmaxLayer(name(maxLayers-1)))
+	net := NewMLP(2, layers, NewLossCrossEntropy(strings.Repeat("L", maxNameBytes)), nil)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	if err := SaveModel(model, net, ModelMeta{Experiment: "xor", Batch: 4, Eta: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runMain("-load", model, "-epochs", "1", "-q", "-out", dir); code != 0 {
+		t.Fatalf("exit code %d\n%s", code, stderr)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	if !strings.Contains(string(page), name(maxLayers-1)) {
+		t.Errorf("index.html does not show the run of the network with %d layers of %d-byte names", maxLayers, maxNameBytes)
+	}
 }
