@@ -582,13 +582,22 @@ func TestKilledRunLeavesNoTemporaryFile(t *testing.T) {
 // builds it in a temporary exe directory that it deletes: then "go run ."),
 // and every argument a shell would split or expand is quoted.
 func TestResumeCommandQuoting(t *testing.T) {
-	for arg0, want := range map[string]string{
-		"./backprop": "./backprop", "/usr/local/bin/backprop": "/usr/local/bin/backprop", "backprop": "backprop",
-		"/tmp/go-build123456/b001/exe/backprop": "go run .",
+	cache := filepath.Join(string(filepath.Separator)+"home", "me", ".cache", "go-build")
+	for arg0, want := range map[string]bool{
+		"./backprop": false, "/usr/local/bin/backprop": false, "backprop": false, "my bin/bp": false,
+		"/tmp/go-build123456/b001/exe/backprop":          true,
+		"/var/tmp/x/go-build98/b001/exe/backprop":        true, // GOTMPDIR
+		"/home/me/go-builds/b001/exe/backprop":           false,
+		"/tmp/go-build123456/b001/backprop.test":         false, // go test's binary runs as itself
+		filepath.Join(cache, "3f", "3f9a-d", "backprop"): true,  // a go run kept in the build cache
+		filepath.Join(cache+"x", "backprop"):             false,
 	} {
-		if got := commandName(arg0); got != want {
-			t.Errorf("commandName(%q) = %q; want %q", arg0, got, want)
+		if got := builtByGoRun(filepath.FromSlash(arg0), cache); got != want {
+			t.Errorf("builtByGoRun(%q, %q) = %v; want %v", arg0, cache, got, want)
 		}
+	}
+	if got := commandName("./bp"); got != "./bp" {
+		t.Errorf("commandName(%q) = %q; want it as typed", "./bp", got)
 	}
 	// The whole command reads back as the words it was made of, the
 	// program's path among them.
@@ -776,5 +785,27 @@ func TestStaleTemporaryFilesOfTheSaveDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(live); err != nil {
 		t.Errorf("the run removed %s, which a live process may be writing", filepath.Base(live))
+	}
+}
+
+// TestGoRunNamesItself: under go run, the flag error's pointer to -h and
+// the usage say "go run .", not the binary's path in a temporary
+// directory. (It builds the program once: skipped with -short.)
+func TestGoRunNamesItself(t *testing.T) {
+	if testing.Short() || os.Getenv("BACKPROP_EMULATED") != "" {
+		t.Skip("builds the program with go run; skipped with -short")
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	for args, want := range map[string]string{
+		"-nope": "(go run . -h lists every flag and experiment)",
+		"-h":    "Usage: go run . -exp NAME [flags]",
+	} {
+		out, _ := exec.Command(goCmd, "run", ".", args).CombinedOutput()
+		if !strings.Contains(string(out), want) || strings.Contains(string(out), "go-build") {
+			t.Errorf("go run . %s: the output does not say %q (or names the build directory):\n%s", args, want, out)
+		}
 	}
 }

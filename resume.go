@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,13 +32,46 @@ var progName = "backprop"
 // goRun is how the program is named when go run started it.
 const goRun = "go run ."
 
-// commandName returns the name to print for a program started as arg0.
+// commandName returns the name to print for a program started as arg0:
+// its path as typed, or "go run ." for a binary that go run built.
 func commandName(arg0 string) string {
-	dir := filepath.Dir(arg0)
-	if filepath.Base(dir) == "exe" && strings.Contains(dir, "go-build") {
+	if builtByGoRun(arg0, goCache()) {
 		return goRun
 	}
 	return arg0
+}
+
+// builtByGoRun reports whether arg0 is a binary that go run built: go run
+// links the program as $WORK/b001/exe/NAME, where $WORK is a directory
+// go-build<digits> in the temporary directory (os.TempDir, or GOTMPDIR),
+// and deletes it when the program ends; a Go that keeps what go run builds
+// keeps it in the build cache, cache.
+func builtByGoRun(arg0, cache string) bool {
+	exe := filepath.Dir(arg0)
+	work := filepath.Base(filepath.Dir(filepath.Dir(exe)))
+	if filepath.Base(exe) == "exe" && strings.HasPrefix(work, "go-build") && strings.Trim(work[len("go-build"):], "0123456789") == "" {
+		return true
+	}
+	if cache == "" || !filepath.IsAbs(arg0) {
+		return false
+	}
+	rel, err := filepath.Rel(cache, arg0)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// goCache is Go's build cache directory: GOCACHE, else go-build in the
+// user's cache directory, as the go command has it ("": none).
+func goCache() string {
+	if c := os.Getenv("GOCACHE"); c != "" {
+		if c == "off" || !filepath.IsAbs(c) {
+			return ""
+		}
+		return c
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "go-build")
+	}
+	return ""
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
