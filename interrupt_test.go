@@ -759,6 +759,16 @@ func TestResumedRunNumbersEpochsOverall(t *testing.T) {
 		t.Errorf("the CSV ends at epoch %s; want the breakdown at epoch 3, reported as such:\n%s", last, stdout)
 	}
 
+	// The progress lines count on from the loaded network's epochs.
+	xm := filepath.Join(out, "xor.json")
+	if code, _, stderr := runMain("-epochs", "3", "-q", "-plot=false", "-out", out, "-save", xm); code != 0 {
+		t.Fatalf("training XOR: exit code %d\n%s", code, stderr)
+	}
+	_, stdout, _ = runMain("-load", xm, "-epochs", "2", "-plot=false", "-out", out)
+	if !strings.Contains(stdout, "\nepoch 3/5  loss") || !strings.Contains(stdout, "\nepoch 5/5  loss") {
+		t.Errorf("an XOR network of 3 epochs trained for 2 more: the progress lines do not go from epoch 3/5 to 5/5:\n%s", stdout)
+	}
+
 	c := &config{exp: findExperiment("xor"), save: "m.json", saved: true}
 	if err := c.stoppedError(10, 3, 5).Error(); !strings.Contains(err, "after epoch 13 of 15 (this run's 3 of 5)") {
 		t.Errorf("a run of 5 epochs after 10, stopped after its third: %q; want the network's epoch 13 of 15 and the run's 3 of 5", err)

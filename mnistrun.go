@@ -92,7 +92,7 @@ func runMNIST(cfg *config) error {
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
 		XTest: data.XTest, TTest: data.TTest,
 		Progress: cfg.progress(), TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch,
-		Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, clock: cfg.clock,
+		Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, FirstEpoch: meta.Epochs, clock: cfg.clock,
 	})
 	if ri == nil {
 		return trainErr

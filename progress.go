@@ -32,6 +32,7 @@ type meter struct {
 	now           func() time.Time
 	label         string
 	epochs, every int
+	first         int // the network's epochs before the run (TrainConfig.FirstEpoch)
 
 	start, epochStart, lastBatch time.Time
 	shown                        int // length of the batch line on the terminal (0: none)
@@ -48,7 +49,7 @@ func newMeter(cfg TrainConfig, now func() time.Time, start time.Time) *meter {
 		label = cfg.Label + "  "
 	}
 	return &meter{w: cfg.Progress, tty: isTerminal(cfg.Progress), now: now, label: label,
-		epochs: cfg.Epochs, every: max(cfg.ProgressEvery, 1), start: start}
+		epochs: cfg.Epochs, every: max(cfg.ProgressEvery, 1), first: cfg.FirstEpoch, start: start}
 }
 
 // isTerminal reports whether w is a terminal (a character device).
@@ -86,7 +87,7 @@ func (m *meter) batch(epoch, done, total int) {
 	}
 	m.lastBatch = t
 	frac := (float64(epoch-1) + float64(done)/float64(total)) / float64(m.epochs)
-	line := fmt.Sprintf("%sepoch %*d/%d  batch %*d/%d  %s elapsed, %s left", m.label, len(strconv.Itoa(m.epochs)), epoch, m.epochs,
+	line := fmt.Sprintf("%sepoch %*d/%d  batch %*d/%d  %s elapsed, %s left", m.label, len(strconv.Itoa(m.first+m.epochs)), m.first+epoch, m.first+m.epochs,
 		len(strconv.Itoa(total)), done, total, roundDuration(t.Sub(m.start)), timeLeft(t.Sub(m.start), frac))
 	if !m.tty {
 		fmt.Fprintln(m.w, line)
@@ -111,7 +112,7 @@ func (m *meter) epoch(e EpochInfo) {
 	}
 	var b strings.Builder
 	b.WriteString(m.label)
-	fmt.Fprintf(&b, "epoch %*d/%d  loss train %.4f", len(strconv.Itoa(m.epochs)), e.Epoch, m.epochs, e.LossTrain)
+	fmt.Fprintf(&b, "epoch %*d/%d  loss train %.4f", len(strconv.Itoa(m.first+m.epochs)), m.first+e.Epoch, m.first+m.epochs, e.LossTrain)
 	if !math.IsNaN(e.LossTest) || !math.IsNaN(e.AccTest) {
 		fmt.Fprintf(&b, " test %.4f", e.LossTest)
 	}

@@ -32,6 +32,10 @@ type TrainConfig struct {
 	Progress      io.Writer
 	ProgressEvery int
 	Label         string // prefix of progress lines, e.g. "eta=5"
+	// FirstEpoch is the epochs the network trained before this run (a
+	// resumed one's): progress lines number epochs on from there, as the
+	// run's CSV does.
+	FirstEpoch int
 
 	// WeightAmpRef, when it has one value per linear layer, replaces the
 	// network's mean |W| at the start as the reference of WeightAmp: a

@@ -63,7 +63,7 @@ func runXOR(cfg *config) error {
 	in.setPhase(phaseTraining)
 	ri, trainErr := Train(net, X, T, TrainConfig{
 		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
-		Progress: cfg.progress(), ProgressEvery: 10, Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, clock: cfg.clock,
+		Progress: cfg.progress(), ProgressEvery: 10, Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, FirstEpoch: meta.Epochs, clock: cfg.clock,
 	})
 	if ri == nil {
 		return trainErr
