@@ -185,7 +185,7 @@ func TestRunsThatCannotFitAreRefused(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"-exp", "mnist", "-data", data, "-hidden", "65536,65536"}, []string{"would need about 295.6 GiB", "network (weights, gradients, saved copy) 295.5 GiB", "may use 8.0 GiB (the test's limit)", "-hidden"}},
+		{[]string{"-exp", "mnist", "-data", data, "-hidden", "65536,65536"}, []string{"would need about 295.7 GiB", "network (weights, gradients, saved copy) 295.5 GiB", "may use 8.0 GiB (the test's limit)", "-hidden"}},
 		{[]string{"-exp", "xor", "-epochs", "2000000000"}, []string{"run info of every epoch", "may use 8.0 GiB", "train fewer epochs"}},
 		{[]string{"-exp", "spiral", "-epochs", "20000000"}, []string{"run info of every epoch", "train fewer epochs"}},
 	}

@@ -55,7 +55,11 @@ func runMNIST(cfg *config) error {
 	defer src.Close()
 	// Everything the run will hold, weighed before any of it is allocated.
 	widths := append(append([]int{mnistPixels}, cfg.hidden...), mnistClasses)
-	needs := append(src.dataNeeds(cfg.limit), netNeeds(widths, cfg.batch, src.used(cfg.limit))...)
+	nn := netNeeds(widths, cfg.batch, src.used(cfg.limit))
+	needs := append(src.dataNeeds(cfg.limit), nn...)
+	// A breakdown is located by running its batch again, every layer's
+	// output and delta kept: as much again as training's buffers.
+	needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
 	needs = append(needs, runInfoNeed(cfg.epochs, len(widths)-1))
 	if err := checkMemory(needs, "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
 		return err
