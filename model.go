@@ -164,6 +164,15 @@ func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 	fmt.Fprintf(&b, "{\n  \"format\": %s,\n  \"version\": %d,\n  \"meta\": %s,\n  \"inputs\": %d,\n",
 		str(modelFormat), modelVersion, metaJSON, net.NInputs)
 	writeLayers := func(key string, layers []Layer, last bool) error {
+		// What this program writes, it reads: the bounds of buildLayers.
+		if len(layers) > maxLayers {
+			return fmt.Errorf("%s has %d layers: a model has at most %d", key, len(layers), maxLayers)
+		}
+		for i, l := range layers {
+			if err := checkName(fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("%T", l), l.Name()); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(&b, "  %s: [", str(key))
 		for i, l := range layers {
 			if i > 0 {
@@ -195,6 +204,9 @@ func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 		lossKind = "softmax-cross-entropy"
 	default:
 		return nil, fmt.Errorf("loss %q is a %T, which the model format cannot store", net.Loss.Name(), net.Loss)
+	}
+	if err := checkName("the loss", lossKind, net.Loss.Name()); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(&b, "  \"loss\": {\"kind\": %s, \"name\": %s},\n", str(lossKind), str(net.Loss.Name()))
 	if err := writeLayers("output_layers", net.OutputLayers, true); err != nil {

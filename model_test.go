@@ -344,4 +344,9 @@ func TestLargestNamesRoundTrip(t *testing.T) {
 	if !strings.Contains(string(page), name(maxLayers-1)) {
 		t.Errorf("index.html does not show the run of the network with %d layers of %d-byte names", maxLayers, maxNameBytes)
 	}
+	// One byte more, and the model is not written: it could not be read.
+	long := NewMLP(2, []Layer{NewLinearLayer(2, 2, NewRandomState(1), strings.Repeat("n", maxNameBytes+1))}, NewLossCrossEntropy("CE"), nil)
+	if err := SaveModel(filepath.Join(dir, "long.json"), long, ModelMeta{Experiment: "xor"}); err == nil || !strings.Contains(err.Error(), "a name has at most 100") {
+		t.Errorf("SaveModel of a %d-byte layer name: %v; want the bound, as LoadModel has it", maxNameBytes+1, err)
+	}
 }
