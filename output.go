@@ -174,7 +174,7 @@ func lostOutput(code int, stdout, stderr *outWriter) int {
 		}
 		return 1 // stderr is gone: nothing to say it on
 	}
-	fmt.Fprintf(stderr, "backprop: standard output could not be written (%v): the output from there on was dropped; the run went on, and the files listed as written were written\n", err)
+	fmt.Fprintf(stderr, "backprop: standard output could not be written (%v): the rest of it was dropped, and the run went on to its end regardless\n", err)
 	if code == 0 {
 		return 1
 	}
