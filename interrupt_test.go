@@ -652,9 +652,9 @@ func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
 		closeStderr bool
 		code        int
 	}{
-		{"SIGINT", "20000", syscall.SIGINT, false, 130},
-		{"SIGTERM", "20000", syscall.SIGTERM, false, 143},
-		{"SIGHUP, stderr closed too", "20000", syscall.SIGHUP, true, 129},
+		{"SIGINT", "200000", syscall.SIGINT, false, 130},
+		{"SIGTERM", "200000", syscall.SIGTERM, false, 143},
+		{"SIGHUP, stderr closed too", "200000", syscall.SIGHUP, true, 129},
 		{"no signal", "3000", nil, false, 1},
 		{"no signal, stderr closed too", "3000", nil, true, 1},
 	} {
