@@ -655,8 +655,8 @@ func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
 		{"SIGINT", "200000", syscall.SIGINT, false, 130},
 		{"SIGTERM", "200000", syscall.SIGTERM, false, 143},
 		{"SIGHUP, stderr closed too", "200000", syscall.SIGHUP, true, 129},
-		{"no signal", "3000", nil, false, 1},
-		{"no signal, stderr closed too", "3000", nil, true, 1},
+		{"no signal", "30000", nil, false, 1}, // 200 KB of progress lines: more than a pipe holds
+		{"no signal, stderr closed too", "30000", nil, true, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := t.TempDir()
