@@ -36,6 +36,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"unsafe"
 )
 
@@ -117,14 +118,73 @@ const (
 // portableKernels is the reference: plain Go, on every architecture.
 var portableKernels = kernelSet{name: "portable", id: portableID, rows: 1}
 
-// kernels is the set in use, chosen once at start-up (gemm_amd64.go,
-// gemm_other.go): the fastest the CPU runs, or the one the environment
-// variable BACKPROP_KERNELS names (portable, avx2, avx512) when the CPU
-// runs it.
-var kernels = chooseKernels(os.Getenv("BACKPROP_KERNELS"))
+// kernels is the set in use, chosen once at start-up: the fastest this
+// build and CPU run (gemm_amd64.go, gemm_other.go), or the one the
+// environment variable BACKPROP_KERNELS names (portable, avx2, avx512).
+// A name it cannot honour leaves the fastest set in use here, and the
+// program refuses to start (kernelsFromEnv).
+var kernels, _ = chooseKernels(os.Getenv("BACKPROP_KERNELS"))
 
 // KernelName says which kernels this binary uses ("portable", "avx2", …).
 func KernelName() string { return kernels.name }
+
+// kernelNames are the names BACKPROP_KERNELS may give, in any build.
+var kernelNames = []string{"avx512", "avx2", "portable"}
+
+// chooseKernels returns the set named by want, or the fastest set this
+// build and CPU run when want is empty. A name that is no set's, or a set
+// this build or CPU cannot run, is an error naming the sets it can.
+func chooseKernels(want string) (kernelSet, error) {
+	var runs []string
+	var fastest *kernelSet
+	for i, ks := range kernelSets {
+		if !cpuRuns[ks.id] {
+			continue
+		}
+		if fastest == nil {
+			fastest = &kernelSets[i]
+		}
+		if ks.name == want {
+			return ks, nil
+		}
+		runs = append(runs, ks.name)
+	}
+	if want == "" {
+		return *fastest, nil
+	}
+	list := strings.Join(runs, ", ")
+	for _, name := range kernelNames {
+		if name != want {
+			continue
+		}
+		why := "this CPU (or its operating system) does not support it"
+		if !builtWith(name) {
+			why = "this binary was built without it (-tags purego, or not amd64)"
+		}
+		return *fastest, fmt.Errorf("BACKPROP_KERNELS=%s: %s; this binary and CPU run %s: set one of them, or unset BACKPROP_KERNELS for the fastest (%s)", want, why, list, fastest.name)
+	}
+	return *fastest, fmt.Errorf("BACKPROP_KERNELS=%q: no such kernel set; this binary and CPU run %s: set one of them, or unset BACKPROP_KERNELS for the fastest (%s)", want, list, fastest.name)
+}
+
+// builtWith reports whether this build has the kernel set named name.
+func builtWith(name string) bool {
+	for _, ks := range kernelSets {
+		if ks.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// kernelsFromEnv checks the environment variable BACKPROP_KERNELS, which
+// chose the kernels at start-up: nil when it is unset or names a set this
+// binary and CPU run, else an error that says which ones they run. The
+// program calls it before any work (main.go), so that a mistyped or
+// unsupported name stops it instead of running other kernels silently.
+func kernelsFromEnv() error {
+	_, err := chooseKernels(os.Getenv("BACKPROP_KERNELS"))
+	return err
+}
 
 // gemm computes a product with the kernels in use, its rows spread over
 // the cores.

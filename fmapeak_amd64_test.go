@@ -1,0 +1,55 @@
+//go:build amd64 && !purego
+
+package main
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// BenchmarkFMAPeak measures the machine's peak of fused multiply-adds with
+// each assembly set this CPU runs: independent chains (fmaChainsAVX2,
+// fmaChainsAVX512) on GOMAXPROCS goroutines at once, as the products run.
+// BenchmarkProduct's GFLOP/s divided by this are the fractions of the peak
+// in docs/performance.md.
+func BenchmarkFMAPeak(b *testing.B) {
+	for _, c := range []struct {
+		id     kernelID
+		name   string
+		flops  float64 // per round
+		chains func(n int)
+	}{
+		{avx2ID, "avx2", 96, fmaChainsAVX2},
+		{avx512ID, "avx512", 384, fmaChainsAVX512},
+	} {
+		if !cpuRuns[c.id] {
+			continue
+		}
+		b.Run(c.name, func(b *testing.B) {
+			const rounds = 1 << 16 // about 30 µs a call
+			g := runtime.GOMAXPROCS(0)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				wg.Add(g)
+				for w := 0; w < g; w++ {
+					go func() { c.chains(rounds); wg.Done() }()
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(g)*rounds*c.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// The chains run and return (the benchmark's figures mean nothing if they
+// do not; their sums are never read).
+func TestFMAChainsRun(t *testing.T) {
+	fmaChainsAVX2(0)
+	fmaChainsAVX2(3)
+	if cpuRuns[avx512ID] {
+		fmaChainsAVX512(0)
+		fmaChainsAVX512(3)
+	}
+}
