@@ -145,6 +145,30 @@ func TestKernelsMatchNaive(t *testing.T) {
 	}
 }
 
+// The shapes of the tests above take MatMulAT through rowsFlipped (gemm.go)
+// in every way it can go: a single column, several buffers' worth of rows,
+// a last panel narrower than 16; and through the direct path too.
+func TestKernelsFlippedShapesCovered(t *testing.T) {
+	var one, steps, narrow, direct bool
+	for _, s := range kernelShapes {
+		n, m := s[0], s[2]
+		if n == 0 || m == 0 || s[1] == 0 {
+			continue
+		}
+		pr := product{dst: &Matrix{Rows: n, Cols: m}, ars: 1, aps: n, bcs: 1, brs: m}
+		if !pr.flips() {
+			direct = direct || n > 1
+			continue
+		}
+		one = one || m == 1
+		steps = steps || n > flipBuf/m/panelW*panelW
+		narrow = narrow || n%panelW != 0
+	}
+	if !one || !steps || !narrow || !direct {
+		t.Errorf("kernelShapes: a single column %v, several buffers %v, a narrow last panel %v, the direct path %v; want all", one, steps, narrow, direct)
+	}
+}
+
 // On one thread a product's rows are not cut into chunks, so a long
 // forward product goes through rows' groups of groupRows (gemm.go, rows):
 // every kernel set still agrees with the naive sums, including a last
