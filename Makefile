@@ -38,7 +38,7 @@ bench-numpy: ## numpy on the eight product shapes of BenchmarkProduct, for compa
 bench-compare: ## Go (every kernel set) against numpy: the eight products and the MNIST epoch, median of 5 rounds
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 5
 
-bench-runs: ## whole MNIST runs (default, purego, Go 1.22 builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3)
+bench-runs: ## whole MNIST runs (default, purego, Go 1.22 builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3 BUILDS=default,purego,go1.22; BACKPROP_KERNELS=avx2 passed on)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/runs.py "$${MNIST_DIR:?set MNIST_DIR to the folder with the MNIST files}" $${EPOCHS:-5} $${ROUNDS:-3}
 
 agree: ## the lab's experiments against its numpy recipe, number by number (needs python3-numpy, $$REF_NUMPY; MNIST with MNIST_DIR)
