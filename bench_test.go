@@ -34,7 +34,10 @@ var benchShapes = []struct {
 // BenchmarkProduct reports each product's GFLOP/s in its fastest run
 // ("GFLOP/s", as bench/numpy_matmul.py reports numpy's best of 30: on a
 // shared machine the fastest run is the one nothing else interrupted) and
-// over all runs ("mean-GFLOP/s").
+// over all runs ("mean-GFLOP/s"). With GOMAXPROCS=1 on Linux it also
+// reports "cpu-GFLOP/s", by the CPU time of the fastest run: one core's
+// speed, which a busy machine does not change (numpy_matmul.py --cpu with
+// OPENBLAS_NUM_THREADS=1 is numpy's).
 func BenchmarkProduct(b *testing.B) {
 	for _, ks := range runnableSets() {
 		b.Run(ks.name, func(b *testing.B) { withKernels(ks, func() { benchProducts(b) }) })
@@ -63,17 +66,30 @@ func benchProducts(b *testing.B) {
 		}
 		dst := NewMatrix(s.n, s.m)
 		b.Run(name, func(b *testing.B) {
+			// On one thread the product runs on this goroutine, kept on
+			// its OS thread, whose CPU time is then its own.
+			oneCore := runtime.GOMAXPROCS(0) == 1
+			if oneCore {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+			}
 			run(dst)
-			best := time.Duration(math.MaxInt64)
+			best, bestCPU := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
+				c0, _ := threadCPUTime()
 				t0 := time.Now()
 				run(dst)
 				best = min(best, time.Since(t0))
+				c1, _ := threadCPUTime()
+				bestCPU = min(bestCPU, c1-c0)
 			}
 			flops := 2 * float64(s.n) * float64(s.k) * float64(s.m)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "mean-GFLOP/s")
 			b.ReportMetric(flops/best.Seconds()/1e9, "GFLOP/s")
+			if _, ok := threadCPUTime(); ok && oneCore && bestCPU > 0 {
+				b.ReportMetric(flops/bestCPU.Seconds()/1e9, "cpu-GFLOP/s")
+			}
 		})
 	}
 }
