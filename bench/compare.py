@@ -27,6 +27,12 @@ ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
 for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
     np_env.pop(k, None)
+if os.environ.get('NUMPY_CORETYPE'):
+    # OpenBLAS's kernels for another CPU: NUMPY_CORETYPE=Haswell gives numpy
+    # the AVX2 kernels it runs on an AVX2-only machine (on an AVX-512 one it
+    # picks AVX-512 kernels, whatever threadpoolctl's "architecture" says).
+    np_env['OPENBLAS_CORETYPE'] = os.environ['NUMPY_CORETYPE']
+    print(f'numpy with OPENBLAS_CORETYPE={np_env["OPENBLAS_CORETYPE"]}', flush=True)
 go_env = dict(os.environ, GOMAXPROCS='2')
 go_env.pop('BACKPROP_KERNELS', None)
 subprocess.run(['go', 'test', '-c', '-o', '/tmp/backprop-bench.test', '.'], env=go_env, check=True)

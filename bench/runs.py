@@ -54,6 +54,12 @@ for name, extra, benv in (a for a in ALL if a[0] in WANT):
 np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
 for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
     np_env.pop(k, None)
+if os.environ.get('NUMPY_CORETYPE'):
+    # OpenBLAS's kernels for another CPU: NUMPY_CORETYPE=Haswell gives numpy
+    # the AVX2 kernels it runs on an AVX2-only machine (on an AVX-512 one it
+    # picks AVX-512 kernels, whatever threadpoolctl's "architecture" says).
+    np_env['OPENBLAS_CORETYPE'] = os.environ['NUMPY_CORETYPE']
+    print(f'numpy with OPENBLAS_CORETYPE={np_env["OPENBLAS_CORETYPE"]}', flush=True)
 
 
 def timed(cmd, env):
