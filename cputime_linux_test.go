@@ -18,3 +18,13 @@ func threadCPUTime() (t time.Duration, ok bool) {
 	}
 	return time.Duration(ts.Nano()), true
 }
+
+// processCPUTime is the CPU time the whole process has used, in user and
+// system mode, on every core.
+func processCPUTime() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
