@@ -37,13 +37,13 @@ run: ## the main job: the XOR experiment
 bench: ## benchmarks, with every kernel set this CPU runs
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
-bench-numpy: ## numpy on the eight product shapes of BenchmarkProduct, for comparison (needs python3-numpy)
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $(PYTHON) bench/numpy_matmul.py
+bench-numpy: ## numpy on the eight product shapes of BenchmarkProduct, for comparison (needs python3-numpy; NUMPY_CORETYPE=Haswell: OpenBLAS's AVX2 kernels)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 $${NUMPY_CORETYPE:+OPENBLAS_CORETYPE=$$NUMPY_CORETYPE} $(PYTHON) bench/numpy_matmul.py
 
-bench-compare: ## Go (every kernel set) against numpy: the eight products and the MNIST epoch, median of 5 rounds
+bench-compare: ## Go (every kernel set) against numpy: the eight products and the MNIST epoch, median of 5 rounds (NUMPY_CORETYPE=Haswell: OpenBLAS's AVX2 kernels)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/compare.py 5
 
-bench-runs: ## whole MNIST runs (default, purego, Go 1.22 builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3)
+bench-runs: ## whole MNIST runs (default, purego, Go 1.22 builds) against numpy's in turns, median ratio (needs MNIST_DIR; EPOCHS=5 ROUNDS=3 BUILDS=default,purego,go1.22; BACKPROP_KERNELS=avx2 passed on)
 	dir=$(call shq,MNIST_DIR) epochs=$(call shq,EPOCHS) rounds=$(call shq,ROUNDS); env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) bench/runs.py "$${dir:?set MNIST_DIR to the folder with the MNIST files}" "$${epochs:-5}" "$${rounds:-3}"
 
 agree: ## the lab's experiments against its numpy recipe, number by number (needs python3-numpy, $$REF_NUMPY; MNIST with MNIST_DIR)

@@ -74,22 +74,6 @@ var cpuRuns = func() map[kernelID]bool {
 	return runs
 }()
 
-// chooseKernels returns the set named by want when the CPU runs it, else
-// the fastest the CPU runs.
-func chooseKernels(want string) kernelSet {
-	for _, ks := range kernelSets {
-		if ks.name == want && cpuRuns[ks.id] {
-			return ks
-		}
-	}
-	for _, ks := range kernelSets {
-		if cpuRuns[ks.id] {
-			return ks
-		}
-	}
-	return portableKernels
-}
-
 // callKernel runs kernel set id's kernel for r rows (nb blocks of its
 // block kernel, or its single-row kernel when r is 1), after checking that
 // they lie inside their operands.

@@ -9,8 +9,6 @@ var kernelSets = []kernelSet{portableKernels}
 
 var cpuRuns = map[kernelID]bool{portableID: true}
 
-func chooseKernels(string) kernelSet { return portableKernels }
-
 // prefetch does nothing here: Go has no prefetch instruction.
 func prefetch([]float64) {}
 

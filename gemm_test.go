@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -144,6 +145,30 @@ func TestKernelsMatchNaive(t *testing.T) {
 	}
 }
 
+// The shapes of the tests above take MatMulAT through rowsFlipped (gemm.go)
+// in every way it can go: a single column, several buffers' worth of rows,
+// a last panel narrower than 16; and through the direct path too.
+func TestKernelsFlippedShapesCovered(t *testing.T) {
+	var one, steps, narrow, direct bool
+	for _, s := range kernelShapes {
+		n, m := s[0], s[2]
+		if n == 0 || m == 0 || s[1] == 0 {
+			continue
+		}
+		pr := product{dst: &Matrix{Rows: n, Cols: m}, ars: 1, aps: n, bcs: 1, brs: m}
+		if !pr.flips() {
+			direct = direct || n > 1
+			continue
+		}
+		one = one || m == 1
+		steps = steps || n > flipBuf/m/panelW*panelW
+		narrow = narrow || n%panelW != 0
+	}
+	if !one || !steps || !narrow || !direct {
+		t.Errorf("kernelShapes: a single column %v, several buffers %v, a narrow last panel %v, the direct path %v; want all", one, steps, narrow, direct)
+	}
+}
+
 // On one thread a product's rows are not cut into chunks, so a long
 // forward product goes through rows' groups of groupRows (gemm.go, rows):
 // every kernel set still agrees with the naive sums, including a last
@@ -256,22 +281,60 @@ func TestKernelsNonFinite(t *testing.T) {
 	}
 }
 
-// BACKPROP_KERNELS picks a set the CPU runs; an unknown name, or a set
-// the CPU cannot run, gives the fastest set it runs.
+// BACKPROP_KERNELS picks a set the CPU runs; empty gives the fastest; an
+// unknown name, or a set this build or CPU cannot run, is an error that
+// names the sets it runs.
 func TestKernelsChosen(t *testing.T) {
-	fastest := runnableSets()[0]
-	if got := chooseKernels(""); got.name != fastest.name {
-		t.Errorf("chooseKernels(\"\") = %s; want the fastest this CPU runs, %s", got.name, fastest.name)
+	runs := runnableSets()
+	fastest := runs[0]
+	if got, err := chooseKernels(""); err != nil || got.name != fastest.name {
+		t.Errorf("chooseKernels(\"\") = %s, %v; want the fastest this CPU runs, %s", got.name, err, fastest.name)
 	}
-	if got := chooseKernels("no such set"); got.name != fastest.name {
-		t.Errorf("chooseKernels(\"no such set\") = %s; want %s", got.name, fastest.name)
-	}
-	for _, ks := range runnableSets() {
-		if got := chooseKernels(ks.name); got.name != ks.name {
-			t.Errorf("chooseKernels(%q) = %s; want %s", ks.name, got.name, ks.name)
+	for _, ks := range runs {
+		if got, err := chooseKernels(ks.name); err != nil || got.name != ks.name {
+			t.Errorf("chooseKernels(%q) = %s, %v; want %s", ks.name, got.name, err, ks.name)
 		}
 	}
-	if got := chooseKernels("portable"); got.id != portableID {
-		t.Errorf("chooseKernels(\"portable\") = %s; want portable", got.name)
+	if got, err := chooseKernels("portable"); err != nil || got.id != portableID {
+		t.Errorf("chooseKernels(\"portable\") = %s, %v; want portable", got.name, err)
+	}
+	refused := []string{"garbage", "AVX2", " avx2", "avx"}
+	for _, name := range kernelNames {
+		if _, err := chooseKernels(name); err != nil {
+			refused = append(refused, name) // a set this build or CPU lacks
+		}
+	}
+	for _, name := range refused {
+		_, err := chooseKernels(name)
+		if err == nil {
+			t.Errorf("chooseKernels(%q): no error; want one", name)
+			continue
+		}
+		for _, ks := range runs {
+			if !strings.Contains(err.Error(), ks.name) {
+				t.Errorf("chooseKernels(%q): %q does not name %s, a set this CPU runs", name, err, ks.name)
+			}
+		}
+		if !strings.Contains(err.Error(), "BACKPROP_KERNELS") {
+			t.Errorf("chooseKernels(%q): %q does not name the variable", name, err)
+		}
+	}
+}
+
+// The program refuses to start on a BACKPROP_KERNELS it cannot honour,
+// with a usage error (exit code 2) and no stack trace, before any work.
+func TestKernelsFromEnvRefused(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		code  int
+	}{{"garbage", 2}, {"", 0}, {runnableSets()[0].name, 0}} {
+		t.Setenv("BACKPROP_KERNELS", c.value)
+		code, _, stderr := runMain("-exp", "xor", "-epochs", "1", "-q", "-plot=false", "-out", t.TempDir())
+		if code != c.code {
+			t.Errorf("BACKPROP_KERNELS=%q: exit code %d; want %d\nstderr: %s", c.value, code, c.code, stderr)
+		}
+		if c.code != 0 && (!strings.Contains(stderr, "BACKPROP_KERNELS") || strings.Contains(stderr, "goroutine")) {
+			t.Errorf("BACKPROP_KERNELS=%q: stderr %q; want the variable named, no stack trace", c.value, stderr)
+		}
 	}
 }

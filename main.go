@@ -138,6 +138,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
 		return 1
 	}
+	if err := kernelsFromEnv(); err != nil { // gemm.go
+		fmt.Fprintf(stderr, "backprop: %v\n", err)
+		return 2
+	}
 	cfg.stdout, cfg.stderr = stdout, stderr
 	for _, n := range cfg.notes {
 		fmt.Fprintf(stdout, "note: %s\n", n)

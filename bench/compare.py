@@ -10,8 +10,9 @@ median epoch), then the Go benchmarks BenchmarkProduct and
 BenchmarkMNISTEpoch, which run every kernel set this CPU has (avx512,
 avx2, portable; the epoch on synthetic data of MNIST's size). numpy runs
 with OPENBLAS_NUM_THREADS=2 and OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset,
-Go with GOMAXPROCS=2. Prints each figure's median over the rounds and its
-ratio to numpy's.
+Go with GOMAXPROCS=2. Prints each figure's median over the rounds, its
+ratio to numpy's, and each product's share of the multiply-add peak of its
+instruction set (BenchmarkFMAPeak, measured in the same rounds).
 """
 import os
 import re
@@ -26,6 +27,12 @@ ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
 for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
     np_env.pop(k, None)
+if os.environ.get('NUMPY_CORETYPE'):
+    # OpenBLAS's kernels for another CPU: NUMPY_CORETYPE=Haswell gives numpy
+    # the AVX2 kernels it runs on an AVX2-only machine (on an AVX-512 one it
+    # picks AVX-512 kernels, whatever threadpoolctl's "architecture" says).
+    np_env['OPENBLAS_CORETYPE'] = os.environ['NUMPY_CORETYPE']
+    print(f'numpy with OPENBLAS_CORETYPE={np_env["OPENBLAS_CORETYPE"]}', flush=True)
 go_env = dict(os.environ, GOMAXPROCS='2')
 go_env.pop('BACKPROP_KERNELS', None)
 subprocess.run(['go', 'test', '-c', '-o', '/tmp/backprop-bench.test', '.'], env=go_env, check=True)
@@ -44,9 +51,12 @@ for r in range(ROUNDS):
         out = run([sys.executable, REF, 'mnist', '--x64', '--epochs', '3'], np_env)
         m = re.search(r'median t_train/epoch ([\d.]+)s, median t_eval \(train\+test\) ([\d.]+)s', out)
         fig[('numpy', 'epoch')].append(float(m.group(1)) + float(m.group(2)))
-    out = run(['/tmp/backprop-bench.test', '-test.run', '^$', '-test.bench', 'BenchmarkProduct|BenchmarkMNISTEpoch/.*/epoch',
+    out = run(['/tmp/backprop-bench.test', '-test.run', '^$', '-test.bench', 'BenchmarkFMAPeak|BenchmarkProduct|BenchmarkMNISTEpoch/.*/epoch',
                '-test.benchtime', '20x'], go_env)
     for line in out.splitlines():
+        m = re.match(r'BenchmarkFMAPeak/(\w+)-\d+\s.*?([\d.]+) GFLOP/s', line)
+        if m:
+            fig[(m.group(1), 'peak')].append(float(m.group(2)))
         m = re.match(r'BenchmarkProduct/(\w+)/\w+/(\S+?)-\d+\s.*?([\d.]+) GFLOP/s', line)
         if m:
             fig[(m.group(1), m.group(2))].append(float(m.group(3)))
@@ -63,7 +73,11 @@ for (who, shape) in sorted(k for k in med if k[0] == 'numpy' and k[1] != 'epoch'
     for s in sets:
         v = med.get((s, shape), float('nan'))
         line += f' {v:9.1f} {v / med[(who, shape)]:5.2f}×'
-    print(line + '   (GFLOP/s)')
+    peaks = [f'{s} {med[(s, shape)] / med[(s, "peak")]:.0%}' for s in sets if (s, 'peak') in med and (s, shape) in med]
+    print(line + '   (GFLOP/s' + ('; of the peak: ' + ', '.join(peaks) if peaks else '') + ')')
+for s in sets:
+    if (s, 'peak') in med:
+        print(f'{s} multiply-add peak (BenchmarkFMAPeak): {med[(s, "peak")]:.1f} GFLOP/s')
 if ('numpy', 'epoch') in med:
     line = f'{"epoch, train + eval (s)":30s} {med[("numpy", "epoch")]:7.3f}'
     for s in sets:

@@ -5,6 +5,7 @@ and A@B.T on the lab's MNIST shapes), best of several runs.
 Run with the same thread count as the Go benchmarks, e.g.
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 bench/numpy_matmul.py
 """
+import sys
 import time
 
 import numpy as np
@@ -25,12 +26,20 @@ SHAPES = [
 ]
 
 
+# --cpu: time by the calling thread's CPU time instead of wall time, one
+# core's speed that a busy machine does not change; only meaningful with
+# OPENBLAS_NUM_THREADS=1, where OpenBLAS computes on the calling thread (Go's
+# counterpart: GOMAXPROCS=1 go test -bench Product, its cpu-GFLOP/s).
+CPU = '--cpu' in sys.argv[1:]
+clock = time.thread_time if CPU else time.perf_counter
+
+
 def best_seconds(f, reps=30):
     best = float('inf')
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         f()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, clock() - t0)
     return best
 
 
@@ -46,4 +55,4 @@ for op, n, k, m in SHAPES:
         A, B = rng.standard_normal((n, k)), rng.standard_normal((m, k))
         f, label = (lambda A=A, B=B, C=np.empty((n, m)): np.matmul(A, B.T, out=C)), f'{n}x{k}·({m}x{k})ᵀ'
     s = best_seconds(f)
-    print(f'numpy {op:6s}{label:22s} {2 * n * k * m / s / 1e9:6.1f} GFLOP/s  ({s * 1e3:.3f} ms, best of 30)')
+    print(f'numpy {op:6s}{label:22s} {2 * n * k * m / s / 1e9:6.1f} GFLOP/s  ({s * 1e3:.3f} ms{" of CPU time" if CPU else ""}, best of 30)')

@@ -6,7 +6,9 @@
 Builds three binaries: the default build (assembly kernels), -tags purego
 (portable kernels only) and the default build with the Go 1.22 toolchain
 (GOTOOLCHAIN=go1.22.12, fetched through the module proxy; skipped with a
-note when it cannot be had). Then runs, ROUNDS times in turn: the lab's
+note when it cannot be had); BUILDS=default (or default,go1.22, …) takes
+only those. BACKPROP_KERNELS, when set (avx2 on an AVX-512 machine, say),
+is passed to every Go run, and a run that cannot honour it fails. Then runs, ROUNDS times in turn: the lab's
 numpy solution (ref_numpy.py mnist --x64 --epochs EPOCHS, 2 OpenBLAS
 threads, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset) and each binary
 (-exp mnist -epochs EPOCHS -q, the lab's settings with an evaluation every
@@ -32,11 +34,17 @@ REF = os.environ.get('REF_NUMPY', os.path.join(os.path.dirname(os.path.abspath(_
 if not os.path.exists(REF):
     sys.exit(f'{REF}: not found (set REF_NUMPY to the lab\'s ref_numpy.py)')
 
+ALL = (('default', [], {}), ('purego', ['-tags', 'purego'], {}), ('go1.22', [], {'GOTOOLCHAIN': 'go1.22.12'}))
+WANT = [b for b in os.environ.get('BUILDS', 'default,purego,go1.22').replace(',', ' ').split() if b]
+if not WANT or any(b not in [a[0] for a in ALL] for b in WANT):
+    sys.exit(f'BUILDS={os.environ.get("BUILDS")!r}: want some of {", ".join(a[0] for a in ALL)}, separated by commas')
+
 tmp = tempfile.mkdtemp()
 env = dict(os.environ, GOMAXPROCS='2')
-env.pop('BACKPROP_KERNELS', None)
+if env.get('BACKPROP_KERNELS'):
+    print(f'BACKPROP_KERNELS={env["BACKPROP_KERNELS"]} for every Go run')
 builds = {}
-for name, extra, benv in (('default', [], {}), ('purego', ['-tags', 'purego'], {}), ('go1.22', [], {'GOTOOLCHAIN': 'go1.22.12'})):
+for name, extra, benv in (a for a in ALL if a[0] in WANT):
     out = os.path.join(tmp, name)
     r = subprocess.run(['go', 'build'] + extra + ['-o', out, '.'], env=dict(env, **benv), capture_output=True, text=True)
     if r.returncode != 0:
@@ -46,6 +54,12 @@ for name, extra, benv in (('default', [], {}), ('purego', ['-tags', 'purego'], {
 np_env = dict(os.environ, OPENBLAS_NUM_THREADS='2')
 for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
     np_env.pop(k, None)
+if os.environ.get('NUMPY_CORETYPE'):
+    # OpenBLAS's kernels for another CPU: NUMPY_CORETYPE=Haswell gives numpy
+    # the AVX2 kernels it runs on an AVX2-only machine (on an AVX-512 one it
+    # picks AVX-512 kernels, whatever threadpoolctl's "architecture" says).
+    np_env['OPENBLAS_CORETYPE'] = os.environ['NUMPY_CORETYPE']
+    print(f'numpy with OPENBLAS_CORETYPE={np_env["OPENBLAS_CORETYPE"]}', flush=True)
 
 
 def timed(cmd, env):
