@@ -582,23 +582,34 @@ func pixelStats(images *idxData, n int) (mean, std []float64) {
 
 // imageRows returns the first n images as a RowSource of the lab's
 // preprocessed pixels, standardize(byte/255, mean, std) per pixel, made
-// from the bytes when they are read (byteRows): a pixel's value depends
-// only on its byte and column, so the values of all 256 bytes are worked
-// out once per column. Of the payload only the chunks that hold the n
-// images are kept.
+// from the bytes when they are read (byteRows). Of the payload only the
+// chunks that hold the n images are kept.
 func imageRows(images *idxData, n int, mean, std []float64) *byteRows {
 	cols := images.itemSize
-	table := make([]float32, 256*cols)
-	for b := 0; b < 256; b++ {
-		for j := 0; j < cols; j++ {
-			table[b*cols+j] = float32(standardize(pixelValue[b], mean[j], std[j])) // exact: see byteRows
+	s := &byteRows{n: n, cols: cols, level: &pixelLevel, shift: make([]float32, cols), scale: make([]float32, cols)}
+	for j := range s.shift {
+		// standardize in byteRows' terms; a pixel left as it was is
+		// (x − 0)/1, exactly x.
+		s.shift[j], s.scale[j] = 0, 1
+		if std[j] > 0 {
+			s.shift[j], s.scale[j] = float32(mean[j]), float32(std[j])
 		}
 	}
 	kept := *images
 	kept.count = n
 	kept.chunks = kept.chunks[:(n*cols+idxChunk-1)/idxChunk]
-	return &byteRows{n: n, cols: cols, data: &kept, table: table}
+	s.data = &kept
+	return s
 }
+
+// pixelLevel is x = byte/255 for every byte value, in float32 (pixelValue
+// as float32: the same numbers).
+var pixelLevel = func() (v [256]float32) {
+	for b := range v {
+		v[b] = float32(b) / 255
+	}
+	return v
+}()
 
 // standardizedPixels returns the first n images as an (n, pixels) matrix
 // of the values imageRows makes: the data set as float64, which the
