@@ -94,6 +94,13 @@ func TestImageRowsAreTodaysPixels(t *testing.T) {
 	}
 	order := rand.New(rand.NewPCG(2, 2)).Perm(n)
 	sameBits(t, "a shuffled order", r.gather(src, order), want, order)
+	if fillVector { // and the Go code the vector instructions stand in for
+		fillVector = false
+		sameBits(t, "rows [0, n) made in Go", r.rangeOf(src, 0, n, true), want, span(0, n))
+		fillVector = true
+	} else {
+		t.Log("the vector fill does not run here: the Go code alone was checked")
+	}
 	sameBits(t, "standardizedPixels", standardizedPixels(d, n, mean, std), want, span(0, n))
 	// The first 1400 images keep two chunks of the payload.
 	if few := imageRows(d, 1400, mean, std); len(few.data.chunks) != 2 {
