@@ -7,7 +7,7 @@ package main
 // (XOR, the spirals, any set built in code): a reader gets views of them,
 // nothing is copied. A byteRows holds one byte a value (MNIST's pixels, as
 // the files hold them) and makes its rows into float64 only when they are
-// read, through a table: 47 MB for MNIST's training set instead of 376 MB.
+// read: 47 MB for MNIST's training set instead of 376 MB.
 
 import "fmt"
 

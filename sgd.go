@@ -164,7 +164,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 	if cfg.Shuffle {
 		order = make([]int, n)
 	}
-	batches := (n-1)/cfg.BatchSize + 1 // (X.Rows + BatchSize − 1) would overflow for a huge batch
+	batches := (n-1)/cfg.BatchSize + 1 // (n + BatchSize − 1) would overflow for a huge batch
 	stopping := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		// Asked first for an epoch's first batch, before the epoch draws
