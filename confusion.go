@@ -24,7 +24,7 @@ type Confusion struct {
 
 // ConfusionOf runs net on X (with the output layers) in chunks and counts
 // argmax predictions against the argmax of the targets T.
-func ConfusionOf(net *MLP, X, T *Matrix) *Confusion {
+func ConfusionOf(net *MLP, X RowSource, T *Matrix) *Confusion {
 	k := T.Cols
 	c := &Confusion{Counts: make([][]int, k), Invalid: make([]int, k)}
 	for i := range c.Counts {

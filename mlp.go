@@ -38,8 +38,7 @@ type MLP struct {
 	lossDelta *Matrix   // the loss's delta (Gradient)
 	evalWS    []*evalWorkspace
 	split     *batchSplit // batchGradient's, made on first use
-	batchX    Matrix      // row views into the data set, reused
-	batchT    Matrix
+	batchT    Matrix      // Train's view of a batch's targets, reused
 }
 
 // NewMLP builds a network and panics if it is malformed (see BuildMLP for
@@ -219,7 +218,8 @@ const evalChunk = 256
 type evalWorkspace struct {
 	bufs [3]*Matrix // layer outputs, in turn
 	loss *Matrix
-	x, t Matrix // the chunk's rows of X and T
+	x    rowReader // the chunk's rows of X
+	t    Matrix    // and of T
 }
 
 // evalStats returns the mean loss (as Evaluate computes it) and the
@@ -228,12 +228,12 @@ type evalWorkspace struct {
 // evalPass), so a caller can watch them without a second forward pass. The
 // chunks' sums are added in the order of the chunks, whichever goroutine
 // computed them, so the result does not depend on the number of cores.
-func (n *MLP) evalStats(X, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, acc float64) {
-	if X.Rows == 0 {
+func (n *MLP) evalStats(X RowSource, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, acc float64) {
+	if X.Len() == 0 {
 		return 0, 0
 	}
 	rows := n.evalRows() // evalPass's chunks
-	chunks := (X.Rows + rows - 1) / rows
+	chunks := (X.Len() + rows - 1) / rows
 	sums, rights := make([]float64, chunks), make([]int, chunks)
 	n.evalPass(X, T, func(i0 int, S, L, P, T *Matrix) {
 		if atLogits != nil {
@@ -254,7 +254,7 @@ func (n *MLP) evalStats(X, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, ac
 		lossSum += sums[c]
 		correct += rights[c]
 	}
-	return lossSum / float64(X.Rows), float64(correct) / float64(X.Rows)
+	return lossSum / float64(X.Len()), float64(correct) / float64(X.Len())
 }
 
 // evalPass pushes X through the network in chunks of evalChunk rows, the
@@ -266,21 +266,23 @@ func (n *MLP) evalStats(X, T *Matrix, atLogits func(S, T *Matrix)) (meanLoss, ac
 // Evaluate computes it; P, the output of Propagate(X, true); and T, the
 // chunk's targets. The matrices are views into buffers that the next chunk
 // overwrites, and at may run on several goroutines at once: it must write
-// only what belongs to its chunk.
-func (n *MLP) evalPass(X, T *Matrix, at func(i0 int, S, L, P, T *Matrix)) {
+// only what belongs to its chunk. X's rows are read a chunk at a time: rows
+// made on demand are made by the goroutine that uses them, into its own
+// buffer, where the first layer finds them in cache.
+func (n *MLP) evalPass(X RowSource, T *Matrix, at func(i0 int, S, L, P, T *Matrix)) {
 	for len(n.evalWS) < workers() {
 		n.evalWS = append(n.evalWS, &evalWorkspace{})
 	}
 	split := n.lastParam + 1 // Layers[:split] compute the logits
 	rows := n.evalRows()     // evalChunk, fewer for a wide network
-	chunks := (X.Rows + rows - 1) / rows
+	chunks := (X.Len() + rows - 1) / rows
 	parallelFor(chunks, 1, func(w, c0, c1 int) {
 		ws := n.evalWS[w]
 		for c := c0; c < c1; c++ {
-			i0, i1 := c*rows, min((c+1)*rows, X.Rows)
-			X.viewRows(&ws.x, i0, i1)
+			i0, i1 := c*rows, min((c+1)*rows, X.Len())
+			x := ws.x.rangeOf(X, i0, i1, false)
 			T.viewRows(&ws.t, i0, i1)
-			S := ws.forward(&ws.x, n.Layers[:split], nil)
+			S := ws.forward(x, n.Layers[:split], nil)
 			Y := ws.forward(S, n.Layers[split:], S)
 			ws.loss = n.Loss.Forward(ws.loss, Y, &ws.t)
 			P := ws.forward(Y, n.OutputLayers, S)

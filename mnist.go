@@ -27,7 +27,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -355,11 +354,12 @@ func otherNames(dir string, missing []string) []string {
 // The data set and its preprocessing.
 
 // MNIST is the data set after the lab's preprocessing: standardized pixels
-// X (n, 784) and one-hot targets T (n, 10).
+// X (n, 784), held as the files' bytes and made into float64 a batch at a
+// time (imageRows), and one-hot targets T (n, 10).
 type MNIST struct {
-	XTrain, TTrain *Matrix
-	XTest, TTest   *Matrix
-	TrainTotal     int // images in the training file (XTrain may hold fewer: limit)
+	XTrain, XTest *byteRows
+	TTrain, TTest *Matrix
+	TrainTotal    int // images in the training file (XTrain may hold fewer: limit)
 
 	// Mean and Std are the per-pixel statistics of the training images
 	// that standardized both sets (Std 0: a pixel left as it was).
@@ -451,14 +451,16 @@ func (s *mnistSource) used(limit int) int {
 }
 
 // dataNeeds is the memory of the data set as the headers declare it: the
-// float64 pixels and one-hot labels of the images used, and the files'
-// bytes, held while they are converted.
+// files' bytes, which are kept (one a pixel; the labels only while they
+// are made one-hot), the one-hot labels of the images used, as float64,
+// the table that makes pixels of the bytes, and the rows the evaluation
+// makes at a time, a chunk per core (the trainer's batch is in netNeeds).
 func (s *mnistSource) dataNeeds(limit int) []memNeed {
 	n, nTest := float64(s.used(limit)), float64(s.testImages.count)
 	return []memNeed{
-		{"training images", n * (mnistPixels + mnistClasses) * 8},
-		{"test images", nTest * (mnistPixels + mnistClasses) * 8},
-		{"the files' bytes", float64(s.trainImages.count+s.testImages.count) * (mnistPixels + 1)},
+		{"training images", float64(s.trainImages.count)*(mnistPixels+1) + n*mnistClasses*8},
+		{"test images", nTest * (mnistPixels + 1 + mnistClasses*8)},
+		{"pixel table and evaluation rows", 256*mnistPixels*4 + float64(workers())*evalChunk*mnistPixels*8},
 	}
 }
 
@@ -474,13 +476,8 @@ func (s *mnistSource) load(limit int) (*MNIST, error) {
 	}
 	n := TTrain.Rows
 	mean, std := pixelStats(trainImages, n)
-	XTrain := standardizedPixels(trainImages, n, mean, std)
-	XTest := standardizedPixels(testImages, TTest.Rows, mean, std)
-	// The files' bytes (55 MB) are garbage now; the collector would only
-	// notice after the heap had grown well past the pixels. Handing them
-	// back to the system here, before training starts, keeps the peak
-	// memory of a run near the size of the data itself.
-	debug.FreeOSMemory()
+	XTrain := imageRows(trainImages, n, mean, std)
+	XTest := imageRows(testImages, TTest.Rows, mean, std)
 	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: s.trainImages.count, Mean: mean, Std: std}, nil
 }
 
@@ -583,39 +580,43 @@ func pixelStats(images *idxData, n int) (mean, std []float64) {
 	return mean, std
 }
 
-// standardizedPixels returns the first n images as the lab's preprocessing
-// leaves them, an (n, pixels) matrix of standardize(byte/255, mean, std)
-// per pixel. A pixel's value depends only on its byte, so the values of all
-// 256 bytes are worked out once per column, and each image is then one
-// lookup a pixel, straight into the final matrix (the table is laid out by
-// byte, then column: most pixels are blank, byte 0, and their lookups walk
-// along one row of it).
-func standardizedPixels(images *idxData, n int, mean, std []float64) *Matrix {
+// imageRows returns the first n images as a RowSource of the lab's
+// preprocessed pixels, standardize(byte/255, mean, std) per pixel, made
+// from the bytes when they are read (byteRows). Of the payload only the
+// chunks that hold the n images are kept.
+func imageRows(images *idxData, n int, mean, std []float64) *byteRows {
 	cols := images.itemSize
-	table := make([]float64, 256*cols)
-	for b := 0; b < 256; b++ {
-		for j := 0; j < cols; j++ {
-			table[b*cols+j] = standardize(pixelValue[b], mean[j], std[j])
+	s := &byteRows{n: n, cols: cols, level: &pixelLevel, shift: make([]float32, cols), scale: make([]float32, cols)}
+	for j := range s.shift {
+		// standardize in byteRows' terms; a pixel left as it was is
+		// (x − 0)/1, exactly x.
+		s.shift[j], s.scale[j] = 0, 1
+		if std[j] > 0 {
+			s.shift[j], s.scale[j] = float32(mean[j]), float32(std[j])
 		}
 	}
-	X := NewMatrix(n, cols)
-	parallelFor(n, loadChunk, func(_, i0, i1 int) {
-		images.each(i0*cols, i1*cols, func(off int, b []byte) {
-			dst, j := X.Data[off:off+len(b)], off%cols
-			for k, v := range b {
-				dst[k] = table[int(v)*cols+j]
-				if j++; j == cols {
-					j = 0
-				}
-			}
-		})
-	})
-	return X
+	kept := *images
+	kept.count = n
+	kept.chunks = kept.chunks[:(n*cols+idxChunk-1)/idxChunk]
+	s.data = &kept
+	return s
 }
 
-// loadChunk is how many images a goroutine converts at a time: each pixel
-// is computed in the same way wherever the ranges fall.
-const loadChunk = 1024
+// pixelLevel is x = byte/255 for every byte value, in float32 (pixelValue
+// as float32: the same numbers).
+var pixelLevel = func() (v [256]float32) {
+	for b := range v {
+		v[b] = float32(b) / 255
+	}
+	return v
+}()
+
+// standardizedPixels returns the first n images as an (n, pixels) matrix
+// of the values imageRows makes: the data set as float64, which the
+// program no longer holds (tests and benchmarks compare with it).
+func standardizedPixels(images *idxData, n int, mean, std []float64) *Matrix {
+	return takeRange(imageRows(images, n, mean, std), 0, n)
+}
 
 // standardize returns (v − mean)/std, or v where std is 0.
 //

@@ -210,8 +210,8 @@ func TestMNISTLoadRawAndLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.XTrain.Shape() != "3x784" || d.TTrain.Shape() != "3x10" || d.XTest.Shape() != "2x784" || d.TrainTotal != 5 {
-		t.Fatalf("got XTrain %s, TTrain %s, XTest %s, total %d; want 3x784, 3x10, 2x784, 5", d.XTrain.Shape(), d.TTrain.Shape(), d.XTest.Shape(), d.TrainTotal)
+	if rowsShape(d.XTrain) != "3x784" || d.TTrain.Shape() != "3x10" || rowsShape(d.XTest) != "2x784" || d.TrainTotal != 5 {
+		t.Fatalf("got XTrain %s, TTrain %s, XTest %s, total %d; want 3x784, 3x10, 2x784, 5", rowsShape(d.XTrain), d.TTrain.Shape(), rowsShape(d.XTest), d.TrainTotal)
 	}
 	for i, want := range []int{0, 1, 2} {
 		if got := d.TTrain.ArgmaxRow(i); got != want {
@@ -373,7 +373,7 @@ func TestMNISTIntegration(t *testing.T) {
 	// arithmetic, training statistics): values printed by its numpy recipe.
 	for _, c := range []struct {
 		set  string
-		X    *Matrix
+		X    RowSource
 		i, j int
 		want float64
 	}{
@@ -382,13 +382,14 @@ func TestMNISTIntegration(t *testing.T) {
 		{"training", d.XTrain, 59999, 500, -0.1683337688446045}, {"training", d.XTrain, 12345, 628, 1.160302996635437},
 		{"test", d.XTest, 0, 210, -1.2021883726119995}, {"test", d.XTest, 9999, 300, -0.7013242244720459},
 	} {
-		if got := c.X.At(c.i, c.j); got != c.want {
+		if got := takeRows(c.X, c.i).At(0, c.j); got != c.want {
 			t.Errorf("%s image %d, pixel %d after standardization = %v; want numpy's %v", c.set, c.i, c.j, got, c.want)
 		}
 	}
-	X, T := d.XTrain.SliceRows(0, 10000), d.TTrain.SliceRows(0, 10000)
+	X, T := *d.XTrain, d.TTrain.SliceRows(0, 10000) // the first 10,000 images, as bytes
+	X.n = 10000
 	net := NewMNISTNet([]int{64, 64, 64, 64, 64}, false, newRNG(1234))
-	ri, err := Train(net, X, T, TrainConfig{BatchSize: 100, Epochs: 1, Eta: 0.1, XTest: d.XTest, TTest: d.TTest})
+	ri, err := Train(net, &X, T, TrainConfig{BatchSize: 100, Epochs: 1, Eta: 0.1, XTest: d.XTest, TTest: d.TTest})
 	if err != nil {
 		t.Fatal(err)
 	}

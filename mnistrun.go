@@ -73,7 +73,7 @@ func runMNIST(cfg *config) error {
 		pipeline, name = "naive (Softmax layer + plain cross-entropy, Assignment 1)", "mnist_naive"
 	}
 	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
-		dir, data.XTrain.Rows, data.TrainTotal, data.XTest.Rows, time.Since(t0).Round(time.Millisecond))
+		dir, data.XTrain.Len(), data.TrainTotal, data.XTest.Len(), time.Since(t0).Round(time.Millisecond))
 	rng := newRNG(cfg.seed)
 	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, rng) }, rng, mnistPixels, mnistClasses)
 	if err != nil {
@@ -172,7 +172,7 @@ func mnistPageJobs(cfg *config, out *outputs, name, pipeline string, net *MLP, d
 		Experiment: name,
 		Title:      title,
 		Settings: []field{
-			{"data", fmt.Sprintf("%d training images (of %d), %d test images, standardized per pixel", data.XTrain.Rows, data.TrainTotal, data.XTest.Rows)},
+			{"data", fmt.Sprintf("%d training images (of %d), %d test images, standardized per pixel", data.XTrain.Len(), data.TrainTotal, data.XTest.Len())},
 			{"network", architecture(net)},
 			{"pipeline", pipeline},
 			{"epochs", strconv.Itoa(cfg.epochs)},
@@ -212,12 +212,12 @@ func mnistPageJobs(cfg *config, out *outputs, name, pipeline string, net *MLP, d
 // digitSample picks n test images for the digit grid: the first n/2, then
 // misclassified ones (or more of the first when there are too few), with
 // the network's predictions and the true labels.
-func digitSample(net *MLP, X, T *Matrix, n int) (images [][]float64, pred, truth []int) {
-	n = min(n, X.Rows)
+func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, pred, truth []int) {
+	n = min(n, X.Len())
 	// The predictions through the chunked pass: Propagate on the whole test
 	// set would hold every layer's output for 10,000 images at once (60 MB,
 	// the largest peak of memory in a run).
-	all := make([]int, X.Rows)
+	all := make([]int, X.Len())
 	net.evalPass(X, T, func(i0 int, _, _, P, _ *Matrix) {
 		for r := 0; r < P.Rows; r++ {
 			all[i0+r] = P.ArgmaxRow(r)
@@ -227,7 +227,7 @@ func digitSample(net *MLP, X, T *Matrix, n int) (images [][]float64, pred, truth
 	for i := 0; i < n/2; i++ {
 		picked = append(picked, i)
 	}
-	for i := n / 2; i < X.Rows && len(picked) < n; i++ {
+	for i := n / 2; i < X.Len() && len(picked) < n; i++ {
 		if all[i] != T.ArgmaxRow(i) {
 			picked = append(picked, i)
 		}
@@ -237,8 +237,9 @@ func digitSample(net *MLP, X, T *Matrix, n int) (images [][]float64, pred, truth
 			picked = append(picked, i)
 		}
 	}
-	for _, i := range picked {
-		images = append(images, X.Row(i))
+	rows := takeRows(X, picked...)
+	for r, i := range picked {
+		images = append(images, rows.Row(r))
 		pred = append(pred, all[i])
 		truth = append(truth, T.ArgmaxRow(i))
 	}
@@ -378,11 +379,11 @@ func (w *marginWatch) WriteCSV(out io.Writer) error {
 // a time, in the order training computes them (forward through the layers,
 // the loss, its delta, then delta and gradient back down), and the first
 // non-finite value is described with its cause.
-func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) string {
+func diagnoseDivergence(net *MLP, X RowSource, T *Matrix, batch int, de *DivergenceError) string {
 	where := fmt.Sprintf("epoch %d, batch %d", de.Epoch, de.Batch)
-	i0, i1 := 0, X.Rows
+	i0, i1 := 0, X.Len()
 	if de.Batch >= 0 {
-		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Rows)
+		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Len())
 	} else {
 		where = fmt.Sprintf("the evaluation after epoch %d (every step of the epoch had a finite gradient and was applied)", de.Epoch)
 	}
@@ -391,7 +392,7 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 	}
 	if de.Rows != nil { // a shuffled batch: its rows, gathered again
 		image := func(r int) int { return de.Rows[r] }
-		if steps := traceNonFinite(net, gatherRows(nil, X, de.Rows), gatherRows(nil, T, de.Rows), image); len(steps) > 0 {
+		if steps := traceNonFinite(net, takeRows(X, de.Rows...), gatherRows(nil, T, de.Rows), image); len(steps) > 0 {
 			steps[len(steps)-1] += stoppedBefore(steps)
 			return fmt.Sprintf("located at %s (%d shuffled training images, the first of them image %d):\n  %s", where, len(de.Rows), de.Rows[0], strings.Join(steps, "\n  then "))
 		}
@@ -402,7 +403,7 @@ func diagnoseDivergence(net *MLP, X, T *Matrix, batch int, de *DivergenceError) 
 		for j0 := i0; j0 < i1; j0 += batch {
 			j1 := min(j0+batch, i1)
 			image := func(r int) int { return j0 + r }
-			if steps := traceNonFinite(net, X.SliceRows(j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
+			if steps := traceNonFinite(net, takeRange(X, j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
 				if de.Batch >= 0 {
 					steps[len(steps)-1] += stoppedBefore(steps)
 				}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -218,7 +219,7 @@ func TestMNISTDigitSample(t *testing.T) {
 	// The identity as the network: the prediction is the larger input.
 	id := &LinearLayer{name: "Linear_OUT", W: FromRows([][]float64{{1, 0}, {0, 1}}), B: NewMatrix(1, 2)}
 	net := NewMLP(2, []Layer{id}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
-	X := FromRows([][]float64{{1, 0}, {1, 0}, {0, 1}, {1, 0}, {0, 1}, {0, 1}, {1, 0}})
+	X := FromRows([][]float64{{1, 0}, {1, 0.1}, {0.2, 1}, {1, 0.3}, {0.4, 1}, {0.5, 1}, {1, 0.6}}) // every row its own
 	T := FromRows([][]float64{{0, 1}, {1, 0}, {0, 1}, {0, 1}, {0, 1}, {1, 0}, {1, 0}})
 	// Predictions 0 0 1 0 1 1 0 against truth 1 0 1 1 1 0 0: rows 3 and 5
 	// are the misclassified ones after the first two.
@@ -228,7 +229,7 @@ func TestMNISTDigitSample(t *testing.T) {
 		t.Fatalf("got %d images; want 4", len(images))
 	}
 	for k, r := range wantRows {
-		if &images[k][0] != &X.Row(r)[0] || pred[k] != wantPred[k] || truth[k] != wantTruth[k] {
+		if !slices.Equal(images[k], X.Row(r)) || pred[k] != wantPred[k] || truth[k] != wantTruth[k] {
 			t.Errorf("image %d: got row with %v, pred %d, truth %d; want row %d, pred %d, truth %d",
 				k, images[k], pred[k], truth[k], r, wantPred[k], wantTruth[k])
 		}

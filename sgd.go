@@ -23,7 +23,8 @@ type TrainConfig struct {
 	Shuffle bool
 	Rand    *RandomState
 
-	XTest, TTest *Matrix // optional test set, evaluated after every epoch
+	XTest RowSource // optional test set, evaluated after every epoch
+	TTest *Matrix
 
 	// Progress gets the progress lines (progress.go): one for the first,
 	// every ProgressEvery-th (0 means 1) and the last epoch, and inside an
@@ -109,8 +110,10 @@ func (e *DivergenceError) Error() string {
 // Train runs mini-batch SGD on (X, T) and records the run info for the
 // initial network and after every epoch. It returns a *DivergenceError when
 // a gradient, a parameter or the training loss stops being finite; the run
-// info then holds every epoch finished before that.
-func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
+// info then holds every epoch finished before that. The inputs X, a matrix
+// or rows made on demand, are read a batch at a time (rowReader).
+func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
+	cfg.XTest = nilRows(cfg.XTest)
 	if err := checkTrainConfig(net, X, T, cfg); err != nil {
 		return nil, err
 	}
@@ -159,11 +162,13 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 	params := net.paramLayers()
 	grads := map[string][]*Matrix{} // the trainer's, reused by every step
 	var order []int
-	var bx, bt *Matrix
+	var bt *Matrix
+	var rows rowReader // the batches' rows of X
+	n := X.Len()
 	if cfg.Shuffle {
-		order = make([]int, X.Rows)
+		order = make([]int, n)
 	}
-	batches := (X.Rows-1)/cfg.BatchSize + 1 // (X.Rows + BatchSize − 1) would overflow for a huge batch
+	batches := (n-1)/cfg.BatchSize + 1 // (n + BatchSize − 1) would overflow for a huge batch
 	stopping := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		// Asked first for an epoch's first batch, before the epoch draws
@@ -180,17 +185,17 @@ func Train(net *MLP, X, T *Matrix, cfg TrainConfig) (*RunInfo, error) {
 			cfg.Rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
 		meter.beginEpoch()
-		for b, i0 := 0, 0; i0 < X.Rows; b, i0 = b+1, i0+cfg.BatchSize {
+		for b, i0 := 0, 0; i0 < n; b, i0 = b+1, i0+cfg.BatchSize {
 			if b > 0 && !stopping && cfg.Stop != nil && cfg.Stop() {
 				stopping = true // finish the epoch
 			}
-			i1 := min(i0+cfg.BatchSize, X.Rows)
-			xb, tb := &net.batchX, &net.batchT
+			i1 := min(i0+cfg.BatchSize, n)
+			var xb, tb *Matrix
 			if order != nil {
-				bx, bt = gatherRows(bx, X, order[i0:i1]), gatherRows(bt, T, order[i0:i1])
-				xb, tb = bx, bt
+				xb, bt = rows.gather(X, order[i0:i1]), gatherRows(bt, T, order[i0:i1])
+				tb = bt
 			} else {
-				X.viewRows(xb, i0, i1)
+				xb, tb = rows.rangeOf(X, i0, i1, true), &net.batchT
 				T.viewRows(tb, i0, i1)
 			}
 			if what, applied := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
@@ -248,7 +253,7 @@ func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, p
 	return what, what != ""
 }
 
-func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
+func checkTrainConfig(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) error {
 	switch {
 	case cfg.BatchSize < 1:
 		return fmt.Errorf("batch size must be at least 1, got %d", cfg.BatchSize)
@@ -256,16 +261,16 @@ func checkTrainConfig(net *MLP, X, T *Matrix, cfg TrainConfig) error {
 		return fmt.Errorf("epochs must be 0 or more, got %d", cfg.Epochs)
 	case !(cfg.Eta > 0) || math.IsInf(cfg.Eta, 0):
 		return fmt.Errorf("eta must be a positive finite number, got %v", cfg.Eta)
-	case X.Rows == 0:
+	case X.Len() == 0:
 		return fmt.Errorf("the training set is empty")
-	case X.Cols != net.NInputs || T.Rows != X.Rows:
-		return fmt.Errorf("training set X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), net.NInputs)
+	case X.Width() != net.NInputs || T.Rows != X.Len():
+		return fmt.Errorf("training set X is %s and T is %s: want n×%d and n×classes", rowsShape(X), T.Shape(), net.NInputs)
 	case cfg.Shuffle && cfg.Rand == nil:
 		return fmt.Errorf("Shuffle needs the generator to draw from, Rand")
 	case (cfg.XTest == nil) != (cfg.TTest == nil):
 		return fmt.Errorf("give both XTest and TTest, or neither")
-	case cfg.XTest != nil && (cfg.XTest.Cols != X.Cols || cfg.TTest.Cols != T.Cols || cfg.XTest.Rows != cfg.TTest.Rows):
-		return fmt.Errorf("test set X is %s and T is %s, training set X is %s and T is %s: the widths must match", cfg.XTest.Shape(), cfg.TTest.Shape(), X.Shape(), T.Shape())
+	case cfg.XTest != nil && (cfg.XTest.Width() != X.Width() || cfg.TTest.Cols != T.Cols || cfg.XTest.Len() != cfg.TTest.Rows):
+		return fmt.Errorf("test set X is %s and T is %s, training set X is %s and T is %s: the widths must match", rowsShape(cfg.XTest), cfg.TTest.Shape(), rowsShape(X), T.Shape())
 	}
 	return nil
 }

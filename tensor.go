@@ -36,7 +36,8 @@ func NewMatrix(rows, cols int) *Matrix {
 }
 
 // hugeMatrix is the size (in elements, 4 MB) from which a new matrix asks
-// for huge pages (hugepages_linux.go): the data sets and the big batches.
+// for huge pages (hugepages_linux.go): the big batches, and data sets held
+// as float64.
 const hugeMatrix = 1 << 19
 
 // NewMatrixFrom wraps data (not copied) as a rows×cols matrix.
