@@ -23,6 +23,7 @@ func oneLinear(w float64) *LinearLayer {
 // epoch 1, batch 0, and the diagnosis must name the cause chain: log 0 in
 // the loss, −t/0 in its delta, NaN in the softmax delta, a NaN gradient.
 func TestMNISTNaiveBreakdownLocated(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{0, 1}, {1, 0}})
 	T := FromRows([][]float64{{1, 0}, {0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
@@ -62,6 +63,7 @@ func TestMNISTNaiveBreakdownLocated(t *testing.T) {
 // training set. Only image 3 (logits (1000, 0), true class 1) breaks; in
 // batches of 1 it is the batch the shuffled order puts it in.
 func TestMNISTNaiveBreakdownShuffled(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{0, 1}, {0, 1}, {0, 1}, {1, 0}})
 	T := FromRows([][]float64{{1, 0}, {1, 0}, {1, 0}, {0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
@@ -81,6 +83,7 @@ func TestMNISTNaiveBreakdownShuffled(t *testing.T) {
 // TestMNISTNaiveTinyProbability: p_t ≈ e^−720 is not 0 (float64 goes down
 // to e^−745), so the loss is finite, but 1/p overflows in the delta.
 func TestMNISTNaiveTinyProbability(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{1, 0}})
 	T := FromRows([][]float64{{0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(720), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
@@ -91,6 +94,7 @@ func TestMNISTNaiveTinyProbability(t *testing.T) {
 }
 
 func TestMNISTMarginWatch(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{1, 0}, {0, 1}})
 	T := FromRows([][]float64{{0, 1}, {1, 0}})
 	// Logits (3, 0) for image 0 (true class 1) and (0, 0) for image 1.
@@ -154,6 +158,7 @@ func syntheticMNISTDir(t *testing.T, n int) string {
 // the run on the page with its confusion matrix, and its -save file loads
 // back for an evaluation-only run.
 func TestMNISTRunWritesFilesAndPage(t *testing.T) {
+	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 40), t.TempDir()
 	model := filepath.Join(out, "mnist.json")
 	var stdout, stderr bytes.Buffer
@@ -197,6 +202,7 @@ func TestMNISTRunWritesFilesAndPage(t *testing.T) {
 // An interrupt in the middle of an MNIST run keeps the finished epochs and
 // exits 130.
 func TestMNISTInterruptKeepsFinishedEpochs(t *testing.T) {
+	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 40), t.TempDir()
 	var stdout, stderr bytes.Buffer
 	// Two batches an epoch: the 5th Stop call comes before epoch 3.
@@ -216,8 +222,7 @@ func TestMNISTInterruptKeepsFinishedEpochs(t *testing.T) {
 // misclassified ones, each with its prediction and true label.
 func TestMNISTDigitSample(t *testing.T) {
 	// The identity as the network: the prediction is the larger input.
-	id := &LinearLayer{name: "Linear_OUT", W: FromRows([][]float64{{1, 0}, {0, 1}}), B: NewMatrix(1, 2)}
-	net := NewMLP(2, []Layer{id}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	net := argmaxNet(2, 2, func(y, x []float64) { copy(y, x) })
 	X := FromRows([][]float64{{1, 0}, {1, 0}, {0, 1}, {1, 0}, {0, 1}, {0, 1}, {1, 0}})
 	T := FromRows([][]float64{{0, 1}, {1, 0}, {0, 1}, {0, 1}, {0, 1}, {1, 0}, {1, 0}})
 	// Predictions 0 0 1 0 1 1 0 against truth 1 0 1 1 1 0 0: rows 3 and 5
@@ -259,6 +264,7 @@ func TestMNISTKernelHint(t *testing.T) {
 // TestMNISTLabelsFollowTheNetwork: a naive network loaded without -naive is
 // trained and labelled as the naive one (its files are mnist_naive*).
 func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
+	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 20), t.TempDir()
 	model := filepath.Join(out, "naive.json")
 	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model); code != 0 {
@@ -282,6 +288,7 @@ func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
 // the diagnosis says so rather than that training stopped before a step.
 // A step that itself overflows a weight is said to be applied too.
 func TestMNISTAppliedStepDiagnosis(t *testing.T) {
+	needLab(t, labAll)
 	data := syntheticMNISTDir(t, 20)
 	code, stdout, _ := runMain("-exp", "mnist", "-data", data, "-eta", "1e308", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", t.TempDir())
 	if code != 1 || !strings.Contains(stdout, "located at the evaluation after epoch 1 (every step of the epoch had a finite gradient and was applied)") ||
@@ -291,6 +298,7 @@ func TestMNISTAppliedStepDiagnosis(t *testing.T) {
 }
 
 func TestMNISTAppliedStepOverflow(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{1, 0}})
 	T := FromRows([][]float64{{0, 1}})
 	// Logits (1.7e308, 1e308) for the true class 1: finite, and so is the

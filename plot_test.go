@@ -166,6 +166,7 @@ func yScale(es []svgElem) string {
 }
 
 func TestLineChartSVG(t *testing.T) {
+	needLab(t, labPlain)
 	// A real run: XOR for 20 epochs; every series has one point per epoch.
 	X, T := XORData()
 	ri, err := Train(NewXORNet(newRNG(1234)), X, T, TrainConfig{BatchSize: 4, Epochs: 20, Eta: 0.1, XTest: X, TTest: T})
@@ -499,6 +500,7 @@ func attrFloat(t *testing.T, e svgElem, name string) float64 {
 // point, the axes are in data coordinates, the legend names the classes,
 // and exactly the misclassified samples are ringed.
 func TestDecisionMapSVG(t *testing.T) {
+	needLab(t, labPlain)
 	X, T, _, _ := SpiralSets(1234)
 	net := NewSpiralNet(newRNG(1234))
 	if _, err := Train(net, X, T, TrainConfig{BatchSize: 300, Epochs: 300, Eta: 1}); err != nil {
@@ -638,7 +640,15 @@ func TestDecisionMapSVG(t *testing.T) {
 // map is deterministic.
 func TestDecisionMapXOR(t *testing.T) {
 	X, T := XORData()
-	net := NewXORNet(newRNG(1234))
+	// Any 2-class net does: the test is where the samples are drawn.
+	// Test-only layers predict XOR itself.
+	net := argmaxNet(2, 2, func(y, x []float64) {
+		if (x[0] > 0.5) == (x[1] > 0.5) {
+			y[1] = 1
+		} else {
+			y[0] = 1
+		}
+	})
 	var a, b bytes.Buffer
 	if err := decisionMapSVG(&a, net, X, T, "XOR"); err != nil {
 		t.Fatal(err)
@@ -671,9 +681,15 @@ func TestDecisionMapXOR(t *testing.T) {
 }
 
 func TestDecisionMapOddInput(t *testing.T) {
-	net := NewXORNet(newRNG(1))
+	// Test-only layers: the maps are provided code. The first input
+	// decides the class.
+	net := argmaxNet(2, 2, func(y, x []float64) { y[0] = x[0] })
 	// Twelve classes: more than the legend names.
-	wide := NewMLP(2, []Layer{NewLinearLayer(2, 12, newRNG(1), "Linear_1")}, NewLossCrossEntropyForSoftmaxLogits("CE"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	wide := argmaxNet(2, 12, func(y, x []float64) {
+		for k := range y {
+			y[k] = math.Sin(float64(k+1) * (x[0] + 2*x[1]))
+		}
+	})
 	for _, tc := range []struct {
 		name    string
 		net     *MLP
@@ -882,6 +898,7 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 }
 
 func TestIndexHTML(t *testing.T) {
+	needLab(t, labAll)
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	for _, args := range [][]string{
@@ -994,6 +1011,7 @@ func TestIndexHTML(t *testing.T) {
 
 // -plot=false writes the CSV only.
 func TestPlotFlagOff(t *testing.T) {
+	needLab(t, labPlain)
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"-exp", "spiral", "-epochs", "3", "-q", "-plot=false", "-out", dir}, &stdout, &stderr); code != 0 {

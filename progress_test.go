@@ -25,6 +25,7 @@ func fakeClock(step time.Duration) func() time.Time {
 // clock), an epoch of 40 batches shows a batch line every 5 s of it, with
 // the time elapsed and left; the epoch lines say "left" too.
 func TestProgressInsideLongEpochs(t *testing.T) {
+	needLab(t, labPlain)
 	rng := newRNG(1)
 	X, T := randomBatch(rng, 40, 2, 2)
 	var buf bytes.Buffer
@@ -99,6 +100,7 @@ func TestProgressOnATerminal(t *testing.T) {
 // TestProgressQuiet: a run shows batch lines in long epochs (a fake clock
 // makes every batch take 0.4 s), and -q silences every progress line.
 func TestProgressQuiet(t *testing.T) {
+	needLab(t, labAll)
 	data := syntheticMNISTDir(t, 40)
 	for _, quiet := range []bool{false, true} {
 		args := []string{"-exp", "mnist", "-data", data, "-epochs", "1", "-batch", "2", "-hidden", "4", "-plot=false", "-out", t.TempDir()}
@@ -124,6 +126,7 @@ func TestProgressQuiet(t *testing.T) {
 // TestProgressLabel: the spiral runs' lines start with their eta, and the
 // time left is never called ETA next to it.
 func TestProgressLabel(t *testing.T) {
+	needLab(t, labPlain)
 	code, stdout, stderr := runMain("-exp", "spiral", "-epochs", "200", "-eta", "1", "-plot=false", "-out", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit code %d\n%s", code, stderr)
