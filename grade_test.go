@@ -1,6 +1,6 @@
 package main
 
-// Grading in points (README, "For instructors"):
+// Grading in points (README, "Grading"):
 //
 //	make grade                        the code in this directory
 //	make grade SUBMISSION=DIR         a student's layers.go, loss.go, mlp.go in DIR

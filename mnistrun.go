@@ -301,21 +301,18 @@ func (w *marginWatch) observe(S, T *Matrix) {
 }
 
 // chunkMargin returns the largest |s_k| of the logits S and the smallest
-// log p_t = s_t − lse(s) over its rows (+Inf where T's row has no class).
-// log p_t is computed with the max shift, so it is exact even where p_t
-// itself would underflow to 0.
+// log p_t over its rows (+Inf where T's row has no class). For a one-hot
+// target, log p_t is minus the loss of LossCrossEntropyForSoftmaxLogits,
+// which is finite even where p_t itself underflows to 0.
 func chunkMargin(S, T *Matrix) (maxAbs, minLogP float64) {
 	minLogP = math.Inf(1)
+	for _, v := range S.Data {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
+	}
+	L := NewLossCrossEntropyForSoftmaxLogits("margin").Forward(nil, S, T)
 	for r := 0; r < S.Rows; r++ {
-		s := S.Row(r)
-		mx := rowMax(s)
-		sum := 0.0
-		for _, v := range s {
-			maxAbs = math.Max(maxAbs, math.Abs(v))
-			sum += math.Exp(v - mx)
-		}
-		if k := T.ArgmaxRow(r); k >= 0 {
-			minLogP = math.Min(minLogP, s[k]-mx-math.Log(sum))
+		if T.ArgmaxRow(r) >= 0 {
+			minLogP = math.Min(minLogP, -L.Data[r])
 		}
 	}
 	return maxAbs, minLogP

@@ -155,6 +155,7 @@ var unscoredTests = map[string]string{
 	"TestHandout":                          "the handout generator (solution repository only)",
 	"TestReference":                        "the grader's reference copy (solution repository only)",
 	"TestHandoutAssignment1TrainsXOR":      "the handout: Assignment 1 with a plain softmax trains XOR (solution repository only)",
+	"TestLabSteps":                         "the students' README: where to start (solution repository only)",
 	"TestHandoutSuite":                     "CI: go test ./... in the handout, stubs failing in one line (solution repository only)",
 	"TestGradeChecks":                      "CI: the grader against the solution, the handout and typical faults (solution repository only)",
 	"TestNotImplementedMessage":            "the stubs' panic and the command's message",
