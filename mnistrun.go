@@ -122,6 +122,10 @@ func runMNIST(cfg *config) error {
 		// at the end of an epoch, so the last row describes it.
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
 			last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
+		if note := earlyRiseNote(ri, (data.XTrain.Rows+cfg.batch-1)/cfg.batch, cfg.eta); note != "" {
+			fmt.Fprintf(cfg.stdout, "note: %s\n", note)
+			notes = append(notes, "Note: "+note)
+		}
 		fmt.Fprintln(cfg.stdout, "test accuracy per class:")
 		conf.Summary(cfg.stdout)
 		if len(watch.epochs) > 0 {
