@@ -184,3 +184,38 @@ func TestConfusionOnResultsPage(t *testing.T) {
 		}
 	}
 }
+
+// Matrices drawn side by side share the red scale of their mistakes: with
+// the end of the scale at the largest mistake of all of them, 2 mistakes
+// are faint next to 100, instead of as red as 100 are in their own picture.
+func TestConfusionSharedScale(t *testing.T) {
+	few := &Confusion{Counts: [][]int{{98, 2}, {0, 100}}, Invalid: []int{0, 0}}
+	fill := func(n int, f float64) string {
+		c, _ := cellShade(wrongRed, n, f)
+		return `fill="` + cssColor(c) + `"`
+	}
+	var own, shared bytes.Buffer
+	if err := few.WriteSVG(&own, "own"); err != nil {
+		t.Fatal(err)
+	}
+	if err := few.WriteSVGShared(&shared, "shared", 100); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(own.String(), fill(2, 1)) {
+		t.Errorf("own scale: the cell of 2 mistakes is not at the red end (%s)", fill(2, 1))
+	}
+	if !strings.Contains(shared.String(), fill(2, 0.02)) || strings.Contains(shared.String(), fill(2, 1)) {
+		t.Errorf("scale shared up to 100: the cell of 2 mistakes is not at 2/100 of it (%s)", fill(2, 0.02))
+	}
+	if !strings.Contains(shared.String(), "beside") || !strings.Contains(shared.String(), ">100</text>") {
+		t.Errorf("scale shared up to 100: the legend does not say so")
+	}
+	// A scale below the picture's own largest mistake changes nothing.
+	var low bytes.Buffer
+	if err := few.WriteSVGShared(&low, "own", 1); err != nil {
+		t.Fatal(err)
+	}
+	if low.String() != own.String() {
+		t.Errorf("a shared scale below the picture's largest mistake changed the picture")
+	}
+}
