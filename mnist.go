@@ -283,8 +283,11 @@ func mnistNames(canonical string) []string {
 // findMNISTFile returns the path of f in dir under the first of its names
 // (mnistNames) that exists, "" if none does. Some unpacked copies hold each
 // file in a directory of its own name (train-images-idx3-ubyte/
-// train-images-idx3-ubyte): that counts too.
+// train-images-idx3-ubyte): that counts too. A directory of such a name
+// without the file is returned when nothing else is found, for opening it
+// to say what it is.
 func findMNISTFile(dir string, f mnistFile) (string, error) {
+	notFile := ""
 	for _, name := range mnistNames(f.Name) {
 		p := filepath.Join(dir, name)
 		fi, err := os.Stat(p)
@@ -298,11 +301,14 @@ func findMNISTFile(dir string, f mnistFile) (string, error) {
 			if fi, err := os.Stat(inner); err == nil && !fi.IsDir() {
 				return inner, nil
 			}
+			if notFile == "" {
+				notFile = p
+			}
 			continue
 		}
 		return p, nil
 	}
-	return "", nil
+	return notFile, nil
 }
 
 // findMNIST returns the paths of files in dir, in their order, or an
