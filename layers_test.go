@@ -665,10 +665,10 @@ func TestFusedSoftmaxCrossEntropyForwardHand(t *testing.T) {
 		mat([]float64{math.Log(4.0 / 3)}, []float64{math.Log(4)}, []float64{math.Log(2)}), 1e-12)
 }
 
-// A delta s − t without the softmax gets every row of the hand case wrong.
+// A delta computed without the softmax gets every row of the hand case wrong.
 //
 // Pitfall: fused delta applied to logits without the softmax
-// Pitfall: a fused delta of the wrong form (t − p, or −t/p)
+// Pitfall: a fused delta of the wrong form (its sign flipped, or the plain cross-entropy's delta)
 func TestFusedSoftmaxCrossEntropyDeltaHand(t *testing.T) {
 	defer catchPanic(t)
 	S, T := fusedHand()
@@ -676,7 +676,7 @@ func TestFusedSoftmaxCrossEntropyDeltaHand(t *testing.T) {
 		mat([]float64{0.25, -0.25}, []float64{-0.75, 0.75}, []float64{0.5, -0.5}), 1e-12)
 }
 
-// Pitfall: a fused delta of the wrong form (t − p, or −t/p)
+// Pitfall: a fused delta of the wrong form (its sign flipped, or the plain cross-entropy's delta)
 func TestFusedSoftmaxCrossEntropyDeltaFiniteDifferences(t *testing.T) {
 	defer catchPanic(t)
 	rng := newTestRNG(14)
