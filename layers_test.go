@@ -709,6 +709,35 @@ func TestFusedSoftmaxCrossEntropyMatchesPair(t *testing.T) {
 	checkClose(t, "fused Delta vs Softmax Delta of CrossEntropy Delta", fused.Delta(nil, S, T), pairDelta, 1e-12)
 }
 
+// In a network, with the same weights, the fused pipeline (logits, the
+// fused loss, a Softmax output layer) and the naive one (a Softmax layer
+// and the plain cross-entropy) are the same function: equal loss, equal
+// predictions, and the fused network's training output is the logits. The
+// network is other's but for the fused loss, the student's own. (Their
+// gradients agree when the deltas at the logits do: MatchesPair above;
+// backpropagation through a network that ends with logits is checked by
+// TestBackpropFiniteDifferences.)
+//
+// Pitfall: softmax applied twice (fused loss plus a Softmax layer in training)
+func TestFusedSoftmaxCrossEntropyInNetwork(t *testing.T) {
+	defer catchPanic(t)
+	ownFused := other
+	ownFused.fused = ownImpls.fused
+	rng := newTestRNG(40)
+	a := newOtherDeepNet(rng, naive, 4, 3)
+	b := buildDeepNet(rng, fused, 4, 3, ownFused)
+	copyWeights(b, a)
+	X, T := randMatrix(rng, 7, 4), randOneHot(rng, 7, 3)
+
+	checkClose(t, "fused Evaluate vs naive Evaluate", b.Evaluate(X, T), a.Evaluate(X, T), 1e-12)
+	checkClose(t, "fused Propagate(X, true) vs naive", b.Propagate(X, true), a.Propagate(X, true), 1e-12)
+	logits, err := a.PropagateTo(X, false, "Linear_OUT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "fused Propagate(X, false) (the logits, no softmax)", b.Propagate(X, false), logits, 0)
+}
+
 // Where the pair breaks down (the true class's probability underflows to
 // 0: log 0 = −Inf, −1/0 = −Inf, and 0·∞ = NaN in the softmax's delta) the
 // fused loss stays finite and exact.
