@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -93,33 +94,55 @@ func TestMNISTNaiveTinyProbability(t *testing.T) {
 	}
 }
 
+// The margin watch, through Train: the fused pipeline's log p_t comes from
+// the logits (finite where p_t underflows), the naive one's from its own
+// softmax output (not finite there: what that pipeline computes).
 func TestMNISTMarginWatch(t *testing.T) {
-	needLab(t, labAll)
 	X := FromRows([][]float64{{1, 0}, {0, 1}})
 	T := FromRows([][]float64{{0, 1}, {1, 0}})
-	// Logits (3, 0) for image 0 (true class 1) and (0, 0) for image 1.
-	// The watch sees them through Train, as the initial network is measured.
-	want := marginEpoch{Epoch: 0, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}
 	for _, naive := range []bool{false, true} {
-		layers := []Layer{oneLinear(3)}
-		var net *MLP
-		if naive {
-			net = NewMLP(2, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
-		} else {
-			net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
-		}
-		w := newMarginWatch()
-		cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, TrainLogits: w.observe, AfterEpoch: w.afterEpoch}
-		if _, err := Train(net, X, T, cfg); err != nil {
-			t.Fatal(err)
-		}
-		if len(w.epochs) != 1 {
-			t.Fatalf("naive %v: got %d epochs watched; want 1", naive, len(w.epochs))
-		}
-		got := w.epochs[0]
-		if got.Epoch != want.Epoch || got.MaxAbsLogit != want.MaxAbsLogit || math.Abs(got.MinLogPTrue-want.MinLogPTrue) > 1e-12 {
-			t.Errorf("naive %v: got %+v; want %+v", naive, got, want)
-		}
+		t.Run(map[bool]string{false: "fused", true: "naive"}[naive], func(t *testing.T) {
+			needLab(t, map[bool][]string{false: labFused, true: labPlain}[naive])
+			for _, tc := range []struct {
+				big  float64 // logits (big, 0) for image 0 (true class 1), (0, 0) for image 1
+				want marginEpoch
+			}{
+				{3, marginEpoch{Epoch: 0, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}},
+				// p_t = e^−800 underflows: log p_t is −800 from the logits,
+				// not finite from a softmax output.
+				{800, marginEpoch{Epoch: 0, MaxAbsLogit: 800, MinLogPTrue: -800}},
+			} {
+				layers := []Layer{oneLinear(tc.big)}
+				var net *MLP
+				if naive {
+					net = NewMLP(2, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
+				} else {
+					net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+				}
+				w := newMarginWatch(net)
+				cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, TrainLogits: w.observe, AfterEpoch: w.afterEpoch}
+				if _, err := Train(net, X, T, cfg); err != nil {
+					var de *DivergenceError
+					if !errors.As(err, &de) {
+						t.Fatal(err)
+					}
+				}
+				if len(w.epochs) != 1 {
+					t.Fatalf("logit %g: got %d epochs watched; want 1", tc.big, len(w.epochs))
+				}
+				got := w.epochs[0]
+				if got.Epoch != tc.want.Epoch || got.MaxAbsLogit != tc.want.MaxAbsLogit {
+					t.Errorf("logit %g: got %+v; want %+v", tc.big, got, tc.want)
+				}
+				if naive && tc.big > expOverflow {
+					if got.MinLogPTrue > -745 {
+						t.Errorf("logit %g: smallest log p_t %g from the softmax output; want −Inf (or NaN from an unshifted softmax): p_t underflows", tc.big, got.MinLogPTrue)
+					}
+				} else if math.Abs(got.MinLogPTrue-tc.want.MinLogPTrue) > 1e-12 {
+					t.Errorf("logit %g: smallest log p_t %g; want %g", tc.big, got.MinLogPTrue, tc.want.MinLogPTrue)
+				}
+			}
+		})
 	}
 }
 
