@@ -293,6 +293,9 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 			sum.leftOut = append(sum.leftOut, name)
 			continue
 		}
+		if name == studentVersionFile {
+			return nil, fmt.Errorf("%s marks %s as a student version: make the student version from the solution repository", name, src)
+		}
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			return nil, err
@@ -332,8 +335,36 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 	if total == 0 {
 		return nil, fmt.Errorf("%s has no solution regions: is it the solution repository (and not already a student version)?", src)
 	}
+	// The mark of a student version: there a test of the provided code that
+	// needs an unwritten lab method skips instead of failing (needLab).
+	if err := writeFileIn(out, studentVersionFile, []byte(studentVersionSource)); err != nil {
+		return nil, err
+	}
+	sum.files = append(sum.files, studentVersionFile)
 	sort.Strings(sum.files)
 	return sum, nil
+}
+
+// studentVersionSource is studentVersionFile, the mark of a student
+// version (needlab_test.go).
+const studentVersionSource = `package main
+
+// This is the students' version of the lab: a test of the provided code
+// that needs a lab method not written yet skips, naming the method
+// (needLab in needlab_test.go).
+
+func init() { isStudentVersion = true }
+`
+
+// TestNoStudentVersionMark: the solution repository is no student version,
+// so there needLab fails a test that meets a stub instead of skipping it.
+func TestNoStudentVersionMark(t *testing.T) {
+	if isStudentVersion {
+		t.Errorf("%s marks the solution repository as a student version, so tests that meet a stub skip: remove it", studentVersionFile)
+	}
+	if _, err := os.Stat(studentVersionFile); err == nil {
+		t.Errorf("the solution repository has %s, the student version's mark: remove it", studentVersionFile)
+	}
 }
 
 // studentReadmeFile is the template of the students' README: the
@@ -1073,20 +1104,33 @@ type goTestEvent struct {
 	Action, Test, Output string
 }
 
-// notImplementedLine is the one line a test fails with on a stub.
+// notImplementedLine is the one line a graded test fails with on a stub.
 var notImplementedLine = regexp.MustCompile(`^\s+\w+\.go:\d+: not implemented: ([A-Za-z]+\.[A-Za-z]+) \((Assignment \d)\): write it in (layers|loss|mlp)\.go$`)
 
-// runHandoutTests runs go test -json ./... in dir and returns, for each
-// failed test (subtests under their top-level test), its output lines
-// other than go test's own; and every output line of the run.
-func runHandoutTests(t *testing.T, dir string) (failed map[string][]string, all []string) {
+// needsLine is the one line a test of the provided code skips with when it
+// needs a lab method not written yet (needLab).
+var needsLine = regexp.MustCompile(`^\s+\w+\.go:\d+: needs ([A-Za-z]+\.[A-Za-z]+) \((Assignment \d)\), not written yet$`)
+
+// handoutRun is what go test -json ./... printed in a student version:
+// for each top-level test that failed or skipped (a subtest counts for its
+// top-level test), its output lines other than go test's own; every
+// output line; and every test that ran.
+type handoutRun struct {
+	failed, skipped map[string][]string
+	all             []string
+	ran             map[string]bool
+}
+
+// runHandoutTests runs go test -json ./... in dir.
+func runHandoutTests(t *testing.T, dir string) *handoutRun {
 	t.Helper()
 	cmd := exec.Command("go", "test", "-json", "-count=1", "./...")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "MNIST_DIR=") // the data set's own tests need the lab's methods anyway
 	out, _ := cmd.Output()                       // fails, as it must: the stubs
 	outputs := map[string][]string{}
-	failed = map[string][]string{}
+	run := &handoutRun{failed: map[string][]string{}, skipped: map[string][]string{}, ran: map[string]bool{}}
+	own := regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP):)`)
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
@@ -1096,83 +1140,157 @@ func runHandoutTests(t *testing.T, dir string) (failed map[string][]string, all 
 			t.Fatalf("go test -json in %s: %v in %q", dir, err, line)
 		}
 		top, _, _ := strings.Cut(e.Test, "/")
+		if top != "" {
+			run.ran[top] = true
+		}
 		switch e.Action {
 		case "output":
 			o := strings.TrimRight(e.Output, "\n")
-			all = append(all, o)
-			if top != "" && !regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP):)`).MatchString(o) {
+			run.all = append(run.all, o)
+			if top != "" && !own.MatchString(o) {
 				outputs[top] = append(outputs[top], o)
 			}
 		case "fail":
 			if top != "" {
-				failed[top] = outputs[top]
+				run.failed[top] = outputs[top]
+			}
+		case "skip":
+			if top != "" {
+				run.skipped[top] = outputs[top]
 			}
 		}
 	}
-	if len(all) == 0 {
+	if len(run.all) == 0 {
 		t.Fatalf("go test -json ./... in %s printed nothing", dir)
 	}
-	return failed, all
+	return run
 }
 
 // checkHandoutRun checks a go test run of a student version in which the
-// assignments in stubbed are stubs: no panic or stack trace anywhere; every
-// graded test of those assignments failed (on a stub, or, when the method
-// is written but not yet as that assignment asks, on its own check); every
-// other test that failed failed in one line per (sub)test on a stub of
-// those assignments, naming the method's file; the graded tests of the
-// assignments written passed but for such lines (logged: a test of an
-// earlier assignment that needs a later one).
-func checkHandoutRun(t *testing.T, what string, failed map[string][]string, all []string, stubbed map[string]bool) {
+// assignments in stubbed are stubs (their solution regions), the others
+// written:
+//   - no panic or stack trace anywhere;
+//   - the tests that failed are exactly the graded tests of the stubbed
+//     assignments (the parts table; Assignment 2 is graded by hand). Each
+//     failed on a stub in one line per (sub)test, "not implemented: M
+//     (Assignment N): write it in FILE", unless a method of its part is
+//     written (SoftmaxLayer.Forward, written in Assignment 1 and made stable
+//     in Assignment 3): then its own checks may fail it;
+//   - every other test passed, or skipped in one line naming a stubbed
+//     method it needs ("needs M (Assignment N), not written yet"); a skip
+//     for another reason (-short, no MNIST_DIR) is logged; no graded test
+//     skipped.
+func checkHandoutRun(t *testing.T, what string, run *handoutRun, stubbed map[string]bool) {
 	t.Helper()
-	for _, l := range all {
+	for _, l := range run.all {
 		if strings.HasPrefix(strings.TrimSpace(l), "panic:") || strings.HasPrefix(l, "goroutine ") {
 			t.Errorf("%s: go test ./... printed a panic or a stack trace: %q", what, l)
 			break
 		}
 	}
+	// writtenIn is the assignment whose region holds a method: the first
+	// part that lists it.
+	writtenIn := map[string]string{}
 	gradedIn := map[string]*labPart{}
 	for _, p := range labParts {
+		for _, m := range p.methods {
+			if _, ok := writtenIn[m]; !ok {
+				writtenIn[m] = p.assignment
+			}
+		}
 		for _, test := range p.tests {
 			gradedIn[test] = p
 		}
 	}
-	for test, lines := range failed {
+	checkLine := func(test, l string, re *regexp.Regexp) bool {
+		m := re.FindStringSubmatch(l)
+		switch {
+		case m == nil:
+			return false
+		case !stubbed[m[2]]:
+			t.Errorf("%s: %s stopped on %s (%s), which is written here: %q", what, test, m[1], m[2], l)
+		case writtenIn[m[1]] != m[2]:
+			t.Errorf("%s: %s says %s belongs to %s; the parts table says %s", what, test, m[1], m[2], writtenIn[m[1]])
+		case re == notImplementedLine && labFile(m[1]) != m[3]+".go":
+			t.Errorf("%s: %s says %s is written in %s.go", what, test, m[1], m[3])
+		}
+		return true
+	}
+	for test, lines := range run.failed {
+		p := gradedIn[test]
+		if p == nil || !stubbed[p.assignment] {
+			t.Errorf("%s: %s failed; only the graded tests of %s may: %q", what, test, keysOf(stubbed), lines)
+			continue
+		}
 		if len(lines) == 0 {
 			t.Errorf("%s: %s failed without a message", what, test)
 		}
-		if p := gradedIn[test]; p != nil && stubbed[p.assignment] {
-			continue // graded: any failure will do
+		ownChecks := false // a method of the part is written: its own checks may fail it
+		for _, m := range p.methods {
+			ownChecks = ownChecks || !stubbed[writtenIn[m]]
+		}
+		if ownChecks {
+			continue
 		}
 		for _, l := range lines {
-			m := notImplementedLine.FindStringSubmatch(l)
-			switch {
-			case m == nil:
+			if !checkLine(test, l, notImplementedLine) {
 				t.Errorf("%s: %s failed otherwise than in one line on a stub: %q", what, test, l)
-			case !stubbed[m[2]]:
-				t.Errorf("%s: %s failed on %s (%s), which is written here", what, test, m[1], m[2])
-			case labFile(m[1]) != m[3]+".go":
-				t.Errorf("%s: %s says %s is written in %s.go", what, test, m[1], m[3])
 			}
 		}
+	}
+	needs := 0
+	for test, lines := range run.skipped {
 		if p := gradedIn[test]; p != nil {
-			t.Logf("%s: %s (%s) needs a method of a later assignment: %q", what, test, p.assignment, lines[0])
+			t.Errorf("%s: the graded test %s (%s) skipped: %q", what, test, p.assignment, lines)
+			continue
+		}
+		if len(lines) == 0 {
+			t.Errorf("%s: %s skipped without saying why", what, test)
+		}
+		waits := false
+		for _, l := range lines {
+			if checkLine(test, l, needsLine) {
+				waits = true
+			} else {
+				t.Logf("%s: %s skipped: %s", what, test, strings.TrimSpace(l))
+			}
+		}
+		if waits {
+			needs++
 		}
 	}
 	for _, p := range labParts {
 		for _, test := range p.tests {
-			if _, fail := failed[test]; !p.byHand && stubbed[p.assignment] && !fail {
+			_, fail := run.failed[test]
+			switch {
+			case !run.ran[test]:
+				t.Errorf("%s: the graded test %s (%s) did not run", what, test, p.assignment)
+			case !p.byHand && stubbed[p.assignment] && !fail:
 				t.Errorf("%s: the graded test %s (%s) did not fail", what, test, p.assignment)
 			}
 		}
 	}
+	t.Logf("%s: %d tests ran, %d failed (all graded), %d skipped on a method not written yet", what, len(run.ran), len(run.failed), needs)
+}
+
+// keysOf returns the keys of m that are true, sorted, joined by " and ".
+func keysOf(m map[string]bool) string {
+	var ks []string
+	for k, v := range m {
+		if v {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, " and ")
 }
 
 // TestHandoutSuite runs go test ./... as a student does: in a fresh
-// student version, every graded test and every test that needs the lab's
-// methods fails in one line naming the method and its file, every other
-// test passes, nothing panics; with Assignment 1 written (a plain
-// softmax), only Assignment 3 is missing.
+// student version the tests that fail are exactly the graded ones, each in
+// one line naming the method and its file; every other test passes or
+// skips in one line naming the method it waits for; nothing panics. With
+// Assignment 1 written (a plain softmax), Assignment 1's graded tests pass
+// and only Assignment 3's fail.
 func TestHandoutSuite(t *testing.T) {
 	if !*handoutSuite {
 		t.Skip("runs go test ./... in two student versions (a minute or two): go test -run '^TestHandoutSuite$' -handout.suite")
@@ -1183,10 +1301,6 @@ func TestHandoutSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeAssignment1(t, a1)
-	failed, all := runHandoutTests(t, fresh)
-	checkHandoutRun(t, "fresh student version", failed, all, map[string]bool{"Assignment 1": true, "Assignment 3": true})
-	t.Logf("fresh student version: %d tests failed, each on a stub", len(failed))
-	failed, all = runHandoutTests(t, a1)
-	checkHandoutRun(t, "Assignment 1 written", failed, all, map[string]bool{"Assignment 3": true})
-	t.Logf("Assignment 1 written: %d tests failed, each on a stub of Assignment 3", len(failed))
+	checkHandoutRun(t, "fresh student version", runHandoutTests(t, fresh), map[string]bool{"Assignment 1": true, "Assignment 3": true})
+	checkHandoutRun(t, "Assignment 1 written", runHandoutTests(t, a1), map[string]bool{"Assignment 3": true})
 }

@@ -163,6 +163,7 @@ var unscoredTests = map[string]string{
 	"TestMutationsApply":                   "the mutations still apply (solution repository only)",
 	"TestGradeHelper":                      "a helper of TestCatchPanicKeepsOtherTestsRunning",
 	"TestUpdateParamsAdds":                 "provided code: UpdateParams",
+	"TestNoStudentVersionMark":             "the solution repository has no student version's mark (solution repository only)",
 }
 
 // ---------------------------------------------------------------------------
