@@ -182,6 +182,15 @@ func cellShade(end color.RGBA, n int, f float64) (color.RGBA, bool) {
 // the class accuracy right of each row, and the two colour scales. The
 // title is followed by the accuracy.
 func (c *Confusion) WriteSVG(w io.Writer, title string) error {
+	return c.WriteSVGShared(w, title, 0)
+}
+
+// WriteSVGShared is WriteSVG with the mistakes' red scale ending at
+// shared, the largest mistake of the matrices drawn beside this one (0:
+// this one's own), so that the same count has the same colour in each:
+// otherwise 2 mistakes of 100 in one picture are as red as 100 of 100 in
+// the next.
+func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error {
 	k := len(c.Counts)
 	invalid := 0
 	for _, n := range c.Invalid {
@@ -202,6 +211,7 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 	cell := math.Floor(math.Min(80, math.Min((figH-mt-64)/float64(k), 290/float64(cols))))
 	mr, mb := ml+cell*float64(cols), mt+cell*float64(k)
 	largest := c.largestMistake()
+	scaleEnd := max(largest.N, shared, 1)
 	// The counts' font: four digits ("1135") fill 0.9 of a cell.
 	size := math.Max(6, math.Min(titleSize, math.Floor(0.42*cell)))
 	count := fmt.Sprintf(`font-size="%g" text-anchor="middle"`, size)
@@ -215,13 +225,13 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 			switch {
 			case p == k:
 				n = c.Invalid[t]
-				fill, light = cellShade(wrongRed, n, float64(n)/float64(max(largest.N, 1)))
+				fill, light = cellShade(wrongRed, n, float64(n)/float64(scaleEnd))
 			case p == t:
 				n = row[p]
 				fill, light = cellShade(rightGreen, n, float64(n)/float64(max(total, 1)))
 			default:
 				n = row[p]
-				fill, light = cellShade(wrongRed, n, float64(n)/float64(max(largest.N, 1)))
+				fill, light = cellShade(wrongRed, n, float64(n)/float64(scaleEnd))
 			}
 			x, y := ml+float64(p)*cell, mt+float64(t)*cell
 			fmt.Fprintf(s, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x, y, cell, cell, cssColor(fill))
@@ -265,10 +275,18 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 	}
 	s.WriteString(`<g class="legend">` + "\n")
 	scale("scale-right", rightGreen, "Diagonal: the share of the class predicted right.", "0%", "100%")
-	if largest.N > 0 {
+	switch {
+	case shared > largest.N:
+		scale("scale-wrong", wrongRed, "Off it: the count, on one scale with the matrices beside this one.", "1", strconv.Itoa(shared))
+		if largest.N > 0 {
+			s.lines(lx, y, 162, 15, "note", note, fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T)))
+		} else {
+			s.lines(lx, y, 162, 15, "note", note, "No mistakes.")
+		}
+	case largest.N > 0:
 		scale("scale-wrong", wrongRed, "Off it: the count, relative to the commonest mistake.", "1", strconv.Itoa(largest.N))
 		s.lines(lx, y, 162, 15, "note", note, fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T)))
-	} else {
+	default:
 		s.lines(lx, y, 162, 15, "note", note, "No mistakes.")
 	}
 	s.WriteString("</g>\n")

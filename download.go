@@ -38,23 +38,33 @@ func newHTTPClient() *http.Client {
 	}
 }
 
-// downloadMNIST makes sure dir holds every one of files with the right
-// SHA-256, fetching the ones that are missing or differ from the first
-// mirror that serves them correctly. Progress goes to progress.
+// downloadMNIST makes sure dir holds every one of files, fetching the
+// ones that are missing, or whose gzip file differs from its SHA-256, from
+// the first mirror that serves them correctly. A file found under another
+// name it is read by (unpacked, or dotted: mnistNames) is kept as it is.
+// Every file is tried; a file that no mirror served is named once in the
+// error, with each mirror's reason and what to do. Progress goes to
+// progress.
 func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http.Client, progress io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("MNIST directory %s: %w", dir, err)
 	}
 	removeStaleTemps(dir) // of downloads killed earlier (Ctrl-C stops a download at once)
+	var failed []string
 	for _, f := range files {
 		path := filepath.Join(dir, f.Name)
 		if sum, err := fileSHA256(path); err == nil && sum == f.SHA256 {
 			fmt.Fprintf(progress, "%s: already there, checksum ok\n", path)
 			continue
+		} else if err != nil {
+			if other, _ := findMNISTFile(dir, f); other != "" {
+				fmt.Fprintf(progress, "%s: found as %s, kept (its checksum is that of the compressed file, not checked)\n", f.Name, other)
+				continue
+			}
 		}
 		var errs []string
 		ok := false
-		for _, m := range mirrors {
+		for i, m := range mirrors {
 			url := strings.TrimSuffix(m, "/") + "/" + f.Name
 			err := downloadFile(client, url, path, f, progress)
 			if err == nil {
@@ -62,12 +72,20 @@ func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http
 				break
 			}
 			errs = append(errs, err.Error())
-			fmt.Fprintf(progress, "%s: %v; trying the next mirror\n", f.Name, err)
+			if i+1 < len(mirrors) {
+				fmt.Fprintf(progress, "%s: %v; trying the next mirror\n", f.Name, err)
+			}
 		}
 		if !ok {
-			return fmt.Errorf("could not download %s from any mirror:\n  %s\ncopy the file into %s by hand (SHA-256 %s)",
-				f.Name, strings.Join(errs, "\n  "), dir, f.SHA256)
+			failed = append(failed, fmt.Sprintf("%s (SHA-256 %s): %s", f.Name, f.SHA256, errs[len(errs)-1]))
+			fmt.Fprintf(progress, "%s: not downloaded\n", f.Name)
 		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("could not download %d of the %d MNIST files from any mirror (the last mirror's reason for each):\n  %s\n"+
+			"Check the connection (a proxy is taken from $HTTPS_PROXY), or copy the files into %s by hand\n"+
+			"from a machine that has them (gzip-compressed or not; check them with sha256sum).",
+			len(failed), len(files), strings.Join(failed, "\n  "), dir)
 	}
 	return nil
 }

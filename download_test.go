@@ -96,8 +96,9 @@ func TestMNISTDownloadChecksumMismatch(t *testing.T) {
 	bad := mirror(t, bodies, flip)
 	dir := t.TempDir()
 	err := downloadMNIST(dir, files, []string{bad.URL + "/mnist/"}, bad.Client(), &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "SHA-256") || !strings.Contains(err.Error(), "could not download a.gz") {
-		t.Fatalf("downloadMNIST from a corrupting mirror: got error %v; want a SHA-256 mismatch for a.gz", err)
+	if err == nil || !strings.Contains(err.Error(), "could not download 2 of the 2") || strings.Count(err.Error(), "a.gz (SHA-256") != 1 ||
+		strings.Count(err.Error(), "b.gz (SHA-256") != 1 || !strings.Contains(err.Error(), "(damaged or a different file)") {
+		t.Fatalf("downloadMNIST from a corrupting mirror: got error %v; want each file named once, with its SHA-256 mismatch", err)
 	}
 	if got := dirNames(t, dir); len(got) != 0 {
 		t.Errorf("after the failed download the directory holds %q; want nothing (no partial or temporary file)", got)
@@ -140,5 +141,32 @@ func TestMNISTDownloadTooLong(t *testing.T) {
 	}
 	if got := dirNames(t, dir); len(got) != 0 {
 		t.Errorf("directory holds %q; want nothing", got)
+	}
+}
+
+// Without a network every file is tried, and the error names each once,
+// with the reason and what to do; nothing is left in the directory.
+func TestMNISTDownloadOffline(t *testing.T) {
+	files, bodies := fakeMNIST()
+	gone1, gone2 := mirror(t, bodies, func(b []byte) []byte { return b }), mirror(t, bodies, func(b []byte) []byte { return b })
+	gone1.Close()
+	gone2.Close()
+	dir := t.TempDir()
+	var progress bytes.Buffer
+	err := downloadMNIST(dir, files, []string{gone1.URL + "/mnist/", gone2.URL + "/mnist/"}, gone1.Client(), &progress)
+	if err == nil {
+		t.Fatal("downloadMNIST with no mirror reachable: no error")
+	}
+	msg := err.Error()
+	for _, f := range files {
+		if strings.Count(msg, f.Name+" (SHA-256") != 1 || strings.Count(progress.String(), f.Name+": not downloaded") != 1 {
+			t.Errorf("%s named %d times in the error, %d times as not downloaded; want once each:\n%s\n%s", f.Name, strings.Count(msg, f.Name+" (SHA-256"), strings.Count(progress.String(), f.Name+": not downloaded"), msg, &progress)
+		}
+	}
+	if !strings.Contains(msg, "could not download 2 of the 2") || !strings.Contains(msg, "Check the connection") || !strings.Contains(msg, "copy the files into "+dir+" by hand") {
+		t.Errorf("error %q; want what failed and what to do", msg)
+	}
+	if got := dirNames(t, dir); len(got) != 0 {
+		t.Errorf("after the failed download the directory holds %q; want nothing", got)
 	}
 }

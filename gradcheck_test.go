@@ -8,6 +8,7 @@ import (
 )
 
 func TestGradCheckPassesOnOurLayers(t *testing.T) {
+	needLab(t, labAll)
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"-exp", "gradcheck"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("go run . -exp gradcheck: exit code %d; want 0\n%s\n%s", code, &stdout, &stderr)
@@ -72,6 +73,7 @@ func (l *buggySoftmax) Delta(_, Y, deltaNext *Matrix) *Matrix {
 // TestGradCheckCatchesWrongGradients: the check must fail (exit non-zero,
 // FAIL on the broken layer) for each bug, or it cannot catch them.
 func TestGradCheckCatchesWrongGradients(t *testing.T) {
+	needLab(t, labAll)
 	cases := []struct {
 		bug       string
 		failLayer string // a layer the table must mark FAIL
@@ -130,6 +132,7 @@ func TestGradCheckCatchesWrongGradients(t *testing.T) {
 }
 
 func TestGradCheckExitCode(t *testing.T) {
+	needLab(t, labAll)
 	var stdout, stderr bytes.Buffer
 	// A tolerance no finite-difference estimate meets makes the command fail.
 	if code := run([]string{"-exp", "gradcheck", "-tol", "1e-300"}, &stdout, &stderr); code != 1 {

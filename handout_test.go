@@ -34,6 +34,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -43,6 +44,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -291,6 +293,9 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 			sum.leftOut = append(sum.leftOut, name)
 			continue
 		}
+		if name == studentVersionFile {
+			return nil, fmt.Errorf("%s marks %s as a student version: make the student version from the solution repository", name, src)
+		}
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			return nil, err
@@ -307,7 +312,18 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 			}
 			total += len(regions)
 		case name == "README.md":
-			data, sum.readmeA2 = handoutReadme(data)
+			// The students' README is its own file: the solution's is the
+			// instructor's. It is checked to have Assignment 2 as the task.
+			data, err = studentReadme(src)
+			if err != nil {
+				return nil, err
+			}
+			sum.readmeA2 = bytes.Contains(data, []byte("\n## Assignment 2\n"))
+		case name == "Makefile":
+			data, err = handoutMakefile(data)
+			if err != nil {
+				return nil, err
+			}
 		case strings.HasSuffix(name, ".go") && markerRE.Match(data):
 			return nil, fmt.Errorf("%s has solution markers, but students write only %s", name, strings.Join(studentFiles, ", "))
 		}
@@ -319,35 +335,130 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 	if total == 0 {
 		return nil, fmt.Errorf("%s has no solution regions: is it the solution repository (and not already a student version)?", src)
 	}
+	// The mark of a student version: there a test of the provided code that
+	// needs an unwritten lab method skips instead of failing (needLab).
+	if err := writeFileIn(out, studentVersionFile, []byte(studentVersionSource)); err != nil {
+		return nil, err
+	}
+	sum.files = append(sum.files, studentVersionFile)
 	sort.Strings(sum.files)
 	return sum, nil
 }
 
-// handoutReadme replaces the README's written answer to Assignment 2 (a
-// "## Assignment 2…" section, up to the next "## " heading) by the task.
-func handoutReadme(src []byte) ([]byte, bool) {
+// studentVersionSource is studentVersionFile, the mark of a student
+// version (needlab_test.go).
+const studentVersionSource = `package main
+
+// This is the students' version of the lab: a test of the provided code
+// that needs a lab method not written yet skips, naming the method
+// (needLab in needlab_test.go).
+
+func init() { isStudentVersion = true }
+`
+
+// TestNoStudentVersionMark: the solution repository is no student version,
+// so there needLab fails a test that meets a stub instead of skipping it.
+func TestNoStudentVersionMark(t *testing.T) {
+	if isStudentVersion {
+		t.Errorf("%s marks the solution repository as a student version, so tests that meet a stub skip: remove it", studentVersionFile)
+	}
+	if _, err := os.Stat(studentVersionFile); err == nil {
+		t.Errorf("the solution repository has %s, the student version's mark: remove it", studentVersionFile)
+	}
+}
+
+// studentReadmeFile is the template of the students' README: the
+// handout's README.md is rendered from it by studentReadme.
+const studentReadmeFile = "README.student.md"
+
+// labStep is a step of the students' README's "Where to start": a method
+// and the tests that check it (a part's tests may check several methods at
+// once; the part's own pattern runs them all).
+type labStep struct{ method, assignment, run string }
+
+var labSteps = []labStep{
+	{"LinearLayer.Forward", "Assignment 1", "^TestLinearForward"},
+	{"ReLULayer.Forward", "Assignment 1", "^TestReLUForward"},
+	{"SoftmaxLayer.Forward", "Assignment 1", "^TestSoftmaxForward"},
+	{"LossCrossEntropy.Forward", "Assignment 1", "^TestCrossEntropyForward"},
+	{"LossCrossEntropy.Delta", "Assignment 1", "^TestCrossEntropy"},
+	{"SoftmaxLayer.Delta", "Assignment 1", "^TestSoftmaxDelta"},
+	{"ReLULayer.Delta", "Assignment 1", "^TestReLU"},
+	{"LinearLayer.Delta", "Assignment 1", "^TestLinearDelta"},
+	{"LinearLayer.Grad", "Assignment 1", "^TestLinear"},
+	{"MLP.Gradient", "Assignment 1", "^TestBackprop"},
+	{"SoftmaxLayer.Forward", "Assignment 3", "^TestStableSoftmax|^FuzzStableSoftmax"},
+	{"LossCrossEntropyForSoftmaxLogits.Forward", "Assignment 3", "^TestFusedSoftmaxCrossEntropyForward"},
+	{"LossCrossEntropyForSoftmaxLogits.Delta", "Assignment 3", "^TestFused"},
+}
+
+// studentReadme renders the students' README from studentReadmeFile in
+// src: {{methods}} becomes the table of labSteps, {{parts}} the table of
+// labParts.
+func studentReadme(src string) ([]byte, error) {
+	tmpl, err := os.ReadFile(filepath.Join(src, studentReadmeFile))
+	if err != nil {
+		return nil, fmt.Errorf("the students' README: %v", err)
+	}
+	var m strings.Builder
+	m.WriteString("| | method | file | checked by |\n|---|---|---|---|\n")
+	assignment := ""
+	for i, st := range labSteps {
+		if st.assignment != assignment {
+			assignment = st.assignment
+			fmt.Fprintf(&m, "| **%s** | | | |\n", assignment)
+		}
+		what := "`" + st.method + "`"
+		if st.assignment == "Assignment 3" && st.method == "SoftmaxLayer.Forward" {
+			what += ", made stable"
+		}
+		fmt.Fprintf(&m, "| %d | %s | `%s` | `%s` |\n", i+1, what, labFile(st.method), tableCell(st.run))
+	}
+	var p strings.Builder
+	p.WriteString("| part | methods | points | `go test -run` |\n|---|---|---|---|\n")
+	for _, part := range labParts {
+		if part.byHand {
+			fmt.Fprintf(&p, "| %s: %s | | %g, by hand | |\n", part.assignment, part.title, part.points)
+			continue
+		}
+		fmt.Fprintf(&p, "| %s: %s | `%s` | %g | `%s` (%d tests) |\n", part.assignment, part.title,
+			strings.Join(part.methods, "`, `"), part.points, tableCell(part.run), len(part.tests))
+	}
+	out := string(tmpl)
+	for _, r := range []struct{ key, val string }{{"{{methods}}", strings.TrimSuffix(m.String(), "\n")}, {"{{parts}}", strings.TrimSuffix(p.String(), "\n")}} {
+		if strings.Count(out, r.key) != 1 {
+			return nil, fmt.Errorf("%s: want %s once", studentReadmeFile, r.key)
+		}
+		out = strings.Replace(out, r.key, r.val, 1)
+	}
+	return []byte(out), nil
+}
+
+// tableCell escapes the | of a pattern for a Markdown table's cell.
+func tableCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+// handoutMakefile drops the handout target, the block from the comment
+// "# The student version" to the next blank line, from the Makefile: a
+// student version makes no handout.
+func handoutMakefile(src []byte) ([]byte, error) {
 	lines := strings.Split(string(src), "\n")
 	var out []string
-	replaced, skipping := false, false
+	block, dropped := false, false
 	for _, l := range lines {
-		if strings.HasPrefix(l, "## ") {
-			skipping = false
-			if strings.HasPrefix(l, "## Assignment 2") {
-				skipping, replaced = true, true
-				out = append(out, "## Assignment 2", "",
-					"The written analysis, graded by hand: derive the forward and backward",
-					"messages of softmax followed by cross-entropy taken as one layer, and",
-					"show that softmax is invariant to adding a constant to all its inputs",
-					"(and why subtracting the row maximum then prevents overflow). Hand it",
-					"in as your instructor asks.", "")
-				continue
-			}
+		if strings.HasPrefix(l, "# The student version") {
+			block = true
 		}
-		if !skipping {
-			out = append(out, l)
+		if block {
+			dropped = dropped || strings.HasPrefix(l, "handout:")
+			block = l != ""
+			continue
 		}
+		out = append(out, l)
 	}
-	return []byte(strings.Join(out, "\n")), replaced
+	if !dropped {
+		return nil, fmt.Errorf("Makefile: no block \"# The student version\" with the handout target, to leave out of the student version")
+	}
+	return []byte(strings.Join(out, "\n")), nil
 }
 
 func writeFileIn(dir, rel string, data []byte) error {
@@ -425,10 +536,12 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 		}
 		regions = append(regions, r...)
 	}
-	inParts := map[string]string{}
+	inParts := map[string]string{} // method → the assignment that first asks for it
 	for _, p := range labParts {
 		for _, m := range p.methods {
-			inParts[m] = p.assignment
+			if _, ok := inParts[m]; !ok {
+				inParts[m] = p.assignment
+			}
 		}
 	}
 	seen := map[string]bool{}
@@ -579,11 +692,82 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 		}
 		ast.Inspect(f, visit)
 	}
+	for _, r := range regions {
+		if labFile(r.method) != r.file {
+			t.Errorf("%s is written in %s, but its stub's message would say %s", r.method, r.file, labFile(r.method))
+		}
+	}
+	checkStudentText(t, handout)
 	if !sum.readmeA2 {
 		t.Errorf("the README has no \"## Assignment 2\" section to replace: the written answer may be in the handout")
 	}
 	if strings.Contains(handout["README.md"], "= **p_j − t_j**") {
 		t.Errorf("handout README.md still has the written answer to Assignment 2")
+	}
+}
+
+// giveAways are phrases the student version must not contain: the
+// answers of Assignment 2 and of the stability part of Assignment 3, and
+// what students have nothing to do with.
+var giveAways = regexp.MustCompile(`(?i)\blse\b|log-sum-exp|logsumexp|p − t|p_k − t_k|p_j − t_j|p - t\b|t − p\b|max shift|row max|subtract(s|ing)? the (row )?max|instructor|make handout|reference_test|reference copy`)
+
+// checkStudentText checks the student version's text: no give-away in any
+// file (the grader's parts table and the generator's own files aside), a
+// README that starts with the two commands that work in a fresh copy and
+// shows where to start, and a Makefile without the handout target.
+func checkStudentText(t *testing.T, handout map[string]string) {
+	t.Helper()
+	for name, text := range handout {
+		if name == "parts_test.go" { // says what the grader's copy is
+			continue
+		}
+		for i, l := range strings.Split(text, "\n") {
+			if m := giveAways.FindString(l); m != "" {
+				t.Errorf("handout %s:%d gives away or does not concern students (%q): %s", name, i+1, m, strings.TrimSpace(l))
+			}
+		}
+	}
+	readme := handout["README.md"]
+	if first := strings.SplitN(readme, "```", 3); len(first) < 3 || !strings.Contains(first[1], "go run . -exp xor") || !strings.Contains(first[1], "go test ./...") {
+		t.Errorf("handout README.md does not start with go run . -exp xor and go test ./...")
+	}
+	for _, st := range labSteps {
+		if !strings.Contains(readme, "`"+tableCell(st.run)+"`") {
+			t.Errorf("handout README.md does not show the tests of %s (%s)", st.method, st.run)
+		}
+	}
+	if strings.Contains(handout["Makefile"], "handout:") {
+		t.Errorf("handout Makefile offers make handout")
+	}
+}
+
+// TestLabSteps: the students' README's steps cover every lab method of
+// every part, in the part's assignment, and each step's pattern runs tests
+// of a part that grades its method.
+func TestLabSteps(t *testing.T) {
+	seen := map[string]bool{}
+	for _, st := range labSteps {
+		re := regexp.MustCompile(st.run)
+		ok := false
+		for _, p := range labParts {
+			if p.assignment != st.assignment || !contains(p.methods, st.method) {
+				continue
+			}
+			seen[p.assignment+" "+st.method] = true
+			for _, test := range p.tests {
+				ok = ok || re.MatchString(test)
+			}
+		}
+		if !ok {
+			t.Errorf("step %s (%s): %s runs no test of a part of %s that grades it", st.method, st.assignment, st.run, st.assignment)
+		}
+	}
+	for _, p := range labParts {
+		for _, m := range p.methods {
+			if !seen[p.assignment+" "+m] {
+				t.Errorf("labSteps has no step for %s in %s", m, p.assignment)
+			}
+		}
 	}
 }
 
@@ -829,4 +1013,294 @@ func TestReference(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("reference_test.go is not what the solution generates (%v): run go test -run '^TestReference$' -update", err)
 	}
+}
+
+// ---------------------------------------------------------------------------
+// The handout as students meet it
+
+var handoutSuite = flag.Bool("handout.suite", false, "TestHandoutSuite: go test ./... in a fresh student version and in one with Assignment 1 written (a minute or two; .ci/run runs it)")
+
+// plainSoftmax is SoftmaxLayer.Forward as a student may write it for
+// Assignment 1: the definition, with no care for large logits.
+const plainSoftmax = `	dst = Resize(dst, X.Rows, X.Cols)
+	for i := 0; i < X.Rows; i++ {
+		s, p := X.Row(i), dst.Row(i)
+		sum := 0.0
+		for k, v := range s {
+			p[k] = math.Exp(v)
+			sum += p[k]
+		}
+		for k := range p {
+			p[k] /= sum
+		}
+	}
+	return dst`
+
+// writeAssignment1 writes into out a student version in which Assignment
+// 1 is done: its regions hold the solution's code, SoftmaxLayer.Forward the
+// plain softmax; the regions of the other assignments are stubs.
+func writeAssignment1(t *testing.T, out string) {
+	t.Helper()
+	if _, err := writeHandout(".", out); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range studentFiles {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regions, err := findRegions(f, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(src), "\n")
+		var res []string
+		next := 0
+		for _, r := range regions {
+			res = append(res, lines[next:r.begin]...)
+			switch {
+			case r.method == "SoftmaxLayer.Forward":
+				res = append(res, plainSoftmax)
+			case r.assignment == "Assignment 1":
+				res = append(res, r.code...)
+			default:
+				res = append(res, stubLines(r)...)
+			}
+			next = r.end + 1
+		}
+		res = append(res, lines[next:]...)
+		data, err := format.Source([]byte(strings.Join(res, "\n")))
+		if err != nil {
+			t.Fatalf("%s with Assignment 1 written: %v", f, err)
+		}
+		if err := os.WriteFile(filepath.Join(out, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A student who has done Assignment 1, with a plain softmax, trains XOR to
+// 100% with their own code: `go run . -exp xor` in such a student version.
+func TestHandoutAssignment1TrainsXOR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a student version (about 20 s); not in -short")
+	}
+	dir := t.TempDir()
+	lab := filepath.Join(dir, "lab")
+	writeAssignment1(t, lab)
+	cmd := exec.Command("go", "run", ".", "-exp", "xor", "-q", "-plot=false", "-out", filepath.Join(dir, "out"))
+	cmd.Dir = lab
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go run . -exp xor after Assignment 1: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "training accuracy 100% (class 0 100.00%, class 1 100.00%)") {
+		t.Errorf("go run . -exp xor after Assignment 1 does not train XOR to 100%%:\n%s", out)
+	}
+}
+
+// goTestEvent is a line of go test -json.
+type goTestEvent struct {
+	Action, Test, Output string
+}
+
+// notImplementedLine is the one line a graded test fails with on a stub.
+var notImplementedLine = regexp.MustCompile(`^\s+\w+\.go:\d+: not implemented: ([A-Za-z]+\.[A-Za-z]+) \((Assignment \d)\): write it in (layers|loss|mlp)\.go$`)
+
+// needsLine is the one line a test of the provided code skips with when it
+// needs a lab method not written yet (needLab).
+var needsLine = regexp.MustCompile(`^\s+\w+\.go:\d+: needs ([A-Za-z]+\.[A-Za-z]+) \((Assignment \d)\), not written yet$`)
+
+// handoutRun is what go test -json ./... printed in a student version:
+// for each top-level test that failed or skipped (a subtest counts for its
+// top-level test), its output lines other than go test's own; every
+// output line; and every test that ran.
+type handoutRun struct {
+	failed, skipped map[string][]string
+	all             []string
+	ran             map[string]bool
+}
+
+// runHandoutTests runs go test -json ./... in dir.
+func runHandoutTests(t *testing.T, dir string) *handoutRun {
+	t.Helper()
+	cmd := exec.Command("go", "test", "-json", "-count=1", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MNIST_DIR=") // the data set's own tests need the lab's methods anyway
+	out, _ := cmd.Output()                       // fails, as it must: the stubs
+	outputs := map[string][]string{}
+	run := &handoutRun{failed: map[string][]string{}, skipped: map[string][]string{}, ran: map[string]bool{}}
+	own := regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP):)`)
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var e goTestEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("go test -json in %s: %v in %q", dir, err, line)
+		}
+		top, _, _ := strings.Cut(e.Test, "/")
+		if top != "" {
+			run.ran[top] = true
+		}
+		switch e.Action {
+		case "output":
+			o := strings.TrimRight(e.Output, "\n")
+			run.all = append(run.all, o)
+			if top != "" && !own.MatchString(o) {
+				outputs[top] = append(outputs[top], o)
+			}
+		case "fail":
+			if top != "" {
+				run.failed[top] = outputs[top]
+			}
+		case "skip":
+			if top != "" {
+				run.skipped[top] = outputs[top]
+			}
+		}
+	}
+	if len(run.all) == 0 {
+		t.Fatalf("go test -json ./... in %s printed nothing", dir)
+	}
+	return run
+}
+
+// checkHandoutRun checks a go test run of a student version in which the
+// assignments in stubbed are stubs (their solution regions), the others
+// written:
+//   - no panic or stack trace anywhere;
+//   - the tests that failed are exactly the graded tests of the stubbed
+//     assignments (the parts table; Assignment 2 is graded by hand). Each
+//     failed on a stub in one line per (sub)test, "not implemented: M
+//     (Assignment N): write it in FILE", unless a method of its part is
+//     written (SoftmaxLayer.Forward, written in Assignment 1 and made stable
+//     in Assignment 3): then its own checks may fail it;
+//   - every other test passed, or skipped in one line naming a stubbed
+//     method it needs ("needs M (Assignment N), not written yet"); a skip
+//     for another reason (-short, no MNIST_DIR) is logged; no graded test
+//     skipped.
+func checkHandoutRun(t *testing.T, what string, run *handoutRun, stubbed map[string]bool) {
+	t.Helper()
+	for _, l := range run.all {
+		if strings.HasPrefix(strings.TrimSpace(l), "panic:") || strings.HasPrefix(l, "goroutine ") {
+			t.Errorf("%s: go test ./... printed a panic or a stack trace: %q", what, l)
+			break
+		}
+	}
+	// writtenIn is the assignment whose region holds a method: the first
+	// part that lists it.
+	writtenIn := map[string]string{}
+	gradedIn := map[string]*labPart{}
+	for _, p := range labParts {
+		for _, m := range p.methods {
+			if _, ok := writtenIn[m]; !ok {
+				writtenIn[m] = p.assignment
+			}
+		}
+		for _, test := range p.tests {
+			gradedIn[test] = p
+		}
+	}
+	checkLine := func(test, l string, re *regexp.Regexp) bool {
+		m := re.FindStringSubmatch(l)
+		switch {
+		case m == nil:
+			return false
+		case !stubbed[m[2]]:
+			t.Errorf("%s: %s stopped on %s (%s), which is written here: %q", what, test, m[1], m[2], l)
+		case writtenIn[m[1]] != m[2]:
+			t.Errorf("%s: %s says %s belongs to %s; the parts table says %s", what, test, m[1], m[2], writtenIn[m[1]])
+		case re == notImplementedLine && labFile(m[1]) != m[3]+".go":
+			t.Errorf("%s: %s says %s is written in %s.go", what, test, m[1], m[3])
+		}
+		return true
+	}
+	for test, lines := range run.failed {
+		p := gradedIn[test]
+		if p == nil || !stubbed[p.assignment] {
+			t.Errorf("%s: %s failed; only the graded tests of %s may: %q", what, test, keysOf(stubbed), lines)
+			continue
+		}
+		if len(lines) == 0 {
+			t.Errorf("%s: %s failed without a message", what, test)
+		}
+		ownChecks := false // a method of the part is written: its own checks may fail it
+		for _, m := range p.methods {
+			ownChecks = ownChecks || !stubbed[writtenIn[m]]
+		}
+		if ownChecks {
+			continue
+		}
+		for _, l := range lines {
+			if !checkLine(test, l, notImplementedLine) {
+				t.Errorf("%s: %s failed otherwise than in one line on a stub: %q", what, test, l)
+			}
+		}
+	}
+	needs := 0
+	for test, lines := range run.skipped {
+		if p := gradedIn[test]; p != nil {
+			t.Errorf("%s: the graded test %s (%s) skipped: %q", what, test, p.assignment, lines)
+			continue
+		}
+		if len(lines) == 0 {
+			t.Errorf("%s: %s skipped without saying why", what, test)
+		}
+		waits := false
+		for _, l := range lines {
+			if checkLine(test, l, needsLine) {
+				waits = true
+			} else {
+				t.Logf("%s: %s skipped: %s", what, test, strings.TrimSpace(l))
+			}
+		}
+		if waits {
+			needs++
+		}
+	}
+	for _, p := range labParts {
+		for _, test := range p.tests {
+			_, fail := run.failed[test]
+			switch {
+			case !run.ran[test]:
+				t.Errorf("%s: the graded test %s (%s) did not run", what, test, p.assignment)
+			case !p.byHand && stubbed[p.assignment] && !fail:
+				t.Errorf("%s: the graded test %s (%s) did not fail", what, test, p.assignment)
+			}
+		}
+	}
+	t.Logf("%s: %d tests ran, %d failed (all graded), %d skipped on a method not written yet", what, len(run.ran), len(run.failed), needs)
+}
+
+// keysOf returns the keys of m that are true, sorted, joined by " and ".
+func keysOf(m map[string]bool) string {
+	var ks []string
+	for k, v := range m {
+		if v {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, " and ")
+}
+
+// TestHandoutSuite runs go test ./... as a student does: in a fresh
+// student version the tests that fail are exactly the graded ones, each in
+// one line naming the method and its file; every other test passes or
+// skips in one line naming the method it waits for; nothing panics. With
+// Assignment 1 written (a plain softmax), Assignment 1's graded tests pass
+// and only Assignment 3's fail.
+func TestHandoutSuite(t *testing.T) {
+	if !*handoutSuite {
+		t.Skip("runs go test ./... in two student versions (a minute or two): go test -run '^TestHandoutSuite$' -handout.suite")
+	}
+	dir := t.TempDir()
+	fresh, a1 := filepath.Join(dir, "fresh"), filepath.Join(dir, "assignment1")
+	if _, err := writeHandout(".", fresh); err != nil {
+		t.Fatal(err)
+	}
+	writeAssignment1(t, a1)
+	checkHandoutRun(t, "fresh student version", runHandoutTests(t, fresh), map[string]bool{"Assignment 1": true, "Assignment 3": true})
+	checkHandoutRun(t, "Assignment 1 written", runHandoutTests(t, a1), map[string]bool{"Assignment 3": true})
 }

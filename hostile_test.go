@@ -59,6 +59,7 @@ func mkfifo(t *testing.T, path string) {
 // a directory where the program reads files: each is refused at once with
 // its name and what it is.
 func TestNotRegularFilesAreRefused(t *testing.T) {
+	needLab(t, labAll)
 	for _, kind := range []string{"fifo", "device", "directory"} {
 		t.Run(kind, func(t *testing.T) {
 			make := func(path string) {

@@ -26,6 +26,7 @@ func stopAfter(n int) func() bool {
 }
 
 func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
+	needLab(t, labPlain)
 	X, T := XORData()
 	cases := []struct {
 		batch, stopAfter int
@@ -58,6 +59,7 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 // one uninterrupted run writes, the network the same bit for bit, and the
 // summary of the stopped run must describe the network it saved.
 func TestResumeIsOneRun(t *testing.T) {
+	needLab(t, labAll)
 	data := syntheticMNISTDir(t, 40)
 	cases := []struct {
 		name  string
@@ -143,6 +145,7 @@ func TestResumeIsOneRun(t *testing.T) {
 // trained with, a flag that differs overrides one and says so, and a flag
 // that would change the loaded network's shape is a usage error.
 func TestResumeRestoresSettings(t *testing.T) {
+	needLab(t, labAll)
 	dir := t.TempDir()
 	data := syntheticMNISTDir(t, 40)
 	model := filepath.Join(dir, "m.json")
@@ -182,6 +185,7 @@ func TestResumeRestoresSettings(t *testing.T) {
 // the loaded network's run wrote (changed since) is written afresh, from
 // the loaded network's epoch on, and the run says so.
 func TestResumeKeepsOnlyTheRecordedFiles(t *testing.T) {
+	needLab(t, labAll)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
 	if code, _, stderr := runMain("-epochs", "5", "-q", "-plot=false", "-out", dir, "-save", model); code != 0 {
@@ -424,6 +428,7 @@ func (c *child) wait() (int, string) {
 // files and exits with 130, 143 or 129. The resume command it prints, run as it
 // stands, gives the xor.csv of one uninterrupted run, byte for byte.
 func TestInterruptBySignal(t *testing.T) {
+	needLab(t, labPlain)
 	for _, c := range []struct {
 		sig  os.Signal
 		code int
@@ -473,6 +478,7 @@ func TestInterruptBySignal(t *testing.T) {
 // lets every file be written (exit 130); a second one quits at once,
 // saying which files are not written, and leaves no temporary file.
 func TestInterruptWhileWriting(t *testing.T) {
+	needLab(t, labAll)
 	files := []string{"xor.json", "xor.csv", "xor_confusion.csv", "xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor.run.json", "index.html"}
 	t.Run("once", func(t *testing.T) {
 		out := t.TempDir()
@@ -521,6 +527,7 @@ func TestInterruptWhileWriting(t *testing.T) {
 // the middle of the epoch that the first let go on, and says that the
 // network is not saved. (Wide layers make an epoch last about a second.)
 func TestInterruptTwiceDuringTraining(t *testing.T) {
+	needLab(t, labAll)
 	out := t.TempDir()
 	model := filepath.Join(out, "m.json")
 	ch := startChild(t, 0, "-exp", "mnist", "-data", syntheticMNISTDir(t, 300), "-hidden", "1000,1000", "-batch", "10", "-epochs", "5", "-out", out, "-save", model)
@@ -556,6 +563,7 @@ func TestSignalAfterTheRunHadFinished(t *testing.T) {
 // program can catch) while writing leaves its temporary file; the next run
 // in the same -out removes it, and leaves those of a live process alone.
 func TestKilledRunLeavesNoTemporaryFile(t *testing.T) {
+	needLab(t, labAll)
 	out := t.TempDir()
 	ch := startChild(t, time.Minute, "-epochs", "1", "-q", "-out", out)
 	ch.waitFor("test hook: writing")

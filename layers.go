@@ -18,10 +18,9 @@ package main
 // layer.forward(X), and the MLP passes its own buffers so that a training
 // step allocates nothing. Resize(dst, rows, cols) gives a matrix to write.
 //
-// What the lab asks students to write is marked as solution regions, the
-// ends of the lab's methods; `make handout` makes the student version, in
-// which each region is a stub that keeps the region's HINT lines (README,
-// "For instructors").
+// What the lab asks students to write is the end of each of the lab's
+// methods; each method's comment says what it computes and with what
+// shapes.
 
 import (
 	"fmt"
@@ -99,24 +98,27 @@ func (l *LinearLayer) Forward(dst, X *Matrix) *Matrix {
 	// END SOLUTION
 }
 
-// Delta: deltaNext is (n, out); returns δ = deltaNext·Wᵀ, (n, in), since
-// ∂z_j/∂x_i = W_ij. Y is not needed.
+// Delta: deltaNext = ∂L/∂Z is (n, out); returns ∂L/∂X, (n, in), per
+// sample. Y is not needed.
 func (l *LinearLayer) Delta(dst, Y, deltaNext *Matrix) *Matrix {
 	// BEGIN SOLUTION (Assignment 1)
 	// HINT: a product with the transpose of W: MatMulBT.
+	// δ = deltaNext·Wᵀ, since ∂z_j/∂x_i = W_ij.
 	return MatMulBT(dst, deltaNext, l.W)
 	// END SOLUTION
 }
 
-// Grad: X is (n, in), deltaNext (n, out); returns [dW, db] for the batch
-// mean: ∂z_j/∂W_ij = x_i and ∂z_j/∂b_j = 1, so dW = Xᵀ·δ / n, (in, out),
-// and db = the column means of δ, (1, out).
+// Grad: X is (n, in), deltaNext = ∂L/∂Z (n, out); returns [dW, db], the
+// gradient of the mean loss over the batch with respect to W, (in, out),
+// and b, (1, out).
 func (l *LinearLayer) Grad(dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
 	if len(dst) != 2 {
 		dst = make([]*Matrix, 2)
 	}
 	// BEGIN SOLUTION (Assignment 1)
-	// HINT: MatMulAT gives Xᵀ·δ, ColSums the column sums; both are sums over the batch, divide them by n (Div).
+	// HINT: the products MatMulAT and ColSums sum over the batch; Div makes the sums means.
+	// ∂z_j/∂W_ij = x_i and ∂z_j/∂b_j = 1, so dW = Xᵀ·δ / n and db = the
+	// column means of δ.
 	n := float64(X.Rows)
 	dst[0] = MatMulAT(dst[0], X, deltaNext)
 	dst[0].Div(n) // numpy divides by n; multiplying by 1/n rounds otherwise now and then
@@ -150,7 +152,7 @@ func (l *ReLULayer) String() string { return l.name + ": ReLU" }
 // diverging network is noticed.
 func (l *ReLULayer) Forward(dst, X *Matrix) *Matrix {
 	// BEGIN SOLUTION (Assignment 1)
-	// HINT: Resize(dst, X.Rows, X.Cols), then element by element; Go's max(x, 0) keeps NaN.
+	// HINT: Resize(dst, X.Rows, X.Cols) gives the matrix to write; a NaN input must stay NaN.
 	dst = Resize(dst, X.Rows, X.Cols)
 	y := dst.Data[:len(X.Data)]
 	for i, x := range X.Data {
@@ -160,13 +162,14 @@ func (l *ReLULayer) Forward(dst, X *Matrix) *Matrix {
 	// END SOLUTION
 }
 
-// Delta: Y = max(0, X) is (n, k), deltaNext (n, k); returns δ where the
-// unit was on and 0 where it was off. The test is Y > 0, not Y ≥ 0: a unit
-// whose output is 0 was switched off (its input was ≤ 0), and the
-// derivative of max(0, x) is taken as 0 there.
+// Delta: Y = max(0, X) is (n, k), deltaNext = ∂L/∂Y (n, k); returns
+// ∂L/∂X, (n, k). The derivative of max(0, x) at x = 0 is taken as 0.
 func (l *ReLULayer) Delta(dst, Y, deltaNext *Matrix) *Matrix {
 	// BEGIN SOLUTION (Assignment 1)
-	// HINT: ∂y/∂x is 1 where y > 0 and 0 elsewhere: δ passes through where the unit was on.
+	// HINT: this layer gets its output Y, not its input: tell from Y where each unit was on.
+	// ∂y/∂x is 1 where y > 0 and 0 elsewhere: δ passes through where the
+	// unit was on. The test is Y > 0, not Y ≥ 0: a unit whose output is 0
+	// was switched off (its input was ≤ 0).
 	dst = Resize(dst, Y.Rows, Y.Cols)
 	dn, d := deltaNext.Data[:len(Y.Data)], dst.Data[:len(Y.Data)]
 	for i, y := range Y.Data {
@@ -193,24 +196,26 @@ func NewSoftmaxLayer(name string) *SoftmaxLayer { return &SoftmaxLayer{name: nam
 func (l *SoftmaxLayer) Name() string   { return l.name }
 func (l *SoftmaxLayer) String() string { return l.name + ": Softmax" }
 
-// Forward: X is (n, k) logits; returns the softmax of every row, (n, k),
-// computed stably.
-//
-// Softmax is invariant to adding a constant c to every input of a row (the
-// factor e^c cancels between numerator and denominator: README, Assignment
-// 2), so m = max_k s_k is subtracted first. Then every exponent s_k − m is
-// ≤ 0, so exp cannot overflow (it overflows float64 above ≈ 709.78), and
-// the largest term is exp(0) = 1, so the denominator is ≥ 1: no division
-// by 0 even when every other term underflows to 0. Without the shift,
-// logits of 1000 give Inf/Inf = NaN. The maximum is taken per row: a row
-// whose logits lie far below the batch's maximum would otherwise underflow
-// to 0/0.
-//
-// Infinite inputs are outside this: a +Inf logit makes s − m = Inf − Inf =
-// NaN, and a row of all −Inf is NaN as well. A NaN input gives a NaN row.
+// Forward: X is (n, k) logits; returns the softmax of every row, (n, k).
+// Assignment 1 asks for the softmax as defined; Assignment 3 for one that
+// stays finite, a probability vector per row, for logits of any finite size,
+// also in a batch whose rows lie far apart.
 func (l *SoftmaxLayer) Forward(dst, X *Matrix) *Matrix {
-	// BEGIN SOLUTION (Assignment 3)
-	// HINT: for each row: m = its max, e_k = exp(s_k − m), p_k = e_k / Σ_c e_c.
+	// BEGIN SOLUTION (Assignment 1)
+	// HINT: row by row: X.Row(i) and dst.Row(i) are the i-th rows, math.Exp the exponential.
+	//
+	// Computed stably (Assignment 3). Softmax is invariant to adding a
+	// constant c to every input of a row (the factor e^c cancels between
+	// numerator and denominator: README, Assignment 2), so m = max_k s_k is
+	// subtracted first. Then every exponent s_k − m is ≤ 0, so exp cannot
+	// overflow (it overflows float64 above ≈ 709.78), and the largest term
+	// is exp(0) = 1, so the denominator is ≥ 1: no division by 0 even when
+	// every other term underflows to 0. Without the shift, logits of 1000
+	// give Inf/Inf = NaN. The maximum is taken per row: a row whose logits
+	// lie far below the batch's maximum would otherwise underflow to 0/0.
+	// Infinite inputs are outside this: a +Inf logit makes s − m = Inf − Inf
+	// = NaN, and a row of all −Inf is NaN as well. A NaN input gives a NaN
+	// row.
 	dst = Resize(dst, X.Rows, X.Cols)
 	for i := 0; i < X.Rows; i++ {
 		s, p := X.Row(i), dst.Row(i)
@@ -231,13 +236,14 @@ func (l *SoftmaxLayer) Forward(dst, X *Matrix) *Matrix {
 	// END SOLUTION
 }
 
-// Delta: Y is the softmax output (n, k), deltaNext (n, k); returns δ
-// (n, k). The Jacobian of a row is ∂p_j/∂s_i = p_j(δ_ij − p_i), so
-// δ_i = Σ_j δ'_j p_j(δ_ij − p_i) = p_i(δ'_i − ⟨δ', p⟩), computed row by row
-// without forming the k×k Jacobian.
+// Delta: Y is the softmax output p (n, k), deltaNext = ∂L/∂p (n, k);
+// returns ∂L/∂s, (n, k), per sample.
 func (l *SoftmaxLayer) Delta(dst, Y, deltaNext *Matrix) *Matrix {
 	// BEGIN SOLUTION (Assignment 1)
-	// HINT: per row, first the inner product ⟨δ', p⟩, then δ_i = p_i(δ'_i − ⟨δ', p⟩).
+	// HINT: row by row, from the Jacobian of one row; the k×k matrix itself need not be formed.
+	// The Jacobian of a row is ∂p_j/∂s_i = p_j(δ_ij − p_i), so
+	// δ_i = Σ_j δ'_j p_j(δ_ij − p_i) = p_i(δ'_i − ⟨δ', p⟩): first the inner
+	// product, then one pass.
 	dst = Resize(dst, Y.Rows, Y.Cols)
 	for i := 0; i < Y.Rows; i++ {
 		p, dn, d := Y.Row(i), deltaNext.Row(i), dst.Row(i)

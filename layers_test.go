@@ -5,8 +5,8 @@ package main
 //
 //	go test -run '^TestLinear'                       LinearLayer
 //	go test -run '^TestReLU'                         ReLULayer
-//	go test -run '^TestSoftmaxDelta'                 SoftmaxLayer.Delta (Assignment 1)
-//	go test -run '^TestSoftmaxForward|^FuzzSoftmax'  SoftmaxLayer.Forward, stable (Assignment 3)
+//	go test -run '^TestSoftmax'                      SoftmaxLayer (Assignment 1)
+//	go test -run '^TestStableSoftmax|^FuzzStable'    SoftmaxLayer.Forward, stable (Assignment 3)
 //	go test -run '^TestCrossEntropy'                 LossCrossEntropy
 //	go test -run '^TestFused'                        LossCrossEntropyForSoftmaxLogits
 //
@@ -389,15 +389,14 @@ func TestSoftmaxDeltaLeavesArgumentsUnchanged(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// SoftmaxLayer.Forward, stable (Assignment 3)
+// SoftmaxLayer.Forward (Assignment 1), stable (Assignment 3: the
+// TestStableSoftmax tests)
 
 // The hand case: exp(0), exp(ln 2), exp(ln 5) are 1, 2, 5 with sum 8, so
-// softmax([0, ln 2, ln 5]) = [1/8, 2/8, 5/8]. The same logits + 1000 give
-// the same row (shift invariance; without the max shift exp(1000) = Inf and
-// the row is NaN). A row [3 3 3] gives [1/3 1/3 1/3]. Softmax over the
+// softmax([0, ln 2, ln 5]) = [1/8, 2/8, 5/8]. The same logits − ln 5 give
+// the same row. A row [3 3 3] gives [1/3 1/3 1/3]. Softmax over the
 // columns instead of the rows would mix the rows and get all three wrong.
 //
-// Pitfall: no max shift (overflow at logit 1000)
 // Pitfall: softmax or its max taken over the wrong axis or the whole batch (wrong axis)
 func TestSoftmaxForwardHand(t *testing.T) {
 	defer catchPanic(t)
@@ -405,7 +404,7 @@ func TestSoftmaxForwardHand(t *testing.T) {
 	ln2, ln5 := math.Log(2), math.Log(5)
 	got := l.Forward(nil, mat(
 		[]float64{0, ln2, ln5},
-		[]float64{1000, 1000 + ln2, 1000 + ln5},
+		[]float64{-ln5, ln2 - ln5, 0},
 		[]float64{3, 3, 3},
 	))
 	want := mat(
@@ -413,14 +412,15 @@ func TestSoftmaxForwardHand(t *testing.T) {
 		[]float64{1.0 / 8, 2.0 / 8, 5.0 / 8},
 		[]float64{1.0 / 3, 1.0 / 3, 1.0 / 3},
 	)
-	// 1e-12: ln 2 + 1000 is rounded to a multiple of 2^-43 ≈ 1e-13.
+	// Logits of moderate size: a plain softmax passes (Assignment 1); the
+	// TestStableSoftmax tests grade its stability (Assignment 3).
 	checkClose(t, "Softmax Forward", got, want, 1e-12)
 }
 
 // Assignment 2: softmax(s + c) = softmax(s) for any constant c.
 //
-// Pitfall: no max shift (overflow at logit 1000)
-func TestSoftmaxForwardShiftInvariance(t *testing.T) {
+// Pitfall: exp overflowing at large logits (logit 1000)
+func TestStableSoftmaxShiftInvariance(t *testing.T) {
 	defer catchPanic(t)
 	rng := newTestRNG(9)
 	l := NewSoftmaxLayer("Softmax_shift")
@@ -463,8 +463,8 @@ func checkProbRows(t *testing.T, what string, S, P *Matrix, tol float64) {
 // Logits up to ±1e4 (exp overflows above 709.78 and underflows below
 // −745): every row is still a probability vector.
 //
-// Pitfall: no max shift (overflow at logit 1000)
-func TestSoftmaxForwardLargeLogits(t *testing.T) {
+// Pitfall: exp overflowing at large logits (logit 1000)
+func TestStableSoftmaxLargeLogits(t *testing.T) {
 	defer catchPanic(t)
 	rng := newTestRNG(10)
 	S := randUniform(rng, 50, 6, -1e4, 1e4)
@@ -484,13 +484,12 @@ func TestSoftmaxForwardLargeLogits(t *testing.T) {
 	}
 }
 
-// One batch with rows of very different scale: the max must be taken per
-// row. With the max of the whole batch (1e4) the second row would be
-// exp(−1e4)/Σ = 0/0 = NaN; softmax of [a, a−1] is [e/(1+e), 1/(1+e)] for
-// any a.
+// One batch with rows of very different scale: each row is a probability
+// vector on its own, whatever the others hold; softmax of [a, a−1] is
+// [e/(1+e), 1/(1+e)] for any a.
 //
 // Pitfall: softmax or its max taken over the wrong axis or the whole batch (whole batch)
-func TestSoftmaxForwardRowsOfDifferentScale(t *testing.T) {
+func TestStableSoftmaxRowsOfDifferentScale(t *testing.T) {
 	defer catchPanic(t)
 	S := mat([]float64{1e4, 1e4 - 1}, []float64{0, -1}, []float64{-1e4, -1e4 - 1})
 	p0 := math.E / (1 + math.E) // 0.7310585786300049
@@ -505,14 +504,14 @@ func TestSoftmaxForwardLeavesArgumentsUnchanged(t *testing.T) {
 	checkForwardPure(t, NewSoftmaxLayer("Softmax_pure"), randMatrix(rng, 6, 4), randMatrix(rng, 2, 4))
 }
 
-// FuzzSoftmaxRowInvariants checks, for any finite logits, that softmax
+// FuzzStableSoftmaxRowInvariants checks, for any finite logits, that softmax
 // gives a probability vector (every entry finite, in [0, 1], the row sum
 // within 1e-12 of 1) whose largest entry sits at the largest logit. The
-// seed corpus is in testdata/fuzz/FuzzSoftmaxRowInvariants, so plain
-// `go test` runs it; `go test -fuzz FuzzSoftmax` searches for more.
+// seed corpus is in testdata/fuzz/FuzzStableSoftmaxRowInvariants, so plain
+// `go test` runs it; `go test -fuzz FuzzStableSoftmax` searches for more.
 //
-// Pitfall: no max shift (overflow at logit 1000)
-func FuzzSoftmaxRowInvariants(f *testing.F) {
+// Pitfall: exp overflowing at large logits (logit 1000)
+func FuzzStableSoftmaxRowInvariants(f *testing.F) {
 	f.Add(0.0, 0.0, 0.0, 0.0)
 	f.Add(1000.0, -1000.0, 0.5, 709.8)
 	f.Fuzz(func(t *testing.T, a, b, c, d float64) {
@@ -639,12 +638,13 @@ func TestCrossEntropyShapes(t *testing.T) {
 // ---------------------------------------------------------------------------
 // LossCrossEntropyForSoftmaxLogits, fused, on logits (Assignment 3)
 
-// The hand case: ℓ = log Σ_c exp(s_c) − Σ_k t_k s_k, δ = softmax(s) − t.
+// The hand case, from the definitions: p = softmax(s), ℓ = −Σ_k t_k log p_k,
+// δ = ∂ℓ/∂s.
 //
 //	s = [0, ln 3], t = [0 1]: p = [1/4, 3/4],
-//	    ℓ = ln 4 − ln 3 = ln(4/3) = 0.28768207245178096, δ = [0.25, −0.25]
+//	    ℓ = −ln(3/4) = 0.28768207245178096, δ = [0.25, −0.25]
 //	s = [1000, 1000 + ln 3], t = [1 0]: p = [1/4, 3/4],
-//	    ℓ = (1000 + ln 4) − 1000 = ln 4 = 1.3862943611198906, δ = [−0.75, 0.75]
+//	    ℓ = −ln(1/4) = 1.3862943611198906, δ = [−0.75, 0.75]
 //	s = [−1000, −1000], t = [0 1]: p = [1/2, 1/2], ℓ = ln 2, δ = [0.5, −0.5]
 func fusedHand() (S, T *Matrix) {
 	ln3 := math.Log(3)
@@ -652,12 +652,11 @@ func fusedHand() (S, T *Matrix) {
 		mat([]float64{0, 1}, []float64{1, 0}, []float64{0, 1})
 }
 
-// A log-sum-exp that subtracts the max and forgets to add it back is off by
-// 1000 in the second row of the hand case; one without the max shift
-// overflows there.
+// The second row's logits are near 1000: a loss that is off by them, or
+// that overflows there, fails.
 //
-// Pitfall: log-sum-exp with the max never added back
-// Pitfall: no max shift (overflow at logit 1000)
+// Pitfall: the loss off by the row's largest logit
+// Pitfall: exp overflowing at large logits (logit 1000)
 func TestFusedSoftmaxCrossEntropyForwardHand(t *testing.T) {
 	defer catchPanic(t)
 	S, T := fusedHand()
@@ -666,10 +665,10 @@ func TestFusedSoftmaxCrossEntropyForwardHand(t *testing.T) {
 		mat([]float64{math.Log(4.0 / 3)}, []float64{math.Log(4)}, []float64{math.Log(2)}), 1e-12)
 }
 
-// A delta s − t without the softmax gets every row of the hand case wrong.
+// A delta computed without the softmax gets every row of the hand case wrong.
 //
 // Pitfall: fused delta applied to logits without the softmax
-// Pitfall: a fused delta of the wrong form (t − p, or −t/p)
+// Pitfall: a fused delta of the wrong form (its sign flipped, or the plain cross-entropy's delta)
 func TestFusedSoftmaxCrossEntropyDeltaHand(t *testing.T) {
 	defer catchPanic(t)
 	S, T := fusedHand()
@@ -677,7 +676,7 @@ func TestFusedSoftmaxCrossEntropyDeltaHand(t *testing.T) {
 		mat([]float64{0.25, -0.25}, []float64{-0.75, 0.75}, []float64{0.5, -0.5}), 1e-12)
 }
 
-// Pitfall: a fused delta of the wrong form (t − p, or −t/p)
+// Pitfall: a fused delta of the wrong form (its sign flipped, or the plain cross-entropy's delta)
 func TestFusedSoftmaxCrossEntropyDeltaFiniteDifferences(t *testing.T) {
 	defer catchPanic(t)
 	rng := newTestRNG(14)
@@ -710,16 +709,44 @@ func TestFusedSoftmaxCrossEntropyMatchesPair(t *testing.T) {
 	checkClose(t, "fused Delta vs Softmax Delta of CrossEntropy Delta", fused.Delta(nil, S, T), pairDelta, 1e-12)
 }
 
+// In a network, with the same weights, the fused pipeline (logits, the
+// fused loss, a Softmax output layer) and the naive one (a Softmax layer
+// and the plain cross-entropy) are the same function: equal loss, equal
+// predictions, and the fused network's training output is the logits. The
+// network is other's but for the fused loss, the student's own. (Their
+// gradients agree when the deltas at the logits do: MatchesPair above;
+// backpropagation through a network that ends with logits is checked by
+// TestBackpropFiniteDifferences.)
+//
+// Pitfall: softmax applied twice (fused loss plus a Softmax layer in training)
+func TestFusedSoftmaxCrossEntropyInNetwork(t *testing.T) {
+	defer catchPanic(t)
+	ownFused := other
+	ownFused.fused = ownImpls.fused
+	rng := newTestRNG(40)
+	a := newOtherDeepNet(rng, naive, 4, 3)
+	b := buildDeepNet(rng, fused, 4, 3, ownFused)
+	copyWeights(b, a)
+	X, T := randMatrix(rng, 7, 4), randOneHot(rng, 7, 3)
+
+	checkClose(t, "fused Evaluate vs naive Evaluate", b.Evaluate(X, T), a.Evaluate(X, T), 1e-12)
+	checkClose(t, "fused Propagate(X, true) vs naive", b.Propagate(X, true), a.Propagate(X, true), 1e-12)
+	logits, err := a.PropagateTo(X, false, "Linear_OUT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "fused Propagate(X, false) (the logits, no softmax)", b.Propagate(X, false), logits, 0)
+}
+
 // Where the pair breaks down (the true class's probability underflows to
 // 0: log 0 = −Inf, −1/0 = −Inf, and 0·∞ = NaN in the softmax's delta) the
 // fused loss stays finite and exact.
 //
-//	s = [1e4, −1e4], t = [0 1]: ℓ = log(e^{1e4} + e^{−1e4}) + 1e4 = 2e4
-//	    (to double precision), δ = p − t = [1, −1]
+//	s = [1e4, −1e4], t = [0 1]: p₂ = e^{−2e4} to double precision, so
+//	    ℓ = −log p₂ = 2e4 and δ = [1, −1]
 //
-// The batch mixes rows of very different scale, so a max taken over the
-// whole batch (1e4) instead of per row would make the other rows' sums 0
-// and their losses −Inf or NaN.
+// The batch mixes rows of very different scale: each row's loss is finite
+// and exact on its own, whatever the others hold.
 //
 // Pitfall: softmax or its max taken over the wrong axis or the whole batch (fused loss)
 func TestFusedSoftmaxCrossEntropyStaysFinite(t *testing.T) {

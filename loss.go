@@ -54,14 +54,15 @@ func (l *LossCrossEntropy) Forward(dst, X, T *Matrix) *Matrix {
 	// END SOLUTION
 }
 
-// Delta: returns ∂ℓ/∂x_k = −t_k / x_k, (n, k). It is 0 where t_k = 0 (that
-// term of ℓ is identically 0), and −Inf where the true class has x_k = 0.
-// Passed down through the softmax's delta, −Inf meets p = 0 and 0·∞ = NaN
-// spreads.
+// Delta: returns ∂ℓ/∂X per sample, (n, k), with no clipping: 0 where
+// t_k = 0 (that term of ℓ is identically 0), and −Inf where the true class
+// has probability x_k = 0.
 func (l *LossCrossEntropy) Delta(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Delta", X, T)
 	// BEGIN SOLUTION (Assignment 1)
 	// HINT: element by element; per sample, not divided by n (Grad averages).
+	// ∂ℓ/∂x_k = −t_k / x_k. Passed down through the softmax's delta, −Inf
+	// meets p = 0 and 0·∞ = NaN spreads.
 	dst = Resize(dst, X.Rows, X.Cols)
 	for i, x := range X.Data {
 		d := 0.0
@@ -77,14 +78,10 @@ func (l *LossCrossEntropy) Delta(dst, X, T *Matrix) *Matrix {
 // ---------------------------------------------------------------------------
 
 // LossCrossEntropyForSoftmaxLogits is softmax followed by cross-entropy as
-// one module that takes the logits s (Assignments 2 and 3; the derivation is
-// in the README). For every row:
-//
-//	ℓ = Σ_k t_k (lse(s) − s_k),   lse(s) = log Σ_c exp(s_c)
-//	∂ℓ/∂s_k = (Σ_c t_c)·p_k − t_k = p_k − t_k for a one-hot (or any
-//	          probability) target
-//
-// Both are finite for any finite logits; neither ever computes log p.
+// one module that takes the logits s (Assignment 2 derives its messages,
+// Assignment 3 implements them). Its loss and delta are those of a
+// SoftmaxLayer followed by LossCrossEntropy, and finite for any finite
+// logits.
 type LossCrossEntropyForSoftmaxLogits struct{ name string }
 
 func NewLossCrossEntropyForSoftmaxLogits(name string) *LossCrossEntropyForSoftmaxLogits {
@@ -96,16 +93,19 @@ func (l *LossCrossEntropyForSoftmaxLogits) String() string {
 	return l.name + ": softmax + cross-entropy on logits"
 }
 
-// Forward: X (n, k) are logits, T (n, k) one-hot targets; returns ℓ per
-// sample, (n, 1), computed stably: with m = max s,
-// lse(s) − s_k = (m − s_k) + log Σ_c exp(s_c − m). Every exponent is ≤ 0
-// (no overflow) and the sum is ≥ 1 (its largest term is exp(0) = 1), so the
-// log is finite and ≥ 0. Writing it as (m − s_k) + … rather than lse − s_k
-// also avoids subtracting two huge, nearly equal numbers.
+// Forward: X (n, k) are logits, T (n, k) one-hot targets; returns the
+// cross-entropy of the softmax of each row, ℓ per sample, (n, 1), finite for
+// any finite logits.
 func (l *LossCrossEntropyForSoftmaxLogits) Forward(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Forward", X, T)
 	// BEGIN SOLUTION (Assignment 3)
-	// HINT: per row: m = max s, then Σ_k t_k ((m − s_k) + log Σ_c exp(s_c − m)).
+	// HINT: row by row, the forward message you derived in Assignment 2.
+	// ℓ = Σ_k t_k (lse(s) − s_k), lse(s) = log Σ_c exp(s_c), computed
+	// stably: with m = max s, lse(s) − s_k = (m − s_k) + log Σ_c exp(s_c − m).
+	// Every exponent is ≤ 0 (no overflow) and the sum is ≥ 1 (its largest
+	// term is exp(0) = 1), so the log is finite and ≥ 0. Writing it as
+	// (m − s_k) + … rather than lse − s_k also avoids subtracting two huge,
+	// nearly equal numbers. It never computes log p.
 	dst = Resize(dst, X.Rows, 1)
 	for i := 0; i < X.Rows; i++ {
 		s, t := X.Row(i), T.Row(i)
@@ -130,13 +130,15 @@ func (l *LossCrossEntropyForSoftmaxLogits) Forward(dst, X, T *Matrix) *Matrix {
 	// END SOLUTION
 }
 
-// Delta: returns p_k − t_k per sample, (n, k), with p the stable softmax
-// of the logits (times Σt, which is 1 for the lab's one-hot targets). Each
-// entry lies in [−1, 1]: the fused delta cannot blow up the way −t/p can.
+// Delta: returns ∂ℓ/∂s per sample, (n, k), finite for any finite logits
+// and not divided by n.
 func (l *LossCrossEntropyForSoftmaxLogits) Delta(dst, X, T *Matrix) *Matrix {
 	checkLossShapes(l.name, "Delta", X, T)
 	// BEGIN SOLUTION (Assignment 3)
-	// HINT: the stable softmax of each row (as SoftmaxLayer.Forward), times Σ_k t_k, minus t.
+	// HINT: row by row, the backward message you derived in Assignment 2.
+	// ∂ℓ/∂s_k = (Σ_c t_c)·p_k − t_k, with p the stable softmax of the
+	// logits (Σt is 1 for the lab's one-hot targets). Each entry lies in
+	// [−1, 1]: the fused delta cannot blow up the way −t/p can.
 	dst = Resize(dst, X.Rows, X.Cols)
 	for i := 0; i < X.Rows; i++ {
 		s, t, d := X.Row(i), T.Row(i), dst.Row(i)

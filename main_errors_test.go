@@ -157,6 +157,7 @@ func TestPermissionErrors(t *testing.T) {
 // TestXORLoadEvaluatesOnly: -load with -epochs 0 prints the row the saved
 // run's CSV ended with and leaves that CSV alone.
 func TestXORLoadEvaluatesOnly(t *testing.T) {
+	needLab(t, labPlain)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "xor.json")
 	var stdout, stderr bytes.Buffer
@@ -212,6 +213,7 @@ func TestFlagsEveryErrorHasAHint(t *testing.T) {
 // a directory stands where xor.csv goes) fails the run with its name, after
 // the network was saved and every other file written.
 func TestOutputFailureSavesTheRest(t *testing.T) {
+	needLab(t, labAll)
 	out := t.TempDir()
 	os.MkdirAll(filepath.Join(out, "xor.csv", "in the way"), 0o755)
 	model := filepath.Join(out, "xor.json")

@@ -82,6 +82,7 @@ func TestFlagsHelp(t *testing.T) {
 // The XOR run trains, prints the predictions table and writes xor.csv
 // (header + epochs 0..300).
 func TestFlagsXORRun(t *testing.T) {
+	needLab(t, labPlain)
 	dir := t.TempDir()
 	code, stdout, stderr := runMain("-exp", "xor", "-epochs", "300", "-q", "-out", dir)
 	if code != 0 {

@@ -1,17 +1,11 @@
 package main
 
-// The multilayer perceptron and backpropagation (Assignment 1).
+// The multilayer perceptron and backpropagation (Assignment 1: Gradient).
 //
-// Data flow of one training step (Gradient):
-//
-//	X ─Layers[0].Forward→ Z₁ ─Layers[1].Forward→ Z₂ … → Z_L ─Loss→ ℓ
-//	                                                    δ_L = Loss.Delta(Z_L, T)
-//	for l = L−1 … 0:   grad_l = Layers[l].Grad(Z_l, δ_{l+1})   (if it has parameters)
-//	                   δ_l    = Layers[l].Delta(Z_{l+1}, δ_{l+1})
-//
-// where Z₀ = X and Z_{l+1} is the output of Layers[l]. Output layers (the
-// Softmax after a network trained with the fused loss) are used only for
-// predictions: by Propagate, and by the evaluation's accuracy.
+// A network is its layers, Layers[0] first, and a loss on the output of
+// the last one. Output layers (the Softmax after a network trained with
+// the fused loss) are used only for predictions: by Propagate, and by the
+// evaluation's accuracy.
 
 import (
 	"errors"
@@ -166,12 +160,6 @@ func (n *MLP) Evaluate(X, T *Matrix) *Matrix {
 // keyed by layer name. The gradients are written into grads, which belongs
 // to the caller (nil: a new map of new matrices), so that a training loop
 // that passes the same map every step allocates nothing.
-//
-// Forward, keeping every layer's output; then the loss's delta (per
-// sample: Grad does the batch mean); then backward from the top, each layer
-// with parameters contributing Grad(its input, the δ arriving from above),
-// and δ passing down through Delta(its output, δ). The δ below the lowest
-// layer with parameters is never used, so it is not computed.
 func (n *MLP) Gradient(grads map[string][]*Matrix, X, T *Matrix) map[string][]*Matrix {
 	if X.Cols != n.NInputs || X.Rows != T.Rows {
 		panic(fmt.Sprintf("Gradient: X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), n.NInputs))
@@ -181,6 +169,18 @@ func (n *MLP) Gradient(grads map[string][]*Matrix, X, T *Matrix) map[string][]*M
 	}
 	// BEGIN SOLUTION (Assignment 1)
 	// HINT: the workspace: n.out[l] for the output of Layers[l], n.lossDelta and n.delta[l] for the deltas; n.firstParam is the lowest layer with parameters.
+	//
+	// Data flow of one training step:
+	//
+	//	X ─Layers[0].Forward→ Z₁ ─Layers[1].Forward→ Z₂ … → Z_L ─Loss→ ℓ
+	//	                                                    δ_L = Loss.Delta(Z_L, T)
+	//	for l = L−1 … 0:   grad_l = Layers[l].Grad(Z_l, δ_{l+1})   (if it has parameters)
+	//	                   δ_l    = Layers[l].Delta(Z_{l+1}, δ_{l+1})
+	//
+	// where Z₀ = X and Z_{l+1} is the output of Layers[l]: forward, keeping
+	// every layer's output; then the loss's delta (per sample: Grad does the
+	// batch mean); then backward from the top. The δ below the lowest layer
+	// with parameters is never used, so it is not computed.
 	in := X
 	for l, layer := range n.Layers {
 		n.out[l] = layer.Forward(n.out[l], in)

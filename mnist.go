@@ -264,44 +264,95 @@ func mnistDir(flagDir string) string {
 	return defaultDataDir
 }
 
-// missingMNIST returns an error that says which files are missing from dir
-// and how to get them, or nil when all four are there. A directory that
-// cannot be used (a loop of symbolic links, not searchable, not a
-// directory) and files under other names get messages of their own.
-func missingMNIST(dir string, files []mnistFile) error {
-	if err := checkDataDir(dir); err != nil {
-		return err
+// mnistNames are the names a file of mnistFiles is looked for under, in
+// this order: the mirrors' name (train-images-idx3-ubyte.gz), unpacked
+// without .gz, and the dotted name of the common copies
+// (train-images.idx3-ubyte), with or without .gz. The name does not decide
+// how the file is read: its content does (gzip's magic bytes, readIDX).
+func mnistNames(canonical string) []string {
+	raw := strings.TrimSuffix(canonical, ".gz")
+	names := []string{canonical, raw}
+	if i := strings.LastIndex(raw, "-idx"); i >= 0 {
+		dotted := raw[:i] + "." + raw[i+1:]
+		names = append(names, dotted+".gz", dotted)
 	}
-	var missing []string
-	for _, f := range files {
-		p := filepath.Join(dir, f.Name)
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			missing = append(missing, f.Name)
-		} else if err != nil {
-			return pathProblem("MNIST file", p, err)
+	return names
+}
+
+// findMNISTFile returns the path of f in dir under the first of its names
+// (mnistNames) that exists, "" if none does. Some unpacked copies hold each
+// file in a directory of its own name (train-images-idx3-ubyte/
+// train-images-idx3-ubyte): that counts too. A directory of such a name
+// without the file is returned when nothing else is found, for opening it
+// to say what it is.
+func findMNISTFile(dir string, f mnistFile) (string, error) {
+	notFile := ""
+	for _, name := range mnistNames(f.Name) {
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return "", pathProblem("MNIST file", p, err)
+		case fi.IsDir():
+			inner := filepath.Join(p, name)
+			if fi, err := os.Stat(inner); err == nil && !fi.IsDir() {
+				return inner, nil
+			}
+			if notFile == "" {
+				notFile = p
+			}
+			continue
 		}
+		return p, nil
+	}
+	return notFile, nil
+}
+
+// findMNIST returns the paths of files in dir, in their order, or an
+// error that says which are missing and how to get them. A directory that
+// cannot be used (a loop of symbolic links, not searchable, not a
+// directory) and files under names that are not read get messages of
+// their own.
+func findMNIST(dir string, files []mnistFile) ([]string, error) {
+	if err := checkDataDir(dir); err != nil {
+		return nil, err
+	}
+	var paths, missing []string
+	for _, f := range files {
+		p, err := findMNISTFile(dir, f)
+		if err != nil {
+			return nil, err
+		}
+		if p == "" {
+			missing = append(missing, f.Name)
+		}
+		paths = append(paths, p)
 	}
 	if len(missing) == 0 {
-		return nil
+		return paths, nil
 	}
 	if found := otherNames(dir, missing); len(found) > 0 {
-		return fmt.Errorf("the MNIST files in %s have other names than the ones this program reads:\n  %s\n"+
-			"Rename them (raw and gzip-compressed files are both read: the content decides, not the name).",
-			dir, strings.Join(found, "\n  "))
+		return nil, fmt.Errorf("the MNIST files in %s have other names than the ones this program reads:\n  %s\n"+
+			"Rename them (gzip-compressed or not, the content decides; the names read are %s and the like).",
+			dir, strings.Join(found, "\n  "), strings.Join(mnistNames(files[0].Name), ", "))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "MNIST files missing in %s: %s", dir, strings.Join(missing, ", "))
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(&b, " (the directory does not exist)")
 	}
-	fmt.Fprintf(&b, "\n\nThe experiment needs these four files (SHA-256 of each):\n")
+	fmt.Fprintf(&b, "\n\nThe experiment needs these four files (SHA-256 of each, as the mirrors serve them):\n")
 	for _, f := range files {
 		fmt.Fprintf(&b, "  %s  %s\n", f.SHA256, f.Name)
 	}
-	fmt.Fprintf(&b, "\nEither copy them into %s (or point -data DIR or $MNIST_DIR at a directory\n", dir)
-	fmt.Fprintf(&b, "that has them: the way on an air-gapped machine; check with sha256sum), or add\n")
-	fmt.Fprintf(&b, "-download to fetch them from a public mirror (needs internet access).")
-	return errors.New(b.String())
+	fmt.Fprintf(&b, "\nThey may also be unpacked (without .gz) or named as in common copies\n")
+	fmt.Fprintf(&b, "(train-images.idx3-ubyte, ...). Either copy them into %s (or point -data DIR\n", dir)
+	fmt.Fprintf(&b, "or $MNIST_DIR at a directory that has them: the way on an air-gapped machine;\n")
+	fmt.Fprintf(&b, "check with sha256sum), or add -download to fetch them from a public mirror\n")
+	fmt.Fprintf(&b, "(needs internet access).")
+	return nil, errors.New(b.String())
 }
 
 // checkDataDir checks that dir, when it exists, is a directory whose
@@ -328,8 +379,8 @@ func checkDataDir(dir string) error {
 }
 
 // otherNames lists the files in dir that look like the missing ones under
-// another name (without .gz, with a dot for a dash, in capitals), as "found
-// X: rename it to Y".
+// a name that is not read (in capitals, with underscores), as "found X:
+// rename it to Y".
 func otherNames(dir string, missing []string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -407,7 +458,8 @@ type mnistSource struct {
 // first: a label header is 8 bytes, and no image is decoded before its
 // file's count is known to match its labels'.
 func openMNIST(dir string) (*mnistSource, error) {
-	if err := missingMNIST(dir, mnistFiles); err != nil {
+	paths, err := findMNIST(dir, mnistFiles)
+	if err != nil {
 		return nil, err
 	}
 	s := &mnistSource{}
@@ -416,7 +468,7 @@ func openMNIST(dir string) (*mnistSource, error) {
 		file  int
 		magic uint32
 	}{{&s.trainLabels, 1, idxMagicLabels}, {&s.trainImages, 0, idxMagicImages}, {&s.testLabels, 3, idxMagicLabels}, {&s.testImages, 2, idxMagicImages}} {
-		f, err := openIDX(filepath.Join(dir, mnistFiles[o.file].Name), o.magic)
+		f, err := openIDX(paths[o.file], o.magic)
 		if err != nil {
 			s.Close()
 			return nil, err

@@ -479,8 +479,8 @@ func TestMNISTStandardizeSameBitsOnAnyNumberOfCores(t *testing.T) {
 }
 
 // TestMNISTDataDirProblems: a directory that is a loop of symbolic links,
-// not a directory, or that holds the files under other names (unpacked,
-// without .gz; with a dot for a dash) gets a message of its own, not "MNIST
+// not a directory, or that holds the files under names that are not read
+// (in capitals, with underscores) gets a message of its own, not "MNIST
 // files missing". (A directory without the search permission:
 // TestPermissionErrors, which runs as a user that permissions bind.)
 func TestMNISTDataDirProblems(t *testing.T) {
@@ -492,9 +492,9 @@ func TestMNISTDataDirProblems(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	renamed := t.TempDir()
 	for i, b := range [][]byte{imagesFile(2), labelsFile(1, 2), imagesFile(1), labelsFile(3)} {
-		name := strings.TrimSuffix(mnistFiles[i].Name, ".gz")
+		name := strings.ToUpper(strings.TrimSuffix(mnistFiles[i].Name, ".gz"))
 		if i == 0 {
-			name = "train-images.idx3-ubyte"
+			name = "train_images_idx3_ubyte"
 		}
 		os.WriteFile(filepath.Join(renamed, name), b, 0o644)
 	}
@@ -508,7 +508,7 @@ func TestMNISTDataDirProblems(t *testing.T) {
 	}{
 		{loop, []string{"MNIST directory " + loop + " is a loop of symbolic links"}},
 		{file, []string{"MNIST directory " + file + " is a file, not a directory"}},
-		{renamed, []string{"have other names", "found train-images.idx3-ubyte: rename it to train-images-idx3-ubyte.gz", "found t10k-labels-idx1-ubyte: rename it to t10k-labels-idx1-ubyte.gz", "the content decides"}},
+		{renamed, []string{"have other names", "found train_images_idx3_ubyte: rename it to train-images-idx3-ubyte.gz", "found T10K-LABELS-IDX1-UBYTE: rename it to t10k-labels-idx1-ubyte.gz", "the content decides"}},
 		{fileLoop, []string{"MNIST file " + p + " is a loop of symbolic links"}},
 	}
 	for _, c := range cases {
@@ -518,5 +518,74 @@ func TestMNISTDataDirProblems(t *testing.T) {
 				t.Errorf("LoadMNIST(%s): got %v; want its own message, %q", c.dir, err, want)
 			}
 		}
+	}
+}
+
+// MNIST as it is found: each file gzip-compressed or raw, under the
+// mirrors' name, unpacked without .gz, or dotted as in common copies
+// (train-images.idx3-ubyte, with or without .gz), or in a directory of its
+// own name; the content decides how it is read, and every layout loads the
+// same data.
+func TestMNISTFoundUnderCommonNames(t *testing.T) {
+	raw := [][]byte{imagesFile(3), labelsFile(1, 2, 3), imagesFile(2), labelsFile(4, 5)}
+	write := func(t *testing.T, dir, name string, b []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	canonical := t.TempDir()
+	for i, f := range mnistFiles {
+		write(t, canonical, f.Name, gzipBytes(t, raw[i]))
+	}
+	want, err := LoadMNIST(canonical, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layouts := map[string]func(i int, name string) (string, []byte){
+		"raw under the .gz name": func(i int, n string) (string, []byte) { return n, raw[i] },
+		"unpacked":               func(i int, n string) (string, []byte) { return strings.TrimSuffix(n, ".gz"), raw[i] },
+		"unpacked but gzip":      func(i int, n string) (string, []byte) { return strings.TrimSuffix(n, ".gz"), gzipBytes(t, raw[i]) },
+		"dotted": func(i int, n string) (string, []byte) {
+			return strings.Replace(strings.TrimSuffix(n, ".gz"), "-idx", ".idx", 1), raw[i]
+		},
+		"dotted .gz": func(i int, n string) (string, []byte) {
+			return strings.Replace(n, "-idx", ".idx", 1), gzipBytes(t, raw[i])
+		},
+		"each in a directory of its name": func(i int, n string) (string, []byte) {
+			n = strings.TrimSuffix(n, ".gz")
+			return filepath.Join(n, n), raw[i]
+		},
+		"mixed": func(i int, n string) (string, []byte) {
+			switch i {
+			case 0:
+				return "train-images.idx3-ubyte", raw[i]
+			case 1:
+				return n, gzipBytes(t, raw[i])
+			case 2:
+				return "t10k-images-idx3-ubyte", raw[i]
+			}
+			return "t10k-labels.idx1-ubyte.gz", gzipBytes(t, raw[i])
+		},
+	}
+	for name, layout := range layouts {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i, f := range mnistFiles {
+				n, b := layout(i, f.Name)
+				write(t, dir, n, b)
+			}
+			got, err := LoadMNIST(dir, 0)
+			if err != nil {
+				t.Fatalf("LoadMNIST: %v", err)
+			}
+			checkSame(t, "training images", takeRange(got.XTrain, 0, got.XTrain.Len()), takeRange(want.XTrain, 0, want.XTrain.Len()))
+			checkSame(t, "training targets", got.TTrain, want.TTrain)
+			checkSame(t, "test images", takeRange(got.XTest, 0, got.XTest.Len()), takeRange(want.XTest, 0, want.XTest.Len()))
+			checkSame(t, "test targets", got.TTest, want.TTest)
+		})
 	}
 }

@@ -89,7 +89,7 @@ func runMNIST(cfg *config) error {
 		return fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
 	}
 
-	watch := newMarginWatch()
+	watch := newMarginWatch(net)
 	watch.first = meta.Epochs
 	in.setPhase(phaseTraining)
 	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
@@ -127,6 +127,10 @@ func runMNIST(cfg *config) error {
 		// at the end of an epoch, so the last row describes it.
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
 			last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
+		if note := earlyRiseNote(ri, (data.XTrain.Len()+cfg.batch-1)/cfg.batch, cfg.eta); note != "" {
+			fmt.Fprintf(cfg.stdout, "note: %s\n", note)
+			notes = append(notes, "Note: "+note)
+		}
 		fmt.Fprintln(cfg.stdout, "test accuracy per class:")
 		conf.Summary(cfg.stdout)
 		if len(watch.epochs) > 0 {
@@ -278,28 +282,29 @@ var expOverflow = math.Log(math.MaxFloat64)
 type marginEpoch struct {
 	Epoch       int
 	MaxAbsLogit float64 // largest |s_k| over every image and class
-	MinLogPTrue float64 // smallest log p(true class), computed from the logits
+	MinLogPTrue float64 // smallest log p(true class): from the logits, or the naive network's softmax (chunkMargin)
 }
 
 // marginWatch measures the margin after every epoch: Train hands it the
 // logits of the training set as it evaluates an epoch (observe, on several
 // goroutines at once), then closes the epoch (afterEpoch).
 type marginWatch struct {
+	head   []Layer // the network's layers after its logits (chunkMargin)
 	mu     sync.Mutex
 	first  int         // the number of the run's epoch 0 (a resumed network's epochs)
 	cur    marginEpoch // the epoch being observed
 	epochs []marginEpoch
 }
 
-func newMarginWatch() *marginWatch {
-	return &marginWatch{cur: marginEpoch{MinLogPTrue: math.Inf(1)}}
+func newMarginWatch(net *MLP) *marginWatch {
+	return &marginWatch{head: net.Layers[net.lastParam+1:], cur: marginEpoch{MinLogPTrue: math.Inf(1)}}
 }
 
 // observe records the largest |logit| and the smallest true-class
 // probability of one chunk of logits S with targets T. Max and min do not
 // depend on the order in which the chunks come, NaN included.
 func (w *marginWatch) observe(S, T *Matrix) {
-	big, low := chunkMargin(S, T)
+	big, low := chunkMargin(S, T, w.head)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.cur.MaxAbsLogit = math.Max(w.cur.MaxAbsLogit, big)
@@ -307,21 +312,34 @@ func (w *marginWatch) observe(S, T *Matrix) {
 }
 
 // chunkMargin returns the largest |s_k| of the logits S and the smallest
-// log p_t = s_t − lse(s) over its rows (+Inf where T's row has no class).
-// log p_t is computed with the max shift, so it is exact even where p_t
-// itself would underflow to 0.
-func chunkMargin(S, T *Matrix) (maxAbs, minLogP float64) {
+// log p_t over its rows (+Inf where T's row has no class). head are the
+// network's layers after its logits. In the naive pipeline (head: its
+// Softmax layer) p_t is read from the network's own output, as that
+// pipeline computes it: where p_t underflows to 0, log p_t is −Inf, the
+// naive pipeline's failure shown as it is. In the fused pipeline (no head),
+// log p_t is minus the fused loss of a one-hot target, finite even where
+// p_t itself underflows.
+func chunkMargin(S, T *Matrix, head []Layer) (maxAbs, minLogP float64) {
 	minLogP = math.Inf(1)
-	for r := 0; r < S.Rows; r++ {
-		s := S.Row(r)
-		mx := rowMax(s)
-		sum := 0.0
-		for _, v := range s {
-			maxAbs = math.Max(maxAbs, math.Abs(v))
-			sum += math.Exp(v - mx)
+	for _, v := range S.Data {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
+	}
+	if len(head) > 0 {
+		P := S
+		for _, l := range head {
+			P = l.Forward(nil, P)
 		}
-		if k := T.ArgmaxRow(r); k >= 0 {
-			minLogP = math.Min(minLogP, s[k]-mx-math.Log(sum))
+		for r := 0; r < P.Rows; r++ {
+			if k := T.ArgmaxRow(r); k >= 0 {
+				minLogP = math.Min(minLogP, math.Log(P.At(r, k)))
+			}
+		}
+		return maxAbs, minLogP
+	}
+	L := NewLossCrossEntropyForSoftmaxLogits("margin").Forward(nil, S, T)
+	for r := 0; r < S.Rows; r++ {
+		if T.ArgmaxRow(r) >= 0 {
+			minLogP = math.Min(minLogP, -L.Data[r])
 		}
 	}
 	return maxAbs, minLogP

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ func oneLinear(w float64) *LinearLayer {
 // epoch 1, batch 0, and the diagnosis must name the cause chain: log 0 in
 // the loss, −t/0 in its delta, NaN in the softmax delta, a NaN gradient.
 func TestMNISTNaiveBreakdownLocated(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{0, 1}, {1, 0}})
 	T := FromRows([][]float64{{1, 0}, {0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
@@ -63,6 +65,7 @@ func TestMNISTNaiveBreakdownLocated(t *testing.T) {
 // training set. Only image 3 (logits (1000, 0), true class 1) breaks; in
 // batches of 1 it is the batch the shuffled order puts it in.
 func TestMNISTNaiveBreakdownShuffled(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{0, 1}, {0, 1}, {0, 1}, {1, 0}})
 	T := FromRows([][]float64{{1, 0}, {1, 0}, {1, 0}, {0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
@@ -82,6 +85,7 @@ func TestMNISTNaiveBreakdownShuffled(t *testing.T) {
 // TestMNISTNaiveTinyProbability: p_t ≈ e^−720 is not 0 (float64 goes down
 // to e^−745), so the loss is finite, but 1/p overflows in the delta.
 func TestMNISTNaiveTinyProbability(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{1, 0}})
 	T := FromRows([][]float64{{0, 1}})
 	naive := NewMLP(2, []Layer{oneLinear(720), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
@@ -91,32 +95,55 @@ func TestMNISTNaiveTinyProbability(t *testing.T) {
 	}
 }
 
+// The margin watch, through Train: the fused pipeline's log p_t comes from
+// the logits (finite where p_t underflows), the naive one's from its own
+// softmax output (not finite there: what that pipeline computes).
 func TestMNISTMarginWatch(t *testing.T) {
 	X := FromRows([][]float64{{1, 0}, {0, 1}})
 	T := FromRows([][]float64{{0, 1}, {1, 0}})
-	// Logits (3, 0) for image 0 (true class 1) and (0, 0) for image 1.
-	// The watch sees them through Train, as the initial network is measured.
-	want := marginEpoch{Epoch: 0, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}
 	for _, naive := range []bool{false, true} {
-		layers := []Layer{oneLinear(3)}
-		var net *MLP
-		if naive {
-			net = NewMLP(2, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
-		} else {
-			net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
-		}
-		w := newMarginWatch()
-		cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, TrainLogits: w.observe, AfterEpoch: w.afterEpoch}
-		if _, err := Train(net, X, T, cfg); err != nil {
-			t.Fatal(err)
-		}
-		if len(w.epochs) != 1 {
-			t.Fatalf("naive %v: got %d epochs watched; want 1", naive, len(w.epochs))
-		}
-		got := w.epochs[0]
-		if got.Epoch != want.Epoch || got.MaxAbsLogit != want.MaxAbsLogit || math.Abs(got.MinLogPTrue-want.MinLogPTrue) > 1e-12 {
-			t.Errorf("naive %v: got %+v; want %+v", naive, got, want)
-		}
+		t.Run(map[bool]string{false: "fused", true: "naive"}[naive], func(t *testing.T) {
+			needLab(t, map[bool][]string{false: labFused, true: labPlain}[naive])
+			for _, tc := range []struct {
+				big  float64 // logits (big, 0) for image 0 (true class 1), (0, 0) for image 1
+				want marginEpoch
+			}{
+				{3, marginEpoch{Epoch: 0, MaxAbsLogit: 3, MinLogPTrue: -math.Log(1 + math.Exp(3))}},
+				// p_t = e^−800 underflows: log p_t is −800 from the logits,
+				// not finite from a softmax output.
+				{800, marginEpoch{Epoch: 0, MaxAbsLogit: 800, MinLogPTrue: -800}},
+			} {
+				layers := []Layer{oneLinear(tc.big)}
+				var net *MLP
+				if naive {
+					net = NewMLP(2, append(layers, NewSoftmaxLayer("Softmax_OUT")), NewLossCrossEntropy("CE"), nil)
+				} else {
+					net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+				}
+				w := newMarginWatch(net)
+				cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, TrainLogits: w.observe, AfterEpoch: w.afterEpoch}
+				if _, err := Train(net, X, T, cfg); err != nil {
+					var de *DivergenceError
+					if !errors.As(err, &de) {
+						t.Fatal(err)
+					}
+				}
+				if len(w.epochs) != 1 {
+					t.Fatalf("logit %g: got %d epochs watched; want 1", tc.big, len(w.epochs))
+				}
+				got := w.epochs[0]
+				if got.Epoch != tc.want.Epoch || got.MaxAbsLogit != tc.want.MaxAbsLogit {
+					t.Errorf("logit %g: got %+v; want %+v", tc.big, got, tc.want)
+				}
+				if naive && tc.big > expOverflow {
+					if got.MinLogPTrue > -745 {
+						t.Errorf("logit %g: smallest log p_t %g from the softmax output; want −Inf (or NaN from an unshifted softmax): p_t underflows", tc.big, got.MinLogPTrue)
+					}
+				} else if math.Abs(got.MinLogPTrue-tc.want.MinLogPTrue) > 1e-12 {
+					t.Errorf("logit %g: smallest log p_t %g; want %g", tc.big, got.MinLogPTrue, tc.want.MinLogPTrue)
+				}
+			}
+		})
 	}
 }
 
@@ -155,6 +182,7 @@ func syntheticMNISTDir(t *testing.T, n int) string {
 // the run on the page with its confusion matrix, and its -save file loads
 // back for an evaluation-only run.
 func TestMNISTRunWritesFilesAndPage(t *testing.T) {
+	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 40), t.TempDir()
 	model := filepath.Join(out, "mnist.json")
 	var stdout, stderr bytes.Buffer
@@ -198,6 +226,7 @@ func TestMNISTRunWritesFilesAndPage(t *testing.T) {
 // An interrupt in the middle of an MNIST run keeps the finished epochs and
 // exits 130.
 func TestMNISTInterruptKeepsFinishedEpochs(t *testing.T) {
+	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 40), t.TempDir()
 	var stdout, stderr bytes.Buffer
 	// Two batches an epoch: the 5th Stop call comes before epoch 3.
@@ -217,8 +246,7 @@ func TestMNISTInterruptKeepsFinishedEpochs(t *testing.T) {
 // misclassified ones, each with its prediction and true label.
 func TestMNISTDigitSample(t *testing.T) {
 	// The identity as the network: the prediction is the larger input.
-	id := &LinearLayer{name: "Linear_OUT", W: FromRows([][]float64{{1, 0}, {0, 1}}), B: NewMatrix(1, 2)}
-	net := NewMLP(2, []Layer{id}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
+	net := argmaxNet(2, 2, func(y, x []float64) { copy(y, x) })
 	X := FromRows([][]float64{{1, 0}, {1, 0.1}, {0.2, 1}, {1, 0.3}, {0.4, 1}, {0.5, 1}, {1, 0.6}}) // every row its own
 	T := FromRows([][]float64{{0, 1}, {1, 0}, {0, 1}, {0, 1}, {0, 1}, {1, 0}, {1, 0}})
 	// Predictions 0 0 1 0 1 1 0 against truth 1 0 1 1 1 0 0: rows 3 and 5
@@ -260,6 +288,7 @@ func TestMNISTKernelHint(t *testing.T) {
 // TestMNISTLabelsFollowTheNetwork: a naive network loaded without -naive is
 // trained and labelled as the naive one (its files are mnist_naive*).
 func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
+	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 20), t.TempDir()
 	model := filepath.Join(out, "naive.json")
 	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model); code != 0 {
@@ -283,6 +312,7 @@ func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
 // the diagnosis says so rather than that training stopped before a step.
 // A step that itself overflows a weight is said to be applied too.
 func TestMNISTAppliedStepDiagnosis(t *testing.T) {
+	needLab(t, labAll)
 	data := syntheticMNISTDir(t, 20)
 	code, stdout, _ := runMain("-exp", "mnist", "-data", data, "-eta", "1e308", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", t.TempDir())
 	if code != 1 || !strings.Contains(stdout, "located at the evaluation after epoch 1 (every step of the epoch had a finite gradient and was applied)") ||
@@ -292,6 +322,7 @@ func TestMNISTAppliedStepDiagnosis(t *testing.T) {
 }
 
 func TestMNISTAppliedStepOverflow(t *testing.T) {
+	needLab(t, labAll)
 	X := FromRows([][]float64{{1, 0}})
 	T := FromRows([][]float64{{0, 1}})
 	// Logits (1.7e308, 1e308) for the true class 1: finite, and so is the

@@ -1,16 +1,16 @@
 package main
 
-// The student version of the lab (`make handout`, README "For
-// instructors") replaces the code of every solution region by a stub that
-// panics with notImplemented("LinearLayer.Forward", "Assignment 1"). The
-// command turns that panic into a message and exit code 1 (run defers
-// recoverNotImplemented), and the grading tests into the failure of the
-// test that ran into it, so that an unfinished lab says what is missing
-// instead of printing a stack trace.
+// A method of the lab not written yet panics with
+// notImplemented("LinearLayer.Forward", "Assignment 1"). The command turns
+// that panic into a message and exit code 1 (run defers
+// recoverNotImplemented), and the tests into the failure of the test that
+// ran into it, in one line, so that an unfinished lab says what is missing
+// and where instead of printing a stack trace.
 
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // notImplementedError is the panic value of a stub: the lab's method and
@@ -21,7 +21,19 @@ type notImplementedError struct {
 }
 
 func (e *notImplementedError) Error() string {
-	return fmt.Sprintf("not implemented: %s (%s)", e.method, e.assignment)
+	return fmt.Sprintf("not implemented: %s (%s): write it in %s", e.method, e.assignment, labFile(e.method))
+}
+
+// labFile is the file a lab method is written in, by its type: the
+// layers in layers.go, the losses in loss.go, the network in mlp.go.
+func labFile(method string) string {
+	switch {
+	case strings.HasPrefix(method, "Loss"):
+		return "loss.go"
+	case strings.HasPrefix(method, "MLP."):
+		return "mlp.go"
+	}
+	return "layers.go"
 }
 
 // notImplemented returns the value a stub panics with.
@@ -30,7 +42,8 @@ func notImplemented(method, assignment string) error {
 }
 
 // recoverNotImplemented, deferred by run, turns a stub's panic into
-// "backprop: not implemented: LinearLayer.Forward (Assignment 1)" on
+// "backprop: not implemented: LinearLayer.Forward (Assignment 1): write it
+// in layers.go" on
 // stderr and exit code 1. Any other panic goes on as it was (with its
 // stack trace): it is a bug, not a missing part of the lab.
 func recoverNotImplemented(stderr io.Writer, code *int) {

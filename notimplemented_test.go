@@ -14,7 +14,7 @@ func TestNotImplementedMessage(t *testing.T) {
 		defer recoverNotImplemented(&stderr, &code)
 		panic(notImplemented("LinearLayer.Forward", "Assignment 1"))
 	}()
-	if want := "backprop: not implemented: LinearLayer.Forward (Assignment 1)\n"; code != 1 || stderr.String() != want {
+	if want := "backprop: not implemented: LinearLayer.Forward (Assignment 1): write it in layers.go\n"; code != 1 || stderr.String() != want {
 		t.Errorf("a stub's panic: exit code %d, stderr %q; want 1, %q", code, stderr.String(), want)
 	}
 	msg, ok := panicMessage(func() {

@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strings"
@@ -25,6 +26,7 @@ func fakeClock(step time.Duration) func() time.Time {
 // clock), an epoch of 40 batches shows a batch line every 5 s of it, with
 // the time elapsed and left; the epoch lines say "left" too.
 func TestProgressInsideLongEpochs(t *testing.T) {
+	needLab(t, labPlain)
 	rng := newRNG(1)
 	X, T := randomBatch(rng, 40, 2, 2)
 	var buf bytes.Buffer
@@ -99,6 +101,7 @@ func TestProgressOnATerminal(t *testing.T) {
 // TestProgressQuiet: a run shows batch lines in long epochs (a fake clock
 // makes every batch take 0.4 s), and -q silences every progress line.
 func TestProgressQuiet(t *testing.T) {
+	needLab(t, labAll)
 	data := syntheticMNISTDir(t, 40)
 	for _, quiet := range []bool{false, true} {
 		args := []string{"-exp", "mnist", "-data", data, "-epochs", "1", "-batch", "2", "-hidden", "4", "-plot=false", "-out", t.TempDir()}
@@ -124,6 +127,7 @@ func TestProgressQuiet(t *testing.T) {
 // TestProgressLabel: the spiral runs' lines start with their eta, and the
 // time left is never called ETA next to it.
 func TestProgressLabel(t *testing.T) {
+	needLab(t, labPlain)
 	code, stdout, stderr := runMain("-exp", "spiral", "-epochs", "200", "-eta", "1", "-plot=false", "-out", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit code %d\n%s", code, stderr)
@@ -131,5 +135,35 @@ func TestProgressLabel(t *testing.T) {
 	lines := regexp.MustCompile(`(?m)^eta=1  epoch 100/200 .* left$`).FindAllString(stdout, -1)
 	if len(lines) != 1 || strings.Contains(stdout, "ETA") {
 		t.Errorf("spiral progress: got lines %q; want one for epoch 100 that starts with eta=1 and ends with the time left, and no ETA:\n%s", lines, stdout)
+	}
+}
+
+// A run whose training loss rises in its first epochs and then falls gets
+// one line that says why; a falling run, a rise late in the run, or one
+// that never comes down again gets none.
+func TestEarlyRiseNote(t *testing.T) {
+	run := func(losses ...float64) *RunInfo {
+		ri := &RunInfo{}
+		for i, l := range losses {
+			ri.Epochs = append(ri.Epochs, EpochInfo{Epoch: i, LossTrain: l})
+		}
+		return ri
+	}
+	note := earlyRiseNote(run(8.301, 11.94, 3.2, 2.1, 1.6), 2, 0.1)
+	for _, want := range []string{"rose from 8.301 (epoch 0) to 11.94 (epoch 1) before it fell to 1.6", "eta 0.1, 2 per epoch", "smaller -eta"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q; want it to say %q", note, want)
+		}
+	}
+	for name, ri := range map[string]*RunInfo{
+		"falling":        run(2.3, 1.9, 1.5, 1.2, 1.1, 1.0),
+		"rising late":    run(2.3, 1.9, 1.5, 1.2, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.45, 0.5, 0.6, 0.3),
+		"never down":     run(2.3, 3.1, 3.5),
+		"diverged early": run(2.3, math.Inf(1), 1.0),
+		"too short":      run(2.3, 3.1),
+	} {
+		if got := earlyRiseNote(ri, 20, 0.1); got != "" {
+			t.Errorf("%s: note %q; want none", name, got)
+		}
 	}
 }

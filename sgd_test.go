@@ -70,6 +70,7 @@ func cloneNet(net *MLP, p pipeline) *MLP {
 // Pitfall: softmax applied twice (fused loss plus a Softmax layer in training)
 // (in the run info: the loss must be computed on the training output)
 func TestSGDRunInfo(t *testing.T) {
+	needLab(t, labAll)
 	const epochs = 5
 	for _, p := range []pipeline{naive, fused} {
 		for _, withTest := range []bool{false, true} {
@@ -135,6 +136,7 @@ func accuracy(net *MLP, X, T *Matrix) float64 {
 
 // Training lowers the loss on a small problem.
 func TestSGDLossDecreases(t *testing.T) {
+	needLab(t, labAll)
 	for _, p := range []pipeline{naive, fused} {
 		rng := newTestRNG(61)
 		net := newDeepNet(rng, p, 3, 2)
@@ -164,6 +166,7 @@ func TestSGDLossDecreases(t *testing.T) {
 //
 // Pitfall: divergence (eta = 5 on spirals) turned silently into a number instead of being reported
 func TestSGDDivergence(t *testing.T) {
+	needLab(t, labPlain)
 	cases := []struct {
 		name          string
 		batch         int
@@ -234,6 +237,7 @@ func TestSGDDivergence(t *testing.T) {
 // WriteCSV: the header, then one row per recorded epoch, values that read
 // back exactly; WriteWeightsCSV: epoch and one column per linear layer.
 func TestSGDWriteCSV(t *testing.T) {
+	needLab(t, labPlain)
 	X, T := XORData()
 	net := NewXORNet(newRNG(1234))
 	ri, err := Train(net, X, T, TrainConfig{BatchSize: 4, Epochs: 7, Eta: 0.1})
@@ -290,6 +294,7 @@ func TestSGDWriteCSV(t *testing.T) {
 //
 // Pitfall: weight metric |mean W| instead of mean |W|
 func TestSGDWeightAmpIsMeanAbs(t *testing.T) {
+	needLab(t, labPlain)
 	X, T := XORData()
 	net := NewXORNet(newRNG(1))
 	l1, lo := net.Layers[0].(*LinearLayer), net.Layers[2].(*LinearLayer)
@@ -339,6 +344,7 @@ func TestSGDWeightAmpIsMeanAbs(t *testing.T) {
 // smaller: one epoch of Train equals Gradient + UpdateParams on
 // consecutive slices of the data, bit for bit.
 func TestSGDBatchesInOrder(t *testing.T) {
+	needLab(t, labAll)
 	const n, eta = 8, 0.3
 	for _, batch := range []int{4, 3} { // 4+4 and 3+3+2
 		rng := newTestRNG(62)
@@ -381,6 +387,7 @@ func TestSGDBatchesInOrder(t *testing.T) {
 
 // Shuffling with a seed is repeatable, and it does reorder.
 func TestSGDShuffleRepeatable(t *testing.T) {
+	needLab(t, labAll)
 	run := func(shuffle bool, seed uint32) (*RunInfo, *MLP) {
 		rng := newTestRNG(63)
 		net := newDeepNet(rng, fused, 3, 2)
@@ -404,6 +411,7 @@ func TestSGDShuffleRepeatable(t *testing.T) {
 
 // The same seed gives bit-identical training, also on 1 or 8 threads.
 func TestSGDDeterministic(t *testing.T) {
+	needLab(t, labAll)
 	// Big enough that the products are split over goroutines: a 128-row
 	// batch through 32×32 layers is cut into 16-row chunks (chunkRows).
 	run := func() (*RunInfo, *MLP) {
@@ -475,6 +483,7 @@ func TestSGDRejectsBadConfig(t *testing.T) {
 // Stop ends training at the end of the epoch under way; the epochs done
 // are kept.
 func TestSGDStop(t *testing.T) {
+	needLab(t, labPlain)
 	X, T := XORData()
 	calls := 0
 	ri, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 1, Epochs: 10, Eta: 0.1, Stop: func() bool {
@@ -488,6 +497,7 @@ func TestSGDStop(t *testing.T) {
 
 // Progress lines: the first, every k-th and the last epoch.
 func TestSGDProgress(t *testing.T) {
+	needLab(t, labPlain)
 	X, T := XORData()
 	var buf bytes.Buffer
 	if _, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 4, Epochs: 5, Eta: 0.1, Progress: &buf, ProgressEvery: 2, Label: "xor"}); err != nil {
@@ -513,6 +523,7 @@ func TestSGDProgress(t *testing.T) {
 // losses to 1e-12 relative (the products and exp round in another order);
 // its accuracies exactly (all four right from epoch 59 on).
 func TestXORTrainsTo100Percent(t *testing.T) {
+	needLab(t, labPlain)
 	X, T := XORData()
 	net := NewXORNet(newRNG(1234))
 	wantW := [][]float64{

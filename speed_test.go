@@ -88,6 +88,7 @@ var raceDetector bool
 // sized the buffers, with every kernel set this CPU runs, on a batch of 256
 // and on one big enough to be computed in parts (batchGradient).
 func TestTrainingStepAllocatesNothing(t *testing.T) {
+	needLab(t, labAll)
 	for _, n := range []int{256, splitMin} {
 		X, T := syntheticImages(n, 3)
 		for _, ks := range runnableSets() {

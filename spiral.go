@@ -104,6 +104,10 @@ type spiralResult struct {
 	StalledSince int // first epoch of a final stretch without movement; -1: not stalled
 
 	Confusion *Confusion // of the final network on the test set
+	// MistakeScale is the largest mistake of all the runs' confusion
+	// matrices, which sit side by side on the page: each is drawn with
+	// that end of its red scale (set once every run is done).
+	MistakeScale int
 
 	// Dead of Units hidden ReLUs output 0 on every training sample at the
 	// end: they get no gradient and never come back (the usual way a net
@@ -383,6 +387,15 @@ func runSpiral(cfg *config) error {
 			afterSpiralRun(in)
 		}
 	}
+	shared := 0
+	for _, r := range results {
+		if r.Confusion != nil {
+			shared = max(shared, r.Confusion.largestMistake().N)
+		}
+	}
+	for _, r := range results {
+		r.MistakeScale = shared
+	}
 	jobs = append(jobs, fileJob(out, "spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }))
 	if cfg.plot {
 		jobs = append(jobs, spiralPageJobs(cfg, out, results)...)
@@ -433,7 +446,7 @@ func spiralRunJobs(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) []ou
 	wc.Title = title + ": mean |W| relative to the initial net"
 	return []outputJob{
 		fileJob(out, spiralFile(res.Eta, "map.svg"), func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title+", training set") }),
-		fileJob(out, spiralFile(res.Eta, "confusion.svg"), func(w io.Writer) error { return res.Confusion.WriteSVG(w, title+": test set") }),
+		fileJob(out, spiralFile(res.Eta, "confusion.svg"), func(w io.Writer) error { return res.Confusion.WriteSVGShared(w, title+": test set", res.MistakeScale) }),
 		fileJob(out, spiralFile(res.Eta, "acc.svg"), accuracyChart(res.Run, title+": accuracy").WriteSVG),
 		fileJob(out, spiralFile(res.Eta, "loss.svg"), lossChart(res.Run, title+": loss").WriteSVG),
 		fileJob(out, spiralFile(res.Eta, "weights.svg"), wc.WriteSVG),

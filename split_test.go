@@ -10,6 +10,7 @@ import (
 // (batchGradient). It is the same gradient, to the last bits, as one
 // Gradient over the whole batch.
 func TestSplitGradientIsTheBatchGradient(t *testing.T) {
+	needLab(t, labAll)
 	rng := newTestRNG(81)
 	net := newDeepNet(rng, fused, 20, 7)
 	for _, n := range []int{splitMin, splitMin + 3, 2*splitMin + 1} {
@@ -28,6 +29,7 @@ func TestSplitGradientIsTheBatchGradient(t *testing.T) {
 // A training run whose batches are split gives the same bits on 1, 2 and
 // 8 threads: the parts depend on the batch alone and are added in order.
 func TestSplitSameBitsOnAnyNumberOfCores(t *testing.T) {
+	needLab(t, labAll)
 	old := runtime.GOMAXPROCS(0)
 	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
 	run := func(procs int) (*RunInfo, *MLP) {
