@@ -324,6 +324,7 @@ func TestKernelsChosen(t *testing.T) {
 // The program refuses to start on a BACKPROP_KERNELS it cannot honour,
 // with a usage error (exit code 2) and no stack trace, before any work.
 func TestKernelsFromEnvRefused(t *testing.T) {
+	needLab(t, labPlain)
 	for _, c := range []struct {
 		value string
 		code  int

@@ -300,6 +300,7 @@ func TestWideNetworkRunsWithinItsEstimate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains networks of millions of weights; skipped with -short")
 	}
+	needLab(t, labPlain)
 	t.Run("10000", func(t *testing.T) { wideRun(t, 10000, true) })
 	t.Run("400000", func(t *testing.T) { wideRun(t, 400000, false) })
 }

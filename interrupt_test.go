@@ -647,6 +647,7 @@ func TestResumeCommandQuoting(t *testing.T) {
 // what happened: the signal's, or 1 for a run that went to its end with
 // its output cut.
 func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
+	needLab(t, labPlain)
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGPIPE on windows")
 	}
@@ -742,6 +743,7 @@ func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
 // breakdown and the run record; a resumed run stopped by a signal says
 // the network's epoch and its own count.
 func TestResumedRunNumbersEpochsOverall(t *testing.T) {
+	needLab(t, labAll)
 	data := syntheticMNISTDir(t, 300)
 	out := t.TempDir()
 	model := filepath.Join(out, "m.json")
@@ -787,6 +789,7 @@ func TestResumedRunNumbersEpochsOverall(t *testing.T) {
 // into a -save directory other than -out left its temporary file there;
 // the next run that saves there removes it (and leaves a live process's).
 func TestStaleTemporaryFilesOfTheSaveDirectory(t *testing.T) {
+	needLab(t, labPlain)
 	dir, out := t.TempDir(), t.TempDir()
 	dead := filepath.Join(dir, ".m.json.tmp-2147483646-123") // no process has this id
 	live := filepath.Join(dir, ".m.json.tmp-1-123")          // process 1 lives as long as the system

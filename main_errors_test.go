@@ -238,6 +238,7 @@ func TestOutputFailureSavesTheRest(t *testing.T) {
 // experiment; an -epochs 0 run that evaluates a loaded network saves its
 // copy. And the list of the run's files is the list of what runs write.
 func TestSaveNeverCollides(t *testing.T) {
+	needLab(t, labAll)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "o")
 	model := filepath.Join(dir, "m.json")
@@ -323,6 +324,7 @@ func TestIgnoredFlagsAreNamed(t *testing.T) {
 			t.Errorf("run %q: exit code %d, stderr %q; want 2 and that gradcheck writes no file", args, code, stderr)
 		}
 	}
+	needLab(t, labPlain) // the rest trains XOR
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
 	if code, _, stderr := runMain("-epochs", "3", "-q", "-out", dir, "-save", model); code != 0 {

@@ -327,6 +327,7 @@ func FuzzLoadModel(f *testing.F) {
 // names as a model file may have runs, and its run record is one the
 // results page reads: what the program writes, it can read.
 func TestLargestNamesRoundTrip(t *testing.T) {
+	needLab(t, labPlain)
 	name := func(i int) string { return fmt.Sprintf("%0*d", maxNameBytes, i) }
 	layers := []Layer{NewLinearLayer(2, 4, NewRandomState(1), name(0))}
 	for i := 1; len(layers) < maxLayers-2; i++ {

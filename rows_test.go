@@ -119,6 +119,7 @@ func TestImageRowsAreTodaysPixels(t *testing.T) {
 // info and the same weights, bit for bit, with the batches in order (cut
 // into parts: batchGradient) and shuffled.
 func TestTrainOnImageRowsIsTrainOnMatrix(t *testing.T) {
+	needLab(t, labFused)
 	const n, nTest = 2500, 300
 	d, dt := randomImages(n, 3), randomImages(nTest, 4)
 	mean, std := pixelStats(d, n)
