@@ -10,6 +10,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sort"
+	"sync"
 	"testing"
 	"time"
 )
@@ -189,4 +191,82 @@ func BenchmarkFirstLayerFreshRows(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkMNISTEpochProducts is BenchmarkMNISTEpoch's "epoch" with the
+// kernels in use (BACKPROP_KERNELS chooses), every product timed by the
+// CPU time of the thread that computes it (training's parts and the
+// evaluation's chunks compute their products on their own goroutine, so
+// that thread's time is the product's): "products-cpu-s/epoch" is their
+// sum, "other-cpu-s/epoch" the rest of the process's CPU time (the lab's
+// layers and loss, the sums of the parts, the update, the scheduler), and
+// the log has one line per product shape as training and the evaluation
+// meet it, with its CPU time per epoch and its GFLOP per CPU-second. Linux
+// only (the other systems have no thread clock here).
+func BenchmarkMNISTEpochProducts(b *testing.B) {
+	if _, ok := threadCPUTime(); !ok {
+		b.Skip("no thread CPU clock on this system")
+	}
+	X, T, XTest, TTest := syntheticMNIST()
+	runtime.GC()
+	const batch, eta = 3000, 0.1
+	net := labMNISTNet(1234)
+	params := net.paramLayers()
+	grads := map[string][]*Matrix{}
+	var xb, tb Matrix
+	epoch := func() {
+		for i0 := 0; i0 < X.Rows; i0 += batch {
+			X.viewRows(&xb, i0, min(i0+batch, X.Rows))
+			T.viewRows(&tb, i0, min(i0+batch, X.Rows))
+			if what, _ := net.sgdStep(grads, &xb, &tb, eta, params); what != "" {
+				b.Fatalf("training diverged: %s", what)
+			}
+		}
+		net.evalStats(X, T, nil)
+		net.evalStats(XTest, TTest, nil)
+	}
+	epoch() // the buffers get their sizes
+	type shape struct {
+		kind    string
+		n, k, m int
+	}
+	var mu sync.Mutex
+	cpu := map[shape]float64{}  // seconds
+	flop := map[shape]float64{} // multiply-adds ×2
+	watchProducts = func(kind string, n, k, m int) func() {
+		runtime.LockOSThread() // the product's thread, whose clock is read
+		c0, _ := threadCPUTime()
+		return func() {
+			c1, _ := threadCPUTime()
+			runtime.UnlockOSThread()
+			mu.Lock()
+			cpu[shape{kind, n, k, m}] += (c1 - c0).Seconds()
+			flop[shape{kind, n, k, m}] += 2 * float64(n) * float64(k) * float64(m)
+			mu.Unlock()
+		}
+	}
+	defer func() { watchProducts = nil }()
+	b.ResetTimer()
+	p0, _ := processCPUTime()
+	for i := 0; i < b.N; i++ {
+		epoch()
+	}
+	p1, _ := processCPUTime()
+	b.StopTimer()
+	watchProducts = nil
+	var shapes []shape
+	products := 0.0
+	for s, t := range cpu {
+		shapes = append(shapes, s)
+		products += t
+	}
+	sort.Slice(shapes, func(i, j int) bool { return cpu[shapes[i]] > cpu[shapes[j]] })
+	all := (p1 - p0).Seconds()
+	for _, s := range shapes {
+		t := cpu[s]
+		b.Logf("%-10s %4dx%-4d·%4dx%-3d %6.3f cpu-s/epoch %5.1f%% %5.1f GFLOP/cpu-s", s.kind, s.n, s.k, s.k, s.m, t/float64(b.N), 100*t/all, flop[s]/t/1e9)
+	}
+	b.ReportMetric(all/float64(b.N), "cpu-s/epoch")
+	b.ReportMetric(products/float64(b.N), "products-cpu-s/epoch")
+	b.ReportMetric((all-products)/float64(b.N), "other-cpu-s/epoch")
 }

@@ -76,6 +76,13 @@ const (
 	groupFrom = 1 << 16
 )
 
+// watchProducts, when set, is called on the goroutine of every product
+// before it, with its kind and shape (dst n×m, summed over k), and the
+// function it returns after it: BenchmarkMNISTEpochProducts sets it to time
+// the products where training and the evaluation run them. nil in the
+// program; set and cleared only while no product runs.
+var watchProducts func(kind string, n, k, m int) (done func())
+
 // product is one product to compute: dst = start + a·b (see above).
 type product struct {
 	dst      *Matrix
@@ -205,6 +212,10 @@ func gemm(pr product) {
 		}
 		return
 	}
+	var watched func()
+	if watchProducts != nil {
+		watched = watchProducts(pr.kind(), n, pr.k, m)
+	}
 	ks := &kernels
 	w := workers()
 	switch {
@@ -216,6 +227,24 @@ func gemm(pr product) {
 	default:
 		parallelProduct(pr, ks, chunkRows(n, pr.k*m, ks.rows, w), w)
 	}
+	if watched != nil {
+		watched()
+	}
+}
+
+// kind names a product by the function of tensor.go that asks for it:
+// "MatMulAT" (a's rows are its storage's columns), "MatMulBT" (b's columns
+// are its storage's rows), "MatMulBias" or "MatMul".
+func (pr *product) kind() string {
+	switch {
+	case pr.ars == 1 && pr.aps != 1:
+		return "MatMulAT"
+	case pr.bcs != 1:
+		return "MatMulBT"
+	case pr.bias != nil:
+		return "MatMulBias"
+	}
+	return "MatMul"
 }
 
 // chunkRows is how many rows of dst one goroutine takes at a time: about
