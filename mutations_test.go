@@ -258,13 +258,12 @@ func TestGradeChecks(t *testing.T) {
 			if p.points() != 0 {
 				t.Errorf("part %s: %v points for the handout; want 0", p.part.id, p.points())
 			}
-			for _, r := range p.tests {
-				onStub := false
-				for _, m := range p.part.methods {
-					onStub = onStub || strings.Contains(r.failure, fmt.Sprintf("not implemented: %s (%s)", m, p.part.assignment))
-				}
-				if r.passed || !onStub {
-					t.Errorf("part %s, %s: passed %v, %q; want a failure on a stub of %s", p.part.id, r.name, r.passed, r.failure, strings.Join(p.part.methods, " or "))
+			for _, m := range p.methods {
+				for _, r := range m.tests {
+					onStub := strings.Contains(r.failure, fmt.Sprintf("not implemented: %s (", m.method.name))
+					if r.passed || !onStub {
+						t.Errorf("part %s, %s: passed %v, %q; want a failure on the stub of %s", p.part.id, r.name, r.passed, r.failure, m.method.name)
+					}
 				}
 			}
 		}
@@ -286,10 +285,12 @@ func TestGradeChecks(t *testing.T) {
 				}
 			}
 			r := rep.part(m.part)
-			for _, res := range r.tests {
-				if !res.passed {
-					t.Logf("%s: %v of %v points in part %s (%d/%d tests); first failure %s: %s", m.fault, r.points(), r.part.points, m.part, r.passed(), len(r.tests), res.name, res.failure)
-					break
+			for _, mr := range r.methods {
+				if f, failed := mr.firstFailure(); failed {
+					t.Logf("%s: %v of %v points in part %s; %s lost %v, first failure %s: %s", m.fault, r.points(), r.part.points, m.part, mr.method.name, mr.method.points(r.part), f.name, f.failure)
+				}
+				if mr.method.name != m.method && !mr.passed() {
+					t.Errorf("%s lost its points, but the fault is in %s\n%s", mr.method.name, m.method, table(rep))
 				}
 			}
 		})
