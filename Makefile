@@ -51,15 +51,26 @@ help:
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
 # The lab as a handout, graded in points (README, "For instructors").
-.PHONY: handout grade
+# Paths given on the command line reach the recipes only as $(value …) in
+# single quotes: make expands no $(…) in them, the shell no quote, backtick
+# or $; unexport keeps make from expanding them into the environment.
+unexport SUBMISSION SUBMISSIONS GRADEBOOK RESULTS
+sq = '$(subst ','\'',$(value $(1)))'
+.PHONY: handout grade grade-class
 handout: ## write the student version into OUT, a new or empty directory: make handout OUT=../backprop-lab
 	@if [ -z "$(OUT)" ]; then echo "usage: make handout OUT=DIR (a new or empty directory, outside this one)"; exit 2; fi
 	@if [ ! -f handout_test.go ]; then echo "make handout runs in the solution repository; this is a student version"; exit 1; fi
 	$(GO) test -count=1 -run '^TestHandout$$' -handout "$(OUT)"
 
-grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR
-	@echo "grading $(if $(SUBMISSION),$(SUBMISSION),this directory): each graded test in a process of its own..." >&2
-	@report=$$(mktemp) && log=$$(mktemp) && \
-	if $(GO) test -count=1 -run '^TestGrade$$' . -grade "$(if $(SUBMISSION),$(SUBMISSION),.)" -grade.report "$$report" >"$$log" 2>&1 && [ -s "$$report" ]; \
+grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR [RESULTS=results.json]
+	@sub=$(call sq,SUBMISSION); results=$(call sq,RESULTS); [ -n "$$sub" ] || sub=.; \
+	printf 'grading %s: each graded test in a process of its own...\n' "$$sub" >&2; \
+	report=$$(mktemp) && log=$$(mktemp) && \
+	if $(GO) test -count=1 -timeout 0 -run '^TestGrade$$' . -grade "$$sub" -grade.report "$$report" $${results:+-grade.results "$$results"} >"$$log" 2>&1 && [ -s "$$report" ]; \
 	then cat "$$report"; rm -f "$$report" "$$log"; \
 	else cat "$$log"; rm -f "$$report" "$$log"; exit 1; fi
+
+grade-class: ## grade every subdirectory of SUBMISSIONS: make grade-class SUBMISSIONS=DIR GRADEBOOK=FILE.csv (tables in DIR/<name>/grade.txt)
+	@subs=$(call sq,SUBMISSIONS); book=$(call sq,GRADEBOOK); \
+	if [ -z "$$subs" ] || [ -z "$$book" ]; then echo "usage: make grade-class SUBMISSIONS=DIR GRADEBOOK=FILE.csv"; exit 2; fi; \
+	$(GO) test -count=1 -timeout 0 -run '^TestGrade$$' -grade.class "$$subs" -grade.gradebook "$$book"

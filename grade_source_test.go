@@ -602,7 +602,8 @@ func prepare(grader, sub string) (*preparedSubmission, error) {
 			if !contains(studentFiles, file) || pos.Filename != file {
 				continue
 			}
-			ce := compileError{file, pos.Line, e.Msg}
+			msg, _, _ := strings.Cut(e.Msg, "\n")
+			ce := compileError{file, pos.Line, strings.TrimSpace(msg)}
 			if name, ok := strings.CutPrefix(e.Msg, "undefined: "); ok && testNames[name] != "" {
 				ce.msg += " (only the grader's tests declare it: a submission may use the provided code, not the tests)"
 			}

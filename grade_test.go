@@ -779,6 +779,14 @@ func TestGradeHelper(t *testing.T) {
 		}
 	case "exit":
 		os.Exit(0)
+	case "child":
+		// A process left behind to rewrite reports: the grader must kill it.
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Skip("no sleep command:", err)
+		}
+		os.WriteFile(os.Getenv(panicHelperEnv+"_PIDFILE"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+		os.Exit(0)
 	}
 }
 
@@ -817,5 +825,21 @@ func TestCatchPanicKeepsOtherTestsRunning(t *testing.T) {
 	}
 	if res := runUnit(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=exit"}); res.passed {
 		t.Errorf("os.Exit(0) in a test: passed; want a failure")
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	runUnit(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=child", panicHelperEnv + "_PIDFILE=" + pidFile})
+	if data, err := os.ReadFile(pidFile); err == nil {
+		pid, _ := strconv.Atoi(string(data))
+		alive := true
+		for i := 0; i < 50 && alive; i++ {
+			alive = processAlive(pid)
+			if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(stat), ") Z ") {
+				alive = false // killed, waiting to be reaped by a parent that does not reap
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive && runtime.GOOS != "windows" {
+			t.Errorf("the process %d a graded test left behind is still running", pid)
+		}
 	}
 }

@@ -186,7 +186,7 @@ func partOf(test string) *labPart {
 // to do in a student version), and the mutations, which hold pieces of the
 // solution. (The handout also leaves out .ci/, the solution repository's
 // CI.)
-var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go"}
+var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go", "grade_cheats_test.go"}
 
 // gradingFiles are the test files whose every test is either graded (in a
 // part above) or listed in unscoredTests with the reason. The other test
@@ -194,7 +194,8 @@ var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutation
 // command line): those tests are not scored, and none of them may match a
 // part's pattern.
 var gradingFiles = []string{"layers_test.go", "mlp_test.go", "gradcheck_test.go", "helpers_test.go",
-	"notimplemented_test.go", "parts_test.go", "grade_test.go", "handout_test.go", "mutations_test.go", "reference_test.go"}
+	"notimplemented_test.go", "parts_test.go", "grade_test.go", "handout_test.go", "mutations_test.go", "reference_test.go",
+	"grade_source_test.go", "grade_run_test.go", "grade_class_test.go", "grade_cheats_test.go"}
 
 // unscoredTests are the tests of gradingFiles that no part scores, and why.
 var unscoredTests = map[string]string{
@@ -215,6 +216,12 @@ var unscoredTests = map[string]string{
 	"TestMutationsApply":                   "the mutations still apply (solution repository only)",
 	"TestGradeHelper":                      "a helper of TestCatchPanicKeepsOtherTestsRunning",
 	"TestUpdateParamsAdds":                 "provided code: UpdateParams",
+	"TestGradeFairness":                    "the grader: correct variants score full marks (solution repository only)",
+	"TestGradePrepare":                     "the grader: cheats, compile errors and missing files before anything runs (solution repository only)",
+	"TestGradeClass":                       "the grader: a class, its gradebook and results.json (solution repository only)",
+	"TestGradeLoops":                       "the grader: endless loops in every method (solution repository only)",
+	"TestGradeForgedOutput":                "the grader: a pass printed by student code (solution repository only)",
+	"TestGradeMakeQuoting":                 "the grader: paths with quotes, backticks and $(…) through make (solution repository only)",
 }
 
 // ---------------------------------------------------------------------------
