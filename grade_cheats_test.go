@@ -488,3 +488,25 @@ func TestGradeMakeQuoting(t *testing.T) {
 		}
 	}
 }
+
+// TestGradeHelperNamesClash grades nothing: it checks that a student
+// helper named like a helper of the tests (mean, mat) is renamed in the
+// prepared files, so that the graded build does not fail on it.
+func TestGradeHelperNamesClash(t *testing.T) {
+	sol := submissionFiles(t, ".")
+	layers := sol["layers.go"] + "\nfunc mean(v []float64) float64 { return v[0] }\n\nvar mat = 2.0\n"
+	layers = inRegion(t, "layers.go", layers, "LinearLayer.Forward", "", "\t_ = mean([]float64{mat})\n\treturn MatMulBias(dst, X, l.W, l.B)")
+	ps, err := prepare(".", writeSubmission(t, t.TempDir(), "clash", withFiles(sol, map[string]string{"layers.go": layers})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(ps.files["layers.go"])
+	for _, want := range []string{"func student_mean(v []float64)", "var student_mat = 2.0", "_ = student_mean([]float64{student_mat})"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the prepared layers.go lacks %q", want)
+		}
+	}
+	if len(ps.methodIssue) > 0 || len(ps.fileIssue) > 0 {
+		t.Errorf("issues %v %v; want none", ps.methodIssue, ps.fileIssue)
+	}
+}

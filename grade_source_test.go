@@ -451,7 +451,7 @@ func typeCheck(grader string, provided map[string][]byte, students map[string][]
 		files[n] = f
 		all = append(all, f)
 	}
-	info = &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}}
 	conf := types.Config{
 		Importer: importer.ForCompiler(fset, "gc", lookupExport),
 		Error: func(e error) {
@@ -661,6 +661,7 @@ func prepare(grader, sub string) (*preparedSubmission, error) {
 				})
 			}
 			if len(stubs) == 0 && len(refuse) == 0 {
+				renameClashes(grader, ps, fset, parsed, info)
 				return ps, nil
 			}
 		}
@@ -739,4 +740,54 @@ func blankImports(src []byte, paths map[string]bool) []byte {
 		out = append(append(append([]byte{}, out[:from]...), "_ "+imp.Path.Value...), out[to:]...)
 	}
 	return out
+}
+
+// renameClashes renames the student files' package-level names that the
+// graded test files declare too (a helper called mean, say): compiled with
+// the tests, they would clash. Every identifier that denotes such a name
+// becomes student_<name>; line numbers stay.
+func renameClashes(grader string, ps *preparedSubmission, fset *token.FileSet, parsed map[string]*ast.File, info *types.Info) {
+	testNames := map[string]bool{"TestMain": true, "graderVerdict": true}
+	for name, file := range testOnlyNames(grader) {
+		if contains(gradedTestFiles, file) {
+			testNames[name] = true
+		}
+	}
+	clash := map[types.Object]bool{}
+	for id, obj := range info.Defs {
+		if obj == nil || !testNames[id.Name] || obj.Parent() == nil || obj.Parent() != obj.Pkg().Scope() {
+			continue
+		}
+		if contains(studentFiles, fset.Position(id.Pos()).Filename) {
+			clash[obj] = true
+		}
+	}
+	if len(clash) == 0 {
+		return
+	}
+	type edit struct {
+		at   int
+		name string
+	}
+	edits := map[string][]edit{}
+	for _, m := range []map[*ast.Ident]types.Object{info.Defs, info.Uses} {
+		for id, obj := range m {
+			if clash[obj] {
+				pos := fset.Position(id.Pos())
+				edits[pos.Filename] = append(edits[pos.Filename], edit{pos.Offset, id.Name})
+			}
+		}
+	}
+	for file, es := range edits {
+		src, ok := ps.files[file]
+		if !ok {
+			continue
+		}
+		sort.Slice(es, func(i, j int) bool { return es[i].at > es[j].at })
+		out := append([]byte{}, src...)
+		for _, e := range es {
+			out = append(append(append([]byte{}, out[:e.at]...), "student_"+e.name...), out[e.at+len(e.name):]...)
+		}
+		ps.files[file] = out
+	}
 }
