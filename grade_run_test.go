@@ -7,9 +7,11 @@ package main
 //     files, the prepared student files, only the test files the graded
 //     tests need (gradedTestFiles) and a TestMain of the grader's own
 //     (graderMainSrc). The sources are removed as soon as it is built.
-//   - Each graded test (or subtest) runs in a process of its own, in a
-//     process group of its own, with an empty scratch directory as its
-//     working directory (only the fuzz seeds in it), never the grader's.
+//   - Each method's graded tests (and subtests) run in a process of their
+//     own (a method earns its share only when they all pass, so they may
+//     share a fate), in a process group of its own, with an empty scratch
+//     directory as its working directory (only the fuzz seeds in it),
+//     never the grader's.
 //   - The verdict does not come from the test's output: TestMain reads a
 //     random nonce from file descriptor 3 and closes it before any test
 //     runs, and after the test writes "nonce test pass|fail" on file
@@ -17,9 +19,9 @@ package main
 //     know the nonce, so whatever it prints or writes, it cannot forge a
 //     pass; a process that ends before TestMain reports has failed. The
 //     output only explains a failure.
-//   - Tests run in parallel over the cores, each method's tests in order;
-//     once one of a method's tests runs out of time, the method's other
-//     tests are not run. A test's process group is killed when it ends or
+//   - The methods run in parallel over the cores; once one of a method's
+//     tests runs out of time (the process's limit), its other tests are
+//     not run. A test's process group is killed when it ends or
 //     runs out of time, and every temporary file is removed on every path,
 //     Ctrl-C and SIGTERM included.
 
@@ -51,6 +53,7 @@ const graderMainFile = "zz_grader_main_test.go"
 const graderMainSrc = `package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"strings"
@@ -58,30 +61,31 @@ import (
 )
 
 // TestMain of a graded test binary (grade_run_test.go): the nonce and the
-// test's name come on descriptor 3, closed before any test runs; the
-// verdict goes out on descriptor 4.
+// tests' names come on descriptor 3, closed before any test runs; a
+// verdict per test goes out on descriptor 4.
 func TestMain(m *testing.M) {
 	if os.Getenv("BACKPROP_GRADE_CHANNEL") != "3,4" {
 		os.Exit(m.Run())
 	}
 	in, out := os.NewFile(3, "grade-in"), os.NewFile(4, "grade-out")
-	var nonce, unit string
-	_, err := fmt.Fscan(in, &nonce, &unit)
+	line, err := bufio.NewReader(in).ReadString('\n')
 	in.Close()
-	if err != nil {
+	fields := strings.Fields(line)
+	if err != nil || len(fields) < 2 {
 		fmt.Fprintln(os.Stderr, "the grader's channel:", err)
 		os.Exit(3)
 	}
 	code := m.Run()
-	fmt.Fprintf(out, "%s %s %s\n", nonce, unit, graderVerdict(unit, code))
+	w := bufio.NewWriter(out)
+	for _, unit := range fields[1:] {
+		fmt.Fprintf(w, "%s %s %s\n", fields[0], unit, graderVerdict(unit))
+	}
+	w.Flush()
 	out.Close()
 	os.Exit(code)
 }
 
-func graderVerdict(unit string, code int) string {
-	if code != 0 {
-		return "fail"
-	}
+func graderVerdict(unit string) string {
 	testRecord.Lock()
 	defer testRecord.Unlock()
 	if strings.HasPrefix(unit, "Fuzz") {
@@ -199,7 +203,9 @@ func buildGraded(grader string, ps *preparedSubmission, bin string) (buildErr st
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, ".")
+	// No debug information: linking is faster, and panics still name
+	// their file and line.
+	build := exec.CommandContext(ctx, "go", "test", "-c", "-ldflags=-s -w", "-o", bin, ".")
 	build.Dir = src
 	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -245,26 +251,45 @@ func unitPattern(unit string) string {
 	return strings.Join(parts, "/")
 }
 
-// runUnit runs one graded test (or subtest) of bin in dir and returns its
-// result: passed only on TestMain's verdict.
+// runUnit runs one graded test (or subtest) of bin in dir.
 func runUnit(bin, dir, unit string, timeout time.Duration, env []string) testResult {
+	return runChain(bin, dir, []string{unit}, timeout, env)[0]
+}
+
+// runChain runs graded tests (or subtests) of bin in dir, in one process
+// (they are one method's: a method earns its share only when all pass, so
+// they may share a fate), and returns their results in order: passed only
+// on TestMain's verdict. Once the process runs out of time, the tests that
+// had not run are "not run".
+func runChain(bin, dir string, units []string, timeout time.Duration, env []string) []testResult {
+	results := make([]testResult, len(units))
+	fail := func(msg string) []testResult {
+		for i, u := range units {
+			results[i] = testResult{name: u, failure: msg}
+		}
+		return results
+	}
 	var nb [16]byte
 	if _, err := rand.Read(nb[:]); err != nil {
-		return testResult{name: unit, failure: "the grader could not draw a nonce: " + err.Error()}
+		return fail("the grader could not draw a nonce: " + err.Error())
 	}
 	nonce := hex.EncodeToString(nb[:])
 	inR, inW, err := os.Pipe()
 	if err != nil {
-		return testResult{name: unit, failure: "the grader could not make a pipe: " + err.Error()}
+		return fail("the grader could not make a pipe: " + err.Error())
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		inR.Close()
 		inW.Close()
-		return testResult{name: unit, failure: "the grader could not make a pipe: " + err.Error()}
+		return fail("the grader could not make a pipe: " + err.Error())
 	}
 	defer outR.Close()
-	cmd := exec.Command(bin, "-test.run", unitPattern(unit), "-test.v", "-test.count", "1", "-test.timeout", timeout.String())
+	var patterns []string
+	for _, u := range units {
+		patterns = append(patterns, unitPattern(u))
+	}
+	cmd := exec.Command(bin, "-test.run", strings.Join(patterns, "|"), "-test.v", "-test.count", "1", "-test.timeout", timeout.String())
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), env...), "BACKPROP_GRADE_CHANNEL=3,4")
 	cmd.ExtraFiles = []*os.File{inR, outW}
@@ -277,17 +302,17 @@ func runUnit(bin, dir, unit string, timeout time.Duration, env []string) testRes
 	outW.Close()
 	if err != nil {
 		inW.Close()
-		return testResult{name: unit, failure: "the grader could not start the test: " + err.Error()}
+		return fail("the grader could not start the test: " + err.Error())
 	}
 	cleanups.Lock()
 	cleanups.cmds[cmd] = true
 	cleanups.Unlock()
-	fmt.Fprintf(inW, "%s %s\n", nonce, unit)
+	fmt.Fprintf(inW, "%s %s\n", nonce, strings.Join(units, " "))
 	inW.Close()
-	verdict := make(chan string, 1)
+	verdicts := make(chan string, 1)
 	go func() {
-		b, _ := io.ReadAll(io.LimitReader(outR, 1<<12))
-		verdict <- string(b)
+		b, _ := io.ReadAll(io.LimitReader(outR, 1<<16))
+		verdicts <- string(b)
 	}()
 	var killed bool
 	var mu sync.Mutex
@@ -299,30 +324,66 @@ func runUnit(bin, dir, unit string, timeout time.Duration, env []string) testRes
 	})
 	err = cmd.Wait()
 	timer.Stop()
-	killGroup(cmd) // anything the test left behind
+	killGroup(cmd) // anything the tests left behind
 	cleanups.Lock()
 	delete(cleanups.cmds, cmd)
 	cleanups.Unlock()
 	var v string
 	select {
-	case v = <-verdict:
+	case v = <-verdicts:
 	case <-time.After(2 * time.Second):
+	}
+	passed := map[string]bool{}
+	for _, line := range strings.Split(v, "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == nonce && f[2] == "pass" {
+			passed[f[1]] = true
+		}
 	}
 	mu.Lock()
 	wasKilled := killed
 	mu.Unlock()
-	res := judge(unit, out.String(), err, wasKilled, timeout)
-	if v == nonce+" "+unit+" pass\n" {
-		return testResult{name: unit, passed: true}
-	}
-	if res.passed {
-		res.passed = false
-		res.failure = "the test process ended without the grader's verdict"
-		if err != nil {
-			res.failure += " (" + err.Error() + ")"
+
+	// The output, cut into the sections of the top-level tests, explains
+	// the failures; the last section is the one running when time ran out.
+	sections := map[string]string{}
+	last := ""
+	for _, line := range strings.SplitAfter(out.String(), "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "=== RUN   "); ok && !strings.Contains(name, "/") {
+			last = name
+		}
+		if last != "" {
+			sections[last] += line
 		}
 	}
-	return res
+	stopped := ""
+	for i, u := range units {
+		top, _, _ := strings.Cut(u, "/")
+		section, ran := sections[top]
+		switch {
+		case passed[u]:
+			results[i] = testResult{name: u, passed: true}
+		case ran:
+			results[i] = judge(u, section, err, wasKilled && top == last, timeout)
+			if results[i].passed {
+				results[i].passed = false
+				results[i].failure = "the test process ended without the grader's verdict"
+				if err != nil {
+					results[i].failure += " (" + err.Error() + ")"
+				}
+			}
+			if results[i].timedOut {
+				stopped = "not run: " + u + " of the same method ran out of time"
+			}
+		default:
+			results[i] = testResult{name: u, failure: "the test did not run"}
+		}
+	}
+	for i := range results {
+		if !results[i].passed && stopped != "" && results[i].failure == "the test did not run" {
+			results[i].failure = stopped
+		}
+	}
+	return results
 }
 
 // gradeParallel is how many graded tests run at once: the cores.
@@ -358,23 +419,22 @@ func runUnits(bin, dir string, ps *preparedSubmission, timeout time.Duration, pr
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				stop := c.issue
-				for _, u := range c.units {
-					var res testResult
-					if stop != "" {
-						res = testResult{name: u, failure: stop}
-					} else {
-						res = runUnit(bin, dir, u, timeout, nil)
-						if res.timedOut {
-							stop = "not run: " + u + " of the same method ran out of time"
-						}
+				var res []testResult
+				if c.issue != "" {
+					for _, u := range c.units {
+						res = append(res, testResult{name: u, failure: c.issue})
 					}
+				} else {
+					res = runChain(bin, dir, c.units, timeout, nil)
+				}
+				for _, r := range res {
+					u := r.name
 					mu.Lock()
-					results[u] = res
+					results[u] = r
 					if progress != nil {
 						verdict := "ok"
-						if !res.passed {
-							verdict = "FAIL: " + res.failure
+						if !r.passed {
+							verdict = "FAIL: " + r.failure
 						}
 						fmt.Fprintf(progress, "%-55s %s\n", u, verdict)
 					}

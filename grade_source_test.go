@@ -597,6 +597,11 @@ func prepare(grader, sub string) (*preparedSubmission, error) {
 		blank := map[string]map[string]bool{}   // file → imports to make blank
 		refuse := map[string]string{}
 		for _, e := range errs {
+			if strings.Contains(e.Msg, "could not import") {
+				return nil, fmt.Errorf("compiling the submission: %v (the grader asks the go command for the standard library's export data)", e)
+			}
+		}
+		for _, e := range errs {
 			pos := fset.Position(e.Pos)
 			file := filepath.Base(pos.Filename)
 			if !contains(studentFiles, file) || pos.Filename != file {

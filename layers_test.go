@@ -183,7 +183,7 @@ func linearHand() (l *LinearLayer, X, Y, dNext *Matrix) {
 
 // Forward is X·W with b added to every row (the hand case above).
 //
-// Pitfall: the bias added to every column instead of every row, or W·X for X·W
+// Pitfall: the bias left out or added to every column instead of every row, or W·X for X·W
 func TestLinearForwardHand(t *testing.T) {
 	defer catchPanic(t)
 	l, X, Y, _ := linearHand()

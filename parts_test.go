@@ -221,6 +221,7 @@ var unscoredTests = map[string]string{
 	"TestGradeClass":                       "the grader: a class, its gradebook and results.json (solution repository only)",
 	"TestGradeLoops":                       "the grader: endless loops in every method (solution repository only)",
 	"TestGradeForgedOutput":                "the grader: a pass printed by student code (solution repository only)",
+	"TestGradeInterrupted":                 "the grader: Ctrl-C during grading leaves no temporary files (solution repository only)",
 	"TestGradeHelperNamesClash":            "the grader: a student helper named like a test helper (solution repository only)",
 	"TestGradeMakeQuoting":                 "the grader: paths with quotes, backticks and $(…) through make (solution repository only)",
 }
