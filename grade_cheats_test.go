@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,7 +165,11 @@ func TestGradePrepare(t *testing.T) {
 		wantIssues(t, ps, map[string]string{"layers.go": `layers\.go:\d+: a package-level variable initialised by a call \(NewMatrix\)`}, nil)
 		ps = prep(t, "var2", withFiles(sol, map[string]string{"loss.go": sol["loss.go"] + "\nvar spin = func() int { for {} }()\n"}))
 		wantIssues(t, ps, map[string]string{"loss.go": `package-level variable initialised by a call`}, nil)
-		ps = prep(t, "var3", withFiles(sol, map[string]string{"loss.go": sol["loss.go"] + "\nvar ok, half = float64(1), 1.0 / 2\n"}))
+		for i, v := range []string{"var zero = 0\nvar inf = 1 / zero", "var ch chan int\nvar never = <-ch", "var xs []int\nvar x = xs[1]", "var p *int\nvar y = *p"} {
+			ps = prep(t, fmt.Sprintf("risk%d", i), withFiles(sol, map[string]string{"loss.go": sol["loss.go"] + "\n" + v + "\n"}))
+			wantIssues(t, ps, map[string]string{"loss.go": `loss\.go:\d+: a package-level variable initialised by .*, which can panic or block before any test`}, nil)
+		}
+		ps = prep(t, "var3", withFiles(sol, map[string]string{"loss.go": sol["loss.go"] + "\nvar ok, half, tiny = float64(1), 1.0 / 2, -1e-300\n"}))
 		wantIssues(t, ps, nil, nil)
 	})
 	t.Run("forbidden imports and directives", func(t *testing.T) {

@@ -224,6 +224,9 @@ func checkSourceRules(fset *token.FileSet, name string, f *ast.File) string {
 					if call := firstCall(v); call != nil {
 						return fmt.Sprintf("%s: a package-level variable initialised by a call (%s): it would run before any test; compute it in the method", at(call.Pos()), exprString(fset, call.Fun))
 					}
+					if risk := firstRisk(v); risk != nil {
+						return fmt.Sprintf("%s: a package-level variable initialised by %s, which can panic or block before any test; compute it in the method", at(risk.Pos()), exprString(fset, risk))
+					}
 				}
 			}
 		}
@@ -255,6 +258,38 @@ func firstCall(e ast.Expr) *ast.CallExpr {
 			return false
 		}
 		return true
+	})
+	return found
+}
+
+// firstRisk returns the first expression in e that can panic or block
+// when evaluated (an index, a slice, a type assertion, a dereference, a
+// receive, a division or shift of anything but literals), or nil.
+func firstRisk(e ast.Expr) ast.Expr {
+	var found ast.Expr
+	lit := func(x ast.Expr) bool { _, ok := ast.Unparen(x).(*ast.BasicLit); return ok }
+	ast.Inspect(e, func(n ast.Node) bool {
+		if found != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.IndexExpr, *ast.IndexListExpr, *ast.SliceExpr, *ast.TypeAssertExpr, *ast.StarExpr:
+			found = n.(ast.Expr)
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				found = n
+			}
+		case *ast.BinaryExpr:
+			switch n.Op {
+			case token.QUO, token.REM, token.SHL, token.SHR:
+				if !lit(n.X) || !lit(n.Y) {
+					found = n
+				}
+			}
+		}
+		return found == nil
 	})
 	return found
 }
