@@ -7,6 +7,10 @@ PYTHON ?= /usr/bin/python3
 # raw value of OUT (make expands nothing in it), quoted for the shell, so
 # that a space, a quote, a backtick or $(...) in a path is only a path.
 shq = '$(subst ','\'',$(value $(1)))'
+# A path given on the command line would also be expanded by make when it
+# exports it into the recipes' environment ($(shell ...) in it would run):
+# the grader's and the handout's paths are not exported, only passed.
+unexport OUT SUBMISSION SUBMISSIONS GRADEBOOK RESULTS
 .PHONY: all build build-purego test test-purego race vet fmt-check run bench bench-numpy bench-compare bench-runs agree compare-builds help
 all: build
 
@@ -61,11 +65,17 @@ handout: ## write the student version into OUT, a new or empty directory: make h
 	@if [ -z $(call shq,OUT) ]; then echo "usage: make handout OUT=DIR (a new or empty directory, outside this one)"; exit 2; fi
 	$(GO) test -count=1 -run '^TestHandout$$' -handout $(call shq,OUT)
 
-# The lab's parts, in points.
-.PHONY: grade
-grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR
-	@sub=$(call shq,SUBMISSION); echo "grading $${sub:-this directory}: each graded test in a process of its own..." >&2
-	@sub=$(call shq,SUBMISSION) && report=$$(mktemp) && log=$$(mktemp) && \
-	if $(GO) test -count=1 -run '^TestGrade$$' . -grade "$${sub:-.}" -grade.report "$$report" >"$$log" 2>&1 && [ -s "$$report" ]; \
+# The lab's parts, in points, for one submission or a class.
+.PHONY: grade grade-class
+grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR [RESULTS=results.json]
+	@sub=$(call shq,SUBMISSION); results=$(call shq,RESULTS); [ -n "$$sub" ] || sub=.; \
+	printf 'grading %s: each graded test in a process of its own...\n' "$$sub" >&2; \
+	report=$$(mktemp) && log=$$(mktemp) && \
+	if $(GO) test -count=1 -timeout 0 -run '^TestGrade$$' . -grade "$$sub" -grade.report "$$report" $${results:+-grade.results "$$results"} >"$$log" 2>&1 && [ -s "$$report" ]; \
 	then cat "$$report"; rm -f "$$report" "$$log"; \
 	else cat "$$log"; rm -f "$$report" "$$log"; exit 1; fi
+
+grade-class: ## grade every subdirectory of SUBMISSIONS: make grade-class SUBMISSIONS=DIR GRADEBOOK=FILE.csv (tables in DIR/<name>/grade.txt)
+	@subs=$(call shq,SUBMISSIONS); book=$(call shq,GRADEBOOK); \
+	if [ -z "$$subs" ] || [ -z "$$book" ]; then echo "usage: make grade-class SUBMISSIONS=DIR GRADEBOOK=FILE.csv"; exit 2; fi; \
+	$(GO) test -count=1 -timeout 0 -run '^TestGrade$$' -grade.class "$$subs" -grade.gradebook "$$book"

@@ -4,17 +4,17 @@ package main
 //
 //	make grade                        the code in this directory
 //	make grade SUBMISSION=DIR         a student's layers.go, loss.go, mlp.go in DIR
+//	make grade-class SUBMISSIONS=DIR GRADEBOOK=FILE.csv    a class
 //	go test -run '^TestGrade$' -grade DIR     the same without make
 //
-// The grader copies itself (every Go and assembly file but the student
-// files, go.mod, go.sum, testdata/) into a fresh temporary directory, adds the student files from
-// the submission and nothing else (an edited test in the submission changes
-// nothing), compiles the tests once (go test -c) and runs every graded test
-// in a process of its own with a time limit: a panic, an os.Exit or an
-// endless loop fails that one test, and every other test still runs. A part
-// earns its points in proportion to its tests that pass. The table names,
-// for a part that lost points, its first failure and the pitfall that test
-// catches; the last line is the score of the automatically graded parts.
+// A submission is first prepared (grade_source_test.go: intake, the rules
+// of the source, compilation with the provided code only, stubs for what
+// does not compile), then built and run (grade_run_test.go: each graded
+// test in a process of its own, verdicts on a channel student code cannot
+// write). Each method of a part earns its share of the part's points when
+// all its tests pass (parts_test.go). The table names, for a method that
+// lost its points, its first failure and a typical cause; the last line is
+// the score of the automatically graded parts.
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,8 +42,16 @@ import (
 var (
 	gradeDir        = flag.String("grade", "", "grade the student files ("+strings.Join(studentFiles, ", ")+") in this directory: go test -run '^TestGrade$' -grade DIR")
 	gradeReportFile = flag.String("grade.report", "", "with -grade: write the score table into this file instead of stdout")
-	gradeTimeout    = flag.Duration("grade.timeout", 20*time.Second, "with -grade: how long one graded test may take")
+	gradeResults    = flag.String("grade.results", "", "with -grade: also write Gradescope's results.json into this file")
+	gradeTimeout    = flag.Duration("grade.timeout", defaultGradeTimeout, "how long one graded test may take")
+	gradeClassDir   = flag.String("grade.class", "", "grade every subdirectory of this directory (one per student): go test -run '^TestGrade$' -grade.class DIR -grade.gradebook FILE.csv")
+	gradeGradebook  = flag.String("grade.gradebook", "", "with -grade.class: the gradebook CSV to write")
 )
+
+// defaultGradeTimeout is a graded test's time limit: the slowest takes a
+// tenth of a second; 8 s leaves room for a loaded machine, and keeps a
+// submission that loops in every method within 3 minutes on 2 cores.
+const defaultGradeTimeout = 8 * time.Second
 
 // gradeOptions says what to grade with what.
 type gradeOptions struct {
@@ -52,46 +61,90 @@ type gradeOptions struct {
 	progress   io.Writer     // a line per test as it is run (nil: none)
 }
 
-// testResult is the outcome of one graded test.
+// testResult is the outcome of one graded test or subtest.
 type testResult struct {
-	name    string
-	passed  bool
-	failure string // the first failure, for a test that did not pass
+	name     string
+	passed   bool
+	timedOut bool
+	failure  string // the first failure, for a test that did not pass
+}
+
+// methodResult is the outcome of one graded method.
+type methodResult struct {
+	method gradedMethod
+	issue  string // why it was graded as a stub (does not compile, file not taken)
+	tests  []testResult
+}
+
+// passed reports whether the method earns its share: every test passed.
+func (m methodResult) passed() bool {
+	if m.issue != "" || len(m.tests) == 0 {
+		return false
+	}
+	for _, t := range m.tests {
+		if !t.passed {
+			return false
+		}
+	}
+	return true
+}
+
+// firstFailure is the method's first failed test.
+func (m methodResult) firstFailure() (testResult, bool) {
+	for _, t := range m.tests {
+		if !t.passed {
+			return t, true
+		}
+	}
+	return testResult{}, false
 }
 
 // partResult is the outcome of one part.
 type partResult struct {
-	part  *labPart
-	tests []testResult
+	part    *labPart
+	methods []methodResult
+	notes   []testResult // tests of behaviour the lab does not ask for: no points
 }
 
-// passed returns how many of the part's tests passed.
-func (r partResult) passed() int {
-	n := 0
-	for _, t := range r.tests {
-		if t.passed {
-			n++
+// testsPassed returns how many of the part's graded tests passed, of how
+// many.
+func (r partResult) testsPassed() (passed, total int) {
+	for _, m := range r.methods {
+		for _, t := range m.tests {
+			total++
+			if t.passed {
+				passed++
+			}
 		}
 	}
-	return n
+	return passed, total
 }
 
-// points returns the points the part earns: its points times the share of
-// its tests that passed, to two decimals (0 for a part graded by hand).
+// points returns the points the part earns: the shares of its methods that
+// passed, to two decimals (0 for a part graded by hand).
 func (r partResult) points() float64 {
-	if r.part.byHand || len(r.tests) == 0 {
+	if r.part.byHand {
 		return 0
 	}
-	return math.Round(100*r.part.points*float64(r.passed())/float64(len(r.tests))) / 100
+	got := 0.0
+	for _, m := range r.methods {
+		if m.passed() {
+			got += m.method.points(r.part)
+		}
+	}
+	return math.Round(100*got) / 100
 }
 
 // gradeResult is the outcome of grading one submission.
 type gradeResult struct {
 	submission string
 	others     string // whose code a part's tests use for the other parts
-	buildError string // the compiler's complaint when the submission did not build
+	fileIssue  map[string]string
+	ignored    []string
+	buildError string // the compiler's complaint when the prepared submission did not build
 	parts      []partResult
 	pitfalls   map[string]string // test → what it catches
+	elapsed    time.Duration
 }
 
 // score returns the points earned and the points graded automatically.
@@ -116,122 +169,81 @@ func (r *gradeResult) part(id string) partResult {
 }
 
 // gradeSubmission grades the student files of opts.submission with the
-// grader in opts.grader.
+// grader in opts.grader. An error means it could not be graded at all.
 func gradeSubmission(opts gradeOptions) (*gradeResult, error) {
+	start := time.Now()
+	watchSignals()
+	grader, err := filepath.Abs(opts.grader)
+	if err != nil {
+		return nil, err
+	}
 	sub, err := filepath.Abs(opts.submission)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range studentFiles {
-		if fi, err := os.Stat(filepath.Join(sub, f)); err != nil || !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("the submission %s has no file %s: a submission is a directory with %s", opts.submission, f, strings.Join(studentFiles, ", "))
-		}
-	}
 	if opts.timeout <= 0 {
-		opts.timeout = 20 * time.Second
+		opts.timeout = defaultGradeTimeout
 	}
-	tmp, err := os.MkdirTemp("", "backprop-grade-")
+	ps, err := prepare(grader, sub)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	src := filepath.Join(tmp, "src")
-	if err := copyGrader(opts.grader, src); err != nil {
+	pitfalls, err := testPitfalls(grader)
+	if err != nil {
 		return nil, err
 	}
-	for _, f := range studentFiles {
-		data, err := os.ReadFile(filepath.Join(sub, f))
+	rep := &gradeResult{submission: sub, others: other.source, pitfalls: pitfalls, fileIssue: ps.fileIssue}
+	if sub != grader {
+		rep.ignored = ps.ignored
+	}
+
+	binDir, removeBin, err := tempDir("backprop-grade-bin-")
+	if err != nil {
+		return nil, err
+	}
+	defer removeBin()
+	bin := filepath.Join(binDir, "grader.test")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	rep.buildError, err = buildGraded(grader, ps, bin)
+	if err != nil {
+		return nil, err
+	}
+	var results map[string]testResult
+	if rep.buildError == "" {
+		dir, removeDir, err := scratchDir(grader)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(src, f), data, 0o644); err != nil {
-			return nil, err
-		}
+		defer removeDir()
+		results = runUnits(bin, dir, ps, opts.timeout, opts.progress)
 	}
-	pitfalls, err := testPitfalls(src)
-	if err != nil {
-		return nil, err
-	}
-	rep := &gradeResult{submission: sub, others: other.source, pitfalls: pitfalls}
 	for _, p := range labParts {
-		rep.parts = append(rep.parts, partResult{part: p})
-	}
-
-	bin := filepath.Join(tmp, "grader.test")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, ".")
-	build.Dir = src
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
-	if out, err := build.CombinedOutput(); err != nil {
-		rep.buildError = strings.TrimSpace(strings.ReplaceAll(string(out), src+string(filepath.Separator), ""))
-		if rep.buildError == "" {
-			rep.buildError = err.Error()
-		}
-		for i := range rep.parts {
-			for _, name := range rep.parts[i].part.tests {
-				rep.parts[i].tests = append(rep.parts[i].tests, testResult{name: name, failure: "the submission does not build"})
-			}
-		}
-		return rep, nil
-	}
-	listCtx, listCancel := context.WithTimeout(context.Background(), time.Minute)
-	defer listCancel()
-	list, err := exec.CommandContext(listCtx, bin, "-test.list", ".").Output()
-	if err != nil {
-		return nil, fmt.Errorf("listing the grader's tests: %v", err)
-	}
-	have := map[string]bool{}
-	for _, name := range strings.Fields(string(list)) {
-		have[name] = true
-	}
-	for i := range rep.parts {
-		for _, name := range rep.parts[i].part.tests {
-			if !have[name] {
-				return nil, fmt.Errorf("the grader has no test %s (part %s): the parts table is out of date", name, rep.parts[i].part.id)
-			}
-			res := runGradedTest(bin, src, name, opts.timeout, nil)
-			if opts.progress != nil {
-				verdict := "ok"
-				if !res.passed {
-					verdict = "FAIL: " + res.failure
+		pr := partResult{part: p}
+		for _, m := range p.graded {
+			mr := methodResult{method: m, issue: ps.methodIssue[m.name]}
+			for _, u := range m.tests {
+				res, ok := results[u]
+				switch {
+				case rep.buildError != "":
+					res = testResult{name: u, failure: "the submission does not build"}
+				case !ok:
+					res = testResult{name: u, failure: "the test did not run"}
 				}
-				fmt.Fprintf(opts.progress, "%-55s %s\n", name, verdict)
+				mr.tests = append(mr.tests, res)
 			}
-			rep.parts[i].tests = append(rep.parts[i].tests, res)
+			pr.methods = append(pr.methods, mr)
 		}
+		for _, u := range p.notes {
+			if res, ok := results[u]; ok {
+				pr.notes = append(pr.notes, res)
+			}
+		}
+		rep.parts = append(rep.parts, pr)
 	}
+	rep.elapsed = time.Since(start)
 	return rep, nil
-}
-
-// copyGrader copies the grader in dir (its Go files but the student files,
-// go.mod, go.sum and testdata/) into dst.
-func copyGrader(dir, dst string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case name == "testdata" && e.IsDir():
-			if err := copyDir(filepath.Join(dir, name), filepath.Join(dst, name)); err != nil {
-				return err
-			}
-		case e.Type().IsRegular() && ((strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".s")) && !contains(studentFiles, name) || name == "go.mod" || name == "go.sum"):
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // copyDir copies the regular files under src into dst.
@@ -269,24 +281,6 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// runGradedTest runs one test of the compiled grader bin in a process of
-// its own, which the testing package stops after timeout (and this, as a
-// last resort, kills a little later). env is added to the environment.
-func runGradedTest(bin, dir, name string, timeout time.Duration, env []string) testResult {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-test.run", "^"+regexp.QuoteMeta(name)+"$", "-test.v", "-test.count", "1",
-		"-test.timeout", timeout.String())
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.WaitDelay = 5 * time.Second
-	var out limitedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	killed := ctx.Err() != nil
-	return judge(name, out.String(), err, killed, timeout)
-}
-
 // fileLineRE matches the start of a t.Error line: "    layers_test.go:123: ".
 var fileLineRE = regexp.MustCompile(`^\s+\S+\.go:\d+: `)
 
@@ -312,9 +306,11 @@ func judge(name, out string, runErr error, killed bool, timeout time.Duration) t
 	}
 	switch {
 	case killed:
-		res.failure = fmt.Sprintf("killed: the test process did not end within %v", timeout+30*time.Second)
+		res.failure = fmt.Sprintf("killed: the test process did not end within %v", timeout+10*time.Second)
+		res.timedOut = true
 	case strings.Contains(out, "panic: test timed out after"):
 		res.failure = fmt.Sprintf("did not finish within %v (an endless loop?)", timeout)
+		res.timedOut = true
 	case skip:
 		why := first(fileLineRE.MatchString)
 		if why == "" {
@@ -404,6 +400,18 @@ func formatPoints(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64)
 func (r *gradeResult) write(w io.Writer) {
 	fmt.Fprintf(w, "Grading %s (%s)\n", r.submission, strings.Join(studentFiles, ", "))
 	fmt.Fprintf(w, "Each part's tests take the other parts from %s.\n", r.others)
+	for _, f := range studentFiles {
+		if why := r.fileIssue[f]; why != "" {
+			fmt.Fprintf(w, "Not taken: %s (its methods are graded as stubs).\n", why)
+		}
+	}
+	if len(r.ignored) > 0 {
+		names := r.ignored
+		if len(names) > 8 {
+			names = append(names[:8:8], fmt.Sprintf("and %d more", len(r.ignored)-8))
+		}
+		fmt.Fprintf(w, "Ignored (a submission is %s only): %s\n", strings.Join(studentFiles, ", "), strings.Join(names, ", "))
+	}
 	if r.buildError != "" {
 		lines := strings.Split(r.buildError, "\n")
 		if len(lines) > 15 {
@@ -425,18 +433,39 @@ func (r *gradeResult) write(w io.Writer) {
 			byHand = append(byHand, fmt.Sprintf("%s, %s points", p.part.assignment, formatPoints(p.part.points)))
 			continue
 		}
-		tests := fmt.Sprintf("%d/%d", p.passed(), len(p.tests))
-		fmt.Fprintf(w, "%s%*s  %7s  %s of %s\n", title, pad, "", tests, formatPoints(p.points()), formatPoints(p.part.points))
-		for _, t := range p.tests {
-			if t.passed {
+		passed, total := p.testsPassed()
+		fmt.Fprintf(w, "%s%*s  %7s  %s of %s\n", title, pad, "", fmt.Sprintf("%d/%d", passed, total), formatPoints(p.points()), formatPoints(p.part.points))
+		lost := false
+		for _, m := range p.methods {
+			if m.passed() {
 				continue
 			}
-			fmt.Fprintf(w, "    first failure: %s: %s\n", t.name, t.failure)
-			if !strings.Contains(t.failure, "not implemented: ") && r.buildError == "" && r.pitfalls[t.name] != "" {
-				fmt.Fprintf(w, "    it catches: %s\n", r.pitfalls[t.name])
+			lost = true
+			pts := formatPoints(m.method.points(p.part))
+			if m.issue != "" {
+				fmt.Fprintf(w, "    %s: 0 of %s: %s\n", m.method.name, pts, m.issue)
+				continue
 			}
+			t, _ := m.firstFailure()
+			fmt.Fprintf(w, "    %s: 0 of %s: first failure %s: %s\n", m.method.name, pts, t.name, t.failure)
+			top, _, _ := strings.Cut(t.name, "/")
+			if why := r.pitfalls[top]; why != "" && r.buildError == "" && !t.timedOut &&
+				!strings.Contains(t.failure, "not implemented: ") && !strings.HasPrefix(t.failure, "panic: ") && !strings.HasPrefix(t.failure, "not run") {
+				fmt.Fprintf(w, "      a typical cause of this failure (not a diagnosis): %s\n", why)
+			}
+		}
+		if lost {
 			fmt.Fprintf(w, "    check it with: go test -run '%s'\n", p.part.run)
-			break
+		}
+		for _, n := range p.notes {
+			if !n.passed && !strings.Contains(n.failure, "not implemented: ") && !strings.HasPrefix(n.failure, "not run") {
+				top, _, _ := strings.Cut(n.name, "/")
+				fmt.Fprintf(w, "    note, costs nothing: %s: %s", n.name, n.failure)
+				if why := r.pitfalls[top]; why != "" {
+					fmt.Fprintf(w, " (%s)", why)
+				}
+				fmt.Fprintln(w)
+			}
 		}
 	}
 	got, auto := r.score()
@@ -449,14 +478,26 @@ func (r *gradeResult) write(w io.Writer) {
 
 // TestGrade checks the parts table against the test files (always) and,
 // with -grade DIR, grades the student files in DIR and prints the score
-// table (or writes it into the file -grade.report names).
+// table (or writes it into the file -grade.report names, and Gradescope's
+// results.json into -grade.results); with -grade.class DIR, grades a class.
 func TestGrade(t *testing.T) {
 	checkPartsTable(t)
-	if *gradeDir == "" {
+	if *gradeDir == "" && *gradeClassDir == "" {
 		return
 	}
 	if t.Failed() {
 		t.Fatal("the parts table is inconsistent: not grading")
+	}
+	if *gradeClassDir != "" {
+		if *gradeGradebook == "" {
+			t.Fatal("-grade.class needs -grade.gradebook FILE.csv (make grade-class SUBMISSIONS=DIR GRADEBOOK=FILE.csv)")
+		}
+		rows, err := gradeClass(".", *gradeClassDir, *gradeGradebook, *gradeTimeout, os.Stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("%d submissions graded: tables in %s/<name>/grade.txt, gradebook %s\n", len(rows), *gradeClassDir, *gradeGradebook)
+		return
 	}
 	var progress io.Writer
 	if testing.Verbose() {
@@ -465,6 +506,11 @@ func TestGrade(t *testing.T) {
 	rep, err := gradeSubmission(gradeOptions{grader: ".", submission: *gradeDir, timeout: *gradeTimeout, progress: progress})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if *gradeResults != "" {
+		if err := writeResults(*gradeResults, rep); err != nil {
+			t.Fatalf("results.json: %v", err)
+		}
 	}
 	var b bytes.Buffer
 	rep.write(&b)
@@ -501,6 +547,25 @@ func checkPartsTable(t *testing.T) {
 	}
 	if sum != labTotal {
 		t.Errorf("the parts' points add up to %v; want the lab's %d", sum, labTotal)
+	}
+	units := map[string]string{}
+	for _, p := range labParts {
+		shares := 0.0
+		for _, m := range p.graded {
+			shares += m.share
+			if !(m.share > 0) || len(m.tests) == 0 {
+				t.Errorf("part %s, %s: share %v with %d tests; want a positive share and tests", p.id, m.name, m.share, len(m.tests))
+			}
+			for _, u := range m.tests {
+				if q, dup := units[u]; dup {
+					t.Errorf("%s is listed for %s and %s; want one method", u, q, m.name)
+				}
+				units[u] = m.name
+			}
+		}
+		if !p.byHand && math.Abs(shares-1) > 1e-9 {
+			t.Errorf("part %s: the methods' shares add up to %v; want 1", p.id, shares)
+		}
 	}
 
 	type testFunc struct {
@@ -541,6 +606,9 @@ func checkPartsTable(t *testing.T) {
 			}
 			if !guardsPanics(tf.fn) {
 				t.Errorf("%s (part %s) does not start with defer catchPanic(t) (nor does its f.Fuzz function)", name, p.id)
+			}
+			if !contains(gradedTestFiles, tf.file) {
+				t.Errorf("%s (part %s) is in %s, which is not among the files the grader builds (gradedTestFiles)", name, p.id, tf.file)
 			}
 		}
 		for name := range funcs {
@@ -605,18 +673,31 @@ func guardsPanics(fn *ast.FuncDecl) bool {
 }
 
 // TestGradeReportFormat checks the table on a made-up report: the columns,
-// a failed part's first failure and pitfall, the hand-graded part, and the
-// score as the last line; and judge on the outputs a test process leaves.
+// a method that lost its share with its first failure and typical cause, a
+// method that does not compile, a note that costs nothing, the
+// hand-graded part, and the score as the last line; and judge on the
+// outputs a test process leaves.
 func TestGradeReportFormat(t *testing.T) {
-	rep := &gradeResult{submission: "/sub", others: "the solution's", pitfalls: map[string]string{"TestReLUDeltaHand": "ReLU delta tested on `Y >= 0`"}}
+	rep := &gradeResult{submission: "/sub", others: "the solution's", fileIssue: map[string]string{},
+		pitfalls: map[string]string{"TestReLUDeltaHand": "ReLU delta tested on `Y >= 0`", "TestReLUForwardKeepsNaN": "NaN kept"}}
 	for _, p := range labParts {
 		r := partResult{part: p}
-		for _, name := range p.tests {
-			res := testResult{name: name, passed: true}
-			if name == "TestReLUDeltaHand" {
-				res = testResult{name: name, failure: "layers_test.go:300: ReLU Delta[0,1] = 2; want 0"}
+		for _, m := range p.graded {
+			mr := methodResult{method: m}
+			if m.name == "LossCrossEntropyForSoftmaxLogits.Delta" {
+				mr.issue = "does not compile: loss.go:140: declared and not used: x"
 			}
-			r.tests = append(r.tests, res)
+			for _, name := range m.tests {
+				res := testResult{name: name, passed: true}
+				if name == "TestReLUDeltaHand" {
+					res = testResult{name: name, failure: "layers_test.go:300: ReLU Delta[0,1] = 2; want 0"}
+				}
+				mr.tests = append(mr.tests, res)
+			}
+			r.methods = append(r.methods, mr)
+		}
+		for _, n := range p.notes {
+			r.notes = append(r.notes, testResult{name: n, failure: "layers_test.go:9: ReLU Forward(NaN) = 0; want NaN"})
 		}
 		rep.parts = append(rep.parts, r)
 	}
@@ -624,24 +705,26 @@ func TestGradeReportFormat(t *testing.T) {
 	rep.write(&b)
 	out := b.String()
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if want := "score: 7.8/8 (not counted: Assignment 2, 2 points, graded by hand)"; lines[len(lines)-1] != want {
+	if want := "score: 7/8 (not counted: Assignment 2, 2 points, graded by hand)"; lines[len(lines)-1] != want {
 		t.Errorf("last line %q; want %q\n%s", lines[len(lines)-1], want, out)
 	}
 	for _, want := range []string{
-		`(?m)^Assignment 1  ReLULayer: Forward, Delta +4/5  0\.8 of 1$`,
-		`(?m)^    first failure: TestReLUDeltaHand: layers_test\.go:300: ReLU Delta\[0,1\] = 2; want 0$`,
-		"(?m)^    it catches: ReLU delta tested on `Y >= 0`$",
+		`(?m)^Assignment 1  ReLULayer: Forward, Delta +4/5  0\.5 of 1$`,
+		`(?m)^    ReLULayer\.Delta: 0 of 0\.5: first failure TestReLUDeltaHand: layers_test\.go:300: ReLU Delta\[0,1\] = 2; want 0$`,
+		"(?m)^      a typical cause of this failure \\(not a diagnosis\\): ReLU delta tested on `Y >= 0`$",
 		`(?m)^    check it with: go test -run '\^TestReLU'$`,
+		`(?m)^    note, costs nothing: TestReLUForwardKeepsNaN: layers_test\.go:9: ReLU Forward\(NaN\) = 0; want NaN \(NaN kept\)$`,
+		`(?m)^    LossCrossEntropyForSoftmaxLogits\.Delta: 0 of 0\.5: does not compile: loss\.go:140: declared and not used: x$`,
 		`(?m)^Assignment 2  written analysis.* +- +graded by hand, of 2$`,
-		`(?m)^Assignment 1  LinearLayer: Forward, Delta, Grad +7/7  1\.5 of 1\.5$`,
+		`(?m)^Assignment 1  LinearLayer: Forward, Delta, Grad +9/9  1\.5 of 1\.5$`,
 		`(?m)^part +tests  points$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("table lacks a line matching %s:\n%s", want, out)
 		}
 	}
-	if strings.Count(out, "first failure") != 1 {
-		t.Errorf("table has %d first failures; want 1 (the ReLU part's):\n%s", strings.Count(out, "first failure"), out)
+	if n := strings.Count(out, "first failure"); n != 1 {
+		t.Errorf("table has %d first failures; want 1 (ReLULayer.Delta's):\n%s", n, out)
 	}
 
 	exit1 := errors.New("exit status 1")
@@ -658,7 +741,7 @@ func TestGradeReportFormat(t *testing.T) {
 		{"=== RUN   TestX\n    layers_test.go:12: Linear Delta[0,0] = 1; want 2\n    layers_test.go:13: more\n--- FAIL: TestX (0.00s)\nFAIL\n", exit1, false, false,
 			"layers_test.go:12: Linear Delta[0,0] = 1; want 2"},
 		{"=== RUN   TestX\npanic: test timed out after 2s\n", exit1, false, false, "did not finish within 2s (an endless loop?)"},
-		{"=== RUN   TestX\n", errors.New("signal: killed"), true, false, "killed: the test process did not end within 32s"},
+		{"=== RUN   TestX\n", errors.New("signal: killed"), true, false, "killed: the test process did not end within 12s"},
 		{"=== RUN   TestX\npanic: boom\n\ngoroutine 7 [running]:\nbackprop.(*ReLULayer).Delta(...)\n\t/tmp/x/layers.go:17 +0x1d\n", exit1, false, false, "panic: boom (at layers.go:17)"},
 		{"=== RUN   TestX\n--- SKIP: TestX (0.00s)\n    x_test.go:3: no data\nPASS\n", nil, false, false, "skipped, which earns nothing: x_test.go:3: no data"},
 		{"=== RUN   TestX\nbye\n", nil, false, false, "the test process ended (exit status 0) before the test did: bye"},
@@ -696,6 +779,14 @@ func TestGradeHelper(t *testing.T) {
 		}
 	case "exit":
 		os.Exit(0)
+	case "child":
+		// A process left behind to rewrite reports: the grader must kill it.
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Skip("no sleep command:", err)
+		}
+		os.WriteFile(os.Getenv(panicHelperEnv+"_PIDFILE"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644)
+		os.Exit(0)
 	}
 }
 
@@ -715,7 +806,7 @@ func TestCatchPanicKeepsOtherTestsRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := runGradedTest(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=panic"})
+	res := runUnit(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=panic"})
 	if res.passed || !regexp.MustCompile(`panic: NewLinearLayer "Linear_bad": sizes must be positive.* \(at layers\.go:\d+\)$`).MatchString(res.failure) {
 		t.Errorf("a panic in NewLinearLayer: passed %v, first failure %q; want a failure naming the panic and where in layers.go", res.passed, res.failure)
 	}
@@ -729,10 +820,26 @@ func TestCatchPanicKeepsOtherTestsRunning(t *testing.T) {
 			t.Errorf("output of the panicking helper lacks %q:\n%s", want, out)
 		}
 	}
-	if res := runGradedTest(bin, ".", "TestGradeHelper", time.Second, []string{panicHelperEnv + "=loop"}); res.passed || res.failure != "did not finish within 1s (an endless loop?)" {
+	if res := runUnit(bin, ".", "TestGradeHelper", time.Second, []string{panicHelperEnv + "=loop"}); res.passed || res.failure != "did not finish within 1s (an endless loop?)" {
 		t.Errorf("an endless loop: passed %v, %q; want a failure after 1s", res.passed, res.failure)
 	}
-	if res := runGradedTest(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=exit"}); res.passed {
+	if res := runUnit(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=exit"}); res.passed {
 		t.Errorf("os.Exit(0) in a test: passed; want a failure")
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	runUnit(bin, ".", "TestGradeHelper", 20*time.Second, []string{panicHelperEnv + "=child", panicHelperEnv + "_PIDFILE=" + pidFile})
+	if data, err := os.ReadFile(pidFile); err == nil {
+		pid, _ := strconv.Atoi(string(data))
+		alive := true
+		for i := 0; i < 50 && alive; i++ {
+			alive = processAlive(pid)
+			if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(stat), ") Z ") {
+				alive = false // killed, waiting to be reaped by a parent that does not reap
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive && runtime.GOOS != "windows" {
+			t.Errorf("the process %d a graded test left behind is still running", pid)
+		}
 	}
 }

@@ -134,7 +134,8 @@ func checkGradPure(t *testing.T, l ParamLayer, X, deltaNext, X2, deltaNext2 *Mat
 	}
 }
 
-// checkLossPure is checkForwardPure for a loss's Forward and Delta.
+// checkLossPure is checkForwardPure for a loss's Forward and Delta, one
+// subtest each (each method is graded on its own).
 func checkLossPure(t *testing.T, l Loss, X, T, X2, T2 *Matrix) {
 	t.Helper()
 	X0, T0 := X.Clone(), T.Clone()
@@ -142,13 +143,18 @@ func checkLossPure(t *testing.T, l Loss, X, T, X2, T2 *Matrix) {
 		name string
 		f    func(dst, X, T *Matrix) *Matrix
 	}{{"Forward", l.Forward}, {"Delta", l.Delta}} {
-		got := m.f(nil, X, T)
-		checkSame(t, l.Name()+" "+m.name+": X afterwards", X, X0)
-		checkSame(t, l.Name()+" "+m.name+": T afterwards", T, T0)
-		kept := got.Clone()
-		m.f(nil, X2, T2)
-		checkSame(t, l.Name()+" "+m.name+"'s result after a second call", got, kept)
-		checkSame(t, l.Name()+" "+m.name+"(dirty dst)", m.f(dirty(), X, T), kept)
+		t.Run(m.name, func(t *testing.T) {
+			defer catchPanic(t)
+			got := m.f(nil, X, T)
+			checkSame(t, l.Name()+" "+m.name+": X afterwards", X, X0)
+			checkSame(t, l.Name()+" "+m.name+": T afterwards", T, T0)
+			kept := got.Clone()
+			m.f(nil, X2, T2)
+			checkSame(t, l.Name()+" "+m.name+"'s result after a second call", got, kept)
+			checkSame(t, l.Name()+" "+m.name+"(dirty dst)", m.f(dirty(), X, T), kept)
+			copy(X.Data, X0.Data) // a message that changed them must not fail the next one
+			copy(T.Data, T0.Data)
+		})
 	}
 }
 
@@ -177,7 +183,7 @@ func linearHand() (l *LinearLayer, X, Y, dNext *Matrix) {
 
 // Forward is X·W with b added to every row (the hand case above).
 //
-// Pitfall: the bias added to every column instead of every row, or W·X for X·W
+// Pitfall: the bias left out or added to every column instead of every row, or W·X for X·W
 func TestLinearForwardHand(t *testing.T) {
 	defer catchPanic(t)
 	l, X, Y, _ := linearHand()
@@ -255,10 +261,19 @@ func TestLinearLeavesArgumentsUnchanged(t *testing.T) {
 	rng := newTestRNG(4)
 	l := NewLinearLayer(4, 3, rng, "Linear_pure")
 	X, X2, d, d2 := randMatrix(rng, 6, 4), randMatrix(rng, 2, 4), randMatrix(rng, 6, 3), randMatrix(rng, 2, 3)
-	checkForwardPure(t, l, X, X2)
-	fwd := otherLinear(l)
-	checkDeltaPure(t, l, fwd.Forward(nil, X), d, fwd.Forward(nil, X2), d2)
-	checkGradPure(t, l, X, d, X2, d2)
+	t.Run("Forward", func(t *testing.T) {
+		defer catchPanic(t)
+		checkForwardPure(t, l, X, X2)
+	})
+	t.Run("Delta", func(t *testing.T) {
+		defer catchPanic(t)
+		fwd := otherLinear(l)
+		checkDeltaPure(t, l, fwd.Forward(nil, X), d, fwd.Forward(nil, X2), d2)
+	})
+	t.Run("Grad", func(t *testing.T) {
+		defer catchPanic(t)
+		checkGradPure(t, l, X, d, X2, d2)
+	})
 }
 
 // He initialisation: W ~ N(0, 2/n_in), biases 1 (the lab's template). Provided
@@ -346,8 +361,14 @@ func TestReLULeavesArgumentsUnchanged(t *testing.T) {
 	rng := newTestRNG(7)
 	l, fwd := NewReLULayer("ReLU_pure"), otherReLU("ReLU_pure")
 	X, X2, d, d2 := randAwayFromZero(rng, 6, 4), randAwayFromZero(rng, 2, 4), randMatrix(rng, 6, 4), randMatrix(rng, 2, 4)
-	checkForwardPure(t, l, X, X2)
-	checkDeltaPure(t, l, fwd.Forward(nil, X), d, fwd.Forward(nil, X2), d2)
+	t.Run("Forward", func(t *testing.T) {
+		defer catchPanic(t)
+		checkForwardPure(t, l, X, X2)
+	})
+	t.Run("Delta", func(t *testing.T) {
+		defer catchPanic(t)
+		checkDeltaPure(t, l, fwd.Forward(nil, X), d, fwd.Forward(nil, X2), d2)
+	})
 }
 
 // ---------------------------------------------------------------------------
@@ -609,24 +630,30 @@ func TestCrossEntropyLeavesArgumentsUnchanged(t *testing.T) {
 		randUniform(rng, 2, 3, 0.05, 1), randOneHot(rng, 2, 3))
 }
 
-// checkLossShapes checks that a loss returns an (n, 1) column from Forward
-// and an (n, classes) delta, and panics, naming both shapes, when X and T
-// do not match.
+// checkLossShapesOf checks that a loss returns an (n, 1) column from
+// Forward and an (n, classes) delta, and that both panic, naming both
+// shapes, when X and T do not match; one subtest per method.
 func checkLossShapesOf(t *testing.T, l Loss) {
 	t.Helper()
 	X := NewMatrix(4, 3)
 	X.Fill(1.0 / 3)
 	T := randOneHot(newTestRNG(17), 4, 3)
-	if got := l.Forward(nil, X, T); got.Rows != 4 || got.Cols != 1 {
-		t.Errorf("%s Forward of a 4x3 batch has shape %s; want 4x1 (one loss per sample)", l.Name(), got.Shape())
-	}
-	if got := l.Delta(nil, X, T); got.Rows != 4 || got.Cols != 3 {
-		t.Errorf("%s Delta of a 4x3 batch has shape %s; want 4x3", l.Name(), got.Shape())
-	}
-	msg, ok := panicMessage(func() { l.Forward(nil, X, NewMatrix(4, 2)) })
-	if !ok || !strings.Contains(msg, "4x3") || !strings.Contains(msg, "4x2") {
-		t.Errorf("%s Forward(4x3, 4x2): panic %q (panicked: %v); want a panic naming 4x3 and 4x2", l.Name(), msg, ok)
-	}
+	t.Run("Forward", func(t *testing.T) {
+		defer catchPanic(t)
+		if got := l.Forward(nil, X, T); got.Rows != 4 || got.Cols != 1 {
+			t.Errorf("%s Forward of a 4x3 batch has shape %s; want 4x1 (one loss per sample)", l.Name(), got.Shape())
+		}
+		msg, ok := panicMessage(func() { l.Forward(nil, X, NewMatrix(4, 2)) })
+		if !ok || !strings.Contains(msg, "4x3") || !strings.Contains(msg, "4x2") {
+			t.Errorf("%s Forward(4x3, 4x2): panic %q (panicked: %v); want a panic naming 4x3 and 4x2", l.Name(), msg, ok)
+		}
+	})
+	t.Run("Delta", func(t *testing.T) {
+		defer catchPanic(t)
+		if got := l.Delta(nil, X, T); got.Rows != 4 || got.Cols != 3 {
+			t.Errorf("%s Delta of a 4x3 batch has shape %s; want 4x3", l.Name(), got.Shape())
+		}
+	})
 }
 
 // Pitfall: per-sample loss of the wrong shape or divided by the class count (shape)
@@ -705,8 +732,14 @@ func TestFusedSoftmaxCrossEntropyMatchesPair(t *testing.T) {
 	if !pairLoss.AllFinite() || !pairDelta.AllFinite() {
 		t.Fatalf("test data too extreme: Softmax + CrossEntropy are not finite")
 	}
-	checkClose(t, "fused Forward vs Softmax + CrossEntropy", fused.Forward(nil, S, T), pairLoss, 1e-12)
-	checkClose(t, "fused Delta vs Softmax Delta of CrossEntropy Delta", fused.Delta(nil, S, T), pairDelta, 1e-12)
+	t.Run("Forward", func(t *testing.T) {
+		defer catchPanic(t)
+		checkClose(t, "fused Forward vs Softmax + CrossEntropy", fused.Forward(nil, S, T), pairLoss, 1e-12)
+	})
+	t.Run("Delta", func(t *testing.T) {
+		defer catchPanic(t)
+		checkClose(t, "fused Delta vs Softmax Delta of CrossEntropy Delta", fused.Delta(nil, S, T), pairDelta, 1e-12)
+	})
 }
 
 // In a network, with the same weights, the fused pipeline (logits, the
@@ -765,13 +798,23 @@ func TestFusedSoftmaxCrossEntropyStaysFinite(t *testing.T) {
 	}
 
 	fused := NewLossCrossEntropyForSoftmaxLogits("CE_fused")
-	loss, delta := fused.Forward(nil, S, T), fused.Delta(nil, S, T)
-	if !loss.AllFinite() || !delta.AllFinite() {
-		t.Errorf("fused loss %v, delta %v; want all finite", loss.Data, delta.Data)
-	}
 	// Rows 1 and 2 differ by −1e4, whose rounding of ln 3 is ≈ 1e-12.
-	checkClose(t, "fused Forward", loss, wantLoss, 1e-11)
-	checkClose(t, "fused Delta", delta, wantDelta, 1e-11)
+	t.Run("Forward", func(t *testing.T) {
+		defer catchPanic(t)
+		if loss := fused.Forward(nil, S, T); !loss.AllFinite() {
+			t.Errorf("fused loss %v; want all finite", loss.Data)
+		} else {
+			checkClose(t, "fused Forward", loss, wantLoss, 1e-11)
+		}
+	})
+	t.Run("Delta", func(t *testing.T) {
+		defer catchPanic(t)
+		if delta := fused.Delta(nil, S, T); !delta.AllFinite() {
+			t.Errorf("fused delta %v; want all finite", delta.Data)
+		} else {
+			checkClose(t, "fused Delta", delta, wantDelta, 1e-11)
+		}
+	})
 }
 
 // Pitfall: forward or delta overwriting its input (LossCrossEntropyForSoftmaxLogits)

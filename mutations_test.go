@@ -259,13 +259,17 @@ func TestGradeChecks(t *testing.T) {
 			if p.points() != 0 {
 				t.Errorf("part %s: %v points for the handout; want 0", p.part.id, p.points())
 			}
-			for _, r := range p.tests {
-				onStub := false
-				for _, m := range p.part.methods {
-					onStub = onStub || strings.Contains(r.failure, fmt.Sprintf("not implemented: %s (", m))
-				}
-				if r.passed || !onStub {
-					t.Errorf("part %s, %s: passed %v, %q; want a failure on a stub of %s", p.part.id, r.name, r.passed, r.failure, strings.Join(p.part.methods, " or "))
+			for _, m := range p.methods {
+				for _, r := range m.tests {
+					// A test may meet the stub of another method of its part
+					// first (the softmax's Delta tests run its Forward).
+					onStub := false
+					for _, name := range p.part.methods {
+						onStub = onStub || strings.Contains(r.failure, fmt.Sprintf("not implemented: %s (", name))
+					}
+					if r.passed || !onStub {
+						t.Errorf("part %s, %s: passed %v, %q; want a failure on a stub of %s", p.part.id, r.name, r.passed, r.failure, strings.Join(p.part.methods, " or "))
+					}
 				}
 			}
 		}
@@ -287,11 +291,289 @@ func TestGradeChecks(t *testing.T) {
 				}
 			}
 			r := rep.part(m.part)
-			for _, res := range r.tests {
-				if !res.passed {
-					t.Logf("%s: %v of %v points in part %s (%d/%d tests); first failure %s: %s", m.fault, r.points(), r.part.points, m.part, r.passed(), len(r.tests), res.name, res.failure)
-					break
+			for _, mr := range r.methods {
+				if f, failed := mr.firstFailure(); failed {
+					t.Logf("%s: %v of %v points in part %s; %s lost %v, first failure %s: %s", m.fault, r.points(), r.part.points, m.part, mr.method.name, mr.method.points(r.part), f.name, f.failure)
 				}
+				if mr.method.name != m.method && !mr.passed() {
+					t.Errorf("%s lost its points, but the fault is in %s\n%s", mr.method.name, m.method, table(rep))
+				}
+			}
+		})
+	}
+}
+
+// variants are correct methods written otherwise than the solution, the
+// ways students write them: each set is one submission (the solution's
+// files with these regions replaced) that must score full marks
+// (TestGradeFairness).
+var variantSets = [][]mutation{
+	{
+		{fault: "the template's literal loss −Σ t log x (0·log 0 = NaN for a wrong class with p = 0)", file: "loss.go", method: "LossCrossEntropy.Forward",
+			new: `	dst = Resize(dst, X.Rows, 1)
+	for i := 0; i < X.Rows; i++ {
+		s := 0.0
+		for k := 0; k < X.Cols; k++ {
+			s += T.At(i, k) * math.Log(X.At(i, k))
+		}
+		dst.Data[i] = -s
+	}
+	return dst`},
+		{fault: "the template's literal delta −T/X (0/0 = NaN for a wrong class with p = 0)", file: "loss.go", method: "LossCrossEntropy.Delta",
+			new: `	dst = Resize(dst, X.Rows, X.Cols)
+	for i := range X.Data {
+		dst.Data[i] = -T.Data[i] / X.Data[i]
+	}
+	return dst`},
+		{fault: "an if-style ReLU (NaN in, 0 out)", file: "layers.go", method: "ReLULayer.Forward",
+			new: `	dst = Resize(dst, X.Rows, X.Cols)
+	for i, x := range X.Data {
+		if x > 0 {
+			dst.Data[i] = x
+		} else {
+			dst.Data[i] = 0
+		}
+	}
+	return dst`},
+		{fault: "an if-style ReLU delta", file: "layers.go", method: "ReLULayer.Delta",
+			new: `	dst = Resize(dst, Y.Rows, Y.Cols)
+	for i := range Y.Data {
+		if Y.Data[i] > 0 {
+			dst.Data[i] = deltaNext.Data[i]
+		} else {
+			dst.Data[i] = 0
+		}
+	}
+	return dst`},
+		{fault: "softmax multiplied by 1/Σ instead of divided by Σ", file: "layers.go", method: "SoftmaxLayer.Forward",
+			new: `	dst = Resize(dst, X.Rows, X.Cols)
+	for i := 0; i < X.Rows; i++ {
+		m := X.At(i, 0)
+		for k := 1; k < X.Cols; k++ {
+			if X.At(i, k) > m {
+				m = X.At(i, k)
+			}
+		}
+		sum := 0.0
+		for k := 0; k < X.Cols; k++ {
+			e := math.Exp(X.At(i, k) - m)
+			dst.Set(i, k, e)
+			sum += e
+		}
+		inv := 1 / sum
+		for k := 0; k < X.Cols; k++ {
+			dst.Set(i, k, dst.At(i, k)*inv)
+		}
+	}
+	return dst`},
+		{fault: "the softmax delta through the explicit k×k Jacobian", file: "layers.go", method: "SoftmaxLayer.Delta",
+			new: `	dst = Resize(dst, Y.Rows, Y.Cols)
+	k := Y.Cols
+	J := NewMatrix(k, k)
+	for i := 0; i < Y.Rows; i++ {
+		p := Y.Row(i)
+		for a := 0; a < k; a++ {
+			for b := 0; b < k; b++ {
+				kron := 0.0
+				if a == b {
+					kron = 1
+				}
+				J.Set(a, b, p[b]*(kron-p[a])) // ∂p_b/∂s_a
+			}
+		}
+		for a := 0; a < k; a++ {
+			s := 0.0
+			for b := 0; b < k; b++ {
+				s += J.At(a, b) * deltaNext.At(i, b)
+			}
+			dst.Set(i, a, s)
+		}
+	}
+	return dst`},
+		{fault: "dW and dB multiplied by 1/n", file: "layers.go", method: "LinearLayer.Grad",
+			new: `	dst[0] = MatMulAT(dst[0], X, deltaNext)
+	dst[0].Scale(1 / float64(X.Rows))
+	dst[1] = ColSums(dst[1], deltaNext)
+	dst[1].Scale(1 / float64(X.Rows))
+	return dst`},
+		{fault: "the fused loss as the template writes it, log Σ exp(s) − Σ t s, stably", file: "loss.go", method: "LossCrossEntropyForSoftmaxLogits.Forward",
+			new: `	dst = Resize(dst, X.Rows, 1)
+	for i := 0; i < X.Rows; i++ {
+		s := X.Row(i)
+		m := s[0]
+		for _, v := range s {
+			if v > m {
+				m = v
+			}
+		}
+		sum := 0.0
+		for _, v := range s {
+			sum += math.Exp(v - m)
+		}
+		lse := m + math.Log(sum)
+		ts := 0.0
+		for k, v := range s {
+			ts += T.At(i, k) * v
+		}
+		dst.Data[i] = lse - ts
+	}
+	return dst`},
+		{fault: "the fused delta as softmax(s) − t", file: "loss.go", method: "LossCrossEntropyForSoftmaxLogits.Delta",
+			new: `	P := NewSoftmaxLayer("p").Forward(nil, X)
+	dst = Resize(dst, X.Rows, X.Cols)
+	for i := range P.Data {
+		dst.Data[i] = P.Data[i] - T.Data[i]
+	}
+	return dst`},
+		{fault: "a Gradient that makes new slices for every layer", file: "mlp.go", method: "MLP.Gradient",
+			new: `	outs := []*Matrix{X}
+	for _, layer := range n.Layers {
+		outs = append(outs, layer.Forward(nil, outs[len(outs)-1]))
+	}
+	d := n.Loss.Delta(nil, outs[len(outs)-1], T)
+	for l := len(n.Layers) - 1; l >= 0; l-- {
+		if pl, ok := n.Layers[l].(ParamLayer); ok {
+			grads[pl.Name()] = pl.Grad(nil, outs[l], d)
+		}
+		if l > 0 {
+			d = n.Layers[l].Delta(nil, outs[l+1], d)
+		}
+	}
+	return grads`},
+	},
+	{
+		{fault: "a linear forward that allocates its result", file: "layers.go", method: "LinearLayer.Forward",
+			new: `	return MatMulBias(nil, X, l.W, l.B)`},
+		{fault: "a linear delta that allocates its result", file: "layers.go", method: "LinearLayer.Delta",
+			new: `	return MatMulBT(nil, deltaNext, l.W)`},
+		{fault: "a linear grad that allocates its result", file: "layers.go", method: "LinearLayer.Grad",
+			new: `	n := float64(X.Rows)
+	dW := MatMulAT(nil, X, deltaNext)
+	dW.Div(n)
+	dB := ColSums(nil, deltaNext)
+	dB.Div(n)
+	return []*Matrix{dW, dB}`},
+		{fault: "a ReLU forward that allocates its result", file: "layers.go", method: "ReLULayer.Forward",
+			new: `	out := NewMatrix(X.Rows, X.Cols)
+	for i, x := range X.Data {
+		out.Data[i] = max(x, 0)
+	}
+	return out`},
+		{fault: "a ReLU delta as δ ⊙ [Y > 0], allocating", file: "layers.go", method: "ReLULayer.Delta",
+			new: `	out := NewMatrix(Y.Rows, Y.Cols)
+	for i, y := range Y.Data {
+		if y > 0 {
+			out.Data[i] = deltaNext.Data[i] * 1
+		}
+	}
+	return out`},
+		{fault: "a softmax forward that allocates, one row slice at a time", file: "layers.go", method: "SoftmaxLayer.Forward",
+			new: `	out := NewMatrix(X.Rows, X.Cols)
+	for i := 0; i < X.Rows; i++ {
+		s := X.Row(i)
+		m := math.Inf(-1)
+		for _, v := range s {
+			m = math.Max(m, v)
+		}
+		e := make([]float64, len(s))
+		sum := 0.0
+		for k, v := range s {
+			e[k] = math.Exp(v - m)
+			sum += e[k]
+		}
+		for k := range e {
+			out.Set(i, k, e[k]/sum)
+		}
+	}
+	return out`},
+		{fault: "a softmax delta that allocates", file: "layers.go", method: "SoftmaxLayer.Delta",
+			new: `	out := NewMatrix(Y.Rows, Y.Cols)
+	for i := 0; i < Y.Rows; i++ {
+		dot := 0.0
+		for k := 0; k < Y.Cols; k++ {
+			dot += Y.At(i, k) * deltaNext.At(i, k)
+		}
+		for k := 0; k < Y.Cols; k++ {
+			out.Set(i, k, Y.At(i, k)*deltaNext.At(i, k)-Y.At(i, k)*dot)
+		}
+	}
+	return out`},
+		{fault: "a cross-entropy that allocates and skips t = 0", file: "loss.go", method: "LossCrossEntropy.Forward",
+			new: `	out := NewMatrix(X.Rows, 1)
+	for i := 0; i < X.Rows; i++ {
+		for k := 0; k < X.Cols; k++ {
+			if T.At(i, k) > 0 {
+				out.Data[i] -= T.At(i, k) * math.Log(X.At(i, k))
+			}
+		}
+	}
+	return out`},
+		{fault: "a cross-entropy delta that allocates", file: "loss.go", method: "LossCrossEntropy.Delta",
+			new: `	out := NewMatrix(X.Rows, X.Cols)
+	for i := range out.Data {
+		if T.Data[i] != 0 {
+			out.Data[i] = -T.Data[i] / X.Data[i]
+		}
+	}
+	return out`},
+		{fault: "a Gradient that returns a new map", file: "mlp.go", method: "MLP.Gradient",
+			new: `	out := map[string][]*Matrix{}
+	acts := make([]*Matrix, len(n.Layers)+1)
+	acts[0] = X
+	for l, layer := range n.Layers {
+		acts[l+1] = layer.Forward(nil, acts[l])
+	}
+	delta := n.Loss.Delta(nil, acts[len(n.Layers)], T)
+	for l := len(n.Layers) - 1; l >= 0; l-- {
+		if pl, ok := n.Layers[l].(ParamLayer); ok {
+			g := pl.Grad(nil, acts[l], delta)
+			out[pl.Name()] = g
+			grads[pl.Name()] = g
+		}
+		delta = n.Layers[l].Delta(nil, acts[l+1], delta)
+	}
+	return out`},
+	},
+}
+
+// variantSubmission writes the solution's student files with the
+// variants' regions into a new directory.
+func variantSubmission(t *testing.T, set []mutation) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range studentFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range set {
+			if v.file == f {
+				if data, err = v.apply(data); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestGradeFairness grades each set of correct variants: every method
+// keeps its points, whatever the notes say.
+func TestGradeFairness(t *testing.T) {
+	gradeChecksOnly(t)
+	for i, set := range variantSets {
+		t.Run(fmt.Sprintf("set%d", i+1), func(t *testing.T) {
+			rep, err := gradeSubmission(gradeOptions{grader: ".", submission: variantSubmission(t, set)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			rep.write(&b)
+			if got, auto := rep.score(); got != auto {
+				t.Errorf("correct variants score %v/%v; want full marks:\n%s", got, auto, b.String())
 			}
 		})
 	}

@@ -21,9 +21,11 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -31,16 +33,57 @@ import (
 // these from it and everything else from the grader.
 var studentFiles = []string{"layers.go", "loss.go", "mlp.go"}
 
-// labPart is one part of the lab.
+// labPart is one part of the lab. Its points are shared out over the
+// methods it grades (graded): a method earns its share when every one of
+// its tests passes, and loses it when any fails, so the points follow the
+// fault. The notes are tests of behaviour the lab does not ask for (NaN
+// propagation, the 0·log 0 convention): they are run and reported, and
+// cost nothing. Instructors may change points and shares here (README,
+// "For instructors"); TestGrade checks that they add up.
 type labPart struct {
 	id         string // short name, e.g. "relu"
 	assignment string // "Assignment 1"
 	title      string
 	points     float64
-	byHand     bool     // graded by hand: no tests
-	methods    []string // the lab's methods (solution regions) it grades
-	run        string   // the -run pattern that selects its tests
-	tests      []string // its tests, in the order they are run
+	byHand     bool           // graded by hand: no tests
+	run        string         // the -run pattern that selects its tests
+	graded     []gradedMethod // the lab's methods (solution regions) it grades
+	notes      []string       // tests reported as notes, costing nothing
+
+	methods []string // the names of graded, filled by newPart
+	tests   []string // the top-level tests of graded and notes, filled by newPart
+}
+
+// gradedMethod is one method of a part and the tests that check it.
+type gradedMethod struct {
+	name  string   // "LinearLayer.Forward"
+	share float64  // of its part's points; a part's shares add up to 1
+	tests []string // "TestX" or "TestX/Sub", run in this order
+}
+
+// points returns the method's points in part p.
+func (m gradedMethod) points(p *labPart) float64 { return math.Round(100*p.points*m.share) / 100 }
+
+// newPart fills a part's methods and tests from graded and notes.
+func newPart(p labPart) *labPart {
+	seen := map[string]bool{}
+	add := func(unit string) {
+		top, _, _ := strings.Cut(unit, "/")
+		if !seen[top] {
+			seen[top] = true
+			p.tests = append(p.tests, top)
+		}
+	}
+	for _, m := range p.graded {
+		p.methods = append(p.methods, m.name)
+		for _, u := range m.tests {
+			add(u)
+		}
+	}
+	for _, u := range p.notes {
+		add(u)
+	}
+	return &p
 }
 
 // labParts is the points split of the lab (10 points). A method may be
@@ -51,63 +94,81 @@ type labPart struct {
 // backpropagation, the last two with the most to get right); the written
 // analysis of Assignment 2 carries 2, the stable softmax and the fused
 // loss of Assignment 3 one each. The optional parts (training on the
-// spirals, MNIST, plots) carry no points.
+// spirals, MNIST, plots) carry no points. Within a part the methods share
+// its points evenly.
 var labParts = []*labPart{
-	{
+	newPart(labPart{
 		id: "linear", assignment: "Assignment 1", title: "LinearLayer: Forward, Delta, Grad", points: 1.5,
-		methods: []string{"LinearLayer.Forward", "LinearLayer.Delta", "LinearLayer.Grad"},
-		run:     "^TestLinear",
-		tests: []string{"TestLinearForwardHand", "TestLinearDeltaHand", "TestLinearDeltaFiniteDifferences",
-			"TestLinearGradHand", "TestLinearGradFiniteDifferences", "TestLinearGradAveragesOverBatch",
-			"TestLinearLeavesArgumentsUnchanged"},
-	},
-	{
+		run: "^TestLinear",
+		graded: []gradedMethod{
+			{"LinearLayer.Forward", 1.0 / 3, []string{"TestLinearForwardHand", "TestLinearLeavesArgumentsUnchanged/Forward"}},
+			{"LinearLayer.Delta", 1.0 / 3, []string{"TestLinearDeltaHand", "TestLinearDeltaFiniteDifferences", "TestLinearLeavesArgumentsUnchanged/Delta"}},
+			{"LinearLayer.Grad", 1.0 / 3, []string{"TestLinearGradHand", "TestLinearGradFiniteDifferences", "TestLinearGradAveragesOverBatch",
+				"TestLinearLeavesArgumentsUnchanged/Grad"}},
+		},
+	}),
+	newPart(labPart{
 		id: "relu", assignment: "Assignment 1", title: "ReLULayer: Forward, Delta", points: 1,
-		methods: []string{"ReLULayer.Forward", "ReLULayer.Delta"},
-		run:     "^TestReLU",
-		tests: []string{"TestReLUForwardHand", "TestReLUForwardKeepsNaN", "TestReLUDeltaHand",
-			"TestReLUDeltaFiniteDifferences", "TestReLULeavesArgumentsUnchanged"},
-	},
-	{
+		run: "^TestReLU",
+		graded: []gradedMethod{
+			{"ReLULayer.Forward", 0.5, []string{"TestReLUForwardHand", "TestReLULeavesArgumentsUnchanged/Forward"}},
+			{"ReLULayer.Delta", 0.5, []string{"TestReLUDeltaHand", "TestReLUDeltaFiniteDifferences", "TestReLULeavesArgumentsUnchanged/Delta"}},
+		},
+		notes: []string{"TestReLUForwardKeepsNaN"},
+	}),
+	newPart(labPart{
 		id: "softmax", assignment: "Assignment 1", title: "SoftmaxLayer: Forward, Delta", points: 1,
-		methods: []string{"SoftmaxLayer.Forward", "SoftmaxLayer.Delta"},
-		run:     "^TestSoftmax",
-		tests: []string{"TestSoftmaxForwardHand", "TestSoftmaxForwardLeavesArgumentsUnchanged",
-			"TestSoftmaxDeltaHand", "TestSoftmaxDeltaFiniteDifferences", "TestSoftmaxDeltaLeavesArgumentsUnchanged"},
-	},
-	{
+		run: "^TestSoftmax",
+		graded: []gradedMethod{
+			{"SoftmaxLayer.Forward", 0.5, []string{"TestSoftmaxForwardHand", "TestSoftmaxForwardLeavesArgumentsUnchanged"}},
+			{"SoftmaxLayer.Delta", 0.5, []string{"TestSoftmaxDeltaHand", "TestSoftmaxDeltaFiniteDifferences", "TestSoftmaxDeltaLeavesArgumentsUnchanged"}},
+		},
+	}),
+	newPart(labPart{
 		id: "cross-entropy", assignment: "Assignment 1", title: "LossCrossEntropy: Forward, Delta", points: 1,
-		methods: []string{"LossCrossEntropy.Forward", "LossCrossEntropy.Delta"},
-		run:     "^TestCrossEntropy",
-		tests: []string{"TestCrossEntropyForwardHand", "TestCrossEntropyDeltaHand", "TestCrossEntropyZeroProbability",
-			"TestCrossEntropyDeltaFiniteDifferences", "TestCrossEntropyLeavesArgumentsUnchanged", "TestCrossEntropyShapes"},
-	},
-	{
+		run: "^TestCrossEntropy",
+		graded: []gradedMethod{
+			{"LossCrossEntropy.Forward", 0.5, []string{"TestCrossEntropyForwardHand", "TestCrossEntropyShapes/Forward",
+				"TestCrossEntropyLeavesArgumentsUnchanged/Forward"}},
+			{"LossCrossEntropy.Delta", 0.5, []string{"TestCrossEntropyDeltaHand", "TestCrossEntropyDeltaFiniteDifferences",
+				"TestCrossEntropyShapes/Delta", "TestCrossEntropyLeavesArgumentsUnchanged/Delta"}},
+		},
+		notes: []string{"TestCrossEntropyZeroProbability"},
+	}),
+	newPart(labPart{
 		id: "backprop", assignment: "Assignment 1", title: "MLP.Gradient (backpropagation)", points: 1.5,
-		methods: []string{"MLP.Gradient"},
-		run:     "^TestBackprop",
-		tests:   []string{"TestBackpropFiniteDifferences", "TestBackpropGradientKeysAndCopies"},
-	},
-	{
+		run: "^TestBackprop",
+		graded: []gradedMethod{
+			{"MLP.Gradient", 1, []string{"TestBackpropFiniteDifferences", "TestBackpropGradientKeysAndCopies"}},
+		},
+	}),
+	newPart(labPart{
 		id: "written", assignment: "Assignment 2", title: "written analysis (fused layer, shift invariance)", points: 2,
 		byHand: true,
-	},
-	{
+	}),
+	newPart(labPart{
 		id: "stable-softmax", assignment: "Assignment 3", title: "SoftmaxLayer.Forward, stable", points: 1,
-		methods: []string{"SoftmaxLayer.Forward"}, // written in Assignment 1, made stable here
-		run:     "^TestStableSoftmax|^FuzzStableSoftmax",
-		tests: []string{"TestStableSoftmaxShiftInvariance", "TestStableSoftmaxLargeLogits",
-			"TestStableSoftmaxRowsOfDifferentScale", "FuzzStableSoftmaxRowInvariants"},
-	},
-	{
+		run: "^TestStableSoftmax|^FuzzStableSoftmax",
+		graded: []gradedMethod{
+			// Written in Assignment 1 (part softmax), made stable here.
+			{"SoftmaxLayer.Forward", 1, []string{"TestStableSoftmaxShiftInvariance", "TestStableSoftmaxLargeLogits",
+				"TestStableSoftmaxRowsOfDifferentScale", "FuzzStableSoftmaxRowInvariants"}},
+		},
+	}),
+	newPart(labPart{
 		id: "fused", assignment: "Assignment 3", title: "LossCrossEntropyForSoftmaxLogits: Forward, Delta", points: 1,
-		methods: []string{"LossCrossEntropyForSoftmaxLogits.Forward", "LossCrossEntropyForSoftmaxLogits.Delta"},
-		run:     "^TestFused",
-		tests: []string{"TestFusedSoftmaxCrossEntropyForwardHand", "TestFusedSoftmaxCrossEntropyDeltaHand",
-			"TestFusedSoftmaxCrossEntropyDeltaFiniteDifferences", "TestFusedSoftmaxCrossEntropyMatchesPair", "TestFusedSoftmaxCrossEntropyInNetwork",
-			"TestFusedSoftmaxCrossEntropyStaysFinite", "TestFusedSoftmaxCrossEntropyLeavesArgumentsUnchanged",
-			"TestFusedSoftmaxCrossEntropyShapes"},
-	},
+		run: "^TestFused",
+		graded: []gradedMethod{
+			{"LossCrossEntropyForSoftmaxLogits.Forward", 0.5, []string{"TestFusedSoftmaxCrossEntropyForwardHand",
+				"TestFusedSoftmaxCrossEntropyMatchesPair/Forward", "TestFusedSoftmaxCrossEntropyInNetwork",
+				"TestFusedSoftmaxCrossEntropyStaysFinite/Forward",
+				"TestFusedSoftmaxCrossEntropyShapes/Forward", "TestFusedSoftmaxCrossEntropyLeavesArgumentsUnchanged/Forward"}},
+			{"LossCrossEntropyForSoftmaxLogits.Delta", 0.5, []string{"TestFusedSoftmaxCrossEntropyDeltaHand",
+				"TestFusedSoftmaxCrossEntropyDeltaFiniteDifferences", "TestFusedSoftmaxCrossEntropyMatchesPair/Delta",
+				"TestFusedSoftmaxCrossEntropyStaysFinite/Delta", "TestFusedSoftmaxCrossEntropyShapes/Delta",
+				"TestFusedSoftmaxCrossEntropyLeavesArgumentsUnchanged/Delta"}},
+		},
+	}),
 }
 
 // labTotal is the lab's points.
@@ -131,7 +192,7 @@ func partOf(test string) *labPart {
 // to do in a student version), and the mutations, which hold pieces of the
 // solution. (The handout also leaves out .ci/, the solution repository's
 // CI.)
-var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go"}
+var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go", "grade_cheats_test.go"}
 
 // gradingFiles are the test files whose every test is either graded (in a
 // part above) or listed in unscoredTests with the reason. The other test
@@ -139,7 +200,8 @@ var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutation
 // command line): those tests are not scored, and none of them may match a
 // part's pattern.
 var gradingFiles = []string{"layers_test.go", "mlp_test.go", "gradcheck_test.go", "helpers_test.go",
-	"notimplemented_test.go", "parts_test.go", "grade_test.go", "handout_test.go", "mutations_test.go", "reference_test.go"}
+	"notimplemented_test.go", "parts_test.go", "grade_test.go", "handout_test.go", "mutations_test.go", "reference_test.go",
+	"grade_source_test.go", "grade_run_test.go", "grade_class_test.go", "grade_cheats_test.go"}
 
 // unscoredTests are the tests of gradingFiles that no part scores, and why.
 var unscoredTests = map[string]string{
@@ -164,6 +226,14 @@ var unscoredTests = map[string]string{
 	"TestGradeHelper":                      "a helper of TestCatchPanicKeepsOtherTestsRunning",
 	"TestUpdateParamsAdds":                 "provided code: UpdateParams",
 	"TestNoStudentVersionMark":             "the solution repository has no student version's mark (solution repository only)",
+	"TestGradeFairness":                    "the grader: correct variants score full marks (solution repository only)",
+	"TestGradePrepare":                     "the grader: cheats, compile errors and missing files before anything runs (solution repository only)",
+	"TestGradeClass":                       "the grader: a class, its gradebook and results.json (solution repository only)",
+	"TestGradeLoops":                       "the grader: endless loops in every method (solution repository only)",
+	"TestGradeForgedOutput":                "the grader: a pass printed by student code (solution repository only)",
+	"TestGradeInterrupted":                 "the grader: Ctrl-C during grading leaves no temporary files (solution repository only)",
+	"TestGradeHelperNamesClash":            "the grader: a student helper named like a test helper (solution repository only)",
+	"TestGradeMakeQuoting":                 "the grader: paths with quotes, backticks and $(…) through make (solution repository only)",
 }
 
 // ---------------------------------------------------------------------------
@@ -217,16 +287,30 @@ func otherFused(name string) Loss {
 // of the tests after it. (The grader also runs every graded test in a
 // process of its own, so an endless loop or an os.Exit costs one test.)
 func catchPanic(t *testing.T) {
-	r := recover()
-	if r == nil {
-		return
+	if r := recover(); r != nil {
+		if e, ok := r.(*notImplementedError); ok {
+			t.Error(e.Error()) // one line: what to write, and where
+		} else {
+			t.Errorf("panic: %v%s", r, panicSite(string(debug.Stack())))
+		}
 	}
-	if e, ok := r.(*notImplementedError); ok {
-		t.Error(e.Error()) // one line: what to write, and where
-		return
-	}
-	t.Errorf("panic: %v%s", r, panicSite(string(debug.Stack())))
+	testRecord.Lock()
+	testRecord.m[t.Name()] = testOutcome{failed: t.Failed(), skipped: t.Skipped()}
+	testRecord.Unlock()
 }
+
+// testOutcome is how a graded test (or subtest) ended, as catchPanic saw it.
+type testOutcome struct{ failed, skipped bool }
+
+// testRecord holds the outcome of every graded test and subtest that ran
+// to its end in this process. The grader's TestMain (grade_run_test.go)
+// reads it after the tests and reports the verdict on a channel of its
+// own; student code cannot name it (a submission must compile without the
+// test files).
+var testRecord = struct {
+	sync.Mutex
+	m map[string]testOutcome
+}{m: map[string]testOutcome{}}
 
 // panicSite returns " (at layers.go:123)" for the innermost frame of a
 // stack trace that lies in a student file, or "" if there is none.
