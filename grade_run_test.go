@@ -45,7 +45,7 @@ import (
 
 // gradedTestFiles are the test files the graded tests are built from
 // (reference_test.go only in the solution repository).
-var gradedTestFiles = []string{"layers_test.go", "mlp_test.go", "helpers_test.go", "parts_test.go", "reference_test.go"}
+var gradedTestFiles = []string{"layers_test.go", "mlp_test.go", "helpers_test.go", "parts_test.go", "needlab_test.go", "reference_test.go"}
 
 // graderMainFile is the grader's TestMain, written into the build only.
 const graderMainFile = "zz_grader_main_test.go"
