@@ -64,8 +64,9 @@ var (
 var handoutDirs = []string{"testdata", "docs", "bench"}
 
 // graderOnlyDocs are the files of handoutDirs the handout leaves out: the
-// grader's documentation (the gradebook, results.json), not the students'.
-var graderOnlyDocs = []string{"docs/grading.md"}
+// grader's documentation (the gradebook, results.json) and the written
+// answer to Assignment 2, not the students'.
+var graderOnlyDocs = []string{"docs/grading.md", "docs/assignment2.md"}
 
 // ---------------------------------------------------------------------------
 // Solution regions
