@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -168,20 +167,8 @@ func TestReadingRowsAllocatesNothing(t *testing.T) {
 	if got := testing.AllocsPerRun(5, read); got != 0 {
 		t.Errorf("allocations per batch read = %v; want 0", got)
 	}
-	if raceDetector {
-		return // the detector allocates for itself (see checkStepAllocatesNothing)
-	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	read()
-	const reads = 10
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for i := 0; i < reads; i++ {
-		read()
-	}
-	runtime.ReadMemStats(&after)
-	if got := after.Mallocs - before.Mallocs; got >= reads {
-		t.Errorf("allocations in %d batch reads on 4 threads = %d; want fewer than %d", reads, got, reads)
+	if got, ok := mallocsOnFourThreads(t, 10, read); ok && got >= 10 {
+		t.Errorf("allocations in 10 batch reads on 4 threads = %d; want fewer than 10", got)
 	}
 }
 

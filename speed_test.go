@@ -119,9 +119,21 @@ func checkStepAllocatesNothing(t *testing.T, what string, X, T *Matrix) {
 	// Under -race the detector's runtime allocates about once a step on
 	// its own; the count is then checked by the runs without -race (CI
 	// runs both).
+	if got, ok := mallocsOnFourThreads(t, 10, step); ok && got >= 10 {
+		t.Errorf("%s: allocations in 10 training steps on 4 threads = got %d; want fewer than 10", what, got)
+	}
+}
+
+// mallocsOnFourThreads runs f once to warm up, then n times with
+// GOMAXPROCS 4, and returns how many allocations the n runs made: less than
+// n means f itself allocates nothing (the runtime's own goroutines may
+// allocate now and then). ok is false where the count means nothing,
+// under -race or CPU emulation.
+func mallocsOnFourThreads(t *testing.T, n int, f func()) (mallocs uint64, ok bool) {
+	t.Helper()
 	if raceDetector {
 		t.Log("multi-threaded allocation count not checked under -race: the race detector allocates for its own bookkeeping")
-		return
+		return 0, false
 	}
 	// Likewise under CPU emulation (CI runs the arm64 build under
 	// qemu-user and says so with BACKPROP_EMULATED), where the runtime's
@@ -129,18 +141,15 @@ func checkStepAllocatesNothing(t *testing.T, what string, X, T *Matrix) {
 	// own, one run in three.
 	if os.Getenv("BACKPROP_EMULATED") != "" {
 		t.Log("multi-threaded allocation count not checked under emulation (BACKPROP_EMULATED is set)")
-		return
+		return 0, false
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	step()
-	const steps = 10
+	f()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	for i := 0; i < steps; i++ {
-		step()
+	for i := 0; i < n; i++ {
+		f()
 	}
 	runtime.ReadMemStats(&after)
-	if got := after.Mallocs - before.Mallocs; got >= steps {
-		t.Errorf("%s: allocations in %d training steps on 4 threads = got %d; want fewer than %d", what, steps, got, steps)
-	}
+	return after.Mallocs - before.Mallocs, true
 }
