@@ -55,7 +55,7 @@ import (
 
 var (
 	handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
-	updateRef  = flag.Bool("update", false, "rewrite reference_test.go from the solution regions: go test -run '^TestReference$' -update")
+	updateRef  = flag.Bool("update", false, "rewrite the recorded files that tests compare with: reference_test.go from the solution regions (go test -run '^TestReference$' -update) and testdata/golden (go test -run '^TestGolden' -update)")
 )
 
 // handoutDirs are the directories the handout copies whole; of the root's
@@ -65,8 +65,21 @@ var handoutDirs = []string{"testdata", "docs", "bench"}
 
 // graderOnlyDocs are the files of handoutDirs the handout leaves out: the
 // grader's documentation (the gradebook, results.json) and the written
-// answer to Assignment 2, not the students'.
-var graderOnlyDocs = []string{"docs/grading.md", "docs/assignment2.md"}
+// answer to Assignment 2, not the students', and the goldens of
+// golden_test.go (every file under testdata/golden).
+var graderOnlyDocs = []string{"docs/grading.md", "docs/assignment2.md", "testdata/golden/"}
+
+// leftOutOfHandout says whether the handout leaves out path (slash-separated,
+// relative to the repository): a file of graderOnlyDocs or one under a
+// directory of it (a name ending in "/").
+func leftOutOfHandout(path string) bool {
+	for _, d := range graderOnlyDocs {
+		if path == d || strings.HasSuffix(d, "/") && strings.HasPrefix(path, d) {
+			return true
+		}
+	}
+	return false
+}
 
 // ---------------------------------------------------------------------------
 // Solution regions
@@ -485,7 +498,7 @@ func copyTree(src, dst string, done func(rel string)) error {
 		if err != nil {
 			return err
 		}
-		if contains(graderOnlyDocs, filepath.ToSlash(filepath.Join(filepath.Base(src), rel))) {
+		if leftOutOfHandout(filepath.ToSlash(filepath.Join(filepath.Base(src), rel))) {
 			return nil
 		}
 		data, err := os.ReadFile(path)

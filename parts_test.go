@@ -190,9 +190,11 @@ func partOf(test string) *labPart {
 // graderOnlyFiles are the files the handout leaves out: the grader's
 // reference copy of the solution, the handout generator (which has nothing
 // to do in a student version), and the mutations, which hold pieces of the
-// solution. (The handout also leaves out .ci/, the solution repository's
-// CI.)
-var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go", "grade_cheats_test.go"}
+// solution, and the goldens of the lab's runs (golden_test.go with
+// testdata/golden), which hold the solution's bits: a correct solution
+// written another way rounds differently. (The handout also leaves out
+// .ci/, the solution repository's CI.)
+var graderOnlyFiles = []string{"reference_test.go", "handout_test.go", "mutations_test.go", "grade_cheats_test.go", "golden_test.go"}
 
 // gradingFiles are the test files whose every test is either graded (in a
 // part above) or listed in unscoredTests with the reason. The other test
