@@ -163,6 +163,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 	grads := map[string][]*Matrix{} // the trainer's, reused by every step
 	var order []int
 	var bt *Matrix
+	var tview Matrix   // a batch's rows of T, in order
 	var rows rowReader // the batches' rows of X
 	n := X.Len()
 	if cfg.Shuffle {
@@ -195,7 +196,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 				xb, bt = rows.gather(X, order[i0:i1]), gatherRows(bt, T, order[i0:i1])
 				tb = bt
 			} else {
-				xb, tb = rows.rangeOf(X, i0, i1, true), &net.batchT
+				xb, tb = rows.rangeOf(X, i0, i1, true), &tview
 				T.viewRows(tb, i0, i1)
 			}
 			if what, applied := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
@@ -251,6 +252,17 @@ func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, p
 	}
 	what = firstNonFiniteParam(params)
 	return what, what != ""
+}
+
+// paramLayers returns the layers that have parameters, in order.
+func (n *MLP) paramLayers() []ParamLayer {
+	var out []ParamLayer
+	for _, l := range n.Layers {
+		if pl, ok := l.(ParamLayer); ok {
+			out = append(out, pl)
+		}
+	}
+	return out
 }
 
 func checkTrainConfig(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) error {
