@@ -468,7 +468,7 @@ func strip4(k int, a []float64, aps int, b []float64, ldb int, s *[4]float64) {
 // and c: the assembly kernels read and write through raw pointers.
 func checkBlock(r, k int, a []float64, ars, aps int, b []float64, ldb int, c []float64, ldc int, v []float64) {
 	if k < 1 || len(a) <= (r-1)*ars+(k-1)*aps || len(b) < (k-1)*ldb+panelW || len(c) < (r-1)*ldc+panelW || (v != nil && len(v) < panelW) {
-		panic(fmt.Sprintf("gemm: a block of %d rows and %d steps runs past its operands (%d, %d, %d values)", r, k, len(a), len(b), len(c)))
+		panicShape("gemm", "the block inside its operands", fmt.Sprintf("a block of %d rows and %d steps", r, k), fmt.Sprintf("operands of %d, %d, %d values", len(a), len(b), len(c)))
 	}
 }
 

@@ -104,7 +104,9 @@ func checkGradients(net *MLP, X, T *Matrix, h, floor float64) []paramCheck {
 	var out []paramCheck
 	for _, l := range net.paramLayers() {
 		for p, param := range l.Params() {
-			c := paramCheck{Layer: l.Name(), Param: paramName(p)[1:], Shape: param.Shape(), Row: -1, Col: -1}
+			// The table spells a shape 5x7, as its recorded output does
+			// (messages spell it 5×7: Matrix.Shape).
+			c := paramCheck{Layer: l.Name(), Param: paramName(p)[1:], Shape: fmt.Sprintf("%dx%d", param.Rows, param.Cols), Row: -1, Col: -1}
 			g := grads[l.Name()]
 			switch {
 			case p >= len(g):

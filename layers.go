@@ -131,7 +131,11 @@ func (l *LinearLayer) Grad(dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
 // UpdateParams adds [dW, dB] to [W, B].
 func (l *LinearLayer) UpdateParams(dtheta []*Matrix) {
 	if len(dtheta) != 2 || dtheta[0].Rows != l.W.Rows || dtheta[0].Cols != l.W.Cols || dtheta[1].Rows != 1 || dtheta[1].Cols != l.B.Cols {
-		panic(fmt.Sprintf("%s UpdateParams: want [%s, %s]", l.name, l.W.Shape(), l.B.Shape()))
+		got := []string{fmt.Sprintf("dtheta has %d matrices", len(dtheta))}
+		if len(dtheta) == 2 {
+			got = []string{operand("dW", dtheta[0]), operand("dB", dtheta[1])}
+		}
+		panicShape(l.name+" UpdateParams", "[dW, dB] of shapes ["+l.W.Shape()+", "+l.B.Shape()+"]", got...)
 	}
 	l.W.Add(dtheta[0])
 	l.B.Add(dtheta[1])

@@ -644,8 +644,8 @@ func checkLossShapesOf(t *testing.T, l Loss) {
 			t.Errorf("%s Forward of a 4x3 batch has shape %s; want 4x1 (one loss per sample)", l.Name(), got.Shape())
 		}
 		msg, ok := panicMessage(func() { l.Forward(nil, X, NewMatrix(4, 2)) })
-		if !ok || !strings.Contains(msg, "4x3") || !strings.Contains(msg, "4x2") {
-			t.Errorf("%s Forward(4x3, 4x2): panic %q (panicked: %v); want a panic naming 4x3 and 4x2", l.Name(), msg, ok)
+		if !ok || !strings.Contains(msg, "4×3") || !strings.Contains(msg, "4×2") {
+			t.Errorf("%s Forward(4×3, 4×2): panic %q (panicked: %v); want a panic naming 4×3 and 4×2", l.Name(), msg, ok)
 		}
 	})
 	t.Run("Delta", func(t *testing.T) {

@@ -6,7 +6,6 @@ package main
 // into dst and return it (nil: a new matrix).
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -164,6 +163,6 @@ func (l *LossCrossEntropyForSoftmaxLogits) Delta(dst, X, T *Matrix) *Matrix {
 // same shape: a programming error, named with both shapes.
 func checkLossShapes(name, what string, X, T *Matrix) {
 	if X.Rows != T.Rows || X.Cols != T.Cols {
-		panic(fmt.Sprintf("%s %s: X is %s, T is %s, want the same shape", name, what, X.Shape(), T.Shape()))
+		panicShape(name+" "+what, "the same shape", operand("X", X), operand("T", T))
 	}
 }

@@ -12,6 +12,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -167,7 +168,7 @@ func (n *MLP) Evaluate(X, T *Matrix) *Matrix {
 // that passes the same map every step allocates nothing.
 func (n *MLP) Gradient(grads map[string][]*Matrix, X, T *Matrix) map[string][]*Matrix {
 	if X.Cols != n.NInputs || X.Rows != T.Rows {
-		panic(fmt.Sprintf("Gradient: X is %s and T is %s: want n×%d and n×classes", X.Shape(), T.Shape(), n.NInputs))
+		panicShape("Gradient", "X n×"+strconv.Itoa(n.NInputs)+" and T n×classes", operand("X", X), operand("T", T))
 	}
 	if grads == nil {
 		grads = map[string][]*Matrix{}

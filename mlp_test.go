@@ -314,8 +314,8 @@ func TestMLPPropagateTo(t *testing.T) {
 	if _, err := net.PropagateTo(X, true, "Linear_9"); err == nil || !strings.Contains(err.Error(), "Linear_9") {
 		t.Errorf("PropagateTo(Linear_9) error = %v; want one naming Linear_9", err)
 	}
-	if _, err := net.PropagateTo(NewMatrix(5, 3), false, ""); err == nil || !strings.Contains(err.Error(), "5x3") {
-		t.Errorf("PropagateTo(5x3 input to a 4-input net) error = %v; want one naming 5x3", err)
+	if _, err := net.PropagateTo(NewMatrix(5, 3), false, ""); err == nil || !strings.Contains(err.Error(), "5×3") {
+		t.Errorf("PropagateTo(5×3 input to a 4-input net) error = %v; want one naming 5×3", err)
 	}
 	logits := net.Propagate(X, false)
 	checkSame(t, "Propagate(X, true)", net.Propagate(X, true), softmax.Forward(nil, logits))

@@ -210,8 +210,8 @@ func TestMNISTLoadRawAndLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rowsShape(d.XTrain) != "3x784" || d.TTrain.Shape() != "3x10" || rowsShape(d.XTest) != "2x784" || d.TrainTotal != 5 {
-		t.Fatalf("got XTrain %s, TTrain %s, XTest %s, total %d; want 3x784, 3x10, 2x784, 5", rowsShape(d.XTrain), d.TTrain.Shape(), rowsShape(d.XTest), d.TrainTotal)
+	if rowsShape(d.XTrain) != "3×784" || d.TTrain.Shape() != "3×10" || rowsShape(d.XTest) != "2×784" || d.TrainTotal != 5 {
+		t.Fatalf("got XTrain %s, TTrain %s, XTest %s, total %d; want 3×784, 3×10, 2×784, 5", rowsShape(d.XTrain), d.TTrain.Shape(), rowsShape(d.XTest), d.TrainTotal)
 	}
 	for i, want := range []int{0, 1, 2} {
 		if got := d.TTrain.ArgmaxRow(i); got != want {

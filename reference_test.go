@@ -67,7 +67,11 @@ func (l *refLinearLayer) Grad(dst []*Matrix, X, deltaNext *Matrix) []*Matrix {
 
 func (l *refLinearLayer) UpdateParams(dtheta []*Matrix) {
 	if len(dtheta) != 2 || dtheta[0].Rows != l.W.Rows || dtheta[0].Cols != l.W.Cols || dtheta[1].Rows != 1 || dtheta[1].Cols != l.B.Cols {
-		panic(fmt.Sprintf("%s UpdateParams: want [%s, %s]", l.name, l.W.Shape(), l.B.Shape()))
+		got := []string{fmt.Sprintf("dtheta has %d matrices", len(dtheta))}
+		if len(dtheta) == 2 {
+			got = []string{operand("dW", dtheta[0]), operand("dB", dtheta[1])}
+		}
+		panicShape(l.name+" UpdateParams", "[dW, dB] of shapes ["+l.W.Shape()+", "+l.B.Shape()+"]", got...)
 	}
 	l.W.Add(dtheta[0])
 	l.B.Add(dtheta[1])
@@ -230,6 +234,6 @@ func (l *refLossCrossEntropyForSoftmaxLogits) Delta(dst, X, T *Matrix) *Matrix {
 
 func refcheckLossShapes(name, what string, X, T *Matrix) {
 	if X.Rows != T.Rows || X.Cols != T.Cols {
-		panic(fmt.Sprintf("%s %s: X is %s, T is %s, want the same shape", name, what, X.Shape(), T.Shape()))
+		panicShape(name+" "+what, "the same shape", operand("X", X), operand("T", T))
 	}
 }

@@ -34,7 +34,7 @@ func rowsShape(src RowSource) string {
 	if m, ok := src.(*Matrix); ok {
 		return m.Shape() // nil-safe
 	}
-	return fmt.Sprintf("%dx%d", src.Len(), src.Width())
+	return shapeOf(src.Len(), src.Width())
 }
 
 // nilRows is src, or nil when src is a nil *Matrix (which, put in a
@@ -166,7 +166,7 @@ func (s *byteRows) Width() int { return s.cols }
 func (s *byteRows) FillRows(dst []float64, i0, i1 int) {
 	cols := s.cols
 	if i0 < 0 || i1 > s.n || i0 > i1 {
-		panic(fmt.Sprintf("rows [%d, %d) out of range for %d rows", i0, i1, s.n))
+		panicShape("FillRows", fmt.Sprintf("0 ≤ i0 ≤ i1 ≤ %d", s.n), fmt.Sprintf("rows [%d, %d)", i0, i1), "the source is "+shapeOf(s.n, s.cols))
 	}
 	dst = dst[:(i1-i0)*cols]
 	for off, end := i0*cols, i1*cols; off < end; {

@@ -460,10 +460,10 @@ func TestSGDRejectsBadConfig(t *testing.T) {
 		{"eta NaN", X, T, func(c *TrainConfig) { c.Eta = math.NaN() }, "eta"},
 		{"eta Inf", X, T, func(c *TrainConfig) { c.Eta = math.Inf(1) }, "eta"},
 		{"empty set", NewMatrix(0, 2), NewMatrix(0, 2), func(*TrainConfig) {}, "empty"},
-		{"wrong width", NewMatrix(4, 3), T, func(*TrainConfig) {}, "4x3"},
-		{"T rows", X, NewMatrix(3, 2), func(*TrainConfig) {}, "3x2"},
+		{"wrong width", NewMatrix(4, 3), T, func(*TrainConfig) {}, "4×3"},
+		{"T rows", X, NewMatrix(3, 2), func(*TrainConfig) {}, "3×2"},
 		{"test X only", X, T, func(c *TrainConfig) { c.XTest = X }, "XTest"},
-		{"test width", X, T, func(c *TrainConfig) { c.XTest, c.TTest = NewMatrix(4, 3), T }, "4x3"},
+		{"test width", X, T, func(c *TrainConfig) { c.XTest, c.TTest = NewMatrix(4, 3), T }, "4×3"},
 	}
 	for _, c := range cases {
 		cfg := ok

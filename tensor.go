@@ -15,6 +15,8 @@ package main
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Matrix is a dense row-major matrix: element (i, j) is Data[i*Cols+j].
@@ -26,7 +28,7 @@ type Matrix struct {
 // NewMatrix returns a rows×cols matrix of zeros.
 func NewMatrix(rows, cols int) *Matrix {
 	if rows < 0 || cols < 0 {
-		panic(fmt.Sprintf("NewMatrix: negative shape %dx%d", rows, cols))
+		panicShape("NewMatrix", "no negative size", "the shape is "+shapeOf(rows, cols))
 	}
 	m := &Matrix{Rows: rows, Cols: cols, Data: make([]float64, rows*cols)}
 	if len(m.Data) >= hugeMatrix {
@@ -43,7 +45,7 @@ const hugeMatrix = 1 << 19
 // NewMatrixFrom wraps data (not copied) as a rows×cols matrix.
 func NewMatrixFrom(rows, cols int, data []float64) *Matrix {
 	if rows < 0 || cols < 0 || len(data) != rows*cols {
-		panic(fmt.Sprintf("NewMatrixFrom: %d values do not fill a %dx%d matrix", len(data), rows, cols))
+		panicShape("NewMatrixFrom", "the values of a "+shapeOf(rows, cols)+" matrix", fmt.Sprintf("data has %d values", len(data)))
 	}
 	return &Matrix{Rows: rows, Cols: cols, Data: data}
 }
@@ -56,7 +58,7 @@ func FromRows(rows [][]float64) *Matrix {
 	m := NewMatrix(len(rows), len(rows[0]))
 	for i, r := range rows {
 		if len(r) != m.Cols {
-			panic(fmt.Sprintf("FromRows: row %d has %d values, row 0 has %d", i, len(r), m.Cols))
+			panicShape("FromRows", fmt.Sprintf("%d, as row 0 has", m.Cols), fmt.Sprintf("row %d has %d values", i, len(r)))
 		}
 		copy(m.Row(i), r)
 	}
@@ -74,13 +76,32 @@ func (m *Matrix) Row(i int) []float64 {
 	return m.Data[i*m.Cols : (i+1)*m.Cols : (i+1)*m.Cols]
 }
 
-// Shape formats the shape as "rows×cols" for error messages.
+// Shape formats the shape as "rows×cols" ("nil" for none), as every
+// message names a shape.
 func (m *Matrix) Shape() string {
 	if m == nil {
 		return "nil"
 	}
-	return fmt.Sprintf("%dx%d", m.Rows, m.Cols)
+	return shapeOf(m.Rows, m.Cols)
 }
+
+// shapeOf formats a shape as every message names one: "3×4".
+func shapeOf(rows, cols int) string { return strconv.Itoa(rows) + "×" + strconv.Itoa(cols) }
+
+// panicShape panics with a shape mismatch, a programming error, in the one
+// form every such message of the matrices, the products, the layers, the
+// losses and the network has: the operation, what it got, what it wants.
+//
+//	MatMul: A is 3×4, B is 5×6: want A n×k and B k×m
+//
+// got are the operands, each as operand spells it, or a phrase where the
+// problem is not a matrix ("data has 5 values").
+func panicShape(op, want string, got ...string) {
+	panic(op + ": " + strings.Join(got, ", ") + ": want " + want)
+}
+
+// operand names a matrix and its shape for panicShape: "A is 3×4".
+func operand(name string, m *Matrix) string { return name + " is " + m.Shape() }
 
 // Clone returns a deep copy.
 func (m *Matrix) Clone() *Matrix {
@@ -99,7 +120,7 @@ func (m *Matrix) SliceRows(i0, i1 int) *Matrix {
 // viewRows points v at rows [i0, i1) of m without allocating.
 func (m *Matrix) viewRows(v *Matrix, i0, i1 int) {
 	if i0 < 0 || i1 > m.Rows || i0 > i1 {
-		panic(fmt.Sprintf("rows [%d, %d) out of range for a %s matrix", i0, i1, m.Shape()))
+		panicShape("SliceRows", fmt.Sprintf("0 ≤ i0 ≤ i1 ≤ %d", m.Rows), fmt.Sprintf("rows [%d, %d)", i0, i1), operand("m", m))
 	}
 	v.Rows, v.Cols = i1-i0, m.Cols
 	v.Data = m.Data[i0*m.Cols : i1*m.Cols : i1*m.Cols]
@@ -112,7 +133,7 @@ func (m *Matrix) viewRows(v *Matrix, i0, i1 int) {
 // caller that passes the same buffer every batch allocates nothing.
 func Resize(dst *Matrix, rows, cols int) *Matrix {
 	if rows < 0 || cols < 0 {
-		panic(fmt.Sprintf("Resize: negative shape %dx%d", rows, cols))
+		panicShape("Resize", "no negative size", "the shape is "+shapeOf(rows, cols))
 	}
 	if dst == nil || cap(dst.Data) < rows*cols {
 		return NewMatrix(rows, cols)
@@ -146,7 +167,7 @@ func (m *Matrix) Div(s float64) {
 // Add adds B to m element by element; B must have m's shape.
 func (m *Matrix) Add(B *Matrix) {
 	if B.Rows != m.Rows || B.Cols != m.Cols {
-		panic(fmt.Sprintf("Add: m is %s, B is %s: want the same shape", m.Shape(), B.Shape()))
+		panicShape("Add", "the same shape", operand("m", m), operand("B", B))
 	}
 	axpy(m.Data, 1, B.Data)
 }
@@ -237,12 +258,12 @@ func MatMul(dst, A, B *Matrix) *Matrix { return MatMulBias(dst, A, B, nil) }
 // n×k, B is k×m, bias may be nil.
 func MatMulBias(dst, A, B, bias *Matrix) *Matrix {
 	if A.Cols != B.Rows {
-		panic(fmt.Sprintf("MatMul: A is %s, B is %s: want A n×k and B k×m", A.Shape(), B.Shape()))
+		panicShape("MatMul", "A n×k and B k×m", operand("A", A), operand("B", B))
 	}
 	var b []float64
 	if bias != nil {
 		if bias.Rows != 1 || bias.Cols != B.Cols {
-			panic(fmt.Sprintf("MatMulBias: bias is %s, want 1x%d for B %s", bias.Shape(), B.Cols, B.Shape()))
+			panicShape("MatMulBias", "bias "+shapeOf(1, B.Cols)+" for that B", operand("bias", bias), operand("B", B))
 		}
 		b = bias.Data
 	}
@@ -255,7 +276,7 @@ func MatMulBias(dst, A, B, bias *Matrix) *Matrix {
 // MatMulAT returns Aᵀ·B in dst (sized by Resize); A is k×n, B is k×m.
 func MatMulAT(dst, A, B *Matrix) *Matrix {
 	if A.Rows != B.Rows {
-		panic(fmt.Sprintf("MatMulAT: A is %s, B is %s: want A k×n and B k×m", A.Shape(), B.Shape()))
+		panicShape("MatMulAT", "A k×n and B k×m", operand("A", A), operand("B", B))
 	}
 	dst = Resize(dst, A.Cols, B.Cols)
 	checkDistinct("MatMulAT", dst, A, B, nil)
@@ -267,7 +288,7 @@ func MatMulAT(dst, A, B *Matrix) *Matrix {
 // MatMulBT returns A·Bᵀ in dst (sized by Resize); A is n×k, B is m×k.
 func MatMulBT(dst, A, B *Matrix) *Matrix {
 	if A.Cols != B.Cols {
-		panic(fmt.Sprintf("MatMulBT: A is %s, B is %s: want A n×k and B m×k", A.Shape(), B.Shape()))
+		panicShape("MatMulBT", "A n×k and B m×k", operand("A", A), operand("B", B))
 	}
 	dst = Resize(dst, A.Rows, B.Rows)
 	checkDistinct("MatMulBT", dst, A, B, nil)

@@ -67,10 +67,10 @@ func TestMatMulShapeMismatchPanics(t *testing.T) {
 		run   func()
 		shape []string // substrings the message must contain
 	}{
-		{"MatMul inner sizes", func() { MatMul(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(5, 6)) }, []string{"3x4", "5x6"}},
-		{"MatMulBias bias", func() { MatMulBias(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(4, 6), NewMatrix(1, 5)) }, []string{"1x5", "4x6"}},
-		{"MatMulAT inner sizes", func() { MatMulAT(NewMatrix(3, 6), NewMatrix(4, 3), NewMatrix(5, 6)) }, []string{"4x3", "5x6"}},
-		{"MatMulBT inner sizes", func() { MatMulBT(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(6, 5)) }, []string{"3x4", "6x5"}},
+		{"MatMul inner sizes", func() { MatMul(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(5, 6)) }, []string{"3×4", "5×6"}},
+		{"MatMulBias bias", func() { MatMulBias(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(4, 6), NewMatrix(1, 5)) }, []string{"1×5", "4×6"}},
+		{"MatMulAT inner sizes", func() { MatMulAT(NewMatrix(3, 6), NewMatrix(4, 3), NewMatrix(5, 6)) }, []string{"4×3", "5×6"}},
+		{"MatMulBT inner sizes", func() { MatMulBT(NewMatrix(3, 6), NewMatrix(3, 4), NewMatrix(6, 5)) }, []string{"3×4", "6×5"}},
 	}
 	for _, c := range cases {
 		msg, ok := panicMessage(c.run)
@@ -169,5 +169,38 @@ func TestMatrixConstructors(t *testing.T) {
 	d.Data[0] = 9
 	if c.Data[0] != 1 {
 		t.Errorf("changing a Clone changed the original: %v; want [1 2]", c.Data)
+	}
+}
+
+// Every shape panic of the matrices, the products, the layers, the losses
+// and the network has one form (panicShape): the operation, what it got
+// with shapes spelt n×k, and what it wants.
+func TestShapePanicsHaveOneForm(t *testing.T) {
+	lin := NewLinearLayer(2, 4, newTestRNG(1), "Linear_1")
+	net := NewMLP(2, []Layer{lin}, NewLossCrossEntropyForSoftmaxLogits("CE"), nil)
+	cases := []struct {
+		run  func()
+		want string
+	}{
+		{func() { NewMatrix(-1, 3) }, "NewMatrix: the shape is -1×3: want no negative size"},
+		{func() { Resize(nil, 2, -3) }, "Resize: the shape is 2×-3: want no negative size"},
+		{func() { NewMatrixFrom(2, 3, make([]float64, 5)) }, "NewMatrixFrom: data has 5 values: want the values of a 2×3 matrix"},
+		{func() { FromRows([][]float64{{1, 2}, {3}}) }, "FromRows: row 1 has 1 values: want 2, as row 0 has"},
+		{func() { NewMatrix(3, 2).SliceRows(1, 5) }, "SliceRows: rows [1, 5), m is 3×2: want 0 ≤ i0 ≤ i1 ≤ 3"},
+		{func() { NewMatrix(2, 3).Add(NewMatrix(3, 2)) }, "Add: m is 2×3, B is 3×2: want the same shape"},
+		{func() { MatMul(nil, NewMatrix(3, 4), NewMatrix(5, 6)) }, "MatMul: A is 3×4, B is 5×6: want A n×k and B k×m"},
+		{func() { MatMulBias(nil, NewMatrix(3, 4), NewMatrix(4, 6), NewMatrix(1, 5)) }, "MatMulBias: bias is 1×5, B is 4×6: want bias 1×6 for that B"},
+		{func() { MatMulAT(nil, NewMatrix(4, 3), NewMatrix(5, 6)) }, "MatMulAT: A is 4×3, B is 5×6: want A k×n and B k×m"},
+		{func() { MatMulBT(nil, NewMatrix(3, 4), NewMatrix(6, 5)) }, "MatMulBT: A is 3×4, B is 6×5: want A n×k and B m×k"},
+		{func() { lin.UpdateParams([]*Matrix{NewMatrix(2, 4)}) }, "Linear_1 UpdateParams: dtheta has 1 matrices: want [dW, dB] of shapes [2×4, 1×4]"},
+		{func() { lin.UpdateParams([]*Matrix{NewMatrix(2, 3), NewMatrix(1, 3)}) }, "Linear_1 UpdateParams: dW is 2×3, dB is 1×3: want [dW, dB] of shapes [2×4, 1×4]"},
+		{func() { net.Loss.Forward(nil, NewMatrix(4, 3), NewMatrix(4, 2)) }, "CE Forward: X is 4×3, T is 4×2: want the same shape"},
+		{func() { net.Loss.Delta(nil, NewMatrix(4, 3), NewMatrix(5, 3)) }, "CE Delta: X is 4×3, T is 5×3: want the same shape"},
+		{func() { net.Gradient(nil, NewMatrix(3, 2), NewMatrix(4, 4)) }, "Gradient: X is 3×2, T is 4×4: want X n×2 and T n×classes"},
+	}
+	for _, c := range cases {
+		if got, ok := panicMessage(c.run); got != c.want {
+			t.Errorf("panic %q (panicked: %v); want %q", got, ok, c.want)
+		}
 	}
 }
