@@ -123,8 +123,8 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 			for i0 := 0; i0 < X.Rows; i0 += batch {
 				X.viewRows(&xb, i0, min(i0+batch, X.Rows))
 				T.viewRows(&tb, i0, min(i0+batch, X.Rows))
-				if what, _ := net.sgdStep(grads, &xb, &tb, eta, params); what != "" {
-					b.Fatalf("training diverged: %s", what)
+				if de := net.sgdStep(grads, &xb, &tb, eta, params); de != nil {
+					b.Fatalf("training diverged: %s", de.What)
 				}
 			}
 		}
@@ -218,8 +218,8 @@ func BenchmarkMNISTEpochProducts(b *testing.B) {
 		for i0 := 0; i0 < X.Rows; i0 += batch {
 			X.viewRows(&xb, i0, min(i0+batch, X.Rows))
 			T.viewRows(&tb, i0, min(i0+batch, X.Rows))
-			if what, _ := net.sgdStep(grads, &xb, &tb, eta, params); what != "" {
-				b.Fatalf("training diverged: %s", what)
+			if de := net.sgdStep(grads, &xb, &tb, eta, params); de != nil {
+				b.Fatalf("training diverged: %s", de.What)
 			}
 		}
 		net.evalStats(X, T, nil)

@@ -35,11 +35,11 @@ func ConfusionOf(net *MLP, X RowSource, T *Matrix) *Confusion {
 		mu.Lock()
 		defer mu.Unlock()
 		for r := 0; r < P.Rows; r++ {
-			t, p := T.ArgmaxRow(r), P.ArgmaxRow(r)
-			if t < 0 {
+			t, ok := T.ArgmaxRow(r)
+			if !ok {
 				continue // a target row with NaN: not a sample of any class
 			}
-			if p < 0 || p >= k {
+			if p, ok := P.ArgmaxRow(r); !ok || p >= k {
 				c.Invalid[t]++
 			} else {
 				c.Counts[t][p]++

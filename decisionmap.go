@@ -101,10 +101,21 @@ func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
 		P := ws.forward(Y, net.OutputLayers, nil)
 		d.Classes = P.Cols
 		for r := 0; r < P.Rows; r++ {
-			d.Pred[c0+r] = P.ArgmaxRow(r)
+			d.Pred[c0+r] = shownClass(P, r)
 		}
 	}
 	return d, nil
+}
+
+// shownClass is the class the pictures and tables show for row r of M:
+// its argmax, or −1 where the row has none (a NaN), which the decision map
+// draws grey (mapColor) and black (sampleColor), the digit grid labels
+// "predicted ?" and the XOR table prints as it is.
+func shownClass(M *Matrix, r int) int {
+	if k, ok := M.ArgmaxRow(r); ok {
+		return k
+	}
+	return -1
 }
 
 // mapColor is the background of a class: its palette colour, lightened.
@@ -223,7 +234,7 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 	P := net.Propagate(X, true)
 	right := 0
 	for n := 0; n < X.Rows; n++ {
-		if t := T.ArgmaxRow(n); t >= 0 && P.ArgmaxRow(n) == t {
+		if t, ok := T.ArgmaxRow(n); ok && shownClass(P, n) == t {
 			right++
 		}
 	}
@@ -261,9 +272,9 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 		if !finite(cx) || !finite(cy) {
 			continue
 		}
-		t := T.ArgmaxRow(n)
+		t := shownClass(T, n)
 		s.marker(t, cx, cy, r, fmt.Sprintf(`class="sample" data-class="%d" fill="%s"`, t, cssColor(sampleColor(t))))
-		if P.ArgmaxRow(n) != t {
+		if shownClass(P, n) != t {
 			wrong = append(wrong, [2]float64{cx, cy})
 		}
 	}

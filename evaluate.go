@@ -50,7 +50,9 @@ func (n *MLP) evalStats(X RowSource, T *Matrix, atLogits func(S, T *Matrix)) (me
 			sums[c] += v
 		}
 		for r := 0; r < P.Rows; r++ {
-			if k := P.ArgmaxRow(r); k >= 0 && k == T.ArgmaxRow(r) {
+			k, ok := P.ArgmaxRow(r)
+			t, tok := T.ArgmaxRow(r)
+			if ok && tok && k == t {
 				rights[c]++
 			}
 		}

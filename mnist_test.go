@@ -214,11 +214,11 @@ func TestMNISTLoadRawAndLimit(t *testing.T) {
 		t.Fatalf("got XTrain %s, TTrain %s, XTest %s, total %d; want 3×784, 3×10, 2×784, 5", rowsShape(d.XTrain), d.TTrain.Shape(), rowsShape(d.XTest), d.TrainTotal)
 	}
 	for i, want := range []int{0, 1, 2} {
-		if got := d.TTrain.ArgmaxRow(i); got != want {
+		if got, _ := d.TTrain.ArgmaxRow(i); got != want {
 			t.Errorf("training label %d: got %d; want %d", i, got, want)
 		}
 	}
-	if got := d.TTest.ArgmaxRow(1); got != 8 {
+	if got, _ := d.TTest.ArgmaxRow(1); got != 8 {
 		t.Errorf("test label 1: got %d; want 8", got)
 	}
 }

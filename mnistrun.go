@@ -224,7 +224,7 @@ func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, p
 	all := make([]int, X.Len())
 	net.evalPass(X, T, func(i0 int, _, _, P, _ *Matrix) {
 		for r := 0; r < P.Rows; r++ {
-			all[i0+r] = P.ArgmaxRow(r)
+			all[i0+r] = shownClass(P, r)
 		}
 	})
 	var picked []int
@@ -232,12 +232,12 @@ func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, p
 		picked = append(picked, i)
 	}
 	for i := n / 2; i < X.Len() && len(picked) < n; i++ {
-		if all[i] != T.ArgmaxRow(i) {
+		if all[i] != shownClass(T, i) {
 			picked = append(picked, i)
 		}
 	}
 	for i := n / 2; len(picked) < n; i++ {
-		if all[i] == T.ArgmaxRow(i) {
+		if all[i] == shownClass(T, i) {
 			picked = append(picked, i)
 		}
 	}
@@ -245,7 +245,7 @@ func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, p
 	for r, i := range picked {
 		images = append(images, rows.Row(r))
 		pred = append(pred, all[i])
-		truth = append(truth, T.ArgmaxRow(i))
+		truth = append(truth, shownClass(T, i))
 	}
 	return images, pred, truth
 }
@@ -330,7 +330,7 @@ func chunkMargin(S, T *Matrix, head []Layer) (maxAbs, minLogP float64) {
 			P = l.Forward(nil, P)
 		}
 		for r := 0; r < P.Rows; r++ {
-			if k := T.ArgmaxRow(r); k >= 0 {
+			if k, ok := T.ArgmaxRow(r); ok {
 				minLogP = math.Min(minLogP, math.Log(P.At(r, k)))
 			}
 		}
@@ -338,7 +338,7 @@ func chunkMargin(S, T *Matrix, head []Layer) (maxAbs, minLogP float64) {
 	}
 	L := NewLossCrossEntropyForSoftmaxLogits("margin").Forward(nil, S, T)
 	for r := 0; r < S.Rows; r++ {
-		if T.ArgmaxRow(r) >= 0 {
+		if _, ok := T.ArgmaxRow(r); ok {
 			minLogP = math.Min(minLogP, -L.Data[r])
 		}
 	}
@@ -400,12 +400,12 @@ func (w *marginWatch) WriteCSV(out io.Writer) error {
 func diagnoseDivergence(net *MLP, X RowSource, T *Matrix, batch int, de *DivergenceError) string {
 	where := fmt.Sprintf("epoch %d, batch %d", de.Epoch, de.Batch)
 	i0, i1 := 0, X.Len()
-	if de.Batch >= 0 {
+	if !de.InEvaluation {
 		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Len())
 	} else {
 		where = fmt.Sprintf("the evaluation after epoch %d (every step of the epoch had a finite gradient and was applied)", de.Epoch)
 	}
-	if de.Applied && de.Batch >= 0 {
+	if de.Applied && !de.InEvaluation {
 		return fmt.Sprintf("located at %s: the gradient was finite, but the step (−eta times it) made a parameter overflow, and it was applied: %s; the network holds that value now", where, de.What)
 	}
 	if de.Rows != nil { // a shuffled batch: its rows, gathered again
@@ -422,7 +422,7 @@ func diagnoseDivergence(net *MLP, X RowSource, T *Matrix, batch int, de *Diverge
 			j1 := min(j0+batch, i1)
 			image := func(r int) int { return j0 + r }
 			if steps := traceNonFinite(net, takeRange(X, j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
-				if de.Batch >= 0 {
+				if !de.InEvaluation {
 					steps[len(steps)-1] += stoppedBefore(steps)
 				}
 				return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
@@ -516,7 +516,7 @@ func lossDeltaCause(loss Loss, d, P *Matrix, r, k int, image func(int) int) stri
 // softmaxDeltaCause explains how the softmax delta p_k(δ'_k − ⟨δ', p⟩)
 // turns δ' = −Inf at the true class t into NaN for the whole row.
 func softmaxDeltaCause(layer Layer, P, d, T *Matrix, r int, image func(int) int) string {
-	t := T.ArgmaxRow(r)
+	t, _ := T.ArgmaxRow(r) // a class: the row's delta −t/p is −Inf there, which needs t ≠ 0
 	pt := P.At(r, t)
 	how := fmt.Sprintf("⟨δ', p⟩ = −Inf·%s = −Inf, then δ'_t − ⟨δ', p⟩ = −Inf − (−Inf) = NaN", formatFloat(pt))
 	if pt == 0 {
@@ -543,9 +543,9 @@ func forwardCause(layer Layer, in *Matrix, r int) string {
 // lossCause explains a non-finite plain cross-entropy: the true class got
 // probability 0, so −log p = +Inf.
 func lossCause(loss Loss, P, T, logits *Matrix, r int, image func(int) int, v float64) string {
-	k := T.ArgmaxRow(r)
-	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), image(r), k, formatFloat(v))
-	if k < 0 || !allFiniteRow(P, r) {
+	k, ok := T.ArgmaxRow(r)
+	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), image(r), shownClass(T, r), formatFloat(v))
+	if !ok || !allFiniteRow(P, r) {
 		return s + ": its probabilities are not finite"
 	}
 	p := P.At(r, k)

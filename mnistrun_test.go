@@ -31,7 +31,7 @@ func TestMNISTNaiveBreakdownLocated(t *testing.T) {
 	naive := NewMLP(2, []Layer{oneLinear(1000), NewSoftmaxLayer("Softmax_OUT")}, NewLossCrossEntropy("CE"), nil)
 	_, err := Train(naive, X, T, TrainConfig{BatchSize: 2, Epochs: 1, Eta: 0.1})
 	de, ok := err.(*DivergenceError)
-	if !ok || de.Epoch != 1 || de.Batch != 0 {
+	if !ok || de.Epoch != 1 || de.Batch != 0 || de.InEvaluation {
 		t.Fatalf("Train: got error %v; want a DivergenceError at epoch 1, batch 0", err)
 	}
 	if got := naive.Layers[0].(*LinearLayer).W.At(0, 0); got != 1000 {
@@ -331,7 +331,7 @@ func TestMNISTAppliedStepOverflow(t *testing.T) {
 	net := NewMLP(2, []Layer{lin}, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
 	_, err := Train(net, X, T, TrainConfig{BatchSize: 1, Epochs: 1, Eta: 1e308})
 	de, ok := err.(*DivergenceError)
-	if !ok || !de.Applied || de.Batch != 0 {
+	if !ok || !de.Applied || de.Batch != 0 || de.InEvaluation {
 		t.Fatalf("Train with a step that overflows W: got %v; want a DivergenceError at batch 0 with Applied set", err)
 	}
 	if got := diagnoseDivergence(net, X, T, 1, de); !strings.Contains(got, "made a parameter overflow, and it was applied") {

@@ -543,7 +543,7 @@ func TestDecisionMapSVG(t *testing.T) {
 	checked, seen := 0, map[int]bool{}
 	for i := 1; i < d.NY-1; i += 7 {
 		for j := 1; j < d.NX-1; j += 7 {
-			want := net.Propagate(FromRows([][]float64{{d.X0 + float64(j)*d.Step, d.Y0 + float64(i)*d.Step}}), true).ArgmaxRow(0)
+			want := shownClass(net.Propagate(FromRows([][]float64{{d.X0 + float64(j)*d.Step, d.Y0 + float64(i)*d.Step}}), true), 0)
 			inside := true
 			for _, n := range [][2]int{{i - 1, j}, {i + 1, j}, {i, j - 1}, {i, j + 1}} {
 				inside = inside && d.Pred[n[0]*d.NX+n[1]] == want
@@ -610,7 +610,7 @@ func TestDecisionMapSVG(t *testing.T) {
 	}
 	wrong := 0
 	for n, m := range samples {
-		if want := fmt.Sprint(T.ArgmaxRow(n)); m.attr["data-class"] != want {
+		if want := fmt.Sprint(shownClass(T, n)); m.attr["data-class"] != want {
 			t.Errorf("sample %d marked as class %s; want %s", n, m.attr["data-class"], want)
 		}
 		if m.name == "circle" {
@@ -618,7 +618,7 @@ func TestDecisionMapSVG(t *testing.T) {
 				t.Errorf("sample %d (x = %.3f) drawn at %.1f px; want %.1f", n, X.At(n, 0), cx, x0+(X.At(n, 0)-ex0)*scale)
 			}
 		}
-		if P.ArgmaxRow(n) != T.ArgmaxRow(n) {
+		if shownClass(P, n) != shownClass(T, n) {
 			wrong++
 		}
 	}

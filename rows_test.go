@@ -270,8 +270,8 @@ func BenchmarkMNISTEpochRows(b *testing.B) {
 			for i0 := 0; i0 < n; i0 += batch {
 				i1 := min(i0+batch, n)
 				d.TTrain.viewRows(&tb, i0, i1)
-				if what, _ := net.sgdStep(grads, rows.rangeOf(s.X, i0, i1, true), &tb, eta, params); what != "" {
-					b.Fatalf("training diverged: %s", what)
+				if de := net.sgdStep(grads, rows.rangeOf(s.X, i0, i1, true), &tb, eta, params); de != nil {
+					b.Fatalf("training diverged: %s", de.What)
 				}
 			}
 		}

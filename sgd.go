@@ -90,18 +90,23 @@ func (ri *RunInfo) Last() EpochInfo { return ri.Epochs[len(ri.Epochs)-1] }
 // network is left exactly as it was when that batch went in (useful for a
 // post-mortem). A parameter that overflows although its gradient was finite
 // is found after the step, and stays in the network (Applied).
+//
+// Training meets it in one of two places: in a step (a gradient or a
+// parameter; Batch says which step) or, with InEvaluation, in the
+// evaluation after the epoch (the training loss; no batch: Batch is 0).
 type DivergenceError struct {
-	Epoch   int    // 1-based epoch in which it happened
-	Batch   int    // 0-based batch within that epoch; -1: found by the evaluation after the epoch
-	What    string // what became non-finite
-	Applied bool   // the step was applied: a parameter overflowed
+	Epoch        int    // 1-based epoch in which it happened
+	Batch        int    // 0-based batch within that epoch, unless InEvaluation
+	InEvaluation bool   // found by the evaluation after the epoch, not in a step
+	What         string // what became non-finite
+	Applied      bool   // the step was applied: a parameter overflowed
 	// Rows are the training set's rows of the batch, in the order it took
 	// them, when the samples were shuffled (nil: rows Batch·BatchSize on).
 	Rows []int
 }
 
 func (e *DivergenceError) Error() string {
-	if e.Batch < 0 {
+	if e.InEvaluation {
 		return fmt.Sprintf("diverged at epoch %d (%s)", e.Epoch, e.What)
 	}
 	return fmt.Sprintf("diverged at epoch %d, batch %d (%s)", e.Epoch, e.Batch, e.What)
@@ -199,10 +204,10 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 				xb, tb = rows.rangeOf(X, i0, i1, true), &tview
 				T.viewRows(tb, i0, i1)
 			}
-			if what, applied := net.sgdStep(grads, xb, tb, cfg.Eta, params); what != "" {
+			if de := net.sgdStep(grads, xb, tb, cfg.Eta, params); de != nil {
 				// A finite gradient whose step made a parameter overflow
-				// leaves that parameter in the network.
-				de := &DivergenceError{Epoch: epoch, Batch: b, What: what, Applied: applied}
+				// leaves that parameter in the network (de.Applied).
+				de.Epoch, de.Batch = epoch, b
 				if order != nil {
 					de.Rows = append([]int(nil), order[i0:i1]...)
 				}
@@ -215,7 +220,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 			if cfg.AfterEpoch != nil {
 				cfg.AfterEpoch(epoch) // the epoch is in the run info: its watchers see it too
 			}
-			return ri, &DivergenceError{Epoch: epoch, Batch: -1, What: "training loss is " + formatFloat(e.LossTrain), Applied: true}
+			return ri, &DivergenceError{Epoch: epoch, InEvaluation: true, What: "training loss is " + formatFloat(e.LossTrain), Applied: true}
 		}
 		if cfg.AfterEpoch != nil {
 			if err := cfg.AfterEpoch(epoch); err != nil {
@@ -233,15 +238,17 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 // sgdStep does one step of SGD on the batch (X, T): backpropagation into
 // grads (the trainer's, reused every step), then θ += −eta·grad for every
 // layer with parameters (params, from paramLayers), as the lab's update
-// does. It returns what became non-finite, or "", and whether the step
-// was applied: a non-finite gradient is caught before the update, so the
-// parameters stay as they were; a parameter that overflows in the update
-// stays in the network. The step allocates nothing once the buffers have
+// does. It returns nil when every gradient and parameter stayed finite;
+// else a *DivergenceError with What (what became non-finite) and Applied
+// set, for the caller to say where (Epoch, Batch): a non-finite gradient
+// is caught before the update, so the parameters stay as they were
+// (Applied false); a parameter that overflows in the update stays in the
+// network (Applied true). The step allocates nothing once the buffers have
 // their sizes.
-func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, params []ParamLayer) (what string, applied bool) {
+func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, params []ParamLayer) *DivergenceError {
 	net.batchGradient(grads, X, T)
-	if what := firstNonFiniteGrad(grads, params); what != "" {
-		return what, false
+	if what, found := firstNonFiniteGrad(grads, params); found {
+		return &DivergenceError{What: what}
 	}
 	for _, layer := range params {
 		g := grads[layer.Name()]
@@ -250,8 +257,10 @@ func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, p
 		}
 		layer.UpdateParams(g)
 	}
-	what = firstNonFiniteParam(params)
-	return what, what != ""
+	if what, found := firstNonFiniteParam(params); found {
+		return &DivergenceError{What: what, Applied: true}
+	}
+	return nil
 }
 
 // paramLayers returns the layers that have parameters, in order.
@@ -296,37 +305,41 @@ func gatherRows(dst, src *Matrix, idx []int) *Matrix {
 	return dst
 }
 
-func firstNonFiniteGrad(grads map[string][]*Matrix, params []ParamLayer) string {
+// firstNonFiniteGrad says which gradient of grads, the first in the order
+// of params, has a NaN or ±Inf (found: true), if one has.
+func firstNonFiniteGrad(grads map[string][]*Matrix, params []ParamLayer) (what string, found bool) {
 	for _, l := range params {
 		for i, m := range grads[l.Name()] {
 			if !m.AllFinite() {
-				return fmt.Sprintf("gradient %s of layer %s is not finite", paramName(i), l.Name())
+				return fmt.Sprintf("gradient %s of layer %s is not finite", paramName(i), l.Name()), true
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
-func firstNonFiniteParam(params []ParamLayer) string {
+// firstNonFiniteParam says which parameter of params, the first in order,
+// has a NaN or ±Inf (found: true), if one has.
+func firstNonFiniteParam(params []ParamLayer) (what string, found bool) {
 	for _, l := range params {
 		if ll, ok := l.(*LinearLayer); ok {
 			// Params() builds a new slice on every call: read the linear
 			// layer's two directly to keep the training step allocation-free.
 			if !ll.W.AllFinite() {
-				return fmt.Sprintf("parameter W of layer %s is not finite", l.Name())
+				return fmt.Sprintf("parameter W of layer %s is not finite", l.Name()), true
 			}
 			if !ll.B.AllFinite() {
-				return fmt.Sprintf("parameter B of layer %s is not finite", l.Name())
+				return fmt.Sprintf("parameter B of layer %s is not finite", l.Name()), true
 			}
 			continue
 		}
 		for i, m := range l.Params() {
 			if !m.AllFinite() {
-				return fmt.Sprintf("parameter %s of layer %s is not finite", paramName(i)[1:], l.Name())
+				return fmt.Sprintf("parameter %s of layer %s is not finite", paramName(i)[1:], l.Name()), true
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // paramName names the gradient of parameter i of a layer ("dW", "dB");

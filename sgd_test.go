@@ -127,7 +127,8 @@ func accuracy(net *MLP, X, T *Matrix) float64 {
 	P := net.Propagate(X, true)
 	c := 0
 	for i := 0; i < X.Rows; i++ {
-		if P.ArgmaxRow(i) == T.ArgmaxRow(i) {
+		k, ok := P.ArgmaxRow(i)
+		if t, tok := T.ArgmaxRow(i); ok && tok && k == t {
 			c++
 		}
 	}
@@ -205,11 +206,11 @@ func TestSGDDivergence(t *testing.T) {
 			t.Errorf("%s: run info is nil; want the epochs finished before the divergence", c.name)
 			continue
 		}
-		if !strings.Contains(de.Error(), "diverged") || !strings.Contains(de.What, c.wantWhatMatch) || (de.Batch >= 0) != c.wantBatch {
-			t.Errorf("%s: error %q (Batch %d); want a divergence of the %s", c.name, de, de.Batch, c.wantWhatMatch)
+		if !strings.Contains(de.Error(), "diverged") || !strings.Contains(de.What, c.wantWhatMatch) || de.InEvaluation == c.wantBatch {
+			t.Errorf("%s: error %q (Batch %d, InEvaluation %v); want a divergence of the %s", c.name, de, de.Batch, de.InEvaluation, c.wantWhatMatch)
 		}
 		finished := de.Epoch // epochs 0..Epoch−1
-		if de.Batch < 0 {
+		if de.InEvaluation {
 			finished++ // and the evaluated epoch whose loss is not finite
 		}
 		if len(ri.Epochs) != finished {

@@ -102,8 +102,8 @@ func checkStepAllocatesNothing(t *testing.T, what string, X, T *Matrix) {
 	params := net.paramLayers()
 	grads := map[string][]*Matrix{}
 	step := func() {
-		if what, _ := net.sgdStep(grads, X, T, 0.1, params); what != "" {
-			t.Fatalf("sgdStep: %s", what)
+		if de := net.sgdStep(grads, X, T, 0.1, params); de != nil {
+			t.Fatalf("sgdStep: %s", de.What)
 		}
 	}
 	step() // sizes the buffers

@@ -29,8 +29,8 @@ func TestSpiralData(t *testing.T) {
 			for _, v := range s.T.Row(i) {
 				sum += v
 			}
-			k := s.T.ArgmaxRow(i)
-			if sum != 1 || s.T.At(i, k) != 1 {
+			k, ok := s.T.ArgmaxRow(i)
+			if !ok || sum != 1 || s.T.At(i, k) != 1 {
 				t.Fatalf("%s set: target row %d = %v; want one-hot", s.name, i, s.T.Row(i))
 			}
 			if want := i / 100; k != want {

@@ -209,23 +209,24 @@ func (m *Matrix) MeanAbs() float64 {
 }
 
 // ArgmaxRow returns the index of the largest element of row i (the first one
-// on ties). A NaN anywhere in the row makes the result -1, so that a broken
-// network is never counted as a correct prediction.
-func (m *Matrix) ArgmaxRow(i int) int {
+// on ties) and true; false when the row has no largest element: a NaN
+// anywhere in it (so that a broken network is never counted as a correct
+// prediction), or no columns.
+func (m *Matrix) ArgmaxRow(i int) (k int, ok bool) {
 	r := m.Row(i)
+	if len(r) == 0 {
+		return 0, false
+	}
 	best := 0
 	for j, v := range r {
 		if v != v {
-			return -1
+			return 0, false
 		}
 		if v > r[best] {
 			best = j
 		}
 	}
-	if len(r) == 0 {
-		return -1
-	}
-	return best
+	return best, true
 }
 
 // rowMax returns the largest element of s, ignoring NaN (−Inf for none).

@@ -134,11 +134,17 @@ func TestMatrixMeanAbs(t *testing.T) {
 }
 
 func TestMatrixArgmaxRow(t *testing.T) {
-	m := mat([]float64{1, 3, 3}, []float64{-1, -2, -3}, []float64{0, math.NaN(), 5})
-	for i, want := range []int{1, 0, -1} {
-		if got := m.ArgmaxRow(i); got != want {
-			t.Errorf("ArgmaxRow(%d) of %v = %d; want %d", i, m.Row(i), got, want)
+	m := mat([]float64{1, 3, 3}, []float64{-1, -2, -3}, []float64{0, math.NaN(), 5}, []float64{math.NaN(), 1, 2})
+	for i, want := range []struct {
+		k  int
+		ok bool
+	}{{1, true}, {0, true}, {0, false}, {0, false}} {
+		if k, ok := m.ArgmaxRow(i); k != want.k || ok != want.ok {
+			t.Errorf("ArgmaxRow(%d) of %v = %d, %v; want %d, %v", i, m.Row(i), k, ok, want.k, want.ok)
 		}
+	}
+	if k, ok := NewMatrix(2, 0).ArgmaxRow(1); k != 0 || ok {
+		t.Errorf("ArgmaxRow of a row without columns = %d, %v; want 0, false", k, ok)
 	}
 }
 

@@ -178,7 +178,7 @@ func printPredictions(w io.Writer, X, T, P *Matrix) {
 		for _, p := range P.Row(i) {
 			fmt.Fprintf(&b, "  %10.6f", p) // the digits numpy prints
 		}
-		pred, truth := P.ArgmaxRow(i), T.ArgmaxRow(i)
+		pred, truth := shownClass(P, i), shownClass(T, i)
 		mark := ""
 		if pred != truth {
 			mark = "  ✗"
