@@ -4,9 +4,10 @@ package main
 // the cores (Train's step, sgdStep, goes through it):
 //
 //	n.batchGradient(grads, X, T)  → the gradient of the mean loss over (X, T)
-//	                                 in grads, as n.Gradient(grads, X, T) gives it
+//	                                 in grads, keyed as n.Gradient keys it
 //
-// Its workspace (the shadow networks) is kept in the network (MLP.split).
+// Its workspace (the shadow networks) is kept in the network (MLP.split),
+// made on the first big batch.
 
 // Train's batch gradient: a batch of at least splitMin rows is cut into
 // splitParts parts of (nearly) equal size, whose gradients are computed side

@@ -10,6 +10,9 @@ package main
 //
 //	n.evalStats(X, T, atLogits)  → the mean loss and the accuracy over the set
 //	n.evalPass(X, T, at)         → at(i0, S, L, P, T) for every chunk of rows
+//
+// How many rows a chunk has is n.evalRows() (limits.go, which weighs the
+// memory a run needs with it).
 
 // evalChunk is how many rows the evaluation pushes through the network at
 // once: big enough for the products to run at full speed, and small
