@@ -643,11 +643,11 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	got := "null"
+	name, got := cmp.Or(path, "the document"), "null"
 	switch v := tok.(type) {
 	case json.Delim:
 		if v == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map) {
-			return w.object(t, path)
+			return w.object(t, path, name)
 		}
 		if v == '[' && t.Kind() == reflect.Slice {
 			for i := 0; w.dec.More(); i++ {
@@ -681,16 +681,16 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 			if err == nil {
 				return nil
 			}
-			return fmt.Errorf("%s: %s should be %s that fits %s, not %s", where(), cmp.Or(path, "the document"), kindName(t), t, v)
+			return fmt.Errorf("%s: %s should be %s that fits %s, not %s", where(), name, kindName(t), t, v)
 		}
 		got = "the number " + v.String()
 	}
-	return fmt.Errorf("%s: %s should be %s, not %s", where(), cmp.Or(path, "the document"), kindName(t), got)
+	return fmt.Errorf("%s: %s should be %s, not %s", where(), name, kindName(t), got)
 }
 
 // object checks the members of an object (its opening brace read) against
-// the struct or map type t.
-func (w *jsonWalker) object(t reflect.Type, path string) error {
+// the struct or map type t; name is path's name in a message.
+func (w *jsonWalker) object(t reflect.Type, path, name string) error {
 	fields := map[string]reflect.Type{}
 	for i := 0; t.Kind() == reflect.Struct && i < t.NumField(); i++ {
 		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
@@ -714,10 +714,10 @@ func (w *jsonWalker) object(t reflect.Type, path string) error {
 					hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", k)
 				}
 			}
-			return fmt.Errorf("%s: unknown field %q in %s (%s)", where(), key, cmp.Or(path, "the document"), hint)
+			return fmt.Errorf("%s: unknown field %q in %s (%s)", where(), key, name, hint)
 		}
 		if seen[key] {
-			return fmt.Errorf("%s: %s has the key %q twice", where(), cmp.Or(path, "the document"), key)
+			return fmt.Errorf("%s: %s has the key %q twice", where(), name, key)
 		}
 		seen[key] = true
 		if err := w.value(ft, strings.TrimPrefix(path+"."+key, ".")); err != nil {
