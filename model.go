@@ -181,16 +181,8 @@ func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "{\n  \"format\": %q,\n  \"version\": %d,\n  \"meta\": %s,\n  \"inputs\": %d,\n  \"layers\": ",
-		modelFormat, modelVersion, metaJSON, net.NInputs)
-	writeParts(&b, layers)
-	b.WriteString(",\n  \"loss\": ")
-	loss.write(&b)
-	b.WriteString(",\n  \"output_layers\": ")
-	writeParts(&b, outputs)
-	b.WriteString("\n}\n")
-	return b.Bytes(), nil
+	return fmt.Appendf(nil, "{\n  \"format\": %q,\n  \"version\": %d,\n  \"meta\": %s,\n  \"inputs\": %d,\n  \"layers\": %s,\n  \"loss\": %s,\n  \"output_layers\": %s\n}\n",
+		modelFormat, modelVersion, metaJSON, net.NInputs, partsJSON(layers), loss.layout(), partsJSON(outputs)), nil
 }
 
 // partsOf turns layers into the file's parts, within the bounds of
@@ -216,9 +208,9 @@ func partsOf(key string, layers []Layer) ([]modelPart, error) {
 					}
 				}
 			}
-			p.Kind, p.Inputs, p.Units, p.B = "linear", l.W.Rows, l.W.Cols, l.B.Data
-			for r := range l.W.Rows {
-				p.W = append(p.W, l.W.Row(r))
+			p.Kind, p.Inputs, p.Units, p.W, p.B = "linear", l.W.Rows, l.W.Cols, make([][]float64, l.W.Rows), l.B.Data
+			for r := range p.W {
+				p.W[r] = l.W.Row(r)
 			}
 		default:
 			return nil, fmt.Errorf("layer %q is a %T, which the model format cannot store", l.Name(), l)
@@ -231,46 +223,36 @@ func partsOf(key string, layers []Layer) ([]modelPart, error) {
 	return parts, nil
 }
 
-// writeParts writes a JSON array of parts, one a line.
-func writeParts(b *bytes.Buffer, parts []modelPart) {
-	b.WriteByte('[')
+// partsJSON lays out a JSON array of parts, one a line.
+func partsJSON(parts []modelPart) string {
+	if len(parts) == 0 {
+		return "[]"
+	}
+	lines := make([]string, len(parts))
 	for i, p := range parts {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("\n    ")
-		p.write(b)
+		lines[i] = p.layout()
 	}
-	if len(parts) > 0 {
-		b.WriteString("\n  ")
-	}
-	b.WriteByte(']')
+	return "[\n    " + strings.Join(lines, ",\n    ") + "\n  ]"
 }
 
-// write writes a part as the format lays it out, each row of W on a line.
-func (p *modelPart) write(b *bytes.Buffer) {
+// layout lays out a part as JSON: one line, and one more for each row of W.
+func (p *modelPart) layout() string {
 	name, _ := json.Marshal(p.Name) // a string always marshals
-	fmt.Fprintf(b, "{\"kind\": %q, \"name\": %s", p.Kind, name)
+	s := fmt.Sprintf("{\"kind\": %q, \"name\": %s", p.Kind, name)
 	if p.Kind == "linear" {
-		fmt.Fprintf(b, ", \"inputs\": %d, \"units\": %d,\n     \"W\": [", p.Inputs, p.Units)
-		for i, row := range p.W {
-			if i > 0 {
-				b.WriteString(",\n           ")
-			}
-			writeFloats(b, row)
-		}
-		b.WriteString("],\n     \"B\": ")
-		writeFloats(b, p.B)
+		s += fmt.Sprintf(", \"inputs\": %d, \"units\": %d,\n     \"W\": %s,\n     \"B\": %s", p.Inputs, p.Units, numbersJSON(p.W), numbersJSON(p.B))
 	}
-	b.WriteByte('}')
+	return s + "}"
 }
 
-// writeFloats writes finite numbers as a JSON array, a space after each
-// comma: encoding/json writes each in the shortest form that reads back to
-// the same float64 (a number holds no comma).
-func writeFloats(b *bytes.Buffer, v []float64) {
-	q, _ := json.Marshal(v) // cannot fail: partsOf checked that v is finite
-	b.Write(bytes.ReplaceAll(q, []byte(","), []byte(", ")))
+// numbersJSON lays out a row or the rows of finite numbers as JSON, with a
+// space after each comma and a row a line: json.Marshal writes each number
+// in the shortest form that reads back to the same float64, and its output
+// holds no commas or brackets but the arrays'.
+func numbersJSON(v any) []byte {
+	q, _ := json.Marshal(v) // cannot fail: partsOf checked that the numbers are finite
+	q = bytes.ReplaceAll(q, []byte(","), []byte(", "))
+	return bytes.ReplaceAll(q, []byte("], ["), []byte("],\n           ["))
 }
 
 // LoadModel reads a network saved by SaveModel. Every problem with the file
