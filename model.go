@@ -32,14 +32,15 @@ package main
 // diverged and is useless to resume, so SaveModel refuses it with an error
 // that names the parameter, instead of inventing an encoding for it.
 //
-// Reading is strict: a key must be spelt as above, case included (Go's
-// JSON decoding alone would take "w" for "W"), no value may be null (it
-// would read as 0), no key may appear twice, and nothing may follow the
-// document. Version 1 files (without the settings that version 2 added to
-// meta) are read as well.
+// encoding/json reads and writes the values; strictJSON adds what it lets
+// pass: a key must be spelt as above, case included (encoding/json alone
+// would take "w" for "W"), no value may be null (it would read as 0), and
+// no key may appear twice. Version 1 files (without the settings that
+// version 2 added to meta) are read as well.
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"unicode"
 )
@@ -103,8 +103,8 @@ type ModelRun struct {
 	Limit   int     `json:"limit,omitempty"`
 }
 
-// modelFile is the JSON document. Every field is checked by decodeModel:
-// strictJSON checks the keys and types, the rest the values.
+// modelFile is the JSON document: strictJSON checks its keys and types,
+// decodeModel and buildLayers the values.
 type modelFile struct {
 	Format       string      `json:"format"`
 	Version      int         `json:"version"`
@@ -138,9 +138,11 @@ func SaveModel(path string, net *MLP, meta ModelMeta) error {
 	})
 }
 
-// encodeModel returns the JSON document. It is written by hand rather than
-// with json.MarshalIndent, which would put every one of the tens of
-// thousands of weights on a line of its own: here each row of W is a line.
+// encodeModel returns the JSON document. encoding/json writes meta and
+// every string and number; the layout of the layers is written here, as
+// json.MarshalIndent would put each of the tens of thousands of weights on
+// a line of its own (and compacts what a json.Marshaler returns, so no
+// Marshaler can keep a row of W to a line): one line a layer, a line a row.
 func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 	if !finite(meta.Eta) {
 		return nil, fmt.Errorf("meta eta is %v: JSON has no NaN or infinity", meta.Eta)
@@ -155,110 +157,102 @@ func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 			return nil, fmt.Errorf("meta history has eta %v: JSON has no NaN or infinity", r.Eta)
 		}
 	}
-	var b bytes.Buffer
-	str := func(s string) string { q, _ := json.Marshal(s); return string(q) }
 	metaJSON, err := json.MarshalIndent(meta, "  ", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
-	fmt.Fprintf(&b, "{\n  \"format\": %s,\n  \"version\": %d,\n  \"meta\": %s,\n  \"inputs\": %d,\n",
-		str(modelFormat), modelVersion, metaJSON, net.NInputs)
-	writeLayers := func(key string, layers []Layer, last bool) error {
-		// What this program writes, it reads: the bounds of buildLayers.
-		if len(layers) > maxLayers {
-			return fmt.Errorf("%s has %d layers: a model has at most %d", key, len(layers), maxLayers)
-		}
-		for i, l := range layers {
-			if err := checkName(fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("%T", l), l.Name()); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(&b, "  %s: [", str(key))
-		for i, l := range layers {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			b.WriteString("\n    ")
-			if err := encodeLayer(&b, l, str); err != nil {
-				return err
-			}
-		}
-		if len(layers) > 0 {
-			b.WriteString("\n  ")
-		}
-		b.WriteString("]")
-		if !last {
-			b.WriteString(",")
-		}
-		b.WriteString("\n")
-		return nil
-	}
-	if err := writeLayers("layers", net.Layers, false); err != nil {
+	layers, err := partsOf("layers", net.Layers)
+	if err != nil {
 		return nil, err
 	}
-	var lossKind string
+	loss := modelPart{Name: net.Loss.Name()}
 	switch net.Loss.(type) {
 	case *LossCrossEntropy:
-		lossKind = "cross-entropy"
+		loss.Kind = "cross-entropy"
 	case *LossCrossEntropyForSoftmaxLogits:
-		lossKind = "softmax-cross-entropy"
+		loss.Kind = "softmax-cross-entropy"
 	default:
 		return nil, fmt.Errorf("loss %q is a %T, which the model format cannot store", net.Loss.Name(), net.Loss)
 	}
-	if err := checkName("the loss", lossKind, net.Loss.Name()); err != nil {
+	if err := checkName("the loss", loss.Kind, loss.Name); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(&b, "  \"loss\": {\"kind\": %s, \"name\": %s},\n", str(lossKind), str(net.Loss.Name()))
-	if err := writeLayers("output_layers", net.OutputLayers, true); err != nil {
+	outputs, err := partsOf("output_layers", net.OutputLayers)
+	if err != nil {
 		return nil, err
 	}
-	b.WriteString("}\n")
-	return b.Bytes(), nil
+	return fmt.Appendf(nil, "{\n  \"format\": %q,\n  \"version\": %d,\n  \"meta\": %s,\n  \"inputs\": %d,\n  \"layers\": %s,\n  \"loss\": %s,\n  \"output_layers\": %s\n}\n",
+		modelFormat, modelVersion, metaJSON, net.NInputs, partsJSON(layers), loss.layout(), partsJSON(outputs)), nil
 }
 
-func encodeLayer(b *bytes.Buffer, l Layer, str func(string) string) error {
-	switch l := l.(type) {
-	case *ReLULayer:
-		fmt.Fprintf(b, "{\"kind\": \"relu\", \"name\": %s}", str(l.Name()))
-	case *SoftmaxLayer:
-		fmt.Fprintf(b, "{\"kind\": \"softmax\", \"name\": %s}", str(l.Name()))
-	case *LinearLayer:
-		for p, m := range []*Matrix{l.W, l.B} {
-			for i, v := range m.Data {
-				if !finite(v) {
-					return fmt.Errorf("parameter %s of layer %s is %v at row %d, column %d: the network has diverged, and JSON has no NaN or infinity",
-						[]string{"W", "B"}[p], l.Name(), v, i/m.Cols, i%m.Cols)
+// partsOf turns layers into the file's parts, within the bounds of
+// buildLayers: what this program writes, it reads.
+func partsOf(key string, layers []Layer) ([]modelPart, error) {
+	if len(layers) > maxLayers {
+		return nil, fmt.Errorf("%s has %d layers: a model has at most %d", key, len(layers), maxLayers)
+	}
+	parts := make([]modelPart, len(layers))
+	for i, l := range layers {
+		p := &parts[i]
+		switch l := l.(type) {
+		case *ReLULayer:
+			p.Kind = "relu"
+		case *SoftmaxLayer:
+			p.Kind = "softmax"
+		case *LinearLayer:
+			for k, m := range []*Matrix{l.W, l.B} {
+				for j, v := range m.Data {
+					if !finite(v) {
+						return nil, fmt.Errorf("parameter %s of layer %s is %v at row %d, column %d: the network has diverged, and JSON has no NaN or infinity",
+							[]string{"W", "B"}[k], l.Name(), v, j/m.Cols, j%m.Cols)
+					}
 				}
 			}
-		}
-		fmt.Fprintf(b, "{\"kind\": \"linear\", \"name\": %s, \"inputs\": %d, \"units\": %d,\n     \"W\": [", str(l.Name()), l.W.Rows, l.W.Cols)
-		for i := 0; i < l.W.Rows; i++ {
-			if i > 0 {
-				b.WriteString(",\n           ")
+			p.Kind, p.Inputs, p.Units, p.W, p.B = "linear", l.W.Rows, l.W.Cols, make([][]float64, l.W.Rows), l.B.Data
+			for r := range p.W {
+				p.W[r] = l.W.Row(r)
 			}
-			writeFloats(b, l.W.Row(i))
+		default:
+			return nil, fmt.Errorf("layer %q is a %T, which the model format cannot store", l.Name(), l)
 		}
-		b.WriteString("],\n     \"B\": ")
-		writeFloats(b, l.B.Data)
-		b.WriteString("}")
-	default:
-		return fmt.Errorf("layer %q is a %T, which the model format cannot store", l.Name(), l)
+		p.Name = l.Name()
+		if err := checkName(fmt.Sprintf("%s[%d]", key, i), p.Kind, p.Name); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return parts, nil
 }
 
-// writeFloats writes a JSON array of finite numbers, each in the shortest
-// form that parses back to the same float64 (what encoding/json writes).
-func writeFloats(b *bytes.Buffer, v []float64) {
-	b.WriteByte('[')
-	for i, x := range v {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		q, _ := json.Marshal(x) // cannot fail: x is finite
-		b.Write(q)
+// partsJSON lays out a JSON array of parts, one a line.
+func partsJSON(parts []modelPart) string {
+	if len(parts) == 0 {
+		return "[]"
 	}
-	b.WriteByte(']')
+	lines := make([]string, len(parts))
+	for i, p := range parts {
+		lines[i] = p.layout()
+	}
+	return "[\n    " + strings.Join(lines, ",\n    ") + "\n  ]"
+}
+
+// layout lays out a part as JSON: one line, and one more for each row of W.
+func (p *modelPart) layout() string {
+	name, _ := json.Marshal(p.Name) // a string always marshals
+	s := fmt.Sprintf("{\"kind\": %q, \"name\": %s", p.Kind, name)
+	if p.Kind == "linear" {
+		s += fmt.Sprintf(", \"inputs\": %d, \"units\": %d,\n     \"W\": %s,\n     \"B\": %s", p.Inputs, p.Units, numbersJSON(p.W), numbersJSON(p.B))
+	}
+	return s + "}"
+}
+
+// numbersJSON lays out a row or the rows of finite numbers as JSON, with a
+// space after each comma and a row a line: json.Marshal writes each number
+// in the shortest form that reads back to the same float64, and its output
+// holds no commas or brackets but the arrays'.
+func numbersJSON(v any) []byte {
+	q, _ := json.Marshal(v) // cannot fail: partsOf checked that the numbers are finite
+	q = bytes.ReplaceAll(q, []byte(","), []byte(", "))
+	return bytes.ReplaceAll(q, []byte("], ["), []byte("],\n           ["))
 }
 
 // LoadModel reads a network saved by SaveModel. Every problem with the file
@@ -322,32 +316,32 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 		return fail("the file is empty (was the -save interrupted, or is this the wrong file?)")
 	}
 
-	// First the format and version alone, so that another kind of JSON
-	// file or a newer version gets that message rather than a complaint
-	// about some field this program does not know. This also finds any
-	// syntax error, and data after the document.
-	var head struct {
-		Format  string `json:"format"`
-		Version int    `json:"version"`
+	// json.Unmarshal finds syntax errors and data after the document; a
+	// value of the wrong type it skips, and says so at the end. The format
+	// and version come next, so that another kind of JSON file or a newer
+	// version gets that message rather than a complaint about some field
+	// this program does not know (unless they are the values of the wrong
+	// type: strictJSON says where).
+	var mf modelFile
+	decodeErr := json.Unmarshal(data, &mf)
+	var typ *json.UnmarshalTypeError
+	if decodeErr != nil && !errors.As(decodeErr, &typ) {
+		return fail("%s", jsonProblem(data, decodeErr))
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return fail("%s", jsonProblem(data, err))
+	switch {
+	case typ != nil && (typ.Field == "" || typ.Field == "format" || typ.Field == "version"):
+	case mf.Format == "":
+		return fail("not a saved model: it has no \"format\": %q field (models are written with -save FILE)", modelFormat)
+	case mf.Format != modelFormat:
+		return fail("format is %q, want %q: not a model written by this program", mf.Format, modelFormat)
+	case mf.Version < 1 || mf.Version > modelVersion:
+		return fail("format version %d, but this program reads versions 1 to %d", mf.Version, modelVersion)
 	}
-	if head.Format != modelFormat {
-		if head.Format == "" {
-			return fail("not a saved model: it has no \"format\": %q field (models are written with -save FILE)", modelFormat)
-		}
-		return fail("format is %q, want %q: not a model written by this program", head.Format, modelFormat)
-	}
-	if head.Version < 1 || head.Version > modelVersion {
-		return fail("format version %d, but this program reads versions 1 to %d", head.Version, modelVersion)
-	}
-	if err := strictJSON(data, reflect.TypeOf(modelFile{})); err != nil {
+	if err := strictJSON(data, reflect.TypeOf(mf)); err != nil {
 		return fail("%v", err)
 	}
-	var mf modelFile
-	if err := json.Unmarshal(data, &mf); err != nil {
-		return fail("%s", jsonProblem(data, err))
+	if decodeErr != nil { // strictJSON finds a value of the wrong type first
+		return fail("%v", decodeErr)
 	}
 
 	if mf.Inputs < 1 {
@@ -550,33 +544,23 @@ func buildLinear(p modelPart) (*LinearLayer, error) {
 	return &LinearLayer{name: p.Name, W: W, B: B}, nil
 }
 
-// jsonProblem turns an error of encoding/json into words, with the line and
-// column where the file stops making sense.
+// jsonProblem turns an error of json.Unmarshal other than a value of the
+// wrong type into words, with the line and column where the file stops
+// making sense.
 func jsonProblem(data []byte, err error) string {
 	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return "the file ends in the middle of the JSON: it is truncated"
-	case errors.As(err, &syn):
-		// Offset counts the bytes read, the offending one included.
-		line, col := lineCol(data, syn.Offset-1)
-		if strings.Contains(syn.Error(), "after top-level value") {
-			return fmt.Sprintf("unexpected data after the model's closing brace, at line %d, column %d", line, col)
-		}
-		if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
-			return "the file ends in the middle of the JSON: it is truncated"
-		}
-		return fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, err)
-	case errors.As(err, &typ):
-		line, col := lineCol(data, typ.Offset)
-		field := typ.Field
-		if field == "" {
-			field = "the document"
-		}
-		return fmt.Sprintf("at line %d, column %d: %s should be %s, not a JSON %s", line, col, field, kindName(typ.Type), typ.Value)
+	if !errors.As(err, &syn) {
+		return err.Error()
 	}
-	return err.Error()
+	// Offset counts the bytes read, the offending one included.
+	line, col := lineCol(data, syn.Offset-1)
+	if strings.Contains(syn.Error(), "after top-level value") {
+		return fmt.Sprintf("unexpected data after the model's closing brace, at line %d, column %d", line, col)
+	}
+	if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+		return "the file ends in the middle of the JSON: it is truncated"
+	}
+	return fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, err)
 }
 
 // kindName says what JSON value a Go type decodes from.
@@ -592,18 +576,17 @@ func kindName(t reflect.Type) string {
 		return "true or false"
 	case reflect.Slice:
 		return "an array"
-	case reflect.Pointer:
-		return kindName(t.Elem())
 	}
 	return "an object"
 }
 
-// strictJSON checks a JSON document against the Go type t it is decoded
-// into, as encoding/json does not: every object key must be one of the
-// type's (spelt exactly, case included) and appear once, and no value may
-// be null or a number the field cannot hold. Errors give the line, the
-// column and the field (e.g. layers[2].W[0][3]). The document is known to
-// be valid JSON with nothing after it (decodeModel parsed it first).
+// strictJSON checks a JSON document against the Go type t it decodes into,
+// for what encoding/json takes silently or reports without saying where:
+// every object key must be one of the type's (spelt exactly, case
+// included) and appear once, and every value must be of its field's kind
+// (never null) and a number within its range. Errors give the line, the
+// column and the field (e.g. layers[2].W[0][3]). The document is valid JSON
+// with nothing after it (json.Unmarshal read it first).
 func strictJSON(data []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -639,116 +622,92 @@ func (w *jsonWalker) value(t reflect.Type, path string) error {
 	if err != nil {
 		return err
 	}
-	name := path
-	if name == "" {
-		name = "the document"
-	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	wrong := func() error {
-		got := "null"
-		switch v := tok.(type) {
-		case json.Delim:
-			got = map[json.Delim]string{'{': "a JSON object", '[': "a JSON array"}[v]
-		case string:
-			got = "a JSON string"
-		case json.Number:
-			got = "the number " + v.String()
-		case bool:
-			got = "a JSON true or false"
+	name, got := cmp.Or(path, "the document"), "null"
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map) {
+			return w.object(t, path, name)
 		}
-		return fmt.Errorf("%s: %s should be %s, not %s", where(), name, kindName(t), got)
-	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
-		if tok != json.Delim('{') {
-			return wrong()
-		}
-		fields := map[string]reflect.Type{}
-		if t.Kind() == reflect.Struct {
-			for i := 0; i < t.NumField(); i++ {
-				key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-				fields[key] = t.Field(i).Type
-			}
-		}
-		seen := map[string]bool{}
-		for w.dec.More() {
-			ktok, kwhere, err := w.next()
-			if err != nil {
-				return err
-			}
-			key := ktok.(string) // object keys are strings in valid JSON
-			ft, ok := fields[key]
-			if t.Kind() == reflect.Map {
-				ft, ok = t.Elem(), true
-			}
-			if !ok {
-				hint := "misspelt, or from another program?"
-				for k := range fields {
-					if strings.EqualFold(k, key) {
-						hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", k)
-					}
+		if v == '[' && t.Kind() == reflect.Slice {
+			for i := 0; w.dec.More(); i++ {
+				if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
 				}
-				return fmt.Errorf("%s: unknown field %q in %s (%s)", kwhere(), key, name, hint)
 			}
-			if seen[key] {
-				return fmt.Errorf("%s: %s has the key %q twice", kwhere(), name, key)
+			_, _, err := w.next() // the closing bracket
+			return err
+		}
+		got = map[json.Delim]string{'{': "a JSON object", '[': "a JSON array"}[v]
+	case string:
+		if t.Kind() == reflect.String {
+			return nil
+		}
+		got = "a JSON string"
+	case bool:
+		if t.Kind() == reflect.Bool {
+			return nil
+		}
+		got = "a JSON true or false"
+	case json.Number:
+		if k := t.Kind(); k >= reflect.Int && k <= reflect.Float64 {
+			// In range if encoding/json decodes it into the field (a
+			// weight, the common case, parsed as it would be, without
+			// the garbage of a decoding).
+			_, err := v.Float64()
+			if k != reflect.Float64 {
+				err = json.Unmarshal([]byte(v), reflect.New(t).Interface())
 			}
-			seen[key] = true
-			sub := key
-			if path != "" {
-				sub = path + "." + key
+			if err == nil {
+				return nil
 			}
-			if err := w.value(ft, sub); err != nil {
-				return err
-			}
+			return fmt.Errorf("%s: %s should be %s that fits %s, not %s", where(), name, kindName(t), t, v)
 		}
-		_, _, err := w.next() // the closing brace
-		return err
-	case reflect.Slice:
-		if tok != json.Delim('[') {
-			return wrong()
-		}
-		for i := 0; w.dec.More(); i++ {
-			if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		_, _, err := w.next()
-		return err
-	case reflect.String:
-		if _, ok := tok.(string); !ok {
-			return wrong()
-		}
-	case reflect.Bool:
-		if _, ok := tok.(bool); !ok {
-			return wrong()
-		}
-	case reflect.Float64:
-		n, ok := tok.(json.Number)
-		if !ok {
-			return wrong()
-		}
-		if _, err := strconv.ParseFloat(n.String(), 64); err != nil {
-			return fmt.Errorf("%s: %s should be a number within float64's range, not %s", where(), name, n)
-		}
-	default: // the integers
-		n, ok := tok.(json.Number)
-		if !ok {
-			return wrong()
-		}
-		var err error
-		if t.Kind() == reflect.Uint64 || t.Kind() == reflect.Uint32 {
-			_, err = strconv.ParseUint(n.String(), 10, t.Bits())
-		} else {
-			_, err = strconv.ParseInt(n.String(), 10, t.Bits())
-		}
+		got = "the number " + v.String()
+	}
+	return fmt.Errorf("%s: %s should be %s, not %s", where(), name, kindName(t), got)
+}
+
+// object checks the members of an object (its opening brace read) against
+// the struct or map type t; name is path's name in a message.
+func (w *jsonWalker) object(t reflect.Type, path, name string) error {
+	fields := map[string]reflect.Type{}
+	for i := 0; t.Kind() == reflect.Struct && i < t.NumField(); i++ {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fields[key] = t.Field(i).Type
+	}
+	seen := map[string]bool{}
+	for w.dec.More() {
+		ktok, where, err := w.next()
 		if err != nil {
-			return fmt.Errorf("%s: %s should be a whole number that fits %s, not %s", where(), name, t.Kind(), n)
+			return err
+		}
+		key, _ := ktok.(string) // object keys are strings in valid JSON
+		ft, ok := fields[key]
+		if t.Kind() == reflect.Map {
+			ft, ok = t.Elem(), true
+		}
+		if !ok {
+			hint := "misspelt, or from another program?"
+			for k := range fields {
+				if strings.EqualFold(k, key) {
+					hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", k)
+				}
+			}
+			return fmt.Errorf("%s: unknown field %q in %s (%s)", where(), key, name, hint)
+		}
+		if seen[key] {
+			return fmt.Errorf("%s: %s has the key %q twice", where(), name, key)
+		}
+		seen[key] = true
+		if err := w.value(ft, strings.TrimPrefix(path+"."+key, ".")); err != nil {
+			return err
 		}
 	}
-	return nil
+	_, _, err := w.next() // the closing brace
+	return err
 }
 
 // lineCol converts a byte offset into a 1-based line and column.

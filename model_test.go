@@ -220,6 +220,13 @@ func TestLoadModelErrors(t *testing.T) {
 		{"short generator state", edit(`"seed": 1234`, `"seed": 1234, "rng": {"key": [1, 2], "pos": 0}`), "meta rng has 2 key words and position 0, want 624 words"},
 		{"file outside -out", edit(`"seed": 1234`, `"seed": 1234, "files": {"../xor.csv": "00"}`), `meta files has "../xor.csv"`},
 		{"init amplitude 0", edit(`"seed": 1234`, `"seed": 1234, "init_mean_abs_w": [0, 1]`), "meta init_mean_abs_w has 0, want positive numbers"},
+		// Where a value of the wrong type is found, and what comes first.
+		{"format as a number", edit(`"backprop-mlp"`, `1`), "at line 2, column 13: format should be a string, not the number 1"},
+		{"version beyond int", edit(`"version": 1`, `"version": 1e30`), "at line 3, column 14: version should be a whole number that fits int, not 1e30"},
+		{"newer version with a field of another type", strings.Replace(edit(`"version": 1`, `"version": 3`), `"epochs": 3`, `"epochs": "3"`, 1), "version 3, but this program reads versions 1 to 2"},
+		{"a key of another object", edit(`"seed": 1234`, `"seed": 1234, "units": 3`), `at line 4, column 84: unknown field "units" in meta (misspelt, or from another program?)`},
+		{"null in files", edit(`"seed": 1234`, `"seed": 1234, "files": {"a.csv": null}`), "at line 4, column 103: meta.files.a.csv should be a string, not null"},
+		{"where an array is", "[1, 2]", "at line 1, column 1: the document should be an object, not a JSON array"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
