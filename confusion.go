@@ -4,7 +4,6 @@ package main
 // predicted as each class.
 
 import (
-	"bufio"
 	"fmt"
 	"image/color"
 	"io"
@@ -84,20 +83,19 @@ func (c *Confusion) Accuracy() float64 {
 // WriteCSV writes a header row "true\pred,0,1,…,invalid" and one row per
 // true class.
 func (c *Confusion) WriteCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
 	h := []string{`true\pred`}
 	for p := range c.Counts {
 		h = append(h, strconv.Itoa(p))
 	}
-	fmt.Fprintln(bw, strings.Join(append(h, "invalid"), ","))
+	rows := make([][]string, len(c.Counts))
 	for t, row := range c.Counts {
 		r := []string{strconv.Itoa(t)}
 		for _, v := range row {
 			r = append(r, strconv.Itoa(v))
 		}
-		fmt.Fprintln(bw, strings.Join(append(r, strconv.Itoa(c.Invalid[t])), ","))
+		rows[t] = append(r, strconv.Itoa(c.Invalid[t]))
 	}
-	return bw.Flush()
+	return writeCSV(w, append(h, "invalid"), rows...)
 }
 
 // Summary prints the per-class accuracy, one line per class.

@@ -379,13 +379,11 @@ func formatLogProb(lp float64) string {
 // WriteCSV writes the margin per epoch: epoch, max_abs_logit,
 // min_log_p_true (natural log of the smallest true-class probability).
 func (w *marginWatch) WriteCSV(out io.Writer) error {
-	var b strings.Builder
-	b.WriteString("epoch,max_abs_logit,min_log_p_true\n")
-	for _, e := range w.epochs {
-		fmt.Fprintf(&b, "%d,%s,%s\n", e.Epoch, formatFloat(e.MaxAbsLogit), formatFloat(e.MinLogPTrue))
+	rows := make([][]string, len(w.epochs))
+	for i, e := range w.epochs {
+		rows[i] = []string{strconv.Itoa(e.Epoch), formatFloat(e.MaxAbsLogit), formatFloat(e.MinLogPTrue)}
 	}
-	_, err := io.WriteString(out, b.String())
-	return err
+	return writeCSV(out, []string{"epoch", "max_abs_logit", "min_log_p_true"}, rows...)
 }
 
 // ---------------------------------------------------------------------------

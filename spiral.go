@@ -306,16 +306,14 @@ func writeTextTable(w io.Writer, header []string, rows [][]string) {
 // and recorded epoch, the initial network (epoch 0) included. A diverged
 // run's rows stop at its last finished epoch.
 func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
-	var b strings.Builder
-	b.WriteString("eta,epoch,loss_train,acc_train,loss_test,acc_test\n")
+	var rows [][]string
 	for _, r := range results {
 		for _, e := range r.Run.Epochs {
-			fmt.Fprintf(&b, "%s,%d,%s,%s,%s,%s\n", formatFloat(r.Eta), e.Epoch,
-				formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest))
+			rows = append(rows, []string{formatFloat(r.Eta), strconv.Itoa(e.Epoch),
+				formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest)})
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeCSV(w, []string{"eta", "epoch", "loss_train", "acc_train", "loss_test", "acc_test"}, rows...)
 }
 
 // trainSpiral trains a fresh spiral net with one learning rate. It returns

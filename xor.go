@@ -73,7 +73,9 @@ func runXOR(cfg *config) error {
 	if cfg.loaded != nil && cfg.epochs == 0 {
 		// Only evaluating a saved network: show the row its run's CSV
 		// ended with, and leave that CSV alone.
-		fmt.Fprintf(cfg.stdout, "\n%s\n%s\n\n", strings.Join(ri.CSVHeader(), ","), strings.Join(ri.CSVRow(last), ","))
+		fmt.Fprintln(cfg.stdout)
+		writeCSV(cfg.stdout, ri.CSVHeader(), ri.CSVRow(last))
+		fmt.Fprintln(cfg.stdout)
 		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.6f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
 		if cfg.save == "" {

@@ -1,0 +1,93 @@
+package main
+
+// Tests of the CSV files' format: fields that need quotes get them, and a
+// resumed run's copy of the earlier rows gives back the bytes it read.
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A layer name with a comma or a quote heads a column that reads back as
+// the name; plain fields are written bare, as the goldens hold them.
+func TestWriteCSVQuotes(t *testing.T) {
+	ri := &RunInfo{Linear: []string{"Linear_1", `a,b "c"`}}
+	ri.Epochs = []EpochInfo{{Epoch: 0, LossTrain: 0.5, AccTrain: 1, LossTest: math.NaN(), AccTest: math.NaN(), WeightAmp: []float64{1, 1}}}
+	var b bytes.Buffer
+	if err := ri.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "epoch,loss_train,acc_train,loss_test,acc_test,wamp_Linear_1,\"wamp_a,b \"\"c\"\"\"\n0,0.5,1,nan,nan,1,1\n"
+	if b.String() != want {
+		t.Errorf("WriteCSV:\ngot  %q\nwant %q", b.String(), want)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil || len(rows) != 2 || rows[0][6] != `wamp_a,b "c"` {
+		t.Errorf("read back: %q, %v; want the column wamp_a,b \"c\"", rows, err)
+	}
+}
+
+// copyRowsBefore copies the rows before an epoch, quoted fields included,
+// byte for byte, and stops at the first row that is not an earlier epoch.
+func TestCopyRowsBefore(t *testing.T) {
+	const file = "epoch,\"x,y\",z\n0,1,\"a,b\"\n1,2,\" c\"\n2,3,d\n3,4,e\n"
+	path := filepath.Join(t.TempDir(), "run.csv")
+	if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		from int
+		want string
+	}{
+		{0, ""},
+		{2, "0,1,\"a,b\"\n1,2,\" c\"\n"},
+		{9, "0,1,\"a,b\"\n1,2,\" c\"\n2,3,d\n3,4,e\n"},
+	} {
+		var b bytes.Buffer
+		if err := copyRowsBefore(&b, path, tc.from); err != nil || b.String() != tc.want {
+			t.Errorf("copyRowsBefore(from %d) = %q, %v; want %q", tc.from, b.String(), err, tc.want)
+		}
+	}
+
+	// A row that is not an epoch ends the copy, as the end of the file does.
+	if err := os.WriteFile(path, []byte("epoch,z\n0,a\ntotal,b\n1,c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := copyRowsBefore(&b, path, 9); err != nil || b.String() != "0,a\n" {
+		t.Errorf("copyRowsBefore with a row \"total\" = %q, %v; want %q", b.String(), err, "0,a\n")
+	}
+
+	// A file that is not CSV is an error naming it, not rows dropped.
+	if err := os.WriteFile(path, []byte("epoch,z\n0,a\"b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	err := copyRowsBefore(&b, path, 9)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("copyRowsBefore of a broken file: got %v; want an error naming %s", err, path)
+	}
+}
+
+// Every CSV writer's header, for the record: the columns the docs list.
+func TestCSVHeaders(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeSpiralCSV(&b, nil); err != nil || b.String() != "eta,epoch,loss_train,acc_train,loss_test,acc_test\n" {
+		t.Errorf("writeSpiralCSV(no runs) = %q, %v", b.String(), err)
+	}
+	b.Reset()
+	if err := (&marginWatch{}).WriteCSV(&b); err != nil || b.String() != "epoch,max_abs_logit,min_log_p_true\n" {
+		t.Errorf("marginWatch.WriteCSV(no epochs) = %q, %v", b.String(), err)
+	}
+	b.Reset()
+	ri := &RunInfo{Linear: []string{"L1", "L2"}}
+	if err := ri.WriteWeightsCSV(&b); err != nil || !slices.Equal(strings.Split(b.String(), "\n"), []string{"epoch,L1,L2", ""}) {
+		t.Errorf("WriteWeightsCSV(no epochs) = %q, %v", b.String(), err)
+	}
+}
