@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 )
 
 // The data set's recipe, the lab template's.
@@ -277,29 +278,15 @@ func writeSpiralSummary(w io.Writer, results []*spiralResult) {
 	}
 }
 
-// writeTextTable prints rows under a header, columns padded to their
-// widest cell (counted in runes: "—" is one column wide).
+// writeTextTable prints rows under a header, columns two spaces apart and
+// padded to their widest cell (tabwriter counts runes: "—" is one column
+// wide); the last column is not padded, so no line ends in spaces.
 func writeTextTable(w io.Writer, header []string, rows [][]string) {
-	width := make([]int, len(header))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range append([][]string{header}, rows...) {
-		for i, c := range r {
-			width[i] = max(width[i], len([]rune(c)))
-		}
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	line := func(r []string) {
-		var b strings.Builder
-		for i, c := range r {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))))
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
-	line(header)
-	for _, r := range rows {
-		line(r)
-	}
+	tw.Flush()
 }
 
 // writeSpiralCSV writes every run in long form: one row per learning rate
