@@ -1,11 +1,14 @@
 package main
 
-// Tests of the CSV files' format: fields that need quotes get them, and a
-// resumed run's copy of the earlier rows gives back the bytes it read.
+// Tests of the output formats: CSV fields that need quotes get them, a
+// resumed run's copy of the earlier rows gives back the bytes it read, and
+// the pictures' text is escaped.
 
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -89,5 +92,46 @@ func TestCSVHeaders(t *testing.T) {
 	ri := &RunInfo{Linear: []string{"L1", "L2"}}
 	if err := ri.WriteWeightsCSV(&b); err != nil || !slices.Equal(strings.Split(b.String(), "\n"), []string{"epoch,L1,L2", ""}) {
 		t.Errorf("WriteWeightsCSV(no epochs) = %q, %v", b.String(), err)
+	}
+}
+
+// Text that XML would misread, in a chart's title and a series' name,
+// reads back as it was written: the SVG is well-formed.
+func TestSVGTextEscaped(t *testing.T) {
+	const odd = `a<b & "c" 'd' >`
+	c := &LineChart{Title: odd, XLabel: "epoch", YLabel: odd, Series: []Series{{Name: odd, X: []float64{0, 1}, Y: []float64{1, 2}}}}
+	var b bytes.Buffer
+	if err := c.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	var texts, names []string
+	d := xml.NewDecoder(&b)
+	inText := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			inText = tok.Name.Local == "text"
+			for _, a := range tok.Attr {
+				if tok.Name.Local == "g" && a.Name.Local == "data-name" {
+					names = append(names, a.Value)
+				}
+			}
+		case xml.CharData:
+			if inText {
+				texts = append(texts, string(tok))
+			}
+		case xml.EndElement:
+			inText = false
+		}
+	}
+	if !slices.Contains(texts, odd) || !slices.Equal(names, []string{odd}) {
+		t.Errorf("texts %q, series names %q; want the title and the series named %q", texts, names, odd)
 	}
 }
