@@ -102,7 +102,10 @@ type spiralResult struct {
 	BestAcc   float64 // best test accuracy over the recorded epochs
 	BestEpoch int     // first epoch that reached it
 
-	StalledSince int // first epoch of a final stretch without movement; -1: not stalled
+	// Stalled says that the run ended in a stretch without movement, from
+	// epoch StalledSince on.
+	Stalled      bool
+	StalledSince int
 
 	Confusion *Confusion // of the final network on the test set
 	// MistakeScale is the largest mistake of all the runs' confusion
@@ -124,22 +127,22 @@ func judgeRun(res *spiralResult) {
 			res.BestAcc, res.BestEpoch = e.AccTest, e.Epoch
 		}
 	}
-	res.StalledSince = stalledSince(res.Run)
+	res.StalledSince, res.Stalled = stalledSince(res.Run)
 }
 
 // stalledSince returns the first epoch from which the training loss stayed
-// within a relative stallRelChange of its final value, when that stretch
-// covers at least stallEpochs epochs, and -1 otherwise. A net whose ReLUs
-// all died (or whose softmax saturated) stops moving without ever producing
-// a NaN; this is how the summary tells.
-func stalledSince(ri *RunInfo) int {
+// within a relative stallRelChange of its final value, and true, when that
+// stretch covers at least stallEpochs epochs (false otherwise). A net whose
+// ReLUs all died (or whose softmax saturated) stops moving without ever
+// producing a NaN; this is how the summary tells.
+func stalledSince(ri *RunInfo) (epoch int, ok bool) {
 	n := len(ri.Epochs)
 	if n == 0 {
-		return -1
+		return 0, false
 	}
 	last := ri.Epochs[n-1].LossTrain
 	if math.IsNaN(last) || math.IsInf(last, 0) {
-		return -1
+		return 0, false
 	}
 	tol := stallRelChange * math.Max(math.Abs(last), math.SmallestNonzeroFloat64)
 	k := n - 1
@@ -147,9 +150,9 @@ func stalledSince(ri *RunInfo) int {
 		k--
 	}
 	if ri.Epochs[n-1].Epoch-ri.Epochs[k].Epoch < stallEpochs {
-		return -1
+		return 0, false
 	}
-	return ri.Epochs[k].Epoch
+	return ri.Epochs[k].Epoch, true
 }
 
 // deadUnits counts the units of the ReLU layer named relu that output 0 for
@@ -188,14 +191,14 @@ func (r *spiralResult) note() string {
 	if r.Run.Stopped {
 		parts = append(parts, fmt.Sprintf("interrupted after epoch %d", r.Run.Last().Epoch))
 	}
-	if r.StalledSince >= 0 {
+	if r.Stalled {
 		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to %g)", r.StalledSince, r.Run.Last().LossTrain, stallRelChange))
 	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
 		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
 	}
 	// Half the hidden layer dead is worth saying even when the run moves:
 	// the net is then much smaller than it was built.
-	if r.Units > 0 && (2*r.Dead >= r.Units || (r.Dead > 0 && r.StalledSince >= 0)) {
+	if r.Units > 0 && (2*r.Dead >= r.Units || (r.Dead > 0 && r.Stalled)) {
 		parts = append(parts, fmt.Sprintf("%d of %d hidden ReLUs dead on every training sample", r.Dead, r.Units))
 	}
 	return strings.Join(parts, "; ")
@@ -446,7 +449,7 @@ func spiralPageJobs(cfg *config, out *outputs, results []*spiralResult) []output
 		name := "eta = " + etaLabel(r.Eta)
 		if r.Diverged != nil {
 			name += fmt.Sprintf(" (diverged at epoch %d)", r.Diverged.Epoch)
-		} else if r.StalledSince >= 0 {
+		} else if r.Stalled {
 			name += fmt.Sprintf(" (stalled from epoch %d)", r.StalledSince)
 		}
 		acc.Series = append(acc.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return 100 * e.AccTest }))
