@@ -135,3 +135,31 @@ func TestSVGTextEscaped(t *testing.T) {
 		t.Errorf("texts %q, series names %q; want the title and the series named %q", texts, names, odd)
 	}
 }
+
+// The page's one-line architecture is MLP.String's description: the same
+// parts in the same order, a linear layer with its widths.
+func TestArchitectureIsStringOnOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		net  *MLP
+		want string
+	}{
+		{NewXORNet(newRNG(1)), "Linear_1 (2→4), ReLU_1, Linear_OUT (4→2), Softmax_OUT; loss CE"},
+		{NewMNISTNet([]int{6}, false, newRNG(1)), "Linear_1 (784→6), ReLU_1, Linear_OUT (6→10); loss CE_logits; output Softmax_OUT"},
+	} {
+		got := architecture(tc.net)
+		if got != tc.want {
+			t.Errorf("architecture = %q; want %q", got, tc.want)
+		}
+		lines := strings.Split(strings.TrimSpace(tc.net.String()), "\n")[1:]
+		parts := strings.FieldsFunc(got, func(r rune) bool { return r == ',' || r == ';' })
+		if len(parts) != len(lines) {
+			t.Fatalf("architecture has %d parts, String %d lines:\n%s\n%s", len(parts), len(lines), got, tc.net)
+		}
+		for i, p := range parts {
+			name, _, _ := strings.Cut(strings.TrimSpace(p), " (")
+			if !strings.HasPrefix(strings.TrimSpace(lines[i]), name+":") {
+				t.Errorf("part %d of the architecture is %q, line %d of String %q", i, name, i, lines[i])
+			}
+		}
+	}
+}
