@@ -4,7 +4,6 @@ package main
 // predicted as each class.
 
 import (
-	"bufio"
 	"fmt"
 	"image/color"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 )
 
 // Confusion counts predictions: Counts[t][p] is the number of samples of
@@ -84,27 +84,31 @@ func (c *Confusion) Accuracy() float64 {
 // WriteCSV writes a header row "true\pred,0,1,…,invalid" and one row per
 // true class.
 func (c *Confusion) WriteCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
 	h := []string{`true\pred`}
 	for p := range c.Counts {
 		h = append(h, strconv.Itoa(p))
 	}
-	fmt.Fprintln(bw, strings.Join(append(h, "invalid"), ","))
+	rows := make([][]string, len(c.Counts))
 	for t, row := range c.Counts {
 		r := []string{strconv.Itoa(t)}
 		for _, v := range row {
 			r = append(r, strconv.Itoa(v))
 		}
-		fmt.Fprintln(bw, strings.Join(append(r, strconv.Itoa(c.Invalid[t])), ","))
+		rows[t] = append(r, strconv.Itoa(c.Invalid[t]))
 	}
-	return bw.Flush()
+	return writeCSV(w, append(h, "invalid"), rows...)
 }
 
-// Summary prints the per-class accuracy, one line per class.
+// Summary prints the per-class accuracy, one line per class. tabwriter
+// lines the percentages up after the widest "class k:"; a percentage has
+// at most 6 characters (100.00), so fmt right-aligns it in those (tabwriter
+// aligns all of a table's columns one way, and the labels go left).
 func (c *Confusion) Summary(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	for t := range c.Counts {
-		fmt.Fprintf(w, "  class %d: %6.2f%% of %d right\n", t, 100*c.ClassAccuracy(t), c.Total(t))
+		fmt.Fprintf(tw, "  class %d:\t%6.2f%% of %d right\n", t, 100*c.ClassAccuracy(t), c.Total(t))
 	}
+	tw.Flush()
 }
 
 // ClassAccuracies is the per-class accuracy on one line:

@@ -137,6 +137,17 @@ var kernels, _ = chooseKernels(os.Getenv("BACKPROP_KERNELS"))
 // KernelName says which kernels this binary uses ("portable", "avx2", …).
 func KernelName() string { return kernels.name }
 
+// kernelHint tells someone running the long MNIST experiment with the
+// portable kernels on amd64 why, when they did not ask for them (want, the
+// environment variable BACKPROP_KERNELS): the binary was built with -tags
+// purego, or the CPU lacks AVX2 and FMA. Elsewhere it says nothing.
+func kernelHint(kernels, goarch, want string) string {
+	if kernels != portableKernels.name || goarch != "amd64" || want == "portable" {
+		return ""
+	}
+	return " (no assembly: a -tags purego build, or a CPU without AVX2 and FMA; the products run several times slower)"
+}
+
 // kernelNames are the names BACKPROP_KERNELS may give, in any build.
 var kernelNames = []string{"avx512", "avx2", "portable"}
 

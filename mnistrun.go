@@ -250,16 +250,20 @@ func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, p
 	return images, pred, truth
 }
 
-// architecture describes a network on one line: "Linear_1 (784→64), ReLU_1, …".
+// architecture is MLP.String on one line, for the page and the run record:
+// the same parts in the same order, each by its name, a layer with widths
+// (sizedLayer, as BuildMLP chains them) with those: "Linear_1 (784→64),
+// ReLU_1, …; loss CE_logits; output Softmax_OUT". It stays out of mlp.go,
+// which a student hands in and the grader builds the program with.
 func architecture(net *MLP) string {
 	var parts []string
 	for _, l := range net.Layers {
-		if ll, ok := l.(*LinearLayer); ok {
-			in, out := ll.Dims()
-			parts = append(parts, fmt.Sprintf("%s (%d→%d)", l.Name(), in, out))
-		} else {
-			parts = append(parts, l.Name())
+		part := l.Name()
+		if s, ok := l.(sizedLayer); ok {
+			in, out := s.Dims()
+			part += fmt.Sprintf(" (%d→%d)", in, out)
 		}
+		parts = append(parts, part)
 	}
 	s := strings.Join(parts, ", ") + "; loss " + net.Loss.Name()
 	for _, l := range net.OutputLayers {
@@ -379,219 +383,9 @@ func formatLogProb(lp float64) string {
 // WriteCSV writes the margin per epoch: epoch, max_abs_logit,
 // min_log_p_true (natural log of the smallest true-class probability).
 func (w *marginWatch) WriteCSV(out io.Writer) error {
-	var b strings.Builder
-	b.WriteString("epoch,max_abs_logit,min_log_p_true\n")
-	for _, e := range w.epochs {
-		fmt.Fprintf(&b, "%d,%s,%s\n", e.Epoch, formatFloat(e.MaxAbsLogit), formatFloat(e.MinLogPTrue))
+	rows := make([][]string, len(w.epochs))
+	for i, e := range w.epochs {
+		rows[i] = []string{strconv.Itoa(e.Epoch), formatFloat(e.MaxAbsLogit), formatFloat(e.MinLogPTrue)}
 	}
-	_, err := io.WriteString(out, b.String())
-	return err
-}
-
-// ---------------------------------------------------------------------------
-// Locating a breakdown.
-
-// diagnoseDivergence finds the first non-finite value behind de. Train stops
-// before applying a step whose gradient is not finite, so net is exactly
-// as it was when the batch went in: the batch is run again, one module at
-// a time, in the order training computes them (forward through the layers,
-// the loss, its delta, then delta and gradient back down), and the first
-// non-finite value is described with its cause.
-func diagnoseDivergence(net *MLP, X RowSource, T *Matrix, batch int, de *DivergenceError) string {
-	where := fmt.Sprintf("epoch %d, batch %d", de.Epoch, de.Batch)
-	i0, i1 := 0, X.Len()
-	if !de.InEvaluation {
-		i0, i1 = de.Batch*batch, min((de.Batch+1)*batch, X.Len())
-	} else {
-		where = fmt.Sprintf("the evaluation after epoch %d (every step of the epoch had a finite gradient and was applied)", de.Epoch)
-	}
-	if de.Applied && !de.InEvaluation {
-		return fmt.Sprintf("located at %s: the gradient was finite, but the step (−eta times it) made a parameter overflow, and it was applied: %s; the network holds that value now", where, de.What)
-	}
-	if de.Rows != nil { // a shuffled batch: its rows, gathered again
-		image := func(r int) int { return de.Rows[r] }
-		if steps := traceNonFinite(net, takeRows(X, de.Rows...), gatherRows(nil, T, de.Rows), image); len(steps) > 0 {
-			steps[len(steps)-1] += stoppedBefore(steps)
-			return fmt.Sprintf("located at %s (%d shuffled training images, the first of them image %d):\n  %s", where, len(de.Rows), de.Rows[0], strings.Join(steps, "\n  then "))
-		}
-	} else {
-		// A batch in order, or the evaluation, which covers the whole
-		// training set: trace it a batch at a time, up to the first batch
-		// with a non-finite value.
-		for j0 := i0; j0 < i1; j0 += batch {
-			j1 := min(j0+batch, i1)
-			image := func(r int) int { return j0 + r }
-			if steps := traceNonFinite(net, takeRange(X, j0, j1), T.SliceRows(j0, j1), image); len(steps) > 0 {
-				if !de.InEvaluation {
-					steps[len(steps)-1] += stoppedBefore(steps)
-				}
-				return fmt.Sprintf("located at %s (training images %d–%d):\n  %s", where, j0, j1-1, strings.Join(steps, "\n  then "))
-			}
-		}
-	}
-	return fmt.Sprintf("located at %s: every value is finite when it is run again, so the step itself overflowed: %s", where, de.What)
-}
-
-// stoppedBefore is what to add to a trace of a training step whose last
-// step is a gradient: Train stops before applying a non-finite gradient.
-func stoppedBefore(steps []string) string {
-	if strings.HasPrefix(steps[len(steps)-1], "gradient ") {
-		return ": training stopped before applying it"
-	}
-	return ""
-}
-
-// traceNonFinite runs (X, T) through net module by module and returns the
-// chain of non-finite values: the first one with its cause, then how it
-// spread, up to the first gradient it reached. image(r) is the number of
-// row r in the training set.
-func traceNonFinite(net *MLP, X, T *Matrix, image func(r int) int) []string {
-	var steps []string
-	acts := make([]*Matrix, len(net.Layers))
-	in := X
-	for l, layer := range net.Layers {
-		acts[l] = layer.Forward(nil, in)
-		if r, k, ok := firstNonFinite(acts[l]); ok && len(steps) == 0 {
-			steps = append(steps, fmt.Sprintf("forward of %s: image %d, unit %d is %s (%s)", layer.Name(), image(r), k,
-				formatFloat(acts[l].At(r, k)), forwardCause(layer, in, r)))
-		}
-		in = acts[l]
-	}
-	var logits *Matrix // the input of a Softmax layer feeding the loss, if any
-	if L := len(net.Layers); L >= 2 {
-		if _, ok := net.Layers[L-1].(*SoftmaxLayer); ok {
-			logits = acts[L-2]
-		}
-	}
-	loss := net.Loss.Forward(nil, in, T)
-	if r, _, ok := firstNonFinite(loss); ok && len(steps) == 0 {
-		steps = append(steps, lossCause(net.Loss, in, T, logits, r, image, loss.Data[r]))
-	}
-	d := net.Loss.Delta(nil, in, T)
-	if r, k, ok := firstNonFinite(d); ok && allFiniteRow(in, r) {
-		steps = append(steps, lossDeltaCause(net.Loss, d, in, r, k, image))
-	}
-	for l := len(net.Layers) - 1; l >= 0; l-- {
-		layer := net.Layers[l]
-		input := X
-		if l > 0 {
-			input = acts[l-1]
-		}
-		if pl, ok := layer.(ParamLayer); ok {
-			for i, g := range pl.Grad(nil, input, d) {
-				if _, _, bad := firstNonFinite(g); bad {
-					return append(steps, fmt.Sprintf("gradient %s of %s is not finite", paramName(i), layer.Name()))
-				}
-			}
-		}
-		next := layer.Delta(nil, acts[l], d)
-		if r, k, ok := firstNonFinite(next); ok {
-			_, soft := layer.(*SoftmaxLayer)
-			switch {
-			case allFiniteRow(d, r):
-				steps = append(steps, fmt.Sprintf("delta of %s: image %d, unit %d is %s from finite values (overflow in the product)", layer.Name(), image(r), k, formatFloat(next.At(r, k))))
-			case soft:
-				steps = append(steps, softmaxDeltaCause(layer, acts[l], d, T, r, image))
-			}
-		}
-		d = next
-	}
-	return steps
-}
-
-// lossDeltaCause explains a non-finite entry of the plain cross-entropy's
-// delta −t_k/p_k: a division by 0, or 1/p overflowing for a tiny p.
-func lossDeltaCause(loss Loss, d, P *Matrix, r, k int, image func(int) int) string {
-	if _, plain := loss.(*LossCrossEntropy); !plain {
-		return fmt.Sprintf("delta of %s: image %d, class %d is %s from finite logits", loss.Name(), image(r), k, formatFloat(d.At(r, k)))
-	}
-	p := P.At(r, k)
-	why := "division by 0"
-	if p != 0 {
-		why = fmt.Sprintf("1/p overflows: p is below e^-%.2f", expOverflow)
-	}
-	return fmt.Sprintf("delta of %s: image %d, class %d is −t/p = %s with p = %s (%s)", loss.Name(), image(r), k, formatFloat(d.At(r, k)), formatFloat(p), why)
-}
-
-// softmaxDeltaCause explains how the softmax delta p_k(δ'_k − ⟨δ', p⟩)
-// turns δ' = −Inf at the true class t into NaN for the whole row.
-func softmaxDeltaCause(layer Layer, P, d, T *Matrix, r int, image func(int) int) string {
-	t, _ := T.ArgmaxRow(r) // a class: the row's delta −t/p is −Inf there, which needs t ≠ 0
-	pt := P.At(r, t)
-	how := fmt.Sprintf("⟨δ', p⟩ = −Inf·%s = −Inf, then δ'_t − ⟨δ', p⟩ = −Inf − (−Inf) = NaN", formatFloat(pt))
-	if pt == 0 {
-		how = "⟨δ', p⟩ has the term −Inf·p_t = −Inf·0: 0·∞ = NaN"
-	}
-	return fmt.Sprintf("delta of %s: image %d becomes NaN: p_k(δ'_k − ⟨δ', p⟩) with δ'_t = %s: %s, and NaN spreads to every class and every layer below",
-		layer.Name(), image(r), formatFloat(d.At(r, t)), how)
-}
-
-// forwardCause explains a non-finite output of layer for row r.
-func forwardCause(layer Layer, in *Matrix, r int) string {
-	if !allFiniteRow(in, r) {
-		return "its input is already not finite"
-	}
-	switch layer.(type) {
-	case *LinearLayer:
-		return fmt.Sprintf("overflow in x·W + b: the input's largest |value| is %.4g", maxAbs(in.Row(r)))
-	case *SoftmaxLayer:
-		return "exp overflow"
-	}
-	return "overflow"
-}
-
-// lossCause explains a non-finite plain cross-entropy: the true class got
-// probability 0, so −log p = +Inf.
-func lossCause(loss Loss, P, T, logits *Matrix, r int, image func(int) int, v float64) string {
-	k, ok := T.ArgmaxRow(r)
-	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), image(r), shownClass(T, r), formatFloat(v))
-	if !ok || !allFiniteRow(P, r) {
-		return s + ": its probabilities are not finite"
-	}
-	p := P.At(r, k)
-	s += fmt.Sprintf(": log 0, because the softmax gave its true class probability %s", formatFloat(p))
-	if logits != nil {
-		row := logits.Row(r)
-		gap := rowMax(row) - row[k]
-		s += fmt.Sprintf(" (its logit %.6g lies %.6g below the largest, %.6g, and exp(−%.6g) underflows to 0 below e^−745.13)", row[k], gap, rowMax(row), gap)
-	}
-	return s
-}
-
-// firstNonFinite returns the position of the first NaN or ±Inf of m.
-func firstNonFinite(m *Matrix) (r, k int, ok bool) {
-	for i, v := range m.Data {
-		if !finite(v) {
-			return i / m.Cols, i % m.Cols, true
-		}
-	}
-	return 0, 0, false
-}
-
-func allFiniteRow(m *Matrix, r int) bool {
-	for _, v := range m.Row(r) {
-		if !finite(v) {
-			return false
-		}
-	}
-	return true
-}
-
-func maxAbs(v []float64) float64 {
-	m := 0.0
-	for _, x := range v {
-		m = math.Max(m, math.Abs(x))
-	}
-	return m
-}
-
-// kernelHint tells someone running the long MNIST experiment with the
-// portable kernels on amd64 why, when they did not ask for them (want, the
-// environment variable BACKPROP_KERNELS): the binary was built with -tags
-// purego, or the CPU lacks AVX2 and FMA. Elsewhere it says nothing.
-func kernelHint(kernels, goarch, want string) string {
-	if kernels != portableKernels.name || goarch != "amd64" || want == "portable" {
-		return ""
-	}
-	return " (no assembly: a -tags purego build, or a CPU without AVX2 and FMA; the products run several times slower)"
+	return writeCSV(out, []string{"epoch", "max_abs_logit", "min_log_p_true"}, rows...)
 }

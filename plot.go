@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"html"
 	"image/color"
 	"io"
 	"math"
@@ -90,9 +91,11 @@ func newSVG(w io.Writer, title string) *svgDoc {
 }
 
 // text writes one line of text at (x, y), the baseline's left end unless
-// attrs anchor it elsewhere; class names it for the tests.
+// attrs anchor it elsewhere; class names it for the tests. Text and
+// attribute values are escaped by html.EscapeString: its five escapes
+// (&amp; &lt; &gt; &#39; &#34;) are XML's as well.
 func (s *svgDoc) text(x, y float64, class, attrs, t string) {
-	fmt.Fprintf(s, `<text class="%s" x="%.1f" y="%.1f" %s>%s</text>`+"\n", class, x, y, attrs, xmlEscape(t))
+	fmt.Fprintf(s, `<text class="%s" x="%.1f" y="%.1f" %s>%s</text>`+"\n", class, x, y, attrs, html.EscapeString(t))
 }
 
 // lines writes text wrapped into a column of width w from (x, y) on, one
@@ -187,7 +190,7 @@ func (s *svgDoc) axes(a *axes) {
 		s.text(a.l-8, t.at+4, "tick y", ts+` text-anchor="end"`, t.label)
 	}
 	s.text((a.l+a.r)/2, a.b+38, "xlabel", `text-anchor="middle"`, a.xlabel)
-	fmt.Fprintf(s, `<text class="ylabel" transform="translate(16 %.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n", (a.t+a.b)/2, xmlEscape(a.ylabel))
+	fmt.Fprintf(s, `<text class="ylabel" transform="translate(16 %.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n", (a.t+a.b)/2, html.EscapeString(a.ylabel))
 	s.WriteString("</g>\n")
 }
 
@@ -283,12 +286,6 @@ func logTickLabel(v float64) string {
 		return strconv.FormatFloat(r, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(r, 'g', 3, 64)
-}
-
-// xmlEscape escapes text for SVG and HTML.
-func xmlEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
-	return r.Replace(s)
 }
 
 // ---------------------------------------------------------------------------
@@ -488,7 +485,7 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 	hidden := 0              // values ≤ 0 on the log axis
 	for k, ser := range c.Series {
 		col := cssColor(paletteColor(k))
-		fmt.Fprintf(s, `<g class="series" data-name="%s" clip-path="url(#plotarea)" fill="none" stroke="%s" stroke-width="1.8" stroke-linejoin="round"%s>`+"\n", xmlEscape(ser.Name), col, dashAttr(k))
+		fmt.Fprintf(s, `<g class="series" data-name="%s" clip-path="url(#plotarea)" fill="none" stroke="%s" stroke-width="1.8" stroke-linejoin="round"%s>`+"\n", html.EscapeString(ser.Name), col, dashAttr(k))
 		var pts []point
 		var stretches []string
 		flush := func() {

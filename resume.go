@@ -15,6 +15,7 @@ package main
 import (
 	"bufio"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -290,28 +291,37 @@ func (a *afterHeader) Write(p []byte) (int, error) {
 }
 
 // copyRowsBefore copies the rows of the CSV at path whose epoch (the first
-// field) is below from, without its header.
+// field) is below from, without its header: read with encoding/csv and
+// written again as writeCSV writes them, so the rows of a file a run wrote
+// come out as they went in.
 func copyRowsBefore(w io.Writer, path string, from int) error {
 	f, _, err := openRegular("CSV file", path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for first := true; sc.Scan(); first = false {
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1 // the header and the rows need not agree: the rows are copied, not interpreted
+	r.ReuseRecord = true
+	cw := csv.NewWriter(w)
+	for first := true; ; first = false {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 		if first {
 			continue
 		}
-		epoch, _, _ := strings.Cut(sc.Text(), ",")
-		if n, err := strconv.Atoi(epoch); err != nil || n >= from {
+		if n, err := strconv.Atoi(rec[0]); err != nil || n >= from {
 			break
 		}
-		if _, err := fmt.Fprintln(w, sc.Text()); err != nil {
-			return err
-		}
+		cw.Write(rec) // an error sticks in cw until Flush
 	}
-	return sc.Err()
+	cw.Flush()
+	return cw.Error()
 }
 
 // fileSHA256 returns the hex SHA-256 of the regular file at path.

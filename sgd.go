@@ -3,12 +3,9 @@ package main
 // Mini-batch stochastic gradient descent and the run info it records.
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -349,66 +346,4 @@ func paramName(i int) string {
 		return [...]string{"dW", "dB"}[i]
 	}
 	return fmt.Sprintf("d%d", i)
-}
-
-// ---------------------------------------------------------------------------
-// CSV.
-
-// formatFloat writes a float so that it reads back exactly, and writes
-// NaN and infinities as nan, inf and -inf (what numpy and pandas read).
-func formatFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-// CSVHeader is the header row of WriteCSV.
-func (ri *RunInfo) CSVHeader() []string {
-	h := []string{"epoch", "loss_train", "acc_train", "loss_test", "acc_test"}
-	for _, name := range ri.Linear {
-		h = append(h, "wamp_"+name)
-	}
-	return h
-}
-
-// CSVRow is the row of WriteCSV for one epoch.
-func (ri *RunInfo) CSVRow(e EpochInfo) []string {
-	r := []string{strconv.Itoa(e.Epoch), formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest)}
-	for _, a := range e.WeightAmp {
-		r = append(r, formatFloat(a))
-	}
-	return r
-}
-
-// WriteCSV writes the run info with a header row, one row per epoch
-// (epoch 0 is the initial network). Accuracies are fractions in [0, 1];
-// wamp_<layer> is that linear layer's mean |W| divided by its initial value.
-func (ri *RunInfo) WriteCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, strings.Join(ri.CSVHeader(), ","))
-	for _, e := range ri.Epochs {
-		fmt.Fprintln(bw, strings.Join(ri.CSVRow(e), ","))
-	}
-	return bw.Flush()
-}
-
-// WriteWeightsCSV writes only the weight amplitudes: epoch, then one column
-// per linear layer (every column is 1 in the initial row).
-func (ri *RunInfo) WriteWeightsCSV(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, strings.Join(append([]string{"epoch"}, ri.Linear...), ","))
-	for _, e := range ri.Epochs {
-		r := []string{strconv.Itoa(e.Epoch)}
-		for _, a := range e.WeightAmp {
-			r = append(r, formatFloat(a))
-		}
-		fmt.Fprintln(bw, strings.Join(r, ","))
-	}
-	return bw.Flush()
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 )
 
 // The data set's recipe, the lab template's.
@@ -101,7 +102,10 @@ type spiralResult struct {
 	BestAcc   float64 // best test accuracy over the recorded epochs
 	BestEpoch int     // first epoch that reached it
 
-	StalledSince int // first epoch of a final stretch without movement; -1: not stalled
+	// Stalled says that the run ended in a stretch without movement, from
+	// epoch StalledSince on.
+	Stalled      bool
+	StalledSince int
 
 	Confusion *Confusion // of the final network on the test set
 	// MistakeScale is the largest mistake of all the runs' confusion
@@ -123,22 +127,22 @@ func judgeRun(res *spiralResult) {
 			res.BestAcc, res.BestEpoch = e.AccTest, e.Epoch
 		}
 	}
-	res.StalledSince = stalledSince(res.Run)
+	res.StalledSince, res.Stalled = stalledSince(res.Run)
 }
 
 // stalledSince returns the first epoch from which the training loss stayed
-// within a relative stallRelChange of its final value, when that stretch
-// covers at least stallEpochs epochs, and -1 otherwise. A net whose ReLUs
-// all died (or whose softmax saturated) stops moving without ever producing
-// a NaN; this is how the summary tells.
-func stalledSince(ri *RunInfo) int {
+// within a relative stallRelChange of its final value, and true, when that
+// stretch covers at least stallEpochs epochs (false otherwise). A net whose
+// ReLUs all died (or whose softmax saturated) stops moving without ever
+// producing a NaN; this is how the summary tells.
+func stalledSince(ri *RunInfo) (epoch int, ok bool) {
 	n := len(ri.Epochs)
 	if n == 0 {
-		return -1
+		return 0, false
 	}
 	last := ri.Epochs[n-1].LossTrain
 	if math.IsNaN(last) || math.IsInf(last, 0) {
-		return -1
+		return 0, false
 	}
 	tol := stallRelChange * math.Max(math.Abs(last), math.SmallestNonzeroFloat64)
 	k := n - 1
@@ -146,9 +150,9 @@ func stalledSince(ri *RunInfo) int {
 		k--
 	}
 	if ri.Epochs[n-1].Epoch-ri.Epochs[k].Epoch < stallEpochs {
-		return -1
+		return 0, false
 	}
-	return ri.Epochs[k].Epoch
+	return ri.Epochs[k].Epoch, true
 }
 
 // deadUnits counts the units of the ReLU layer named relu that output 0 for
@@ -187,14 +191,14 @@ func (r *spiralResult) note() string {
 	if r.Run.Stopped {
 		parts = append(parts, fmt.Sprintf("interrupted after epoch %d", r.Run.Last().Epoch))
 	}
-	if r.StalledSince >= 0 {
+	if r.Stalled {
 		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to %g)", r.StalledSince, r.Run.Last().LossTrain, stallRelChange))
 	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
 		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
 	}
 	// Half the hidden layer dead is worth saying even when the run moves:
 	// the net is then much smaller than it was built.
-	if r.Units > 0 && (2*r.Dead >= r.Units || (r.Dead > 0 && r.StalledSince >= 0)) {
+	if r.Units > 0 && (2*r.Dead >= r.Units || (r.Dead > 0 && r.Stalled)) {
 		parts = append(parts, fmt.Sprintf("%d of %d hidden ReLUs dead on every training sample", r.Dead, r.Units))
 	}
 	return strings.Join(parts, "; ")
@@ -277,45 +281,29 @@ func writeSpiralSummary(w io.Writer, results []*spiralResult) {
 	}
 }
 
-// writeTextTable prints rows under a header, columns padded to their
-// widest cell (counted in runes: "—" is one column wide).
+// writeTextTable prints rows under a header, columns two spaces apart and
+// padded to their widest cell (tabwriter counts runes: "—" is one column
+// wide); the last column is not padded, so no line ends in spaces.
 func writeTextTable(w io.Writer, header []string, rows [][]string) {
-	width := make([]int, len(header))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range append([][]string{header}, rows...) {
-		for i, c := range r {
-			width[i] = max(width[i], len([]rune(c)))
-		}
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	line := func(r []string) {
-		var b strings.Builder
-		for i, c := range r {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))))
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
-	line(header)
-	for _, r := range rows {
-		line(r)
-	}
+	tw.Flush()
 }
 
 // writeSpiralCSV writes every run in long form: one row per learning rate
 // and recorded epoch, the initial network (epoch 0) included. A diverged
 // run's rows stop at its last finished epoch.
 func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
-	var b strings.Builder
-	b.WriteString("eta,epoch,loss_train,acc_train,loss_test,acc_test\n")
+	var rows [][]string
 	for _, r := range results {
 		for _, e := range r.Run.Epochs {
-			fmt.Fprintf(&b, "%s,%d,%s,%s,%s,%s\n", formatFloat(r.Eta), e.Epoch,
-				formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest))
+			rows = append(rows, []string{formatFloat(r.Eta), strconv.Itoa(e.Epoch),
+				formatFloat(e.LossTrain), formatFloat(e.AccTrain), formatFloat(e.LossTest), formatFloat(e.AccTest)})
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeCSV(w, []string{"eta", "epoch", "loss_train", "acc_train", "loss_test", "acc_test"}, rows...)
 }
 
 // trainSpiral trains a fresh spiral net with one learning rate. It returns
@@ -461,7 +449,7 @@ func spiralPageJobs(cfg *config, out *outputs, results []*spiralResult) []output
 		name := "eta = " + etaLabel(r.Eta)
 		if r.Diverged != nil {
 			name += fmt.Sprintf(" (diverged at epoch %d)", r.Diverged.Epoch)
-		} else if r.StalledSince >= 0 {
+		} else if r.Stalled {
 			name += fmt.Sprintf(" (stalled from epoch %d)", r.StalledSince)
 		}
 		acc.Series = append(acc.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return 100 * e.AccTest }))

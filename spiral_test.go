@@ -281,11 +281,12 @@ func TestSpiralStalled(t *testing.T) {
 		{"loss +Inf", mk(func(int) float64 { return math.Inf(1) }, 300), -1},
 	}
 	for _, tc := range tests {
-		if got := stalledSince(tc.ri); got != tc.want {
-			t.Errorf("%s: stalledSince = %d; want %d", tc.name, got, tc.want)
+		// want −1: not stalled.
+		if got, ok := stalledSince(tc.ri); ok != (tc.want >= 0) || ok && got != tc.want {
+			t.Errorf("%s: stalledSince = %d, %v; want %d", tc.name, got, ok, tc.want)
 		}
 	}
-	r := &spiralResult{Eta: 3, Run: mk(flatFrom(50), 300), StalledSince: 50, Dead: 10, Units: 10}
+	r := &spiralResult{Eta: 3, Run: mk(flatFrom(50), 300), Stalled: true, StalledSince: 50, Dead: 10, Units: 10}
 	if n := r.note(); !strings.Contains(n, "stalled since epoch 50") || !strings.Contains(n, "10 of 10 hidden ReLUs dead") {
 		t.Errorf("note of a stalled run = %q; want \"stalled since epoch 50\" and the dead units", n)
 	}
@@ -329,8 +330,8 @@ func TestSpiralDeadUnits(t *testing.T) {
 	}
 	// The output is the bias of Linear_OUT alone, the same for every sample;
 	// with balanced classes the mean of its gradient is 0 too: nothing moves.
-	if got := stalledSince(ri); got != 0 {
-		t.Errorf("stalledSince of a net with every ReLU dead = %d; want 0", got)
+	if got, ok := stalledSince(ri); !ok || got != 0 {
+		t.Errorf("stalledSince of a net with every ReLU dead = %d, %v; want 0, true", got, ok)
 	}
 }
 

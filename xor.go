@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
+	"text/tabwriter"
 )
 
 // XORData returns the four XOR inputs and their one-hot targets as the
@@ -73,7 +73,9 @@ func runXOR(cfg *config) error {
 	if cfg.loaded != nil && cfg.epochs == 0 {
 		// Only evaluating a saved network: show the row its run's CSV
 		// ended with, and leave that CSV alone.
-		fmt.Fprintf(cfg.stdout, "\n%s\n%s\n\n", strings.Join(ri.CSVHeader(), ","), strings.Join(ri.CSVRow(last), ","))
+		fmt.Fprintln(cfg.stdout)
+		writeCSV(cfg.stdout, ri.CSVHeader(), ri.CSVRow(last))
+		fmt.Fprintln(cfg.stdout)
 		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
 		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.6f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
 		if cfg.save == "" {
@@ -162,28 +164,31 @@ func xorPageJobs(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix,
 
 // printPredictions prints one line per sample: its inputs, the predicted
 // class probabilities, the predicted and the true class.
+//
+// tabwriter aligns the columns, all of them to the right (the numbers'
+// way), each cell but the first opening with the two spaces that separate
+// it from the one before; the inputs, read left to right, are padded by
+// fmt to 6 characters each, so their cells are all as wide.
 func printPredictions(w io.Writer, X, T, P *Matrix) {
-	var h strings.Builder
-	fmt.Fprintf(&h, "%-*s", 6*X.Cols, "input")
+	tw := tabwriter.NewWriter(w, 0, 0, 0, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s", 6*X.Cols, "input")
 	for k := 0; k < P.Cols; k++ {
-		fmt.Fprintf(&h, "  p(class %d)", k)
+		fmt.Fprintf(tw, "\t  p(class %d)", k)
 	}
-	fmt.Fprintf(&h, "  predicted  true")
-	fmt.Fprintln(w, h.String())
+	fmt.Fprint(tw, "\t  predicted\t  true\t\n")
 	for i := 0; i < X.Rows; i++ {
-		var b strings.Builder
 		for _, x := range X.Row(i) {
-			fmt.Fprintf(&b, "%-6g", x)
+			fmt.Fprintf(tw, "%-6g", x)
 		}
 		for _, p := range P.Row(i) {
-			fmt.Fprintf(&b, "  %10.6f", p) // the digits numpy prints
+			fmt.Fprintf(tw, "\t  %.6f", p) // the digits numpy prints
 		}
 		pred, truth := shownClass(P, i), shownClass(T, i)
 		mark := ""
 		if pred != truth {
 			mark = "  ✗"
 		}
-		fmt.Fprintf(&b, "  %9d  %4d%s", pred, truth, mark)
-		fmt.Fprintln(w, b.String())
+		fmt.Fprintf(tw, "\t  %d\t  %d\t%s\n", pred, truth, mark)
 	}
+	tw.Flush()
 }
