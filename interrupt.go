@@ -64,9 +64,9 @@ type interrupter struct {
 // startInterrupts starts catching signals for the run of c (unless a test
 // set c.stop: then only c.stop stops training). Call release when the last
 // file is written.
-func (c *config) startInterrupts() *interrupter {
+func (c *runState) startInterrupts() *interrupter {
 	in := &interrupter{stderr: c.stderr, save: c.save, test: c.stop, exit: os.Exit, done: make(chan struct{})}
-	if in.stderr == nil { // a config built by hand, not by run
+	if in.stderr == nil { // a run state built by hand, not by run
 		in.stderr = os.Stderr
 	}
 	c.intr = in

@@ -86,12 +86,12 @@ func shellQuote(s string) string {
 // epochs left, from the network it saved: the settings that shaped the run
 // come back from the model, the rest (where to write, what to show) is
 // given again.
-func (c *config) resumeCommand(left int) string {
-	args := []string{"-exp", c.exp.name, "-load", c.save, "-save", c.save, "-epochs", strconv.Itoa(left)}
+func (c settings) resumeCommand(left int) string {
+	args := []string{"-exp", c.exp, "-load", c.save, "-save", c.save, "-epochs", strconv.Itoa(left)}
 	if c.out != defaultOut {
 		args = append(args, "-out", c.out)
 	}
-	if c.exp.name == "mnist" {
+	if c.exp == "mnist" {
 		if d := mnistDir(c.dataDir); d != defaultDataDir {
 			args = append(args, "-data", d)
 		}
@@ -114,7 +114,7 @@ func (c *config) resumeCommand(left int) string {
 
 // stoppedError is the error of a run that a signal stopped after done of
 // its total epochs, a network that had trained before epochs before it.
-func (c *config) stoppedError(before, done, total int) error {
+func (c *runState) stoppedError(before, done, total int) error {
 	// The network's epoch, as the CSV numbers it; this run's count too
 	// when it continued an earlier one.
 	where := fmt.Sprintf("after epoch %d of %d", before+done, before+total)
@@ -135,7 +135,7 @@ func (c *config) stoppedError(before, done, total int) error {
 // training, diverged, or with files that could not be written; nil when
 // none of these happened. meta is the loaded network's (its epochs come
 // before this run's).
-func (c *config) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr, writeErr error) error {
+func (c *runState) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr, writeErr error) error {
 	var errs []error
 	switch {
 	case ri.Stopped:
@@ -151,7 +151,7 @@ func (c *config) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr
 // the run says: its weights are not finite (JSON cannot hold them) or, when
 // the step that failed was not applied, those of the middle of an epoch,
 // which no resumed run could continue as one run would.
-func (c *config) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
+func (c *runState) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
 	if c.save == "" {
 		return nil
 	}
@@ -166,6 +166,130 @@ func (c *config) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomSta
 		}
 	}
 	return []outputJob{c.saveJob(net, c.savedMeta(meta, net, ri, rng, sums))}
+}
+
+// ---------------------------------------------------------------------------
+// The network: new or restored, saved first.
+
+// loadedModel is the network of -load, read before any work (parseFlags).
+type loadedModel struct {
+	net  *MLP
+	meta ModelMeta
+}
+
+// startNet returns the network an experiment trains: the loaded one,
+// checked to fit data of nInputs inputs and nClasses classes, or else a new
+// one from newNet (which draws from rng). meta describes the network's
+// past (zero epochs for a new one). A loaded network that shuffled hands
+// its generator's state to rng.
+func (c *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+	if c.loaded == nil {
+		net := newNet()
+		meta := ModelMeta{Experiment: exp}
+		for _, l := range net.Layers {
+			if ll, ok := l.(*LinearLayer); ok {
+				meta.InitMeanAbsW = append(meta.InitMeanAbsW, ll.W.MeanAbs())
+			}
+		}
+		return net, meta, nil
+	}
+	net, meta := c.loaded.net, c.loaded.meta
+	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
+		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", c.load, err, meta.Experiment, exp)
+	}
+	if meta.Epochs > maxEpochs-c.epochs {
+		return nil, meta, fmt.Errorf("-load %s: the network has trained %d epochs, and %d more would pass the %d a network may have", c.load, meta.Epochs, c.epochs, maxEpochs)
+	}
+	if meta.Experiment != exp {
+		fmt.Fprintf(c.stdout, "note: %s was saved by experiment %q, this is %q\n", c.load, meta.Experiment, exp)
+	}
+	if c.shuffle {
+		if meta.RNG != nil && meta.Shuffle && uint64(c.seed) == meta.Seed {
+			meta.RNG.restore(rng)
+		} else {
+			fmt.Fprintf(c.stdout, "note: the loaded network's run did not shuffle with seed %d: the shuffling starts afresh from that seed\n", c.seed)
+		}
+	}
+	return net, meta, nil
+}
+
+// continueRunInfo numbers the epochs of a resumed network's run info, and
+// of the divergence that ended its training (trainErr), from the loaded
+// network's, so that its CSV and its reports read as a continuation: one
+// epoch, one number. (Its weight amplitudes continue when Train gets
+// meta.InitMeanAbsW as TrainConfig.WeightAmpRef.)
+func continueRunInfo(ri *RunInfo, meta ModelMeta, trainErr error) {
+	for i := range ri.Epochs {
+		ri.Epochs[i].Epoch += meta.Epochs
+	}
+	var de *DivergenceError
+	if errors.As(trainErr, &de) {
+		de.Epoch += meta.Epochs
+	}
+}
+
+// savedMeta is meta brought up to date by this run: its finished epochs
+// (ri), its settings, the generator's state when it shuffled, the
+// checksums of the CSVs it writes (sums), whether it was stopped.
+func (c *runState) savedMeta(meta ModelMeta, net *MLP, ri *RunInfo, rng *RandomState, sums map[string]string) ModelMeta {
+	trained := len(ri.Epochs) - 1 // the first record is the starting network
+	meta.Epochs += trained
+	meta.Batch, meta.Eta, meta.Seed, meta.Shuffle = c.batch, c.eta, uint64(c.seed), c.shuffle
+	if c.exp == "mnist" {
+		meta.Limit, meta.Hidden, meta.Pipeline = c.limit, hiddenOf(net), pipelineOf(net)
+	}
+	meta.RNG = nil
+	if c.shuffle {
+		meta.RNG = rngStateOf(rng)
+	}
+	meta.Files = sums
+	meta.Stopped, meta.Note = ri.Stopped, ""
+	if ri.Stopped {
+		meta.Note = fmt.Sprintf("stopped by a signal after epoch %d, %d epochs before the end of its run", meta.Epochs, c.epochs-trained)
+	}
+	if trained > 0 {
+		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: uint64(c.seed), Shuffle: c.shuffle, Limit: meta.Limit})
+	}
+	return meta
+}
+
+// saveJob is the output job that writes net to c.save with meta.
+func (c *runState) saveJob(net *MLP, meta ModelMeta) outputJob {
+	return outputJob{name: c.save, write: func() error {
+		if err := SaveModel(c.save, net, meta); err != nil {
+			return err
+		}
+		c.saved = true
+		fmt.Fprintf(c.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, c.save)
+		return nil
+	}}
+}
+
+// CheckModelFits reports whether a network takes nInputs inputs and gives
+// nClasses outputs, e.g. before a model saved by the XOR experiment is
+// trained on MNIST.
+func CheckModelFits(net *MLP, nInputs, nClasses int) error {
+	if net.NInputs != nInputs {
+		return fmt.Errorf("the model takes %d inputs, but the data has %d: it was made for another data set", net.NInputs, nInputs)
+	}
+	width := net.NInputs
+	for _, l := range net.Layers {
+		if s, ok := l.(sizedLayer); ok {
+			_, width = s.Dims()
+		}
+	}
+	if width != nClasses {
+		return fmt.Errorf("the model has %d outputs, but the data has %d classes: it was made for another data set", width, nClasses)
+	}
+	for _, l := range net.OutputLayers {
+		if s, ok := l.(sizedLayer); ok {
+			_, width = s.Dims()
+		}
+	}
+	if width != nClasses {
+		return fmt.Errorf("the model's output layers give %d values, but the data has %d classes", width, nClasses)
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------------------
@@ -220,11 +344,11 @@ type csvFile struct {
 
 // csvFiles returns the run's CSV files, each kept when the model records
 // it, and tells (to w) about those that are not the recorded file.
-func (c *config) csvFiles(w io.Writer, meta ModelMeta, files map[string]func(io.Writer) error, order []string) []*csvFile {
+func (c *runState) csvFiles(w io.Writer, meta ModelMeta, files []csvWriter) []*csvFile {
 	var out []*csvFile
-	for _, name := range order {
-		f := &csvFile{path: filepath.Join(c.out, name), write: files[name], from: meta.Epochs}
-		if want := meta.Files[name]; want != "" {
+	for _, cw := range files {
+		f := &csvFile{path: filepath.Join(c.out, cw.name), write: cw.write, from: meta.Epochs}
+		if want := meta.Files[cw.name]; want != "" {
 			if got, err := fileSHA256(f.path); err == nil && got == want {
 				f.keep = true
 			} else {
