@@ -193,69 +193,6 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// ---------------------------------------------------------------------------
-// Files that must not be the model.
-
-// runFiles returns the files a run of c writes or reads besides the model:
-// its result files in -out (the page reads every run record there too,
-// see pageRecords; isRunFile catches those) and, for MNIST, the four data
-// files under every name they are found by.
-func runFiles(c settings) []string {
-	var names []string
-	switch c.exp {
-	case "xor":
-		names = []string{"xor.csv", "xor_confusion.csv", "xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor" + runRecordSuffix}
-	case "mnist":
-		name := "mnist"
-		if c.naive {
-			name = "mnist_naive"
-		}
-		for _, suffix := range []string{".csv", "_weights.csv", "_margin.csv", "_confusion.csv", "_acc.svg", "_loss.svg", "_weights.svg", "_confusion.svg", "_digits.png", runRecordSuffix} {
-			names = append(names, name+suffix)
-		}
-	}
-	names = append(names, "index.html")
-	var paths []string
-	for _, n := range names {
-		paths = append(paths, filepath.Join(c.out, n))
-	}
-	if c.exp == "mnist" {
-		dir := mnistDir(c.dataDir)
-		for _, f := range mnistFiles {
-			// train-images-idx3-ubyte.gz, raw or gzip-compressed, and the
-			// dotted names of the common copies (train-images.idx3-ubyte).
-			raw := strings.TrimSuffix(f.Name, ".gz")
-			dotted := strings.Replace(raw, "-idx", ".idx", 1)
-			for _, n := range []string{raw, raw + ".gz", dotted, dotted + ".gz"} {
-				paths = append(paths, filepath.Join(dir, n))
-			}
-		}
-	}
-	return paths
-}
-
-// checkSaveCollision refuses a -save path that is one of the files the run
-// writes or reads (runFiles, or any run record in -out, which the page
-// reads): the model and that file would overwrite each other, and the
-// resume command would point at a lost model.
-func checkSaveCollision(c settings) error {
-	if sameDir(filepath.Dir(c.save), c.out) && strings.HasSuffix(filepath.Base(c.save), runRecordSuffix) {
-		return fmt.Errorf("%s is where run records go (the results page reads every *%s in -out %s): choose another name, e.g. -save %s",
-			c.save, runRecordSuffix, c.out, filepath.Join(c.out, c.exp+".json"))
-	}
-	for _, p := range runFiles(c) {
-		if sameEntry(c.save, p) {
-			same := ""
-			if filepath.Clean(c.save) != filepath.Clean(p) {
-				same = " (it is " + p + ")"
-			}
-			return fmt.Errorf("%s is one of the files this run writes or reads%s: the model and that file would overwrite each other; choose another name, e.g. -save %s",
-				c.save, same, filepath.Join(c.out, c.exp+".json"))
-		}
-	}
-	return nil
-}
-
 // sameEntry reports whether paths a and b name the same directory entry:
 // the same file when both exist (a hard link, another spelling on a
 // case-insensitive system), else the same name in the same directory,
@@ -281,45 +218,4 @@ func sameDir(a, b string) bool {
 	absA, errA := filepath.Abs(a)
 	absB, errB := filepath.Abs(b)
 	return errA == nil && errB == nil && absA == absB
-}
-
-// checkSavePath checks a -save FILE before any work: it must not be a
-// directory or another file that is not regular, and its directory must
-// exist, unless it is the -out directory out, which is created. (That a
-// file can be created there is checkSaveWritable's, once out exists.)
-func checkSavePath(path, out string) error {
-	if path == "" {
-		return errors.New("needs a file name, e.g. -save xor.json")
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory: give a file name, e.g. -save %s", path, filepath.Join(path, "model.json"))
-	} else if err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s exists and is %s, not a regular file", path, modeName(fi.Mode()))
-	}
-	dir := filepath.Dir(path)
-	if filepath.Clean(dir) == filepath.Clean(out) {
-		return nil
-	}
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("the directory %s of %s does not exist: create it, or save into -out's directory", dir, path)
-	case err != nil:
-		return pathProblem("directory", dir, err)
-	case !fi.IsDir():
-		return fmt.Errorf("%s is not a directory, so %s cannot be written", dir, path)
-	}
-	return nil
-}
-
-// checkSaveWritable checks that a file can be created next to path, so
-// that a -save into a read-only directory fails before training, not after,
-// and removes the temporary files that killed runs left there (a -save
-// directory other than -out is one this run writes to as well).
-func checkSaveWritable(path string) error {
-	if err := checkWritable(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
-	}
-	removeStaleTemps(filepath.Dir(path))
-	return nil
 }

@@ -67,6 +67,13 @@ func modelExperiments() string {
 	return strings.Join(with, ", ")
 }
 
+// The results page lists the runs in the order of the table.
+func init() {
+	for i, e := range experiments {
+		experimentRank[e.name] = i
+	}
+}
+
 func findExperiment(name string) *experiment {
 	for _, e := range experiments {
 		if e.name == name {

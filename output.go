@@ -124,15 +124,6 @@ func pageJob(out *outputs, rec *runRecord) outputJob {
 		write: func() error { return writeRunPage(out, rec) }}
 }
 
-// csvJobs write the CSV files.
-func csvJobs(out *outputs, files []*csvFile) []outputJob {
-	var jobs []outputJob
-	for _, f := range files {
-		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
-	}
-	return jobs
-}
-
 // outWriter is the run's standard output or error. The first write that
 // fails (a pipe whose reader has gone, a closed terminal, a full disk) is
 // remembered and everything after it is dropped: what cannot be shown

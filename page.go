@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,6 +48,14 @@ func (o *outputs) list(w io.Writer) {
 	for _, p := range o.written {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
+}
+
+// pct formats a fraction as a percentage.
+func pct(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f%%", 100*v)
 }
 
 // field is one setting of a run, e.g. {"eta", "0.1"}.
@@ -143,16 +152,10 @@ func readRunRecords(dir string) (recs []*runRecord, problems []string, err error
 	return recs, problems, nil
 }
 
-// experimentRank orders the page as the experiments registry does. It is
-// filled by init: the registry's run functions lead here, so a plain
-// initializer would be an initialization cycle.
+// experimentRank orders the page as the experiments registry does: main.go
+// fills it from its table (in an init: the table's run functions lead
+// here, so a plain initializer would be an initialization cycle).
 var experimentRank = map[string]int{}
-
-func init() {
-	for i, e := range experiments {
-		experimentRank[e.name] = i
-	}
-}
 
 // pageRun is a run record as the page shows it: pictures grouped, and only
 // files that exist linked. The summary (figures, notes, settings) comes

@@ -19,39 +19,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
-
-// settings is what the command line asked for, validated (parseFlags, with
-// a loaded network's settings restored): a plain value.
-type settings struct {
-	exp    string // the experiment's name
-	epochs int
-	batch  int
-	eta    float64
-	etaSet bool   // -eta was given (spiral then runs that eta only)
-	seed   uint32 // numpy's RandomState takes seeds from 0 to 2³² − 1
-	out    string
-	quiet  bool
-	// shuffle reorders the training samples every epoch, drawing from
-	// the generator that drew the weights (the lab: batches in order).
-	shuffle bool
-	tol     float64 // -exp gradcheck: the largest relative error that passes
-	save    string  // -save FILE: write the trained network there ("": don't)
-	load    string  // -load FILE: start from this network instead of a new one
-	plot    bool    // write pictures (SVG, PNG) and the HTML page
-
-	// MNIST only.
-	dataDir  string // -data; "" means $MNIST_DIR, else ./data/mnist
-	download bool   // fetch missing files from a public mirror
-	limit    int    // train on the first limit images (0: all)
-	hidden   []int  // hidden layer widths
-	naive    bool   // Assignment 1 pipeline: Softmax layer + plain cross-entropy
-}
-
-// defaultOut is -out's default.
-const defaultOut = "out"
 
 // runState is one run in the pipeline: its settings and what the run holds
 // besides them.
@@ -86,6 +57,13 @@ func (r *runState) run(do func(*runState) error) (os.Signal, error) {
 		err = fmt.Errorf("%w after the run had finished: every file is written", errInterrupted)
 	}
 	return r.intr.signaled(), err
+}
+
+// startInterrupts starts catching signals for the run (unless a test set
+// r.stop: then only r.stop stops training); run releases them.
+func (r *runState) startInterrupts() *interrupter {
+	r.intr = newInterrupter(r.stderr, r.save, r.stop)
+	return r.intr
 }
 
 // progress is where per-epoch lines go: nowhere with -q.
@@ -348,4 +326,130 @@ func (r *runState) compare(p *comparePlan) error {
 		runErr = p.verdict()
 	}
 	return errors.Join(runErr, writeErr)
+}
+
+// ---------------------------------------------------------------------------
+// The network, new or restored; the model saved first; the CSVs continued;
+// how a run ends.
+
+// startNet returns the network an experiment trains: the loaded one,
+// checked to fit data of nInputs inputs and nClasses classes, or else a new
+// one from newNet (which draws from rng). meta describes the network's
+// past (zero epochs for a new one). A loaded network that shuffled hands
+// its generator's state to rng.
+func (r *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+	if r.loaded == nil {
+		net := newNet()
+		meta := ModelMeta{Experiment: exp}
+		for _, l := range net.Layers {
+			if ll, ok := l.(*LinearLayer); ok {
+				meta.InitMeanAbsW = append(meta.InitMeanAbsW, ll.W.MeanAbs())
+			}
+		}
+		return net, meta, nil
+	}
+	net, meta := r.loaded.net, r.loaded.meta
+	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
+		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", r.load, err, meta.Experiment, exp)
+	}
+	if meta.Epochs > maxEpochs-r.epochs {
+		return nil, meta, fmt.Errorf("-load %s: the network has trained %d epochs, and %d more would pass the %d a network may have", r.load, meta.Epochs, r.epochs, maxEpochs)
+	}
+	if meta.Experiment != exp {
+		fmt.Fprintf(r.stdout, "note: %s was saved by experiment %q, this is %q\n", r.load, meta.Experiment, exp)
+	}
+	if r.shuffle {
+		if meta.RNG != nil && meta.Shuffle && uint64(r.seed) == meta.Seed {
+			meta.RNG.restore(rng)
+		} else {
+			fmt.Fprintf(r.stdout, "note: the loaded network's run did not shuffle with seed %d: the shuffling starts afresh from that seed\n", r.seed)
+		}
+	}
+	return net, meta, nil
+}
+
+// saveJob is the output job that writes net to r.save with meta.
+func (r *runState) saveJob(net *MLP, meta ModelMeta) outputJob {
+	return outputJob{name: r.save, write: func() error {
+		if err := SaveModel(r.save, net, meta); err != nil {
+			return err
+		}
+		r.saved = true
+		fmt.Fprintf(r.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, r.save)
+		return nil
+	}}
+}
+
+// stoppedError is the error of a run that a signal stopped after done of
+// its total epochs, a network that had trained before epochs before it.
+func (r *runState) stoppedError(before, done, total int) error {
+	// The network's epoch, as the CSV numbers it; this run's count too
+	// when it continued an earlier one.
+	where := fmt.Sprintf("after epoch %d of %d", before+done, before+total)
+	if before > 0 {
+		where = fmt.Sprintf("after epoch %d of %d (this run's %d of %d)", before+done, before+total, done, total)
+	}
+	switch {
+	case r.save == "":
+		return fmt.Errorf("%w %s; to be able to resume, run with -save FILE", errInterrupted, where)
+	case !r.saved:
+		return fmt.Errorf("%w %s; the network could not be saved to %s (see above), so this run cannot be resumed", errInterrupted, where, r.save)
+	}
+	return fmt.Errorf("%w %s; resume with: %s", errInterrupted, where, r.resumeCommand(total-done))
+}
+
+// runError is how a run of an experiment that saves models ends: stopped
+// by a signal (with the command that resumes it), reached by one after
+// training, diverged, or with files that could not be written; nil when
+// none of these happened. meta is the loaded network's (its epochs come
+// before this run's).
+func (r *runState) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr, writeErr error) error {
+	var errs []error
+	switch {
+	case ri.Stopped:
+		errs = append(errs, r.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, r.epochs))
+	case in.signaled() != nil:
+		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
+	}
+	return errors.Join(append(errs, trainErr, writeErr)...)
+}
+
+// modelJobs is the job that saves the network, the first of a run's
+// outputs: none without -save, and none for a network that diverged, which
+// the run says: its weights are not finite (JSON cannot hold them) or, when
+// the step that failed was not applied, those of the middle of an epoch,
+// which no resumed run could continue as one run would.
+func (r *runState) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
+	if r.save == "" {
+		return nil
+	}
+	if trainErr != nil {
+		fmt.Fprintf(r.stdout, "the network diverged (in the middle of an epoch, or to non-finite weights): it is not saved to %s\n", r.save)
+		return nil
+	}
+	sums := map[string]string{}
+	for _, f := range csvs {
+		if sum, err := f.sum(); err == nil { // else its write fails too, and says why
+			sums[filepath.Base(f.path)] = sum
+		}
+	}
+	return []outputJob{r.saveJob(net, r.savedMeta(meta, net, ri, rng, sums))}
+}
+
+// csvFiles returns the run's CSV files, each kept when the model records
+// it, and tells (to w) about those that are not the recorded file.
+func (r *runState) csvFiles(w io.Writer, meta ModelMeta, files []csvWriter) []*csvFile {
+	var out []*csvFile
+	for _, cw := range files {
+		f := &csvFile{path: filepath.Join(r.out, cw.name), write: cw.write, from: meta.Epochs}
+		if want := meta.Files[cw.name]; want != "" {
+			if got, err := fileSHA256(f.path); err == nil && got == want {
+				f.keep = true
+			} else {
+				fmt.Fprintf(w, "note: %s is not the file the loaded network's run wrote (missing or changed): it starts at epoch %d\n", f.path, meta.Epochs)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -112,62 +112,6 @@ func (c settings) resumeCommand(left int) string {
 	return prog + " " + strings.Join(args, " ")
 }
 
-// stoppedError is the error of a run that a signal stopped after done of
-// its total epochs, a network that had trained before epochs before it.
-func (c *runState) stoppedError(before, done, total int) error {
-	// The network's epoch, as the CSV numbers it; this run's count too
-	// when it continued an earlier one.
-	where := fmt.Sprintf("after epoch %d of %d", before+done, before+total)
-	if before > 0 {
-		where = fmt.Sprintf("after epoch %d of %d (this run's %d of %d)", before+done, before+total, done, total)
-	}
-	switch {
-	case c.save == "":
-		return fmt.Errorf("%w %s; to be able to resume, run with -save FILE", errInterrupted, where)
-	case !c.saved:
-		return fmt.Errorf("%w %s; the network could not be saved to %s (see above), so this run cannot be resumed", errInterrupted, where, c.save)
-	}
-	return fmt.Errorf("%w %s; resume with: %s", errInterrupted, where, c.resumeCommand(total-done))
-}
-
-// runError is how a run of an experiment that saves models ends: stopped
-// by a signal (with the command that resumes it), reached by one after
-// training, diverged, or with files that could not be written; nil when
-// none of these happened. meta is the loaded network's (its epochs come
-// before this run's).
-func (c *runState) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr, writeErr error) error {
-	var errs []error
-	switch {
-	case ri.Stopped:
-		errs = append(errs, c.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, c.epochs))
-	case in.signaled() != nil:
-		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
-	}
-	return errors.Join(append(errs, trainErr, writeErr)...)
-}
-
-// modelJobs is the job that saves the network, the first of a run's
-// outputs: none without -save, and none for a network that diverged, which
-// the run says: its weights are not finite (JSON cannot hold them) or, when
-// the step that failed was not applied, those of the middle of an epoch,
-// which no resumed run could continue as one run would.
-func (c *runState) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
-	if c.save == "" {
-		return nil
-	}
-	if trainErr != nil {
-		fmt.Fprintf(c.stdout, "the network diverged (in the middle of an epoch, or to non-finite weights): it is not saved to %s\n", c.save)
-		return nil
-	}
-	sums := map[string]string{}
-	for _, f := range csvs {
-		if sum, err := f.sum(); err == nil { // else its write fails too, and says why
-			sums[filepath.Base(f.path)] = sum
-		}
-	}
-	return []outputJob{c.saveJob(net, c.savedMeta(meta, net, ri, rng, sums))}
-}
-
 // ---------------------------------------------------------------------------
 // The network: new or restored, saved first.
 
@@ -175,42 +119,6 @@ func (c *runState) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomS
 type loadedModel struct {
 	net  *MLP
 	meta ModelMeta
-}
-
-// startNet returns the network an experiment trains: the loaded one,
-// checked to fit data of nInputs inputs and nClasses classes, or else a new
-// one from newNet (which draws from rng). meta describes the network's
-// past (zero epochs for a new one). A loaded network that shuffled hands
-// its generator's state to rng.
-func (c *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
-	if c.loaded == nil {
-		net := newNet()
-		meta := ModelMeta{Experiment: exp}
-		for _, l := range net.Layers {
-			if ll, ok := l.(*LinearLayer); ok {
-				meta.InitMeanAbsW = append(meta.InitMeanAbsW, ll.W.MeanAbs())
-			}
-		}
-		return net, meta, nil
-	}
-	net, meta := c.loaded.net, c.loaded.meta
-	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
-		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", c.load, err, meta.Experiment, exp)
-	}
-	if meta.Epochs > maxEpochs-c.epochs {
-		return nil, meta, fmt.Errorf("-load %s: the network has trained %d epochs, and %d more would pass the %d a network may have", c.load, meta.Epochs, c.epochs, maxEpochs)
-	}
-	if meta.Experiment != exp {
-		fmt.Fprintf(c.stdout, "note: %s was saved by experiment %q, this is %q\n", c.load, meta.Experiment, exp)
-	}
-	if c.shuffle {
-		if meta.RNG != nil && meta.Shuffle && uint64(c.seed) == meta.Seed {
-			meta.RNG.restore(rng)
-		} else {
-			fmt.Fprintf(c.stdout, "note: the loaded network's run did not shuffle with seed %d: the shuffling starts afresh from that seed\n", c.seed)
-		}
-	}
-	return net, meta, nil
 }
 
 // continueRunInfo numbers the epochs of a resumed network's run info, and
@@ -231,7 +139,7 @@ func continueRunInfo(ri *RunInfo, meta ModelMeta, trainErr error) {
 // savedMeta is meta brought up to date by this run: its finished epochs
 // (ri), its settings, the generator's state when it shuffled, the
 // checksums of the CSVs it writes (sums), whether it was stopped.
-func (c *runState) savedMeta(meta ModelMeta, net *MLP, ri *RunInfo, rng *RandomState, sums map[string]string) ModelMeta {
+func (c settings) savedMeta(meta ModelMeta, net *MLP, ri *RunInfo, rng *RandomState, sums map[string]string) ModelMeta {
 	trained := len(ri.Epochs) - 1 // the first record is the starting network
 	meta.Epochs += trained
 	meta.Batch, meta.Eta, meta.Seed, meta.Shuffle = c.batch, c.eta, uint64(c.seed), c.shuffle
@@ -251,18 +159,6 @@ func (c *runState) savedMeta(meta ModelMeta, net *MLP, ri *RunInfo, rng *RandomS
 		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: uint64(c.seed), Shuffle: c.shuffle, Limit: meta.Limit})
 	}
 	return meta
-}
-
-// saveJob is the output job that writes net to c.save with meta.
-func (c *runState) saveJob(net *MLP, meta ModelMeta) outputJob {
-	return outputJob{name: c.save, write: func() error {
-		if err := SaveModel(c.save, net, meta); err != nil {
-			return err
-		}
-		c.saved = true
-		fmt.Fprintf(c.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, c.save)
-		return nil
-	}}
 }
 
 // CheckModelFits reports whether a network takes nInputs inputs and gives
@@ -289,6 +185,110 @@ func CheckModelFits(net *MLP, nInputs, nClasses int) error {
 	if width != nClasses {
 		return fmt.Errorf("the model's output layers give %d values, but the data has %d classes", width, nClasses)
 	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Files that must not be the model.
+
+// runFiles returns the files a run of c writes or reads besides the model:
+// its result files in -out (the page reads every run record there too,
+// see pageRecords; isRunFile catches those) and, for MNIST, the four data
+// files under every name they are found by.
+func runFiles(c settings) []string {
+	var names []string
+	switch c.exp {
+	case "xor":
+		names = []string{"xor.csv", "xor_confusion.csv", "xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor" + runRecordSuffix}
+	case "mnist":
+		name := "mnist"
+		if c.naive {
+			name = "mnist_naive"
+		}
+		for _, suffix := range []string{".csv", "_weights.csv", "_margin.csv", "_confusion.csv", "_acc.svg", "_loss.svg", "_weights.svg", "_confusion.svg", "_digits.png", runRecordSuffix} {
+			names = append(names, name+suffix)
+		}
+	}
+	names = append(names, "index.html")
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, filepath.Join(c.out, n))
+	}
+	if c.exp == "mnist" {
+		dir := mnistDir(c.dataDir)
+		for _, f := range mnistFiles {
+			// train-images-idx3-ubyte.gz, raw or gzip-compressed, and the
+			// dotted names of the common copies (train-images.idx3-ubyte).
+			raw := strings.TrimSuffix(f.Name, ".gz")
+			dotted := strings.Replace(raw, "-idx", ".idx", 1)
+			for _, n := range []string{raw, raw + ".gz", dotted, dotted + ".gz"} {
+				paths = append(paths, filepath.Join(dir, n))
+			}
+		}
+	}
+	return paths
+}
+
+// checkSaveCollision refuses a -save path that is one of the files the run
+// writes or reads (runFiles, or any run record in -out, which the page
+// reads): the model and that file would overwrite each other, and the
+// resume command would point at a lost model.
+func checkSaveCollision(c settings) error {
+	if sameDir(filepath.Dir(c.save), c.out) && strings.HasSuffix(filepath.Base(c.save), runRecordSuffix) {
+		return fmt.Errorf("%s is where run records go (the results page reads every *%s in -out %s): choose another name, e.g. -save %s",
+			c.save, runRecordSuffix, c.out, filepath.Join(c.out, c.exp+".json"))
+	}
+	for _, p := range runFiles(c) {
+		if sameEntry(c.save, p) {
+			same := ""
+			if filepath.Clean(c.save) != filepath.Clean(p) {
+				same = " (it is " + p + ")"
+			}
+			return fmt.Errorf("%s is one of the files this run writes or reads%s: the model and that file would overwrite each other; choose another name, e.g. -save %s",
+				c.save, same, filepath.Join(c.out, c.exp+".json"))
+		}
+	}
+	return nil
+}
+
+// checkSavePath checks a -save FILE before any work: it must not be a
+// directory or another file that is not regular, and its directory must
+// exist, unless it is the -out directory out, which is created. (That a
+// file can be created there is checkSaveWritable's, once out exists.)
+func checkSavePath(path, out string) error {
+	if path == "" {
+		return errors.New("needs a file name, e.g. -save xor.json")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: give a file name, e.g. -save %s", path, filepath.Join(path, "model.json"))
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is %s, not a regular file", path, modeName(fi.Mode()))
+	}
+	dir := filepath.Dir(path)
+	if filepath.Clean(dir) == filepath.Clean(out) {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the directory %s of %s does not exist: create it, or save into -out's directory", dir, path)
+	case err != nil:
+		return pathProblem("directory", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory, so %s cannot be written", dir, path)
+	}
+	return nil
+}
+
+// checkSaveWritable checks that a file can be created next to path, so
+// that a -save into a read-only directory fails before training, not after,
+// and removes the temporary files that killed runs left there (a -save
+// directory other than -out is one this run writes to as well).
+func checkSaveWritable(path string) error {
+	if err := checkWritable(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
+	}
+	removeStaleTemps(filepath.Dir(path))
 	return nil
 }
 
@@ -342,22 +342,13 @@ type csvFile struct {
 	from  int
 }
 
-// csvFiles returns the run's CSV files, each kept when the model records
-// it, and tells (to w) about those that are not the recorded file.
-func (c *runState) csvFiles(w io.Writer, meta ModelMeta, files []csvWriter) []*csvFile {
-	var out []*csvFile
-	for _, cw := range files {
-		f := &csvFile{path: filepath.Join(c.out, cw.name), write: cw.write, from: meta.Epochs}
-		if want := meta.Files[cw.name]; want != "" {
-			if got, err := fileSHA256(f.path); err == nil && got == want {
-				f.keep = true
-			} else {
-				fmt.Fprintf(w, "note: %s is not the file the loaded network's run wrote (missing or changed): it starts at epoch %d\n", f.path, meta.Epochs)
-			}
-		}
-		out = append(out, f)
+// csvJobs write the CSV files.
+func csvJobs(out *outputs, files []*csvFile) []outputJob {
+	var jobs []outputJob
+	for _, f := range files {
+		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
 	}
-	return out
+	return jobs
 }
 
 // writeTo writes the file's content to w.

@@ -212,17 +212,6 @@ func lastFiniteEpoch(ri *RunInfo) (EpochInfo, bool) {
 	return EpochInfo{}, false
 }
 
-// etaLabel formats a learning rate the way the command line takes it.
-func etaLabel(eta float64) string { return strconv.FormatFloat(eta, 'g', -1, 64) }
-
-// pct formats a fraction as a percentage.
-func pct(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f%%", 100*v)
-}
-
 // spiralTable is the summary as rows of text: a diverged run shows no final
 // figures (they would be those of a broken network, not a result).
 func spiralTable(results []*spiralResult) (header []string, rows [][]string) {
@@ -406,14 +395,6 @@ func spiralPlan(s settings) *comparePlan {
 			return nil
 		},
 	}
-}
-
-func joinEtas(etas []float64) string {
-	s := make([]string, len(etas))
-	for i, e := range etas {
-		s[i] = etaLabel(e)
-	}
-	return strings.Join(s, ", ")
 }
 
 // spiralFile names a picture of one learning rate's run.
