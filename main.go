@@ -5,6 +5,28 @@
 //	go run . -exp xor
 //	go run . -exp spiral
 //	go run . -exp mnist [-data DIR] [-download] [-limit N] [-hidden 64,64] [-naive]
+//
+// One run as the code reads, with the file of each step:
+//
+//	flags                                main.go parseFlags
+//	→ settings, a plain value            settings.go (a -load's network is read and
+//	                                     its settings restored while parsing)
+//	→ the experiment's own part          xor.go, spiral.go, mnistrun.go: data,
+//	                                     network, lines, pictures (gradcheck.go
+//	                                     trains nothing: it prints its table)
+//	→ the pipeline                       pipeline.go runState.train (spiral's
+//	                                     learning rates side by side: .compare)
+//	    interrupts caught                interrupt.go
+//	    data                             the experiment's (mnist.go reads MNIST)
+//	    network, new or restored         pipeline.go startNet
+//	    memory check, header             limits.go; the experiment's lines
+//	    train (progress, interrupts)     sgd.go Train, watched (progress.go)
+//	    run info continued               resume.go continueRunInfo
+//	    the model saved first            pipeline.go modelJobs, model.go
+//	    CSVs, pictures, page             resume.go (CSVs continued), plot.go,
+//	                                     page.go, each file whole (output.go)
+//	    summary, resume line, run error  the experiment's; pipeline.go runError
+//	→ exit code                          main.go run
 package main
 
 import (
