@@ -89,7 +89,7 @@ func newInterrupter(stderr io.Writer, save string, test func() bool) *interrupte
 	return in
 }
 
-// stop reports whether training should stop (TrainConfig.Stop).
+// stop reports whether training should stop (trainWatch.Stop).
 func (in *interrupter) stop() bool {
 	return in.stopped.Load() || (in.test != nil && in.test())
 }

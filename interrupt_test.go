@@ -53,7 +53,7 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 	}
 }
 
-// TestResumeIsOneRun stops runs through the config's stop hook (what a
+// TestResumeIsOneRun stops runs through the run state's stop hook (what a
 // signal does), mid-epoch where an epoch has several batches, then runs the
 // printed resume command as it stands: every CSV must be byte for byte what
 // one uninterrupted run writes, the network the same bit for bit, and the
@@ -266,7 +266,7 @@ func floatBytes(v []float64) []byte {
 	return b.Bytes()
 }
 
-// runWithStop is run with cfg.stop set: the experiment uses it instead of
+// runWithStop is run with runState.stop set: the experiment uses it instead of
 // catching signals.
 func runWithStop(t *testing.T, args []string, stdout, stderr io.Writer, stop func() bool) int {
 	t.Helper()

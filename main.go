@@ -276,24 +276,24 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 	if err := CheckSeed(*seed); err != nil {
 		return usageErr("-seed %v", err)
 	}
-	cfg := &command{exp: e, loaded: loaded, settings: settings{exp: e.name, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load}}
+	cmd := &command{exp: e, loaded: loaded, settings: settings{exp: e.name, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load}}
 	if set["epochs"] {
 		if *epochs < 0 || *epochs > maxEpochs {
 			return usageErr("-epochs must be from 0 to %d, got %d", maxEpochs, *epochs)
 		}
-		cfg.epochs = *epochs
+		cmd.epochs = *epochs
 	}
 	if set["batch"] {
 		if *batch < 1 {
 			return usageErr("-batch must be at least 1, got %d", *batch)
 		}
-		cfg.batch = *batch
+		cmd.batch = *batch
 	}
 	if set["eta"] {
 		if !(*eta > 0) || math.IsInf(*eta, 0) {
 			return usageErr("-eta must be a positive finite number, got %v", *eta)
 		}
-		cfg.eta, cfg.etaSet = *eta, true
+		cmd.eta, cmd.etaSet = *eta, true
 	}
 	for _, name := range []string{"data", "download", "limit", "hidden", "naive"} {
 		if set[name] && e.name != "mnist" {
@@ -310,15 +310,15 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 	if err != nil {
 		return usageErr("-hidden %q: %v", *hidden, err)
 	}
-	cfg.dataDir, cfg.download, cfg.limit, cfg.hidden, cfg.naive = *dataDir, *download, *limit, h, *naive
+	cmd.dataDir, cmd.download, cmd.limit, cmd.hidden, cmd.naive = *dataDir, *download, *limit, h, *naive
 	if loaded != nil {
-		notes, err := restore(&cfg.settings, loaded, set)
+		notes, err := restore(&cmd.settings, loaded, set)
 		if err != nil {
 			return nil, err
 		}
-		cfg.notes = notes
+		cmd.notes = notes
 	}
-	if cfg.epochs == 0 && e.train && !set["save"] {
+	if cmd.epochs == 0 && e.train && !set["save"] {
 		// Settings of training that nothing uses (with -save they are
 		// recorded in the model, for the run that resumes it).
 		ignored := []string{"batch", "shuffle", "eta"}
@@ -329,20 +329,20 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 			if !set[name] {
 				continue
 			}
-			kept := cfg.notes[:0]
-			for _, n := range cfg.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
+			kept := cmd.notes[:0]
+			for _, n := range cmd.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
 				if !strings.HasPrefix(n, "-"+name+" ") {
 					kept = append(kept, n)
 				}
 			}
-			cfg.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
+			cmd.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
 		}
 	}
 	if set["save"] {
 		if err := checkSavePath(*save, *out); err != nil {
 			return usageErr("-save: %v", err)
 		}
-		cfg.save = *save
+		cmd.save = *save
 	}
 	if e.name != "gradcheck" { // gradcheck writes nothing
 		if *out == "" {
@@ -355,15 +355,15 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 			return usageErr("%v", err)
 		}
 	}
-	if cfg.save != "" {
-		if err := checkSaveCollision(cfg.settings); err != nil {
+	if cmd.save != "" {
+		if err := checkSaveCollision(cmd.settings); err != nil {
 			return usageErr("-save: %v", err)
 		}
-		if err := checkSaveWritable(cfg.save); err != nil {
+		if err := checkSaveWritable(cmd.save); err != nil {
 			return usageErr("-save: %v", err)
 		}
 	}
-	return cfg, nil
+	return cmd, nil
 }
 
 // restore takes into c the settings a loaded network was trained with for

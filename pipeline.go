@@ -10,9 +10,10 @@ package main
 //	model saved first → CSVs (continued), pictures and page → summary →
 //	resume line and run error
 //
-// The helpers of these steps live beside it: resume.go (the network
-// restored and saved, the CSVs continued, the resume line), files.go (the
-// files a run touches), interrupt.go (signals), output.go (writing).
+// The helpers of these steps live below it, on plain values: resume.go
+// (the network restored and saved, the CSVs continued, the files -save must
+// not be, the resume line), interrupt.go (signals), output.go (each file
+// whole).
 
 import (
 	"errors"
@@ -102,12 +103,6 @@ type trained struct {
 	diverged *DivergenceError // err, when it is one
 	conf     *Confusion       // on trainData's confuse set
 	notes    []string         // what report said, for the page
-}
-
-// csvWriter is one CSV of a run: its name in -out and what writes it.
-type csvWriter struct {
-	name  string
-	write func(io.Writer) error
 }
 
 // trainPlan is what a training experiment that takes -load and -save brings
@@ -210,7 +205,7 @@ func (r *runState) train(p *trainPlan) error {
 	}
 
 	out := &outputs{dir: r.out}
-	csvs := r.csvFiles(r.stdout, meta, p.csvs(t))
+	csvs := csvFiles(r.stdout, r.out, meta, p.csvs(t))
 	t.conf = ConfusionOf(net, d.confuseX, d.confuseT)
 	if p.report != nil {
 		t.notes = p.report(r.stdout, t)
@@ -434,22 +429,4 @@ func (r *runState) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomS
 		}
 	}
 	return []outputJob{r.saveJob(net, r.savedMeta(meta, net, ri, rng, sums))}
-}
-
-// csvFiles returns the run's CSV files, each kept when the model records
-// it, and tells (to w) about those that are not the recorded file.
-func (r *runState) csvFiles(w io.Writer, meta ModelMeta, files []csvWriter) []*csvFile {
-	var out []*csvFile
-	for _, cw := range files {
-		f := &csvFile{path: filepath.Join(r.out, cw.name), write: cw.write, from: meta.Epochs}
-		if want := meta.Files[cw.name]; want != "" {
-			if got, err := fileSHA256(f.path); err == nil && got == want {
-				f.keep = true
-			} else {
-				fmt.Fprintf(w, "note: %s is not the file the loaded network's run wrote (missing or changed): it starts at epoch %d\n", f.path, meta.Epochs)
-			}
-		}
-		out = append(out, f)
-	}
-	return out
 }

@@ -125,7 +125,7 @@ type loadedModel struct {
 // of the divergence that ended its training (trainErr), from the loaded
 // network's, so that its CSV and its reports read as a continuation: one
 // epoch, one number. (Its weight amplitudes continue when Train gets
-// meta.InitMeanAbsW as TrainConfig.WeightAmpRef.)
+// meta.InitMeanAbsW as trainWatch.WeightAmpRef.)
 func continueRunInfo(ri *RunInfo, meta ModelMeta, trainErr error) {
 	for i := range ri.Epochs {
 		ri.Epochs[i].Epoch += meta.Epochs
@@ -340,6 +340,30 @@ type csvFile struct {
 	write func(w io.Writer) error
 	keep  bool
 	from  int
+}
+
+// csvWriter is one CSV of a run: its name in -out and what writes it.
+type csvWriter struct {
+	name  string
+	write func(io.Writer) error
+}
+
+// csvFiles returns the run's CSV files in dir, each kept when the model
+// records it, and tells (to w) about those that are not the recorded file.
+func csvFiles(w io.Writer, dir string, meta ModelMeta, files []csvWriter) []*csvFile {
+	var out []*csvFile
+	for _, cw := range files {
+		f := &csvFile{path: filepath.Join(dir, cw.name), write: cw.write, from: meta.Epochs}
+		if want := meta.Files[cw.name]; want != "" {
+			if got, err := fileSHA256(f.path); err == nil && got == want {
+				f.keep = true
+			} else {
+				fmt.Fprintf(w, "note: %s is not the file the loaded network's run wrote (missing or changed): it starts at epoch %d\n", f.path, meta.Epochs)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // csvJobs write the CSV files.
