@@ -18,38 +18,6 @@ import (
 	"time"
 )
 
-// outputs writes the files of one run into dir and remembers them, so that
-// the run can list what it wrote.
-type outputs struct {
-	dir     string
-	written []string
-}
-
-// write writes dir/name atomically through f.
-func (o *outputs) write(name string, f func(io.Writer) error) error {
-	p := filepath.Join(o.dir, name)
-	if err := writeFileAtomic(p, f); err != nil {
-		return err
-	}
-	o.written = append(o.written, p)
-	return nil
-}
-
-// list prints the files written, one a line.
-func (o *outputs) list(w io.Writer) {
-	if len(o.written) == 0 {
-		return
-	}
-	if len(o.written) == 1 {
-		fmt.Fprintln(w, "wrote 1 file:")
-	} else {
-		fmt.Fprintf(w, "wrote %d files:\n", len(o.written))
-	}
-	for _, p := range o.written {
-		fmt.Fprintf(w, "  %s\n", p)
-	}
-}
-
 // pct formats a fraction as a percentage.
 func pct(v float64) string {
 	if math.IsNaN(v) {
@@ -92,6 +60,12 @@ const runRecordSuffix = ".run.json"
 // maxRunRecordBytes bounds what is read of a run record (they have a few
 // kilobytes).
 const maxRunRecordBytes = 4 << 20
+
+// pageJob writes a run record and rebuilds the page.
+func pageJob(out *outputs, rec *runRecord) outputJob {
+	return outputJob{name: filepath.Join(out.dir, rec.Experiment+runRecordSuffix) + " and " + filepath.Join(out.dir, "index.html"),
+		write: func() error { return writeRunPage(out, rec) }}
+}
 
 // writeRunPage writes rec as <experiment>.run.json and rebuilds index.html.
 func writeRunPage(out *outputs, rec *runRecord) error {
