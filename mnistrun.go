@@ -108,7 +108,7 @@ func mnistPlan(s settings) *trainPlan {
 			return mnistReport(w, s, data, watch, t)
 		},
 		pictures: func(out *outputs, t *trained) []outputJob {
-			return mnistPageJobs(s, out, name, pipeline, t.net, data, t.ri, t.conf, t.notes, t.diverged != nil)
+			return mnistPageJobs(s, out, name, pipeline, data, t)
 		},
 	}
 }
@@ -150,9 +150,10 @@ const mnistDigitsShown = 64
 
 // mnistPageJobs are the MNIST charts, the digit grid, the run record and
 // the page.
-func mnistPageJobs(cfg settings, out *outputs, name, pipeline string, net *MLP, data *MNIST, ri *RunInfo, conf *Confusion, notes []string, diverged bool) []outputJob {
+func mnistPageJobs(s settings, out *outputs, name, pipeline string, data *MNIST, t *trained) []outputJob {
+	net, ri, conf := t.net, t.ri, t.conf
 	title := "MNIST"
-	if cfg.naive {
+	if s.naive {
 		title = "MNIST, naive pipeline"
 	}
 	wc := weightChart(ri)
@@ -169,15 +170,15 @@ func mnistPageJobs(cfg settings, out *outputs, name, pipeline string, net *MLP, 
 			{"data", fmt.Sprintf("%d training images (of %d), %d test images, standardized per pixel", data.XTrain.Len(), data.TrainTotal, data.XTest.Len())},
 			{"network", architecture(net)},
 			{"pipeline", pipeline},
-			{"epochs", strconv.Itoa(cfg.epochs)},
-			{"batch", strconv.Itoa(cfg.batch)},
-			{"eta", etaLabel(cfg.eta)},
-			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
+			{"epochs", strconv.Itoa(s.epochs)},
+			{"batch", strconv.Itoa(s.batch)},
+			{"eta", etaLabel(s.eta)},
+			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: []string{"epochs", "loss train", "acc train", "loss test", "acc test"},
 		Rows: [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
 			fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest)}},
-		Notes: notes,
+		Notes: t.notes,
 		Pictures: []picture{
 			{File: name + "_acc.svg", Caption: "Training and test accuracy per epoch: a widening gap between the two is overfitting."},
 			{File: name + "_loss.svg", Caption: "Training and test loss per epoch: both should fall; a test loss that turns up while the training loss falls is overfitting."},
@@ -187,7 +188,7 @@ func mnistPageJobs(cfg settings, out *outputs, name, pipeline string, net *MLP, 
 		},
 		Files: []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
 	}
-	if diverged {
+	if t.diverged != nil {
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—", "—", "—"}
 	}
 	if ri.Stopped {

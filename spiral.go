@@ -417,7 +417,7 @@ func spiralRunJobs(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) []ou
 }
 
 // spiralPageJobs are the comparison charts, the run record and the page.
-func spiralPageJobs(cfg settings, out *outputs, results []*spiralResult) []outputJob {
+func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJob {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
 	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
 	for _, r := range results {
@@ -438,10 +438,10 @@ func spiralPageJobs(cfg settings, out *outputs, results []*spiralResult) []outpu
 		Settings: []field{
 			{"data", fmt.Sprintf("%d spiral arms × %d points; training and test set of %d each", spiralClasses, spiralPerClass, spiralClasses*spiralPerClass)},
 			{"network", "Linear_1 (2→10), ReLU_1, Linear_OUT (10→3), Softmax_OUT; plain cross-entropy"},
-			{"epochs", strconv.Itoa(cfg.epochs)},
-			{"batch", strconv.Itoa(cfg.batch)},
+			{"epochs", strconv.Itoa(s.epochs)},
+			{"batch", strconv.Itoa(s.batch)},
 			{"eta", joinEtas(etasOf(results))},
-			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
+			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: header, Rows: rows,
 		Files: []string{"spiral.csv"},

@@ -67,7 +67,7 @@ func xorPlan(s settings) *trainPlan {
 		},
 		csvs: func(t *trained) []csvWriter { return []csvWriter{{"xor.csv", t.ri.WriteCSV}} },
 		pictures: func(out *outputs, t *trained) []outputJob {
-			return xorPageJobs(s, out, t.net, t.ri, X, T, t.conf, t.err)
+			return xorPageJobs(s, out, t, X, T)
 		},
 		summary: func(w io.Writer, t *trained) {
 			if t.err != nil || t.ri.Stopped {
@@ -89,7 +89,8 @@ const xorHint = "not all four points are right yet: train longer, e.g. -epochs 3
 
 // xorPageJobs are the XOR run's charts, decision map, confusion matrix,
 // run record and page.
-func xorPageJobs(cfg settings, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, conf *Confusion, trainErr error) []outputJob {
+func xorPageJobs(s settings, out *outputs, t *trained, X, T *Matrix) []outputJob {
+	net, ri, conf := t.net, t.ri, t.conf
 	wc := weightChart(ri)
 	wc.Title = "XOR: mean |W| relative to the initial net"
 	last := ri.Last()
@@ -99,10 +100,10 @@ func xorPageJobs(cfg settings, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix
 		Settings: []field{
 			{"data", "the four XOR points (no test set)"},
 			{"network", architecture(net)},
-			{"epochs", strconv.Itoa(cfg.epochs)},
-			{"batch", strconv.Itoa(cfg.batch)},
-			{"eta", etaLabel(cfg.eta)},
-			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
+			{"epochs", strconv.Itoa(s.epochs)},
+			{"batch", strconv.Itoa(s.batch)},
+			{"eta", etaLabel(s.eta)},
+			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: []string{"epochs", "loss train", "acc train"},
 		Rows:   [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
@@ -116,16 +117,16 @@ func xorPageJobs(cfg settings, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix
 		},
 	}
 	switch {
-	case trainErr != nil:
+	case t.err != nil:
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—"}
-		rec.Notes = append(rec.Notes, trainErr.Error())
+		rec.Notes = append(rec.Notes, t.err.Error())
 	case ri.Stopped:
 		rec.Notes = append(rec.Notes, fmt.Sprintf("interrupted after epoch %d", last.Epoch))
 	case last.AccTrain < 1:
 		rec.Notes = append(rec.Notes, xorHint)
 	}
 	return []outputJob{
-		fileJob(out, "xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(cfg.eta)) }),
+		fileJob(out, "xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(s.eta)) }),
 		fileJob(out, "xor_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, "XOR: the four points") }),
 		fileJob(out, "xor_acc.svg", accuracyChart(ri, "XOR: training accuracy").WriteSVG),
 		fileJob(out, "xor_loss.svg", lossChart(ri, "XOR: training loss").WriteSVG),
