@@ -142,6 +142,7 @@ var errStoppedBeforeTraining = fmt.Errorf("%w before training started: nothing w
 
 // train carries a training experiment through the pipeline.
 func (r *runState) train(p *trainPlan) error {
+	// Interrupts, data, network (new or restored), memory, header.
 	in := r.startInterrupts()
 	d, err := p.data(r.stdout)
 	if err != nil {
@@ -171,6 +172,7 @@ func (r *runState) train(p *trainPlan) error {
 		return errStoppedBeforeTraining
 	}
 
+	// Train: progress lines, interrupts, the experiment's watchers.
 	w := r.watch(p.every, "")
 	if p.observe != nil {
 		o := p.observe(net, meta.Epochs)
@@ -189,7 +191,7 @@ func (r *runState) train(p *trainPlan) error {
 	if trainErr != nil && !errors.As(trainErr, &t.diverged) {
 		return trainErr
 	}
-	continueRunInfo(ri, meta, trainErr)
+	continueRunInfo(ri, meta, trainErr) // a resumed network's epochs come first
 	last := ri.Last()
 	if p.evaluated != nil && r.loaded != nil && r.epochs == 0 {
 		// Only evaluating a saved network: show the row its run's CSV
@@ -204,6 +206,8 @@ func (r *runState) train(p *trainPlan) error {
 		return writeOutputs(in, []outputJob{r.saveJob(net, r.savedMeta(meta, net, ri, rng, meta.Files))})
 	}
 
+	// The figures, then the files: the model first, the CSVs (continued),
+	// pictures and page.
 	out := &outputs{dir: r.out}
 	csvs := csvFiles(r.stdout, r.out, meta, p.csvs(t))
 	t.conf = ConfusionOf(net, d.confuseX, d.confuseT)
@@ -217,6 +221,8 @@ func (r *runState) train(p *trainPlan) error {
 		jobs = append(jobs, p.pictures(out, t)...)
 	}
 	writeErr := writeOutputs(in, jobs)
+
+	// Summary, resume line and the run's error.
 	for _, f := range csvs {
 		if f.keep {
 			fmt.Fprintf(r.stdout, "%s continues the file of the loaded network's run: epochs 0 to %d\n", f.path, last.Epoch)
@@ -259,6 +265,7 @@ var afterEachTraining func(in *interrupter)
 
 // compare carries a comparison of learning rates through the pipeline.
 func (r *runState) compare(p *comparePlan) error {
+	// Interrupts, data, memory, header.
 	in := r.startInterrupts()
 	d := p.data()
 	if err := checkMemory(p.needs, p.fix); err != nil {
@@ -268,6 +275,7 @@ func (r *runState) compare(p *comparePlan) error {
 	if in.stopped.Load() {
 		return errStoppedBeforeTraining
 	}
+	// Train a fresh network per rate, each judged and its files queued.
 	in.setPhase(phaseTraining)
 	out := &outputs{dir: r.out}
 	var jobs []outputJob
@@ -302,6 +310,7 @@ func (r *runState) compare(p *comparePlan) error {
 			afterEachTraining(in)
 		}
 	}
+	// The files, then the summary and the run's error.
 	jobs = append(jobs, p.files(out)...)
 	writeErr := writeOutputs(in, jobs)
 	fmt.Fprintln(r.stdout)
