@@ -193,69 +193,6 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// ---------------------------------------------------------------------------
-// Files that must not be the model.
-
-// runFiles returns the files a run of c writes or reads besides the model:
-// its result files in -out (the page reads every run record there too,
-// see pageRecords; isRunFile catches those) and, for MNIST, the four data
-// files under every name they are found by.
-func (c *config) runFiles() []string {
-	var names []string
-	switch c.exp.name {
-	case "xor":
-		names = []string{"xor.csv", "xor_confusion.csv", "xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor" + runRecordSuffix}
-	case "mnist":
-		name := "mnist"
-		if c.naive {
-			name = "mnist_naive"
-		}
-		for _, suffix := range []string{".csv", "_weights.csv", "_margin.csv", "_confusion.csv", "_acc.svg", "_loss.svg", "_weights.svg", "_confusion.svg", "_digits.png", runRecordSuffix} {
-			names = append(names, name+suffix)
-		}
-	}
-	names = append(names, "index.html")
-	var paths []string
-	for _, n := range names {
-		paths = append(paths, filepath.Join(c.out, n))
-	}
-	if c.exp.name == "mnist" {
-		dir := mnistDir(c.dataDir)
-		for _, f := range mnistFiles {
-			// train-images-idx3-ubyte.gz, raw or gzip-compressed, and the
-			// dotted names of the common copies (train-images.idx3-ubyte).
-			raw := strings.TrimSuffix(f.Name, ".gz")
-			dotted := strings.Replace(raw, "-idx", ".idx", 1)
-			for _, n := range []string{raw, raw + ".gz", dotted, dotted + ".gz"} {
-				paths = append(paths, filepath.Join(dir, n))
-			}
-		}
-	}
-	return paths
-}
-
-// checkSaveCollision refuses a -save path that is one of the files the run
-// writes or reads (runFiles, or any run record in -out, which the page
-// reads): the model and that file would overwrite each other, and the
-// resume command would point at a lost model.
-func (c *config) checkSaveCollision() error {
-	if sameDir(filepath.Dir(c.save), c.out) && strings.HasSuffix(filepath.Base(c.save), runRecordSuffix) {
-		return fmt.Errorf("%s is where run records go (the results page reads every *%s in -out %s): choose another name, e.g. -save %s",
-			c.save, runRecordSuffix, c.out, filepath.Join(c.out, c.exp.name+".json"))
-	}
-	for _, p := range c.runFiles() {
-		if sameEntry(c.save, p) {
-			same := ""
-			if filepath.Clean(c.save) != filepath.Clean(p) {
-				same = " (it is " + p + ")"
-			}
-			return fmt.Errorf("%s is one of the files this run writes or reads%s: the model and that file would overwrite each other; choose another name, e.g. -save %s",
-				c.save, same, filepath.Join(c.out, c.exp.name+".json"))
-		}
-	}
-	return nil
-}
-
 // sameEntry reports whether paths a and b name the same directory entry:
 // the same file when both exist (a hard link, another spelling on a
 // case-insensitive system), else the same name in the same directory,

@@ -207,7 +207,8 @@ func runGradCheck(w io.Writer, cases []gradCase, tol float64) error {
 	return nil
 }
 
-// runGradCheckExp is the experiment's entry in main.go's table.
-func runGradCheckExp(cfg *config) error {
-	return runGradCheck(cfg.stdout, gradCheckCases(cfg.seed), cfg.tol)
+// runGradCheckExp is the experiment's entry in main.go's table: it trains
+// nothing and writes no file, so it takes of the pipeline only its run.
+func runGradCheckExp(r *runState) error {
+	return runGradCheck(r.stdout, gradCheckCases(r.seed), r.tol)
 }

@@ -46,7 +46,7 @@ const (
 type interrupter struct {
 	stderr io.Writer
 	save   string      // -save FILE ("": the network is not saved)
-	test   func() bool // cfg.stop: tests stop training through it, without signals
+	test   func() bool // runState.stop: tests stop training through it, without signals
 	exit   func(code int)
 
 	stopped atomic.Bool // a signal arrived: stop at the next chance
@@ -61,16 +61,16 @@ type interrupter struct {
 	done chan struct{}
 }
 
-// startInterrupts starts catching signals for the run of c (unless a test
-// set c.stop: then only c.stop stops training). Call release when the last
+// newInterrupter starts catching signals for a run that saves the network
+// to save ("": none), its messages going to stderr, unless test is set
+// (by tests): then only test stops training. Call release when the last
 // file is written.
-func (c *config) startInterrupts() *interrupter {
-	in := &interrupter{stderr: c.stderr, save: c.save, test: c.stop, exit: os.Exit, done: make(chan struct{})}
-	if in.stderr == nil { // a config built by hand, not by run
+func newInterrupter(stderr io.Writer, save string, test func() bool) *interrupter {
+	in := &interrupter{stderr: stderr, save: save, test: test, exit: os.Exit, done: make(chan struct{})}
+	if in.stderr == nil { // a run state built by hand, not by run
 		in.stderr = os.Stderr
 	}
-	c.intr = in
-	if c.stop != nil {
+	if test != nil {
 		return in
 	}
 	sig := make(chan os.Signal, 2) // the goroutine's own: release clears in.sig
@@ -89,7 +89,7 @@ func (c *config) startInterrupts() *interrupter {
 	return in
 }
 
-// stop reports whether training should stop (TrainConfig.Stop).
+// stop reports whether training should stop (trainWatch.Stop).
 func (in *interrupter) stop() bool {
 	return in.stopped.Load() || (in.test != nil && in.test())
 }

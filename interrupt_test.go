@@ -38,7 +38,7 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 	}
 	for _, c := range cases {
 		net := NewXORNet(newRNG(1))
-		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Stop: stopAfter(c.stopAfter)})
+		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Watch: trainWatch{Stop: stopAfter(c.stopAfter)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 	}
 }
 
-// TestResumeIsOneRun stops runs through the config's stop hook (what a
+// TestResumeIsOneRun stops runs through the run state's stop hook (what a
 // signal does), mid-epoch where an epoch has several batches, then runs the
 // printed resume command as it stands: every CSV must be byte for byte what
 // one uninterrupted run writes, the network the same bit for bit, and the
@@ -266,7 +266,7 @@ func floatBytes(v []float64) []byte {
 	return b.Bytes()
 }
 
-// runWithStop is run with cfg.stop set: the experiment uses it instead of
+// runWithStop is run with runState.stop set: the experiment uses it instead of
 // catching signals.
 func runWithStop(t *testing.T, args []string, stdout, stderr io.Writer, stop func() bool) int {
 	t.Helper()
@@ -274,8 +274,8 @@ func runWithStop(t *testing.T, args []string, stdout, stderr io.Writer, stop fun
 	if err != nil {
 		t.Fatalf("parseFlags(%q): %v", args, err)
 	}
-	cfg.stdout, cfg.stderr, cfg.stop = stdout, stderr, stop
-	if err := cfg.exp.run(cfg); err != nil {
+	r := &runState{settings: cfg.settings, stdout: stdout, stderr: stderr, loaded: cfg.loaded, notes: cfg.notes, stop: stop}
+	if _, err := r.run(cfg.exp.run); err != nil {
 		io.WriteString(stderr, "backprop: "+err.Error()+"\n")
 		if errors.Is(err, errInterrupted) {
 			return 130
@@ -548,8 +548,8 @@ func TestInterruptTwiceDuringTraining(t *testing.T) {
 // written, but before the program stops catching signals, still ends the
 // run with the signal's exit code and says that nothing is missing.
 func TestSignalAfterTheRunHadFinished(t *testing.T) {
-	experiments = append(experiments, &experiment{name: "signal-late", run: func(cfg *config) error {
-		cfg.startInterrupts().handle(syscall.SIGTERM)
+	experiments = append(experiments, &experiment{name: "signal-late", run: func(r *runState) error {
+		r.startInterrupts().handle(syscall.SIGTERM)
 		return nil
 	}})
 	t.Cleanup(func() { experiments = experiments[:len(experiments)-1] })
@@ -612,7 +612,7 @@ func TestResumeCommandQuoting(t *testing.T) {
 	defer func(p string) { progName = p }(progName)
 	for _, prog := range []string{"/home/me/my bin/bp", "./it's", "go run ."} {
 		progName = prog
-		c := &config{exp: findExperiment("mnist"), save: "my models/m $(x).json", out: "o`k`", dataDir: `d "1"`, plot: true}
+		c := settings{exp: "mnist", save: "my models/m $(x).json", out: "o`k`", dataDir: `d "1"`, plot: true}
 		want := []string{prog, "-exp", "mnist", "-load", c.save, "-save", c.save, "-epochs", "7", "-out", c.out, "-data", c.dataDir}
 		if prog == "go run ." {
 			want = append([]string{"go", "run", "."}, want[1:]...)
@@ -779,7 +779,7 @@ func TestResumedRunNumbersEpochsOverall(t *testing.T) {
 		t.Errorf("an XOR network of 3 epochs trained for 2 more: the progress lines do not go from epoch 3/5 to 5/5:\n%s", stdout)
 	}
 
-	c := &config{exp: findExperiment("xor"), save: "m.json", saved: true}
+	c := &runState{settings: settings{exp: "xor", save: "m.json"}, saved: true}
 	if err := c.stoppedError(10, 3, 5).Error(); !strings.Contains(err, "after epoch 13 of 15 (this run's 3 of 5)") {
 		t.Errorf("a run of 5 epochs after 10, stopped after its third: %q; want the network's epoch 13 of 15 and the run's 3 of 5", err)
 	}

@@ -5,6 +5,28 @@
 //	go run . -exp xor
 //	go run . -exp spiral
 //	go run . -exp mnist [-data DIR] [-download] [-limit N] [-hidden 64,64] [-naive]
+//
+// One run as the code reads, with the file of each step:
+//
+//	flags                                main.go parseFlags
+//	→ settings, a plain value            settings.go (a -load's network is read and
+//	                                     its settings restored while parsing)
+//	→ the experiment's own part          xor.go, spiral.go, mnistrun.go: data,
+//	                                     network, lines, pictures (gradcheck.go
+//	                                     trains nothing: it prints its table)
+//	→ the pipeline                       pipeline.go runState.train (spiral's
+//	                                     learning rates side by side: .compare)
+//	    interrupts caught                interrupt.go
+//	    data                             the experiment's (mnist.go reads MNIST)
+//	    network, new or restored         pipeline.go startNet
+//	    memory check, header             limits.go; the experiment's lines
+//	    train (progress, interrupts)     sgd.go Train, watched (progress.go)
+//	    run info continued               resume.go continueRunInfo
+//	    the model saved first            pipeline.go modelJobs, model.go
+//	    CSVs, pictures, page             resume.go (CSVs continued), plot.go,
+//	                                     page.go, each file whole (output.go)
+//	    summary, resume line, run error  the experiment's; pipeline.go runError
+//	→ exit code                          main.go run
 package main
 
 import (
@@ -18,47 +40,17 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
-// config is what the command line asks for, after validation.
-type config struct {
-	exp    *experiment
-	epochs int
-	batch  int
-	eta    float64
-	etaSet bool   // -eta was given (spiral then runs that eta only)
-	seed   uint32 // numpy's RandomState takes seeds from 0 to 2³² − 1
-	out    string
-	quiet  bool
-	// shuffle reorders the training samples every epoch, drawing from
-	// the generator that drew the weights (the lab: batches in order).
-	shuffle bool
-	tol     float64      // -exp gradcheck: the largest relative error that passes
-	save    string       // -save FILE: write the trained network there ("": don't)
-	saved   bool         // the network was saved to save
-	load    string       // -load FILE: start from this network instead of a new one
-	loaded  *loadedModel // the network of -load, read by parseFlags
-	notes   []string     // what the run says first (flags that override a loaded network's settings)
-	plot    bool         // write pictures (SVG, PNG) and the HTML page
-	stdout  io.Writer    // progress and results
-	stderr  io.Writer    // interrupt messages
-	// stop, when set (by tests), replaces the signal handling of the
-	// interrupter: training stops when it returns true.
-	stop  func() bool
-	clock func() time.Time // tests set it to pin the progress lines (TrainConfig.clock)
-	intr  *interrupter     // the run's, from startInterrupts
-
-	// MNIST only.
-	dataDir  string // -data; "" means $MNIST_DIR, else ./data/mnist
-	download bool   // fetch missing files from a public mirror
-	limit    int    // train on the first limit images (0: all)
-	hidden   []int  // hidden layer widths
-	naive    bool   // Assignment 1 pipeline: Softmax layer + plain cross-entropy
+// command is what parseFlags makes of the command line: the experiment,
+// its settings, and, with -load, the network read and what the run says
+// first (the flags that override its settings).
+type command struct {
+	exp *experiment
+	settings
+	loaded *loadedModel
+	notes  []string
 }
-
-// defaultOut is -out's default.
-const defaultOut = "out"
 
 // usageError is a problem with the command line: exit code 2.
 type usageError struct{ msg string }
@@ -74,9 +66,9 @@ type experiment struct {
 	batch  int
 	eta    string // as shown in -h
 	etaVal float64
-	run    func(cfg *config) error
-	train  bool // takes -epochs, -batch, -eta
-	models bool // takes -save and -load
+	run    func(r *runState) error // the experiment's entry to the pipeline
+	train  bool                    // takes -epochs, -batch, -eta
+	models bool                    // takes -save and -load
 }
 
 var experiments = []*experiment{
@@ -95,6 +87,13 @@ func modelExperiments() string {
 		}
 	}
 	return strings.Join(with, ", ")
+}
+
+// The results page lists the runs in the order of the table.
+func init() {
+	for i, e := range experiments {
+		experimentRank[e.name] = i
+	}
 }
 
 func findExperiment(name string) *experiment {
@@ -125,7 +124,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	stdout, stderr = out, errOut
 	defer func() { code = lostOutput(code, out, errOut) }()
 	defer recoverNotImplemented(stderr, &code) // the student version's stubs: a message, exit code 1
-	cfg, err := parseFlags(args, stderr)
+	cmd, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -142,25 +141,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
 		return 2
 	}
-	cfg.stdout, cfg.stderr = stdout, stderr
-	for _, n := range cfg.notes {
-		fmt.Fprintf(stdout, "note: %s\n", n)
-	}
-	err = cfg.exp.run(cfg)
-	if cfg.intr != nil {
-		cfg.intr.release()
-		if err == nil && cfg.intr.signaled() != nil {
-			// The signal came after the run had said all it had to say.
-			err = fmt.Errorf("%w after the run had finished: every file is written", errInterrupted)
-		}
-	}
+	r := &runState{settings: cmd.settings, stdout: stdout, stderr: stderr, loaded: cmd.loaded, notes: cmd.notes}
+	sig, err := r.run(cmd.exp.run) // pipeline.go
 	if err != nil {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
 		if errors.Is(err, errInterrupted) {
-			var sig os.Signal
-			if cfg.intr != nil {
-				sig = cfg.intr.signaled()
-			}
 			return signalCode(sig)
 		}
 		return 1
@@ -184,7 +169,7 @@ var flagExamples = map[string]string{
 // the network of -load and restores its settings. A problem with the
 // command line is a *usageError; -h prints the usage to stderr and returns
 // flag.ErrHelp.
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
+func parseFlags(args []string, stderr io.Writer) (*command, error) {
 	fs := flag.NewFlagSet("backprop", flag.ContinueOnError)
 	// The flag package's own messages ("parse error") are replaced by
 	// flagProblem's.
@@ -229,7 +214,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	usageErr := func(format string, a ...any) (*config, error) {
+	usageErr := func(format string, a ...any) (*command, error) {
 		return nil, &usageError{fmt.Sprintf(format, a...)}
 	}
 	if fs.NArg() > 0 {
@@ -291,24 +276,24 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if err := CheckSeed(*seed); err != nil {
 		return usageErr("-seed %v", err)
 	}
-	cfg := &config{exp: e, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load, loaded: loaded}
+	cmd := &command{exp: e, loaded: loaded, settings: settings{exp: e.name, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load}}
 	if set["epochs"] {
 		if *epochs < 0 || *epochs > maxEpochs {
 			return usageErr("-epochs must be from 0 to %d, got %d", maxEpochs, *epochs)
 		}
-		cfg.epochs = *epochs
+		cmd.epochs = *epochs
 	}
 	if set["batch"] {
 		if *batch < 1 {
 			return usageErr("-batch must be at least 1, got %d", *batch)
 		}
-		cfg.batch = *batch
+		cmd.batch = *batch
 	}
 	if set["eta"] {
 		if !(*eta > 0) || math.IsInf(*eta, 0) {
 			return usageErr("-eta must be a positive finite number, got %v", *eta)
 		}
-		cfg.eta, cfg.etaSet = *eta, true
+		cmd.eta, cmd.etaSet = *eta, true
 	}
 	for _, name := range []string{"data", "download", "limit", "hidden", "naive"} {
 		if set[name] && e.name != "mnist" {
@@ -325,13 +310,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if err != nil {
 		return usageErr("-hidden %q: %v", *hidden, err)
 	}
-	cfg.dataDir, cfg.download, cfg.limit, cfg.hidden, cfg.naive = *dataDir, *download, *limit, h, *naive
+	cmd.dataDir, cmd.download, cmd.limit, cmd.hidden, cmd.naive = *dataDir, *download, *limit, h, *naive
 	if loaded != nil {
-		if err := cfg.restore(loaded, set); err != nil {
+		notes, err := restore(&cmd.settings, loaded, set)
+		if err != nil {
 			return nil, err
 		}
+		cmd.notes = notes
 	}
-	if cfg.epochs == 0 && e.train && !set["save"] {
+	if cmd.epochs == 0 && e.train && !set["save"] {
 		// Settings of training that nothing uses (with -save they are
 		// recorded in the model, for the run that resumes it).
 		ignored := []string{"batch", "shuffle", "eta"}
@@ -342,20 +329,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			if !set[name] {
 				continue
 			}
-			kept := cfg.notes[:0]
-			for _, n := range cfg.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
+			kept := cmd.notes[:0]
+			for _, n := range cmd.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
 				if !strings.HasPrefix(n, "-"+name+" ") {
 					kept = append(kept, n)
 				}
 			}
-			cfg.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
+			cmd.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
 		}
 	}
 	if set["save"] {
 		if err := checkSavePath(*save, *out); err != nil {
 			return usageErr("-save: %v", err)
 		}
-		cfg.save = *save
+		cmd.save = *save
 	}
 	if e.name != "gradcheck" { // gradcheck writes nothing
 		if *out == "" {
@@ -368,29 +355,29 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return usageErr("%v", err)
 		}
 	}
-	if cfg.save != "" {
-		if err := cfg.checkSaveCollision(); err != nil {
+	if cmd.save != "" {
+		if err := checkSaveCollision(cmd.settings); err != nil {
 			return usageErr("-save: %v", err)
 		}
-		if err := checkSaveWritable(cfg.save); err != nil {
+		if err := checkSaveWritable(cmd.save); err != nil {
 			return usageErr("-save: %v", err)
 		}
 	}
-	return cfg, nil
+	return cmd, nil
 }
 
-// restore takes the settings a loaded network was trained with for every
-// flag not given (set), and notes the flags that override them. The shape
-// of the network (-hidden, -naive) is the loaded one's: a flag that asks
-// for another is a usage error.
-func (c *config) restore(m *loadedModel, set map[string]bool) error {
+// restore takes into c the settings a loaded network was trained with for
+// every flag not given (set), and returns notes on the flags that override
+// them. The shape of the network (-hidden, -naive) is the loaded one's: a
+// flag that asks for another is a usage error.
+func restore(c *settings, m *loadedModel, set map[string]bool) (notes []string, err error) {
 	meta := m.meta
 	take := func(flag string, given, saved string, apply func()) {
 		switch {
 		case !set[flag]:
 			apply()
 		case given != saved:
-			c.notes = append(c.notes, fmt.Sprintf("-%s %s overrides %s, the loaded network's", flag, given, saved))
+			notes = append(notes, fmt.Sprintf("-%s %s overrides %s, the loaded network's", flag, given, saved))
 		}
 	}
 	if meta.Batch > 0 {
@@ -401,19 +388,19 @@ func (c *config) restore(m *loadedModel, set map[string]bool) error {
 	}
 	take("seed", strconv.Itoa(int(c.seed)), strconv.FormatUint(meta.Seed, 10), func() { c.seed = uint32(meta.Seed) })
 	take("shuffle", strconv.FormatBool(c.shuffle), strconv.FormatBool(meta.Shuffle), func() { c.shuffle = meta.Shuffle })
-	if c.exp.name != "mnist" {
-		return nil
+	if c.exp != "mnist" {
+		return notes, nil
 	}
 	take("limit", strconv.Itoa(c.limit), strconv.Itoa(meta.Limit), func() { c.limit = meta.Limit })
 	hidden, naive := hiddenOf(m.net), pipelineOf(m.net) == "naive"
 	if set["hidden"] && fmt.Sprint(c.hidden) != fmt.Sprint(hidden) {
-		return &usageError{fmt.Sprintf("-hidden %s does not match the loaded network, whose hidden widths are %s: a loaded network keeps its layers (leave -hidden out)", joinInts(c.hidden), joinInts(hidden))}
+		return nil, &usageError{fmt.Sprintf("-hidden %s does not match the loaded network, whose hidden widths are %s: a loaded network keeps its layers (leave -hidden out)", joinInts(c.hidden), joinInts(hidden))}
 	}
 	if set["naive"] && c.naive != naive {
-		return &usageError{fmt.Sprintf("-naive=%v does not match the loaded network, which is the %s pipeline: a loaded network keeps its layers and loss (leave -naive out)", c.naive, pipelineOf(m.net))}
+		return nil, &usageError{fmt.Sprintf("-naive=%v does not match the loaded network, which is the %s pipeline: a loaded network keeps its layers and loss (leave -naive out)", c.naive, pipelineOf(m.net))}
 	}
 	c.hidden, c.naive = hidden, naive
-	return nil
+	return notes, nil
 }
 
 // joinInts writes widths as -hidden takes them: 64,64.
@@ -444,18 +431,6 @@ func parseHidden(s string) ([]int, error) {
 	}
 	return widths, nil
 }
-
-// progress is where per-epoch lines go: nowhere with -q.
-func (c *config) progress() io.Writer {
-	if c.quiet {
-		return nil
-	}
-	return c.stdout
-}
-
-// newRNG returns the generator every experiment draws from, as the lab's
-// np.random.RandomState(seed): the same seed gives the lab's numbers.
-func newRNG(seed uint32) *RandomState { return NewRandomState(seed) }
 
 // flagProblem rewrites an error of the flag package in words that say what
 // to do: "-epochs abc: want a whole number, e.g. -epochs 300" rather than

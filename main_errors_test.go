@@ -302,7 +302,7 @@ func TestSaveNeverCollides(t *testing.T) {
 			t.Fatalf("run %q: exit code %d\n%s", args, code, stderr)
 		}
 		listed := map[string]bool{}
-		for _, p := range cfg.runFiles() {
+		for _, p := range runFiles(cfg.settings) {
 			listed[p] = true
 		}
 		entries, _ := os.ReadDir(cfg.out)

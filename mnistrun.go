@@ -5,7 +5,6 @@ package main
 // pipeline, watched for the first non-finite value.
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -38,120 +37,111 @@ func NewMNISTNet(hidden []int, naive bool, rng NormalSource) *MLP {
 	return NewMLP(mnistPixels, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
 }
 
-func runMNIST(cfg *config) error {
-	dir := mnistDir(cfg.dataDir)
-	if cfg.download {
+// runMNIST is the experiment's entry in main.go's table: the download
+// (-download) comes first, before signals are caught, then the pipeline.
+func runMNIST(r *runState) error {
+	if r.download {
+		dir := mnistDir(r.dataDir)
 		removeStaleTemps(dir) // of downloads that were killed
-		if err := downloadMNIST(dir, mnistFiles, mnistMirrors, newHTTPClient(), cfg.stdout); err != nil {
+		if err := downloadMNIST(dir, mnistFiles, mnistMirrors, newHTTPClient(), r.stdout); err != nil {
 			return err
 		}
 	}
-	in := cfg.startInterrupts()
-	t0 := time.Now()
-	src, err := openMNIST(dir)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	// Everything the run will hold, weighed before any of it is allocated.
-	widths := append(append([]int{mnistPixels}, cfg.hidden...), mnistClasses)
-	nn := netNeeds(widths, cfg.batch, src.used(cfg.limit))
-	needs := append(src.dataNeeds(cfg.limit), nn...)
-	// A breakdown is located by running its batch again, every layer's
-	// output and delta kept: as much again as training's buffers.
-	needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
-	needs = append(needs, runInfoNeed(cfg.epochs, len(widths)-1))
-	if err := checkMemory(needs, "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
-		return err
-	}
-	data, err := src.load(cfg.limit)
-	if err != nil {
-		return err
-	}
+	return r.train(mnistPlan(r.settings))
+}
+
+// mnistPlan is what the MNIST experiment brings to the pipeline: the data
+// set, weighed before it is read, the lab's deep network, the margin
+// watched every epoch, the breakdown located, and its charts and digits.
+func mnistPlan(s settings) *trainPlan {
+	dir := mnistDir(s.dataDir)
 	pipeline, name := "stable (fused softmax + cross-entropy on logits)", "mnist"
-	if cfg.naive {
+	if s.naive {
 		pipeline, name = "naive (Softmax layer + plain cross-entropy, Assignment 1)", "mnist_naive"
 	}
-	fmt.Fprintf(cfg.stdout, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
-		dir, data.XTrain.Len(), data.TrainTotal, data.XTest.Len(), time.Since(t0).Round(time.Millisecond))
-	rng := newRNG(cfg.seed)
-	net, meta, err := cfg.startNet(name, func() *MLP { return NewMNISTNet(cfg.hidden, cfg.naive, rng) }, rng, mnistPixels, mnistClasses)
-	if err != nil {
-		return err
+	var data *MNIST
+	var watch *marginWatch
+	return &trainPlan{
+		name: name,
+		data: func(w io.Writer) (*trainData, error) {
+			t0 := time.Now()
+			src, err := openMNIST(dir)
+			if err != nil {
+				return nil, err
+			}
+			defer src.Close()
+			// Everything the run will hold, weighed before any of it is
+			// allocated.
+			widths := append(append([]int{mnistPixels}, s.hidden...), mnistClasses)
+			nn := netNeeds(widths, s.batch, src.used(s.limit))
+			needs := append(src.dataNeeds(s.limit), nn...)
+			// A breakdown is located by running its batch again, every
+			// layer's output and delta kept: as much again as training's
+			// buffers.
+			needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
+			needs = append(needs, runInfoNeed(s.epochs, len(widths)-1))
+			if err := checkMemory(needs, "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
+				return nil, err
+			}
+			if data, err = src.load(s.limit); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(w, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
+				dir, data.XTrain.Len(), data.TrainTotal, data.XTest.Len(), time.Since(t0).Round(time.Millisecond))
+			return &trainData{X: data.XTrain, T: data.TTrain, XTest: data.XTest, TTest: data.TTest,
+				inputs: mnistPixels, classes: mnistClasses, confuseX: data.XTest, confuseT: data.TTest}, nil
+		},
+		newNet: func(rng NormalSource) *MLP { return NewMNISTNet(s.hidden, s.naive, rng) },
+		header: func(w io.Writer) {
+			fmt.Fprintf(w, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels%s\n", pipeline, s.epochs, s.batch, s.eta, s.seed, KernelName(),
+				kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
+		},
+		observe: func(net *MLP, first int) trainWatch {
+			watch = newMarginWatch(net)
+			watch.first = first
+			return trainWatch{TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch}
+		},
+		csvs: func(t *trained) []csvWriter {
+			return []csvWriter{{name + ".csv", t.ri.WriteCSV}, {name + "_weights.csv", t.ri.WriteWeightsCSV}, {name + "_margin.csv", watch.WriteCSV}}
+		},
+		report: func(w io.Writer, t *trained) []string {
+			return mnistReport(w, s, data, watch, t)
+		},
+		pictures: func(out *outputs, t *trained) []outputJob {
+			return mnistPageJobs(s, out, name, pipeline, data, t)
+		},
 	}
-	fmt.Fprintf(cfg.stdout, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels%s\n", pipeline, cfg.epochs, cfg.batch, cfg.eta, cfg.seed, KernelName(),
-		kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
-	if cfg.loaded != nil {
-		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
-	}
-	fmt.Fprint(cfg.stdout, net)
-	if in.stopped.Load() {
-		return fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
-	}
+}
 
-	watch := newMarginWatch(net)
-	watch.first = meta.Epochs
-	in.setPhase(phaseTraining)
-	ri, trainErr := Train(net, data.XTrain, data.TTrain, TrainConfig{
-		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
-		XTest: data.XTest, TTest: data.TTest,
-		Progress: cfg.progress(), TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch,
-		Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, FirstEpoch: meta.Epochs, clock: cfg.clock,
-	})
-	if ri == nil {
-		return trainErr
-	}
-	var de *DivergenceError
-	if trainErr != nil && !errors.As(trainErr, &de) {
-		return trainErr
-	}
-	continueRunInfo(ri, meta, trainErr)
-	out := &outputs{dir: cfg.out}
-	csvs := cfg.csvFiles(cfg.stdout, meta, map[string]func(io.Writer) error{
-		name + ".csv": ri.WriteCSV, name + "_weights.csv": ri.WriteWeightsCSV, name + "_margin.csv": watch.WriteCSV,
-	}, []string{name + ".csv", name + "_weights.csv", name + "_margin.csv"})
-	conf := ConfusionOf(net, data.XTest, data.TTest)
-
-	var notes []string
-	last := ri.Last()
-	if de != nil {
-		diag := diagnoseDivergence(net, data.XTrain, data.TTrain, cfg.batch, de)
-		fmt.Fprintf(cfg.stdout, "\nBREAKDOWN: %s\n%s\n", de, diag)
+// mnistReport prints the run's figures, or the breakdown located, with the
+// margin, and returns them as the page's notes.
+func mnistReport(w io.Writer, s settings, data *MNIST, watch *marginWatch, t *trained) (notes []string) {
+	if de := t.diverged; de != nil {
+		diag := diagnoseDivergence(t.net, data.XTrain, data.TTrain, s.batch, de)
+		fmt.Fprintf(w, "\nBREAKDOWN: %s\n%s\n", de, diag)
 		notes = append(notes, "BREAKDOWN: "+de.Error(), diag)
 		if len(watch.epochs) > 0 {
-			fmt.Fprintf(cfg.stdout, "before it: %s\n", watch.summary())
+			fmt.Fprintf(w, "before it: %s\n", watch.summary())
 			notes = append(notes, "before it: "+watch.summary())
 		}
-	} else {
-		// Every figure is of the network the run ends with: a stop comes
-		// at the end of an epoch, so the last row describes it.
-		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
-			last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
-		if note := earlyRiseNote(ri, (data.XTrain.Len()+cfg.batch-1)/cfg.batch, cfg.eta); note != "" {
-			fmt.Fprintf(cfg.stdout, "note: %s\n", note)
-			notes = append(notes, "Note: "+note)
-		}
-		fmt.Fprintln(cfg.stdout, "test accuracy per class:")
-		conf.Summary(cfg.stdout)
-		if len(watch.epochs) > 0 {
-			fmt.Fprintf(cfg.stdout, "no non-finite value anywhere. margin: %s\n", watch.summary())
-			notes = append(notes, "No non-finite value anywhere. Margin: "+watch.summary())
-		}
+		return notes
 	}
-	jobs := cfg.modelJobs(net, meta, ri, rng, csvs, trainErr)
-	jobs = append(jobs, csvJobs(out, csvs)...)
-	jobs = append(jobs, fileJob(out, name+"_confusion.csv", conf.WriteCSV))
-	if cfg.plot {
-		jobs = append(jobs, mnistPageJobs(cfg, out, name, pipeline, net, data, ri, conf, notes, de != nil)...)
+	// Every figure is of the network the run ends with: a stop comes at
+	// the end of an epoch, so the last row describes it.
+	last := t.ri.Last()
+	fmt.Fprintf(w, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
+		last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
+	if note := earlyRiseNote(t.ri, (data.XTrain.Len()+s.batch-1)/s.batch, s.eta); note != "" {
+		fmt.Fprintf(w, "note: %s\n", note)
+		notes = append(notes, "Note: "+note)
 	}
-	writeErr := writeOutputs(in, jobs)
-	for _, f := range csvs {
-		if f.keep {
-			fmt.Fprintf(cfg.stdout, "%s continues the file of the loaded network's run: epochs 0 to %d\n", f.path, last.Epoch)
-		}
+	fmt.Fprintln(w, "test accuracy per class:")
+	t.conf.Summary(w)
+	if len(watch.epochs) > 0 {
+		fmt.Fprintf(w, "no non-finite value anywhere. margin: %s\n", watch.summary())
+		notes = append(notes, "No non-finite value anywhere. Margin: "+watch.summary())
 	}
-	out.list(cfg.stdout)
-	return cfg.runError(in, ri, meta, trainErr, writeErr)
+	return notes
 }
 
 // mnistDigitsShown is how many test images the digit grid shows: the first
@@ -160,9 +150,10 @@ const mnistDigitsShown = 64
 
 // mnistPageJobs are the MNIST charts, the digit grid, the run record and
 // the page.
-func mnistPageJobs(cfg *config, out *outputs, name, pipeline string, net *MLP, data *MNIST, ri *RunInfo, conf *Confusion, notes []string, diverged bool) []outputJob {
+func mnistPageJobs(s settings, out *outputs, name, pipeline string, data *MNIST, t *trained) []outputJob {
+	net, ri, conf := t.net, t.ri, t.conf
 	title := "MNIST"
-	if cfg.naive {
+	if s.naive {
 		title = "MNIST, naive pipeline"
 	}
 	wc := weightChart(ri)
@@ -179,15 +170,15 @@ func mnistPageJobs(cfg *config, out *outputs, name, pipeline string, net *MLP, d
 			{"data", fmt.Sprintf("%d training images (of %d), %d test images, standardized per pixel", data.XTrain.Len(), data.TrainTotal, data.XTest.Len())},
 			{"network", architecture(net)},
 			{"pipeline", pipeline},
-			{"epochs", strconv.Itoa(cfg.epochs)},
-			{"batch", strconv.Itoa(cfg.batch)},
-			{"eta", etaLabel(cfg.eta)},
-			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
+			{"epochs", strconv.Itoa(s.epochs)},
+			{"batch", strconv.Itoa(s.batch)},
+			{"eta", etaLabel(s.eta)},
+			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: []string{"epochs", "loss train", "acc train", "loss test", "acc test"},
 		Rows: [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
 			fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest)}},
-		Notes: notes,
+		Notes: t.notes,
 		Pictures: []picture{
 			{File: name + "_acc.svg", Caption: "Training and test accuracy per epoch: a widening gap between the two is overfitting."},
 			{File: name + "_loss.svg", Caption: "Training and test loss per epoch: both should fall; a test loss that turns up while the training loss falls is overfitting."},
@@ -197,7 +188,7 @@ func mnistPageJobs(cfg *config, out *outputs, name, pipeline string, net *MLP, d
 		},
 		Files: []string{name + ".csv", name + "_weights.csv", name + "_margin.csv", name + "_confusion.csv"},
 	}
-	if diverged {
+	if t.diverged != nil {
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—", "—", "—"}
 	}
 	if ri.Stopped {

@@ -121,7 +121,7 @@ func TestMNISTMarginWatch(t *testing.T) {
 					net = NewMLP(2, layers, NewLossCrossEntropyForSoftmaxLogits("CE_logits"), []Layer{NewSoftmaxLayer("Softmax_OUT")})
 				}
 				w := newMarginWatch(net)
-				cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, TrainLogits: w.observe, AfterEpoch: w.afterEpoch}
+				cfg := TrainConfig{BatchSize: 1, Epochs: 0, Eta: 0.1, Watch: trainWatch{TrainLogits: w.observe, AfterEpoch: w.afterEpoch}}
 				if _, err := Train(net, X, T, cfg); err != nil {
 					var de *DivergenceError
 					if !errors.As(err, &de) {

@@ -81,6 +81,38 @@ func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
 // writing phase while they send signals.
 var beforeWriteHook func(path string)
 
+// outputs writes the files of one run into dir and remembers them, so that
+// the run can list what it wrote.
+type outputs struct {
+	dir     string
+	written []string
+}
+
+// write writes dir/name atomically through f.
+func (o *outputs) write(name string, f func(io.Writer) error) error {
+	p := filepath.Join(o.dir, name)
+	if err := writeFileAtomic(p, f); err != nil {
+		return err
+	}
+	o.written = append(o.written, p)
+	return nil
+}
+
+// list prints the files written, one a line.
+func (o *outputs) list(w io.Writer) {
+	if len(o.written) == 0 {
+		return
+	}
+	if len(o.written) == 1 {
+		fmt.Fprintln(w, "wrote 1 file:")
+	} else {
+		fmt.Fprintf(w, "wrote %d files:\n", len(o.written))
+	}
+	for _, p := range o.written {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
 // outputJob is one file (or a group written together, as a run record and
 // the page) of the end of a run.
 type outputJob struct {
@@ -116,21 +148,6 @@ func writeOutputs(in *interrupter, jobs []outputJob) error {
 // fileJob writes the file name into out's directory through f.
 func fileJob(out *outputs, name string, f func(io.Writer) error) outputJob {
 	return outputJob{name: filepath.Join(out.dir, name), write: func() error { return out.write(name, f) }}
-}
-
-// pageJob writes a run record and rebuilds the page.
-func pageJob(out *outputs, rec *runRecord) outputJob {
-	return outputJob{name: filepath.Join(out.dir, rec.Experiment+runRecordSuffix) + " and " + filepath.Join(out.dir, "index.html"),
-		write: func() error { return writeRunPage(out, rec) }}
-}
-
-// csvJobs write the CSV files.
-func csvJobs(out *outputs, files []*csvFile) []outputJob {
-	var jobs []outputJob
-	for _, f := range files {
-		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
-	}
-	return jobs
 }
 
 // outWriter is the run's standard output or error. The first write that

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,36 +18,12 @@ import (
 	"time"
 )
 
-// outputs writes the files of one run into dir and remembers them, so that
-// the run can list what it wrote.
-type outputs struct {
-	dir     string
-	written []string
-}
-
-// write writes dir/name atomically through f.
-func (o *outputs) write(name string, f func(io.Writer) error) error {
-	p := filepath.Join(o.dir, name)
-	if err := writeFileAtomic(p, f); err != nil {
-		return err
+// pct formats a fraction as a percentage.
+func pct(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
 	}
-	o.written = append(o.written, p)
-	return nil
-}
-
-// list prints the files written, one a line.
-func (o *outputs) list(w io.Writer) {
-	if len(o.written) == 0 {
-		return
-	}
-	if len(o.written) == 1 {
-		fmt.Fprintln(w, "wrote 1 file:")
-	} else {
-		fmt.Fprintf(w, "wrote %d files:\n", len(o.written))
-	}
-	for _, p := range o.written {
-		fmt.Fprintf(w, "  %s\n", p)
-	}
+	return fmt.Sprintf("%.2f%%", 100*v)
 }
 
 // field is one setting of a run, e.g. {"eta", "0.1"}.
@@ -83,6 +60,12 @@ const runRecordSuffix = ".run.json"
 // maxRunRecordBytes bounds what is read of a run record (they have a few
 // kilobytes).
 const maxRunRecordBytes = 4 << 20
+
+// pageJob writes a run record and rebuilds the page.
+func pageJob(out *outputs, rec *runRecord) outputJob {
+	return outputJob{name: filepath.Join(out.dir, rec.Experiment+runRecordSuffix) + " and " + filepath.Join(out.dir, "index.html"),
+		write: func() error { return writeRunPage(out, rec) }}
+}
 
 // writeRunPage writes rec as <experiment>.run.json and rebuilds index.html.
 func writeRunPage(out *outputs, rec *runRecord) error {
@@ -143,16 +126,10 @@ func readRunRecords(dir string) (recs []*runRecord, problems []string, err error
 	return recs, problems, nil
 }
 
-// experimentRank orders the page as the experiments registry does. It is
-// filled by init: the registry's run functions lead here, so a plain
-// initializer would be an initialization cycle.
+// experimentRank orders the page as the experiments registry does: main.go
+// fills it from its table (in an init: the table's run functions lead
+// here, so a plain initializer would be an initialization cycle).
 var experimentRank = map[string]int{}
-
-func init() {
-	for i, e := range experiments {
-		experimentRank[e.name] = i
-	}
-}
 
 // pageRun is a run record as the page shows it: pictures grouped, and only
 // files that exist linked. The summary (figures, notes, settings) comes

@@ -25,6 +25,65 @@ const (
 	plainInterval   = 5 * time.Second        // between plain batch lines elsewhere
 )
 
+// trainWatch is everything Train is given besides the lab's settings
+// (TrainConfig.Watch): how the program watches and steers a run. The
+// pipeline fills it (runState.watch); its zero value watches nothing.
+type trainWatch struct {
+	// Progress gets the progress lines: one for the first, every
+	// ProgressEvery-th (0 means 1) and the last epoch, and inside an epoch
+	// that runs longer than a second a batch counter. nil prints nothing.
+	Progress      io.Writer
+	ProgressEvery int
+	Label         string // prefix of progress lines, e.g. "eta=5"
+	// FirstEpoch is the epochs the network trained before this run (a
+	// resumed one's): progress lines number epochs on from there, as the
+	// run's CSV does.
+	FirstEpoch int
+
+	// WeightAmpRef, when it has one value per linear layer, replaces the
+	// network's mean |W| at the start as the reference of WeightAmp: a
+	// resumed network passes its first mean |W| to continue the curve.
+	WeightAmpRef []float64
+
+	// Stop, when set, is asked before every batch; once it returns true,
+	// training ends at the end of the epoch under way (or at once, before
+	// the first batch of an epoch), so that a stop always leaves a network
+	// that the run info's last row describes (an interrupt).
+	Stop func() bool
+
+	// TrainLogits, when set, sees the logits (the output of the last layer
+	// with parameters) of every chunk of the training set as the run info
+	// of an epoch is measured: a watch on them costs no extra forward pass.
+	// The chunks are evaluated on several goroutines at once: it must be
+	// safe for that.
+	TrainLogits func(S, T *Matrix)
+
+	// AfterEpoch, when set, is called after the run info of every epoch
+	// (0: the initial network) is recorded; an error ends training with it.
+	AfterEpoch func(epoch int) error
+
+	clock func() time.Time // time.Now; tests set it to pin the progress lines
+}
+
+// stop reports whether training should stop (Stop, when set).
+func (w *trainWatch) stop() bool { return w.Stop != nil && w.Stop() }
+
+// afterEpoch calls AfterEpoch, when set.
+func (w *trainWatch) afterEpoch(epoch int) error {
+	if w.AfterEpoch == nil {
+		return nil
+	}
+	return w.AfterEpoch(epoch)
+}
+
+// clockOrNow is the clock of the run: time.Now unless a test set one.
+func (w *trainWatch) clockOrNow() func() time.Time {
+	if w.clock == nil {
+		return time.Now
+	}
+	return w.clock
+}
+
 // meter prints the progress lines of one Train call.
 type meter struct {
 	w             io.Writer
@@ -32,24 +91,25 @@ type meter struct {
 	now           func() time.Time
 	label         string
 	epochs, every int
-	first         int // the network's epochs before the run (TrainConfig.FirstEpoch)
+	first         int // the network's epochs before the run (trainWatch.FirstEpoch)
 
 	start, epochStart, lastBatch time.Time
 	shown                        int // length of the batch line on the terminal (0: none)
 }
 
 // newMeter returns the meter of a run that started at start, or nil when
-// cfg.Progress is nil (a nil meter prints nothing).
+// cfg.Watch.Progress is nil (a nil meter prints nothing).
 func newMeter(cfg TrainConfig, now func() time.Time, start time.Time) *meter {
-	if cfg.Progress == nil {
+	w := cfg.Watch
+	if w.Progress == nil {
 		return nil
 	}
 	label := ""
-	if cfg.Label != "" {
-		label = cfg.Label + "  "
+	if w.Label != "" {
+		label = w.Label + "  "
 	}
-	return &meter{w: cfg.Progress, tty: isTerminal(cfg.Progress), now: now, label: label,
-		epochs: cfg.Epochs, every: max(cfg.ProgressEvery, 1), first: cfg.FirstEpoch, start: start}
+	return &meter{w: w.Progress, tty: isTerminal(w.Progress), now: now, label: label,
+		epochs: cfg.Epochs, every: max(w.ProgressEvery, 1), first: w.FirstEpoch, start: start}
 }
 
 // isTerminal reports whether w is a terminal (a character device).

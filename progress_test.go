@@ -30,7 +30,7 @@ func TestProgressInsideLongEpochs(t *testing.T) {
 	rng := newRNG(1)
 	X, T := randomBatch(rng, 40, 2, 2)
 	var buf bytes.Buffer
-	_, err := Train(NewXORNet(rng), X, T, TrainConfig{BatchSize: 1, Epochs: 2, Eta: 0.1, Progress: &buf, clock: fakeClock(400 * time.Millisecond)})
+	_, err := Train(NewXORNet(rng), X, T, TrainConfig{BatchSize: 1, Epochs: 2, Eta: 0.1, Watch: trainWatch{Progress: &buf, clock: fakeClock(400 * time.Millisecond)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestProgressInsideLongEpochs(t *testing.T) {
 func TestProgressOnATerminal(t *testing.T) {
 	var buf bytes.Buffer
 	clock := fakeClock(400 * time.Millisecond)
-	m := newMeter(TrainConfig{Epochs: 1, Progress: &buf}, clock, clock())
+	m := newMeter(TrainConfig{Epochs: 1, Watch: trainWatch{Progress: &buf}}, clock, clock())
 	m.tty = true
 	m.beginEpoch()
 	for b := 1; b <= 10; b++ {
@@ -113,8 +113,8 @@ func TestProgressQuiet(t *testing.T) {
 			t.Fatal(err)
 		}
 		var stdout bytes.Buffer
-		cfg.stdout, cfg.stderr, cfg.clock = &stdout, io.Discard, fakeClock(400*time.Millisecond)
-		if err := cfg.exp.run(cfg); err != nil {
+		r := &runState{settings: cfg.settings, stdout: &stdout, stderr: io.Discard, clock: fakeClock(400 * time.Millisecond)}
+		if _, err := r.run(cfg.exp.run); err != nil {
 			t.Fatal(err)
 		}
 		hasBatches, hasEpochs := strings.Contains(stdout.String(), "  batch "), strings.Contains(stdout.String(), "epoch 0/1")

@@ -87,12 +87,12 @@ func shellQuote(s string) string {
 // epochs left, from the network it saved: the settings that shaped the run
 // come back from the model, the rest (where to write, what to show) is
 // given again.
-func (c *config) resumeCommand(left int) string {
-	args := []string{"-exp", c.exp.name, "-load", c.save, "-save", c.save, "-epochs", strconv.Itoa(left)}
+func (c settings) resumeCommand(left int) string {
+	args := []string{"-exp", c.exp, "-load", c.save, "-save", c.save, "-epochs", strconv.Itoa(left)}
 	if c.out != defaultOut {
 		args = append(args, "-out", c.out)
 	}
-	if c.exp.name == "mnist" {
+	if c.exp == "mnist" {
 		if d := mnistDir(c.dataDir); d != defaultDataDir {
 			args = append(args, "-data", d)
 		}
@@ -113,60 +113,184 @@ func (c *config) resumeCommand(left int) string {
 	return prog + " " + strings.Join(args, " ")
 }
 
-// stoppedError is the error of a run that a signal stopped after done of
-// its total epochs, a network that had trained before epochs before it.
-func (c *config) stoppedError(before, done, total int) error {
-	// The network's epoch, as the CSV numbers it; this run's count too
-	// when it continued an earlier one.
-	where := fmt.Sprintf("after epoch %d of %d", before+done, before+total)
-	if before > 0 {
-		where = fmt.Sprintf("after epoch %d of %d (this run's %d of %d)", before+done, before+total, done, total)
-	}
-	switch {
-	case c.save == "":
-		return fmt.Errorf("%w %s; to be able to resume, run with -save FILE", errInterrupted, where)
-	case !c.saved:
-		return fmt.Errorf("%w %s; the network could not be saved to %s (see above), so this run cannot be resumed", errInterrupted, where, c.save)
-	}
-	return fmt.Errorf("%w %s; resume with: %s", errInterrupted, where, c.resumeCommand(total-done))
+// ---------------------------------------------------------------------------
+// The network: new or restored, saved first.
+
+// loadedModel is the network of -load, read before any work (parseFlags).
+type loadedModel struct {
+	net  *MLP
+	meta ModelMeta
 }
 
-// runError is how a run of an experiment that saves models ends: stopped
-// by a signal (with the command that resumes it), reached by one after
-// training, diverged, or with files that could not be written; nil when
-// none of these happened. meta is the loaded network's (its epochs come
-// before this run's).
-func (c *config) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr, writeErr error) error {
-	var errs []error
-	switch {
-	case ri.Stopped:
-		errs = append(errs, c.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, c.epochs))
-	case in.signaled() != nil:
-		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
+// continueRunInfo numbers the epochs of a resumed network's run info, and
+// of the divergence that ended its training (trainErr), from the loaded
+// network's, so that its CSV and its reports read as a continuation: one
+// epoch, one number. (Its weight amplitudes continue when Train gets
+// meta.InitMeanAbsW as trainWatch.WeightAmpRef.)
+func continueRunInfo(ri *RunInfo, meta ModelMeta, trainErr error) {
+	for i := range ri.Epochs {
+		ri.Epochs[i].Epoch += meta.Epochs
 	}
-	return errors.Join(append(errs, trainErr, writeErr)...)
+	var de *DivergenceError
+	if errors.As(trainErr, &de) {
+		de.Epoch += meta.Epochs
+	}
 }
 
-// modelJobs is the job that saves the network, the first of a run's
-// outputs: none without -save, and none for a network that diverged, which
-// the run says: its weights are not finite (JSON cannot hold them) or, when
-// the step that failed was not applied, those of the middle of an epoch,
-// which no resumed run could continue as one run would.
-func (c *config) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
-	if c.save == "" {
-		return nil
+// savedMeta is meta brought up to date by this run: its finished epochs
+// (ri), its settings, the generator's state when it shuffled, the
+// checksums of the CSVs it writes (sums), whether it was stopped.
+func (c settings) savedMeta(meta ModelMeta, net *MLP, ri *RunInfo, rng *RandomState, sums map[string]string) ModelMeta {
+	trained := len(ri.Epochs) - 1 // the first record is the starting network
+	meta.Epochs += trained
+	meta.Batch, meta.Eta, meta.Seed, meta.Shuffle = c.batch, c.eta, uint64(c.seed), c.shuffle
+	if c.exp == "mnist" {
+		meta.Limit, meta.Hidden, meta.Pipeline = c.limit, hiddenOf(net), pipelineOf(net)
 	}
-	if trainErr != nil {
-		fmt.Fprintf(c.stdout, "the network diverged (in the middle of an epoch, or to non-finite weights): it is not saved to %s\n", c.save)
-		return nil
+	meta.RNG = nil
+	if c.shuffle {
+		meta.RNG = rngStateOf(rng)
 	}
-	sums := map[string]string{}
-	for _, f := range csvs {
-		if sum, err := f.sum(); err == nil { // else its write fails too, and says why
-			sums[filepath.Base(f.path)] = sum
+	meta.Files = sums
+	meta.Stopped, meta.Note = ri.Stopped, ""
+	if ri.Stopped {
+		meta.Note = fmt.Sprintf("stopped by a signal after epoch %d, %d epochs before the end of its run", meta.Epochs, c.epochs-trained)
+	}
+	if trained > 0 {
+		meta.History = append(meta.History, ModelRun{Epochs: trained, Batch: c.batch, Eta: c.eta, Seed: uint64(c.seed), Shuffle: c.shuffle, Limit: meta.Limit})
+	}
+	return meta
+}
+
+// CheckModelFits reports whether a network takes nInputs inputs and gives
+// nClasses outputs, e.g. before a model saved by the XOR experiment is
+// trained on MNIST.
+func CheckModelFits(net *MLP, nInputs, nClasses int) error {
+	if net.NInputs != nInputs {
+		return fmt.Errorf("the model takes %d inputs, but the data has %d: it was made for another data set", net.NInputs, nInputs)
+	}
+	width := net.NInputs
+	for _, l := range net.Layers {
+		if s, ok := l.(sizedLayer); ok {
+			_, width = s.Dims()
 		}
 	}
-	return []outputJob{c.saveJob(net, c.savedMeta(meta, net, ri, rng, sums))}
+	if width != nClasses {
+		return fmt.Errorf("the model has %d outputs, but the data has %d classes: it was made for another data set", width, nClasses)
+	}
+	for _, l := range net.OutputLayers {
+		if s, ok := l.(sizedLayer); ok {
+			_, width = s.Dims()
+		}
+	}
+	if width != nClasses {
+		return fmt.Errorf("the model's output layers give %d values, but the data has %d classes", width, nClasses)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Files that must not be the model.
+
+// runFiles returns the files a run of c writes or reads besides the model:
+// its result files in -out (the page reads every run record there too,
+// see pageRecords; isRunFile catches those) and, for MNIST, the four data
+// files under every name they are found by.
+func runFiles(c settings) []string {
+	var names []string
+	switch c.exp {
+	case "xor":
+		names = []string{"xor.csv", "xor_confusion.csv", "xor_map.svg", "xor_confusion.svg", "xor_acc.svg", "xor_loss.svg", "xor_weights.svg", "xor" + runRecordSuffix}
+	case "mnist":
+		name := "mnist"
+		if c.naive {
+			name = "mnist_naive"
+		}
+		for _, suffix := range []string{".csv", "_weights.csv", "_margin.csv", "_confusion.csv", "_acc.svg", "_loss.svg", "_weights.svg", "_confusion.svg", "_digits.png", runRecordSuffix} {
+			names = append(names, name+suffix)
+		}
+	}
+	names = append(names, "index.html")
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, filepath.Join(c.out, n))
+	}
+	if c.exp == "mnist" {
+		dir := mnistDir(c.dataDir)
+		for _, f := range mnistFiles {
+			// train-images-idx3-ubyte.gz, raw or gzip-compressed, and the
+			// dotted names of the common copies (train-images.idx3-ubyte).
+			raw := strings.TrimSuffix(f.Name, ".gz")
+			dotted := strings.Replace(raw, "-idx", ".idx", 1)
+			for _, n := range []string{raw, raw + ".gz", dotted, dotted + ".gz"} {
+				paths = append(paths, filepath.Join(dir, n))
+			}
+		}
+	}
+	return paths
+}
+
+// checkSaveCollision refuses a -save path that is one of the files the run
+// writes or reads (runFiles, or any run record in -out, which the page
+// reads): the model and that file would overwrite each other, and the
+// resume command would point at a lost model.
+func checkSaveCollision(c settings) error {
+	if sameDir(filepath.Dir(c.save), c.out) && strings.HasSuffix(filepath.Base(c.save), runRecordSuffix) {
+		return fmt.Errorf("%s is where run records go (the results page reads every *%s in -out %s): choose another name, e.g. -save %s",
+			c.save, runRecordSuffix, c.out, filepath.Join(c.out, c.exp+".json"))
+	}
+	for _, p := range runFiles(c) {
+		if sameEntry(c.save, p) {
+			same := ""
+			if filepath.Clean(c.save) != filepath.Clean(p) {
+				same = " (it is " + p + ")"
+			}
+			return fmt.Errorf("%s is one of the files this run writes or reads%s: the model and that file would overwrite each other; choose another name, e.g. -save %s",
+				c.save, same, filepath.Join(c.out, c.exp+".json"))
+		}
+	}
+	return nil
+}
+
+// checkSavePath checks a -save FILE before any work: it must not be a
+// directory or another file that is not regular, and its directory must
+// exist, unless it is the -out directory out, which is created. (That a
+// file can be created there is checkSaveWritable's, once out exists.)
+func checkSavePath(path, out string) error {
+	if path == "" {
+		return errors.New("needs a file name, e.g. -save xor.json")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: give a file name, e.g. -save %s", path, filepath.Join(path, "model.json"))
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is %s, not a regular file", path, modeName(fi.Mode()))
+	}
+	dir := filepath.Dir(path)
+	if filepath.Clean(dir) == filepath.Clean(out) {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the directory %s of %s does not exist: create it, or save into -out's directory", dir, path)
+	case err != nil:
+		return pathProblem("directory", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory, so %s cannot be written", dir, path)
+	}
+	return nil
+}
+
+// checkSaveWritable checks that a file can be created next to path, so
+// that a -save into a read-only directory fails before training, not after,
+// and removes the temporary files that killed runs left there (a -save
+// directory other than -out is one this run writes to as well).
+func checkSaveWritable(path string) error {
+	if err := checkWritable(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("cannot save the model to %s: %w (choose another -save)", path, err)
+	}
+	removeStaleTemps(filepath.Dir(path))
+	return nil
 }
 
 // ---------------------------------------------------------------------------
@@ -219,13 +343,19 @@ type csvFile struct {
 	from  int
 }
 
-// csvFiles returns the run's CSV files, each kept when the model records
-// it, and tells (to w) about those that are not the recorded file.
-func (c *config) csvFiles(w io.Writer, meta ModelMeta, files map[string]func(io.Writer) error, order []string) []*csvFile {
+// csvWriter is one CSV of a run: its name in -out and what writes it.
+type csvWriter struct {
+	name  string
+	write func(io.Writer) error
+}
+
+// csvFiles returns the run's CSV files in dir, each kept when the model
+// records it, and tells (to w) about those that are not the recorded file.
+func csvFiles(w io.Writer, dir string, meta ModelMeta, files []csvWriter) []*csvFile {
 	var out []*csvFile
-	for _, name := range order {
-		f := &csvFile{path: filepath.Join(c.out, name), write: files[name], from: meta.Epochs}
-		if want := meta.Files[name]; want != "" {
+	for _, cw := range files {
+		f := &csvFile{path: filepath.Join(dir, cw.name), write: cw.write, from: meta.Epochs}
+		if want := meta.Files[cw.name]; want != "" {
 			if got, err := fileSHA256(f.path); err == nil && got == want {
 				f.keep = true
 			} else {
@@ -235,6 +365,15 @@ func (c *config) csvFiles(w io.Writer, meta ModelMeta, files map[string]func(io.
 		out = append(out, f)
 	}
 	return out
+}
+
+// csvJobs write the CSV files.
+func csvJobs(out *outputs, files []*csvFile) []outputJob {
+	var jobs []outputJob
+	for _, f := range files {
+		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
+	}
+	return jobs
 }
 
 // writeTo writes the file's content to w.

@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"time"
 )
@@ -23,41 +22,11 @@ type TrainConfig struct {
 	XTest RowSource // optional test set, evaluated after every epoch
 	TTest *Matrix
 
-	// Progress gets the progress lines (progress.go): one for the first,
-	// every ProgressEvery-th (0 means 1) and the last epoch, and inside an
-	// epoch that runs longer than a second a batch counter. nil prints
-	// nothing.
-	Progress      io.Writer
-	ProgressEvery int
-	Label         string // prefix of progress lines, e.g. "eta=5"
-	// FirstEpoch is the epochs the network trained before this run (a
-	// resumed one's): progress lines number epochs on from there, as the
-	// run's CSV does.
-	FirstEpoch int
-
-	// WeightAmpRef, when it has one value per linear layer, replaces the
-	// network's mean |W| at the start as the reference of WeightAmp: a
-	// resumed network passes its first mean |W| to continue the curve.
-	WeightAmpRef []float64
-
-	// Stop, when set, is asked before every batch; once it returns true,
-	// training ends at the end of the epoch under way (or at once, before
-	// the first batch of an epoch), so that a stop always leaves a network
-	// that the run info's last row describes (an interrupt).
-	Stop func() bool
-
-	// TrainLogits, when set, sees the logits (the output of the last layer
-	// with parameters) of every chunk of the training set as the run info
-	// of an epoch is measured: a watch on them costs no extra forward pass.
-	// The chunks are evaluated on several goroutines at once: it must be
-	// safe for that.
-	TrainLogits func(S, T *Matrix)
-
-	// AfterEpoch, when set, is called after the run info of every epoch
-	// (0: the initial network) is recorded; an error ends training with it.
-	AfterEpoch func(epoch int) error
-
-	clock func() time.Time // time.Now; tests set it to pin the progress lines
+	// Watch is how the program watches and steers a run: progress lines,
+	// stops, observers of the logits and of every epoch, the epochs and
+	// weights a resumed network continues from, the clock (progress.go).
+	// Its zero value trains silently to the end.
+	Watch trainWatch
 }
 
 // EpochInfo is the run info after one epoch (epoch 0: the initial network).
@@ -74,7 +43,7 @@ type RunInfo struct {
 	Linear  []string // names of the linear layers, in order (the WeightAmp columns)
 	HasTest bool
 	Epochs  []EpochInfo
-	// Stopped is set when cfg.Stop ended training early (always at the
+	// Stopped is set when cfg.Watch.Stop ended training early (always at the
 	// end of an epoch).
 	Stopped bool
 }
@@ -119,10 +88,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 	if err := checkTrainConfig(net, X, T, cfg); err != nil {
 		return nil, err
 	}
-	clock := cfg.clock
-	if clock == nil {
-		clock = time.Now
-	}
+	clock := cfg.Watch.clockOrNow()
 	start := clock()
 	meter := newMeter(cfg, clock, start)
 	ri := &RunInfo{HasTest: cfg.XTest != nil}
@@ -137,12 +103,12 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 	for i, l := range linears {
 		initAmp[i] = l.W.MeanAbs()
 	}
-	if len(cfg.WeightAmpRef) == len(linears) {
-		copy(initAmp, cfg.WeightAmpRef)
+	if len(cfg.Watch.WeightAmpRef) == len(linears) {
+		copy(initAmp, cfg.Watch.WeightAmpRef)
 	}
 	record := func(epoch int) EpochInfo {
 		e := EpochInfo{Epoch: epoch, LossTest: math.NaN(), AccTest: math.NaN(), WeightAmp: make([]float64, len(linears))}
-		e.LossTrain, e.AccTrain = net.evalStats(X, T, cfg.TrainLogits)
+		e.LossTrain, e.AccTrain = net.evalStats(X, T, cfg.Watch.TrainLogits)
 		if cfg.XTest != nil {
 			e.LossTest, e.AccTest = net.evalStats(cfg.XTest, cfg.TTest, nil)
 		}
@@ -155,10 +121,8 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 		return e
 	}
 	record(0)
-	if cfg.AfterEpoch != nil {
-		if err := cfg.AfterEpoch(0); err != nil {
-			return ri, err
-		}
+	if err := cfg.Watch.afterEpoch(0); err != nil {
+		return ri, err
 	}
 
 	params := net.paramLayers()
@@ -177,7 +141,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 		// Asked first for an epoch's first batch, before the epoch draws
 		// its order: a stop between two epochs leaves the generator where
 		// the next epoch starts.
-		if cfg.Stop != nil && cfg.Stop() {
+		if cfg.Watch.stop() {
 			ri.Stopped = true
 			return ri, nil
 		}
@@ -189,7 +153,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 		}
 		meter.beginEpoch()
 		for b, i0 := 0, 0; i0 < n; b, i0 = b+1, i0+cfg.BatchSize {
-			if b > 0 && !stopping && cfg.Stop != nil && cfg.Stop() {
+			if b > 0 && !stopping && cfg.Watch.stop() {
 				stopping = true // finish the epoch
 			}
 			i1 := min(i0+cfg.BatchSize, n)
@@ -214,15 +178,11 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 		}
 		e := record(epoch)
 		if math.IsNaN(e.LossTrain) || math.IsInf(e.LossTrain, 0) {
-			if cfg.AfterEpoch != nil {
-				cfg.AfterEpoch(epoch) // the epoch is in the run info: its watchers see it too
-			}
+			cfg.Watch.afterEpoch(epoch) // the epoch is in the run info: its watchers see it too
 			return ri, &DivergenceError{Epoch: epoch, InEvaluation: true, What: "training loss is " + formatFloat(e.LossTrain), Applied: true}
 		}
-		if cfg.AfterEpoch != nil {
-			if err := cfg.AfterEpoch(epoch); err != nil {
-				return ri, err
-			}
+		if err := cfg.Watch.afterEpoch(epoch); err != nil {
+			return ri, err
 		}
 		if stopping && epoch < cfg.Epochs {
 			ri.Stopped = true

@@ -196,7 +196,7 @@ func TestSGDDivergence(t *testing.T) {
 			return false
 		}
 		snapshot()
-		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 20, Eta: c.eta, Stop: snapshot})
+		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 20, Eta: c.eta, Watch: trainWatch{Stop: snapshot}})
 		var de *DivergenceError
 		if !errors.As(err, &de) {
 			t.Errorf("%s: eta %g: Train error = %v; want a *DivergenceError", c.name, c.eta, err)
@@ -319,10 +319,10 @@ func TestSGDWeightAmpIsMeanAbs(t *testing.T) {
 		}
 		snapshots = append(snapshots, a)
 	}
-	ri, err := Train(net, X, T, TrainConfig{BatchSize: 4, Epochs: 3, Eta: 0.5, Stop: func() bool {
+	ri, err := Train(net, X, T, TrainConfig{BatchSize: 4, Epochs: 3, Eta: 0.5, Watch: trainWatch{Stop: func() bool {
 		snapshot()
 		return false
-	}})
+	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,10 +487,10 @@ func TestSGDStop(t *testing.T) {
 	needLab(t, labPlain)
 	X, T := XORData()
 	calls := 0
-	ri, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 1, Epochs: 10, Eta: 0.1, Stop: func() bool {
+	ri, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 1, Epochs: 10, Eta: 0.1, Watch: trainWatch{Stop: func() bool {
 		calls++
 		return calls == 6 // the second batch of epoch 2
-	}})
+	}}})
 	if err != nil || !ri.Stopped || len(ri.Epochs) != 3 || calls != 6 {
 		t.Errorf("stop asked at the 6th of 4-batch epochs: err %v, Stopped %v, %d epochs, %d calls; want nil, true, 3 (epochs 0 to 2), 6 (not asked again once it said stop)", err, ri.Stopped, len(ri.Epochs), calls)
 	}
@@ -501,7 +501,7 @@ func TestSGDProgress(t *testing.T) {
 	needLab(t, labPlain)
 	X, T := XORData()
 	var buf bytes.Buffer
-	if _, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 4, Epochs: 5, Eta: 0.1, Progress: &buf, ProgressEvery: 2, Label: "xor"}); err != nil {
+	if _, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 4, Epochs: 5, Eta: 0.1, Watch: trainWatch{Progress: &buf, ProgressEvery: 2, Label: "xor"}}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

@@ -216,17 +216,6 @@ func lastFiniteEpoch(ri *RunInfo) (EpochInfo, bool) {
 	return EpochInfo{}, false
 }
 
-// etaLabel formats a learning rate the way the command line takes it.
-func etaLabel(eta float64) string { return strconv.FormatFloat(eta, 'g', -1, 64) }
-
-// pct formats a fraction as a percentage.
-func pct(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f%%", 100*v)
-}
-
 // spiralTable is the summary as rows of text: a diverged run shows no final
 // figures (they would be those of a broken network, not a result).
 func spiralTable(results []*spiralResult) (header []string, rows [][]string) {
@@ -306,121 +295,95 @@ func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
 	return writeCSV(w, []string{"eta", "epoch", "loss_train", "acc_train", "loss_test", "acc_test"}, rows...)
 }
 
-// trainSpiral trains a fresh spiral net with one learning rate. It returns
+// judgeSpiral judges one learning rate's training: net, trained with eta
+// on the training set X, T, ended as ri with the error trainErr. It returns
 // an error only for a bad configuration; divergence is part of the result.
-func trainSpiral(cfg *config, eta float64, X, T, Xt, Tt *Matrix, stop func() bool) (*spiralResult, *MLP, error) {
-	rng := newRNG(cfg.seed)
-	net := NewSpiralNet(rng)
-	ri, err := Train(net, X, T, TrainConfig{
-		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: eta, Shuffle: cfg.shuffle, Rand: rng,
-		XTest: Xt, TTest: Tt,
-		Progress: cfg.progress(), ProgressEvery: 100, Label: "eta=" + etaLabel(eta),
-		Stop: stop, clock: cfg.clock,
-	})
+func judgeSpiral(eta float64, net *MLP, ri *RunInfo, trainErr error, X, T, Xt, Tt *Matrix) (*spiralResult, error) {
 	res := &spiralResult{Eta: eta, Run: ri}
 	var div *DivergenceError
 	switch {
-	case errors.As(err, &div):
+	case errors.As(trainErr, &div):
 		res.Diverged = div
-	case err != nil:
-		return nil, nil, err
+	case trainErr != nil:
+		return nil, trainErr
 	}
 	judgeRun(res)
 	res.Dead, res.Units = deadUnits(net, X, "ReLU_1")
 	res.Confusion = ConfusionOf(net, Xt, Tt)
-	return res, net, nil
+	return res, nil
 }
 
-func runSpiral(cfg *config) error {
-	in := cfg.startInterrupts()
+// runSpiral is the experiment's entry in main.go's table.
+func runSpiral(r *runState) error { return r.compare(spiralPlan(r.settings)) }
+
+// spiralPlan is what the spiral experiment brings to the pipeline's
+// comparison: the two sets, the lab's network, and for each learning rate
+// (the lab's three, or -eta's) its judgement, files and pictures, then the
+// comparison's table, charts and page.
+func spiralPlan(s settings) *comparePlan {
 	etas := spiralEtas
-	if cfg.etaSet {
-		etas = []float64{cfg.eta}
+	if s.etaSet {
+		etas = []float64{s.eta}
 	}
-	X, T, Xt, Tt := SpiralSets(cfg.seed)
-	needs := netNeeds([]int{2, 10, spiralClasses}, cfg.batch, X.Rows)
+	X, T, Xt, Tt := SpiralSets(s.seed)
+	needs := netNeeds([]int{2, 10, spiralClasses}, s.batch, X.Rows)
 	for range etas {
-		needs = append(needs, runInfoNeed(cfg.epochs, 2))
+		needs = append(needs, runInfoNeed(s.epochs, 2))
 	}
-	if err := checkMemory(needs, "train fewer epochs"); err != nil {
-		return err
-	}
-	fmt.Fprintf(cfg.stdout, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
-		spiralClasses, spiralPerClass, X.Rows, Xt.Rows, cfg.epochs, cfg.batch, joinEtas(etas), cfg.seed, NewSpiralNet(newRNG(cfg.seed)))
-	in.setPhase(phaseTraining)
-	out := &outputs{dir: cfg.out}
 	var results []*spiralResult
-	var jobs []outputJob
-	var stopped *spiralResult // the run an interrupt cut short
-	var notStarted []float64  // the learning rates after a stop
-	for i, eta := range etas {
-		if in.stopped.Load() { // a stop in the last epoch of the run before
-			notStarted = etas[i:]
-			break
-		}
-		res, net, err := trainSpiral(cfg, eta, X, T, Xt, Tt, in.stop)
-		if err != nil {
-			return err
-		}
-		results = append(results, res)
-		jobs = append(jobs, fileJob(out, spiralFile(eta, "confusion.csv"), res.Confusion.WriteCSV))
-		if cfg.plot {
-			jobs = append(jobs, spiralRunJobs(out, res, net, X, T)...)
-		}
-		if res.Run.Stopped {
-			stopped = res
-			break // the remaining learning rates are not started
-		}
-		if afterSpiralRun != nil {
-			afterSpiralRun(in)
-		}
+	return &comparePlan{
+		etas:   etas,
+		data:   func() *trainData { return &trainData{X: X, T: T, XTest: Xt, TTest: Tt} },
+		newNet: NewSpiralNet,
+		needs:  needs,
+		fix:    "train fewer epochs",
+		header: func(w io.Writer) {
+			fmt.Fprintf(w, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
+				spiralClasses, spiralPerClass, X.Rows, Xt.Rows, s.epochs, s.batch, joinEtas(etas), s.seed, NewSpiralNet(newRNG(s.seed)))
+		},
+		every: 100,
+		judge: func(out *outputs, eta float64, net *MLP, ri *RunInfo, trainErr error) ([]outputJob, error) {
+			res, err := judgeSpiral(eta, net, ri, trainErr, X, T, Xt, Tt)
+			if err != nil {
+				return nil, err
+			}
+			results = append(results, res)
+			jobs := []outputJob{fileJob(out, spiralFile(eta, "confusion.csv"), res.Confusion.WriteCSV)}
+			if s.plot {
+				jobs = append(jobs, spiralRunJobs(out, res, net, X, T)...)
+			}
+			return jobs, nil
+		},
+		files: func(out *outputs) []outputJob {
+			// The confusion matrices sit side by side on the page: each is
+			// drawn with the largest mistake of all as the end of its scale.
+			shared := 0
+			for _, r := range results {
+				if r.Confusion != nil {
+					shared = max(shared, r.Confusion.largestMistake().N)
+				}
+			}
+			for _, r := range results {
+				r.MistakeScale = shared
+			}
+			jobs := []outputJob{fileJob(out, "spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) })}
+			if s.plot {
+				jobs = append(jobs, spiralPageJobs(s, out, results)...)
+			}
+			return jobs
+		},
+		summary: func(w io.Writer) { writeSpiralSummary(w, results) },
+		verdict: func() error {
+			switch {
+			case bestSpiral(results) == nil && len(results) == 1:
+				return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))
+			case bestSpiral(results) == nil:
+				return errors.New("every learning rate diverged, see the summary")
+			}
+			return nil
+		},
 	}
-	shared := 0
-	for _, r := range results {
-		if r.Confusion != nil {
-			shared = max(shared, r.Confusion.largestMistake().N)
-		}
-	}
-	for _, r := range results {
-		r.MistakeScale = shared
-	}
-	jobs = append(jobs, fileJob(out, "spiral.csv", func(w io.Writer) error { return writeSpiralCSV(w, results) }))
-	if cfg.plot {
-		jobs = append(jobs, spiralPageJobs(cfg, out, results)...)
-	}
-	writeErr := writeOutputs(in, jobs)
-	fmt.Fprintln(cfg.stdout)
-	writeSpiralSummary(cfg.stdout, results)
-	out.list(cfg.stdout)
-	var errs []error
-	switch {
-	case stopped != nil:
-		errs = append(errs, fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(stopped.Eta), stopped.Run.Last().Epoch, cfg.epochs))
-	case notStarted != nil:
-		errs = append(errs, fmt.Errorf("%w after eta=%s had finished; eta %s not started (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(results[len(results)-1].Eta), joinEtas(notStarted)))
-	case in.signaled() != nil:
-		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
-	case bestSpiral(results) == nil && len(results) == 1:
-		errs = append(errs, fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta)))
-	case bestSpiral(results) == nil:
-		errs = append(errs, errors.New("every learning rate diverged, see the summary"))
-	}
-	return errors.Join(append(errs, writeErr)...)
 }
-
-func joinEtas(etas []float64) string {
-	s := make([]string, len(etas))
-	for i, e := range etas {
-		s[i] = etaLabel(e)
-	}
-	return strings.Join(s, ", ")
-}
-
-// afterSpiralRun, when set, is called after each learning rate's run. Only
-// tests set it (a signal between two runs); the program leaves it nil.
-var afterSpiralRun func(in *interrupter)
 
 // spiralFile names a picture of one learning rate's run.
 func spiralFile(eta float64, what string) string {
@@ -442,7 +405,7 @@ func spiralRunJobs(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) []ou
 }
 
 // spiralPageJobs are the comparison charts, the run record and the page.
-func spiralPageJobs(cfg *config, out *outputs, results []*spiralResult) []outputJob {
+func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJob {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
 	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
 	for _, r := range results {
@@ -463,10 +426,10 @@ func spiralPageJobs(cfg *config, out *outputs, results []*spiralResult) []output
 		Settings: []field{
 			{"data", fmt.Sprintf("%d spiral arms × %d points; training and test set of %d each", spiralClasses, spiralPerClass, spiralClasses*spiralPerClass)},
 			{"network", "Linear_1 (2→10), ReLU_1, Linear_OUT (10→3), Softmax_OUT; plain cross-entropy"},
-			{"epochs", strconv.Itoa(cfg.epochs)},
-			{"batch", strconv.Itoa(cfg.batch)},
+			{"epochs", strconv.Itoa(s.epochs)},
+			{"batch", strconv.Itoa(s.batch)},
 			{"eta", joinEtas(etasOf(results))},
-			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
+			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: header, Rows: rows,
 		Files: []string{"spiral.csv"},

@@ -146,9 +146,14 @@ func equalData(a, b *Matrix) bool {
 // learn the spirals (the lab's numpy solution reaches about 98%).
 func TestSpiralEta1(t *testing.T) {
 	needLab(t, labPlain)
-	cfg := &config{seed: 1234, epochs: 1000, batch: 300}
-	X, T, Xt, Tt := SpiralSets(cfg.seed)
-	res, _, err := trainSpiral(cfg, 1, X, T, Xt, Tt, nil)
+	X, T, Xt, Tt := SpiralSets(1234)
+	rng := newRNG(1234)
+	net := NewSpiralNet(rng)
+	ri, err := Train(net, X, T, TrainConfig{BatchSize: 300, Epochs: 1000, Eta: 1, Rand: rng, XTest: Xt, TTest: Tt})
+	if ri == nil {
+		t.Fatal(err)
+	}
+	res, err := judgeSpiral(1, net, ri, err, X, T, Xt, Tt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,8 +380,8 @@ func TestSpiralInterruptKeepsFinishedEpochs(t *testing.T) {
 // ends there, saying which were not started.
 func TestSpiralSignalBetweenRuns(t *testing.T) {
 	needLab(t, labPlain)
-	afterSpiralRun = func(in *interrupter) { in.handle(syscall.SIGINT) }
-	t.Cleanup(func() { afterSpiralRun = nil })
+	afterEachTraining = func(in *interrupter) { in.handle(syscall.SIGINT) }
+	t.Cleanup(func() { afterEachTraining = nil })
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	code := runWithStop(t, []string{"-exp", "spiral", "-epochs", "5", "-q", "-plot=false", "-out", out}, &stdout, &stderr, func() bool { return false })

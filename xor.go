@@ -31,93 +31,66 @@ func NewXORNet(rng NormalSource) *MLP {
 	}, NewLossCrossEntropy("CE"), nil)
 }
 
-func runXOR(cfg *config) error {
-	in := cfg.startInterrupts()
+// runXOR is the experiment's entry in main.go's table.
+func runXOR(r *runState) error { return r.train(xorPlan(r.settings)) }
+
+// xorPlan is what the XOR experiment brings to the pipeline: the four
+// points, the lab's network, and its predictions, charts and map.
+func xorPlan(s settings) *trainPlan {
 	X, T := XORData()
-	rng := newRNG(cfg.seed)
-	net, meta, err := cfg.startNet("xor", func() *MLP { return NewXORNet(rng) }, rng, X.Cols, T.Cols)
-	if err != nil {
-		return err
+	return &trainPlan{
+		name: "xor",
+		data: func(io.Writer) (*trainData, error) {
+			return &trainData{X: X, T: T, inputs: X.Cols, classes: T.Cols, confuseX: X, confuseT: T}, nil
+		},
+		newNet: NewXORNet,
+		needs: func(widths []int) ([]memNeed, error) {
+			needs := append(netNeeds(widths, s.batch, X.Rows), runInfoNeed(s.epochs, len(widths)-1))
+			if s.plot {
+				grid, err := mapGrid(X)
+				if err != nil {
+					return nil, err
+				}
+				needs = append(needs, mapNeed(widths, grid.NX*grid.NY))
+			}
+			return needs, nil
+		},
+		fix: "train fewer epochs, or use a narrower network",
+		header: func(w io.Writer) {
+			fmt.Fprintf(w, "XOR: %d epochs, batch %d, eta %g, seed %d\n", s.epochs, s.batch, s.eta, s.seed)
+		},
+		every: 10,
+		evaluated: func(w io.Writer, t *trained) {
+			last := t.ri.Last()
+			printPredictions(w, X, T, t.net.Propagate(X, true))
+			fmt.Fprintf(w, "\nafter %d epochs: loss %.6f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
+		},
+		csvs: func(t *trained) []csvWriter { return []csvWriter{{"xor.csv", t.ri.WriteCSV}} },
+		pictures: func(out *outputs, t *trained) []outputJob {
+			return xorPageJobs(s, out, t, X, T)
+		},
+		summary: func(w io.Writer, t *trained) {
+			if t.err != nil || t.ri.Stopped {
+				return
+			}
+			last := t.ri.Last()
+			fmt.Fprintln(w)
+			printPredictions(w, X, T, t.net.Propagate(X, true))
+			fmt.Fprintf(w, "\nafter %d epochs: loss %.6f, training accuracy %.0f%% (%s)\n", last.Epoch, last.LossTrain, 100*last.AccTrain, t.conf.ClassAccuracies())
+			if last.AccTrain < 1 {
+				// Another seed or eta can need more than the lab's 100 epochs.
+				fmt.Fprintf(w, "%s\n", xorHint)
+			}
+		},
 	}
-	// The widths of the network trained: a loaded one's may be any.
-	widths := netWidths(net)
-	needs := append(netNeeds(widths, cfg.batch, X.Rows), runInfoNeed(cfg.epochs, len(widths)-1))
-	if cfg.plot {
-		grid, err := mapGrid(X)
-		if err != nil {
-			return err
-		}
-		needs = append(needs, mapNeed(widths, grid.NX*grid.NY))
-	}
-	if err := checkMemory(needs, "train fewer epochs, or use a narrower network"); err != nil {
-		return err
-	}
-	fmt.Fprintf(cfg.stdout, "XOR: %d epochs, batch %d, eta %g, seed %d\n", cfg.epochs, cfg.batch, cfg.eta, cfg.seed)
-	if cfg.loaded != nil {
-		fmt.Fprintf(cfg.stdout, "continuing from %s, trained for %d epochs\n", cfg.load, meta.Epochs)
-	}
-	fmt.Fprint(cfg.stdout, net)
-	if in.stopped.Load() {
-		return fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
-	}
-	in.setPhase(phaseTraining)
-	ri, trainErr := Train(net, X, T, TrainConfig{
-		BatchSize: cfg.batch, Epochs: cfg.epochs, Eta: cfg.eta, Shuffle: cfg.shuffle, Rand: rng,
-		Progress: cfg.progress(), ProgressEvery: 10, Stop: in.stop, WeightAmpRef: meta.InitMeanAbsW, FirstEpoch: meta.Epochs, clock: cfg.clock,
-	})
-	if ri == nil {
-		return trainErr
-	}
-	continueRunInfo(ri, meta, trainErr)
-	last := ri.Last()
-	if cfg.loaded != nil && cfg.epochs == 0 {
-		// Only evaluating a saved network: show the row its run's CSV
-		// ended with, and leave that CSV alone.
-		fmt.Fprintln(cfg.stdout)
-		writeCSV(cfg.stdout, ri.CSVHeader(), ri.CSVRow(last))
-		fmt.Fprintln(cfg.stdout)
-		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
-		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.6f, training accuracy %.0f%%\n", last.Epoch, last.LossTrain, 100*last.AccTrain)
-		if cfg.save == "" {
-			return nil
-		}
-		// -save makes a copy: the same network and past, the CSVs it
-		// records still those of its run (this one writes none).
-		return writeOutputs(in, []outputJob{cfg.saveJob(net, cfg.savedMeta(meta, net, ri, rng, meta.Files))})
-	}
-	out := &outputs{dir: cfg.out}
-	csvs := cfg.csvFiles(cfg.stdout, meta, map[string]func(io.Writer) error{"xor.csv": ri.WriteCSV}, []string{"xor.csv"})
-	conf := ConfusionOf(net, X, T)
-	jobs := cfg.modelJobs(net, meta, ri, rng, csvs, trainErr)
-	jobs = append(jobs, csvJobs(out, csvs)...)
-	jobs = append(jobs, fileJob(out, "xor_confusion.csv", conf.WriteCSV))
-	if cfg.plot {
-		jobs = append(jobs, xorPageJobs(cfg, out, net, ri, X, T, conf, trainErr)...)
-	}
-	writeErr := writeOutputs(in, jobs)
-	for _, f := range csvs {
-		if f.keep {
-			fmt.Fprintf(cfg.stdout, "%s continues the file of the loaded network's run: epochs 0 to %d\n", f.path, last.Epoch)
-		}
-	}
-	if trainErr == nil && !ri.Stopped {
-		fmt.Fprintln(cfg.stdout)
-		printPredictions(cfg.stdout, X, T, net.Propagate(X, true))
-		fmt.Fprintf(cfg.stdout, "\nafter %d epochs: loss %.6f, training accuracy %.0f%% (%s)\n", last.Epoch, last.LossTrain, 100*last.AccTrain, conf.ClassAccuracies())
-		if last.AccTrain < 1 {
-			// Another seed or eta can need more than the lab's 100 epochs.
-			fmt.Fprintf(cfg.stdout, "%s\n", xorHint)
-		}
-	}
-	out.list(cfg.stdout)
-	return cfg.runError(in, ri, meta, trainErr, writeErr)
 }
 
 const xorHint = "not all four points are right yet: train longer, e.g. -epochs 300"
 
 // xorPageJobs are the XOR run's charts, decision map, confusion matrix,
 // run record and page.
-func xorPageJobs(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix, conf *Confusion, trainErr error) []outputJob {
+func xorPageJobs(s settings, out *outputs, t *trained, X, T *Matrix) []outputJob {
+	net, ri, conf := t.net, t.ri, t.conf
 	wc := weightChart(ri)
 	wc.Title = "XOR: mean |W| relative to the initial net"
 	last := ri.Last()
@@ -127,10 +100,10 @@ func xorPageJobs(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix,
 		Settings: []field{
 			{"data", "the four XOR points (no test set)"},
 			{"network", architecture(net)},
-			{"epochs", strconv.Itoa(cfg.epochs)},
-			{"batch", strconv.Itoa(cfg.batch)},
-			{"eta", etaLabel(cfg.eta)},
-			{"seed", strconv.FormatUint(uint64(cfg.seed), 10)},
+			{"epochs", strconv.Itoa(s.epochs)},
+			{"batch", strconv.Itoa(s.batch)},
+			{"eta", etaLabel(s.eta)},
+			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: []string{"epochs", "loss train", "acc train"},
 		Rows:   [][]string{{strconv.Itoa(last.Epoch), fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain)}},
@@ -144,16 +117,16 @@ func xorPageJobs(cfg *config, out *outputs, net *MLP, ri *RunInfo, X, T *Matrix,
 		},
 	}
 	switch {
-	case trainErr != nil:
+	case t.err != nil:
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—"}
-		rec.Notes = append(rec.Notes, trainErr.Error())
+		rec.Notes = append(rec.Notes, t.err.Error())
 	case ri.Stopped:
 		rec.Notes = append(rec.Notes, fmt.Sprintf("interrupted after epoch %d", last.Epoch))
 	case last.AccTrain < 1:
 		rec.Notes = append(rec.Notes, xorHint)
 	}
 	return []outputJob{
-		fileJob(out, "xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(cfg.eta)) }),
+		fileJob(out, "xor_map.svg", func(w io.Writer) error { return decisionMapSVG(w, net, X, T, "XOR, eta = "+etaLabel(s.eta)) }),
 		fileJob(out, "xor_confusion.svg", func(w io.Writer) error { return conf.WriteSVG(w, "XOR: the four points") }),
 		fileJob(out, "xor_acc.svg", accuracyChart(ri, "XOR: training accuracy").WriteSVG),
 		fileJob(out, "xor_loss.svg", lossChart(ri, "XOR: training loss").WriteSVG),

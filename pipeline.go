@@ -1,0 +1,442 @@
+package main
+
+// The run pipeline: every experiment's run goes through the steps of
+// main.go's sketch, in that order. An experiment brings only what is its
+// own (xor.go, mnistrun.go: a trainPlan; spiral.go: a comparePlan, the
+// variant for several trainings side by side); the pipeline does the rest:
+//
+//	interrupts → data → network (new or restored, fit check) → memory
+//	check → header → Train (progress, stop) → run info continued → the
+//	model saved first → CSVs (continued), pictures and page → summary →
+//	resume line and run error
+//
+// The helpers of these steps live below it, on plain values: resume.go
+// (the network restored and saved, the CSVs continued, the files -save must
+// not be, the resume line), interrupt.go (signals), output.go (each file
+// whole).
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// runState is one run in the pipeline: its settings and what the run holds
+// besides them.
+type runState struct {
+	settings
+	stdout io.Writer    // progress and results
+	stderr io.Writer    // interrupt messages
+	loaded *loadedModel // the network of -load, read while parsing (nil: none)
+	notes  []string     // what the run says first (flags that override a loaded network's settings)
+	// stop, when set (by tests), replaces the signal handling of the
+	// interrupter: training stops when it returns true.
+	stop  func() bool
+	clock func() time.Time // tests set it to pin the progress lines (trainWatch.clock)
+	intr  *interrupter     // the run's, from startInterrupts
+	saved bool             // the network was saved to -save
+}
+
+// run carries the run through do (an experiment's entry in main.go's
+// table) and ends it: the signals are released, and a signal that came
+// after the run had said all it had to say still stops it. It returns the
+// run's error and the signal that stopped it (nil: none, or a test's stop).
+func (r *runState) run(do func(*runState) error) (os.Signal, error) {
+	for _, n := range r.notes {
+		fmt.Fprintf(r.stdout, "note: %s\n", n)
+	}
+	err := do(r)
+	if r.intr == nil {
+		return nil, err
+	}
+	r.intr.release()
+	if err == nil && r.intr.signaled() != nil {
+		err = fmt.Errorf("%w after the run had finished: every file is written", errInterrupted)
+	}
+	return r.intr.signaled(), err
+}
+
+// startInterrupts starts catching signals for the run (unless a test set
+// r.stop: then only r.stop stops training); run releases them.
+func (r *runState) startInterrupts() *interrupter {
+	r.intr = newInterrupter(r.stderr, r.save, r.stop)
+	return r.intr
+}
+
+// progress is where per-epoch lines go: nowhere with -q.
+func (r *runState) progress() io.Writer {
+	if r.quiet {
+		return nil
+	}
+	return r.stdout
+}
+
+// watch is what the run hands Train besides the lab's settings: progress
+// lines every every epochs, labelled, and the interrupter's stop.
+func (r *runState) watch(every int, label string) trainWatch {
+	return trainWatch{Progress: r.progress(), ProgressEvery: every, Label: label, Stop: r.intr.stop, clock: r.clock}
+}
+
+// newRNG returns the generator every experiment draws from, as the lab's
+// np.random.RandomState(seed): the same seed gives the lab's numbers.
+func newRNG(seed uint32) *RandomState { return NewRandomState(seed) }
+
+// trainData is a training experiment's data: the training set, the test set
+// (nil when there is none), and the set its confusion matrix is of.
+type trainData struct {
+	X, XTest        RowSource
+	T, TTest        *Matrix
+	inputs, classes int // what a network must take and give (a loaded one is checked)
+	confuseX        RowSource
+	confuseT        *Matrix
+}
+
+// trained is what training left, handed to the experiment's steps after it.
+type trained struct {
+	net      *MLP
+	ri       *RunInfo         // epochs numbered on from the loaded network's
+	err      error            // the divergence that ended training (nil: none)
+	diverged *DivergenceError // err, when it is one
+	conf     *Confusion       // on trainData's confuse set
+	notes    []string         // what report said, for the page
+}
+
+// trainPlan is what a training experiment that takes -load and -save brings
+// to the pipeline (xor.go, mnistrun.go): its data, its network, its lines,
+// files and pictures. Optional steps are nil.
+type trainPlan struct {
+	name string // the model's experiment and the files' prefix: xor, mnist, mnist_naive
+	// data reads the data set, saying what it read. It weighs what the run
+	// will hold before reading when the data are the bulk of it (MNIST).
+	data   func(w io.Writer) (*trainData, error)
+	newNet func(rng NormalSource) *MLP // a new network, its weights drawn from rng
+	// needs is what training the network of these widths will hold,
+	// weighed before it starts (nil: data weighed it), and fix what to do
+	// when that is too much.
+	needs func(widths []int) ([]memNeed, error)
+	fix   string
+	// header prints the lines before the network.
+	header func(w io.Writer)
+	every  int // a progress line every every epochs (0: each)
+	// observe returns the experiment's watchers of training (TrainLogits,
+	// AfterEpoch) for net, whose epochs are numbered on from first.
+	observe func(net *MLP, first int) trainWatch
+	// evaluated prints what a run that only evaluates a loaded network
+	// (-epochs 0) shows; the run then writes no file but -save's copy.
+	// nil: such a run writes its files as any other.
+	evaluated func(w io.Writer, t *trained)
+	csvs      func(t *trained) []csvWriter // the CSVs, per epoch, in order
+	// report prints the figures before the files are written and returns
+	// the notes of the page; summary prints after the files are written.
+	report   func(w io.Writer, t *trained) []string
+	pictures func(out *outputs, t *trained) []outputJob
+	summary  func(w io.Writer, t *trained)
+}
+
+// errStoppedBeforeTraining is the error of a run stopped while it loaded.
+var errStoppedBeforeTraining = fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+
+// train carries a training experiment through the pipeline.
+func (r *runState) train(p *trainPlan) error {
+	// Interrupts, data, network (new or restored), memory, header.
+	in := r.startInterrupts()
+	d, err := p.data(r.stdout)
+	if err != nil {
+		return err
+	}
+	rng := newRNG(r.seed)
+	net, meta, err := r.startNet(p.name, func() *MLP { return p.newNet(rng) }, rng, d.inputs, d.classes)
+	if err != nil {
+		return err
+	}
+	if p.needs != nil {
+		// The widths of the network trained: a loaded one's may be any.
+		needs, err := p.needs(netWidths(net))
+		if err != nil {
+			return err
+		}
+		if err := checkMemory(needs, p.fix); err != nil {
+			return err
+		}
+	}
+	p.header(r.stdout)
+	if r.loaded != nil {
+		fmt.Fprintf(r.stdout, "continuing from %s, trained for %d epochs\n", r.load, meta.Epochs)
+	}
+	fmt.Fprint(r.stdout, net)
+	if in.stopped.Load() {
+		return errStoppedBeforeTraining
+	}
+
+	// Train: progress lines, interrupts, the experiment's watchers.
+	w := r.watch(p.every, "")
+	if p.observe != nil {
+		o := p.observe(net, meta.Epochs)
+		w.TrainLogits, w.AfterEpoch = o.TrainLogits, o.AfterEpoch
+	}
+	w.WeightAmpRef, w.FirstEpoch = meta.InitMeanAbsW, meta.Epochs
+	in.setPhase(phaseTraining)
+	ri, trainErr := Train(net, d.X, d.T, TrainConfig{
+		BatchSize: r.batch, Epochs: r.epochs, Eta: r.eta, Shuffle: r.shuffle, Rand: rng,
+		XTest: d.XTest, TTest: d.TTest, Watch: w,
+	})
+	if ri == nil {
+		return trainErr
+	}
+	t := &trained{net: net, ri: ri, err: trainErr}
+	if trainErr != nil && !errors.As(trainErr, &t.diverged) {
+		return trainErr
+	}
+	continueRunInfo(ri, meta, trainErr) // a resumed network's epochs come first
+	last := ri.Last()
+	if p.evaluated != nil && r.loaded != nil && r.epochs == 0 {
+		// Only evaluating a saved network: show the row its run's CSV
+		// ended with, and leave that CSV alone.
+		fmt.Fprintln(r.stdout)
+		writeCSV(r.stdout, ri.CSVHeader(), ri.CSVRow(last))
+		fmt.Fprintln(r.stdout)
+		p.evaluated(r.stdout, t)
+		if r.save == "" {
+			return nil
+		}
+		// -save makes a copy: the same network and past, the CSVs it
+		// records still those of its run (this one writes none).
+		return writeOutputs(in, []outputJob{r.saveJob(net, r.savedMeta(meta, net, ri, rng, meta.Files))})
+	}
+
+	// The figures, then the files: the model first, the CSVs (continued),
+	// pictures and page.
+	out := &outputs{dir: r.out}
+	csvs := csvFiles(r.stdout, r.out, meta, p.csvs(t))
+	t.conf = ConfusionOf(net, d.confuseX, d.confuseT)
+	if p.report != nil {
+		t.notes = p.report(r.stdout, t)
+	}
+	jobs := r.modelJobs(net, meta, ri, rng, csvs, trainErr) // the model first
+	jobs = append(jobs, csvJobs(out, csvs)...)
+	jobs = append(jobs, fileJob(out, p.name+"_confusion.csv", t.conf.WriteCSV))
+	if r.plot {
+		jobs = append(jobs, p.pictures(out, t)...)
+	}
+	writeErr := writeOutputs(in, jobs)
+
+	// Summary, resume line and the run's error.
+	for _, f := range csvs {
+		if f.keep {
+			fmt.Fprintf(r.stdout, "%s continues the file of the loaded network's run: epochs 0 to %d\n", f.path, last.Epoch)
+		}
+	}
+	if p.summary != nil {
+		p.summary(r.stdout, t)
+	}
+	out.list(r.stdout)
+	return r.runError(in, ri, meta, trainErr, writeErr)
+}
+
+// comparePlan is the pipeline's variant for an experiment that compares
+// learning rates (spiral.go): one data set, a fresh network trained for
+// each rate, side by side. Nothing is loaded or saved, so no CSV continues;
+// a stop ends the comparison after the training it cut short.
+type comparePlan struct {
+	etas   []float64
+	data   func() *trainData
+	newNet func(rng NormalSource) *MLP
+	needs  []memNeed // what every training holds, weighed before the first
+	fix    string
+	header func(w io.Writer)
+	every  int // a progress line every every epochs
+	// judge takes one rate's training (err: its divergence) and returns its
+	// files; an error is a bad configuration, which ends the run.
+	judge func(out *outputs, eta float64, net *MLP, ri *RunInfo, err error) ([]outputJob, error)
+	// files are the comparison's own, after every training; summary is
+	// printed after the files are written; verdict is the run's error
+	// (every rate diverged) when no signal stopped it.
+	files   func(out *outputs) []outputJob
+	summary func(w io.Writer)
+	verdict func() error
+}
+
+// afterEachTraining, when set, is called after each training of a
+// comparison. Only tests set it (a signal between two trainings); the
+// program leaves it nil.
+var afterEachTraining func(in *interrupter)
+
+// compare carries a comparison of learning rates through the pipeline.
+func (r *runState) compare(p *comparePlan) error {
+	// Interrupts, data, memory, header.
+	in := r.startInterrupts()
+	d := p.data()
+	if err := checkMemory(p.needs, p.fix); err != nil {
+		return err
+	}
+	p.header(r.stdout)
+	if in.stopped.Load() {
+		return errStoppedBeforeTraining
+	}
+	// Train a fresh network per rate, each judged and its files queued.
+	in.setPhase(phaseTraining)
+	out := &outputs{dir: r.out}
+	var jobs []outputJob
+	var done []float64       // the rates trained
+	var stopped *RunInfo     // the training an interrupt cut short
+	var notStarted []float64 // the rates after a stop
+	for i, eta := range p.etas {
+		if in.stopped.Load() { // a stop in the last epoch of the training before
+			notStarted = p.etas[i:]
+			break
+		}
+		rng := newRNG(r.seed)
+		net := p.newNet(rng)
+		ri, err := Train(net, d.X, d.T, TrainConfig{
+			BatchSize: r.batch, Epochs: r.epochs, Eta: eta, Shuffle: r.shuffle, Rand: rng,
+			XTest: d.XTest, TTest: d.TTest, Watch: r.watch(p.every, "eta="+etaLabel(eta)),
+		})
+		if ri == nil {
+			return err
+		}
+		j, err := p.judge(out, eta, net, ri, err)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, j...)
+		done = append(done, eta)
+		if ri.Stopped {
+			stopped = ri
+			break // the remaining rates are not started
+		}
+		if afterEachTraining != nil {
+			afterEachTraining(in)
+		}
+	}
+	// The files, then the summary and the run's error.
+	jobs = append(jobs, p.files(out)...)
+	writeErr := writeOutputs(in, jobs)
+	fmt.Fprintln(r.stdout)
+	p.summary(r.stdout)
+	out.list(r.stdout)
+	var runErr error
+	switch {
+	case stopped != nil:
+		runErr = fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
+			errInterrupted, etaLabel(done[len(done)-1]), stopped.Last().Epoch, r.epochs)
+	case notStarted != nil:
+		runErr = fmt.Errorf("%w after eta=%s had finished; eta %s not started (the whole experiment takes seconds: run it again to finish)",
+			errInterrupted, etaLabel(done[len(done)-1]), joinEtas(notStarted))
+	case in.signaled() != nil:
+		runErr = fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted)
+	default:
+		runErr = p.verdict()
+	}
+	return errors.Join(runErr, writeErr)
+}
+
+// ---------------------------------------------------------------------------
+// The network, new or restored; the model saved first; the CSVs continued;
+// how a run ends.
+
+// startNet returns the network an experiment trains: the loaded one,
+// checked to fit data of nInputs inputs and nClasses classes, or else a new
+// one from newNet (which draws from rng). meta describes the network's
+// past (zero epochs for a new one). A loaded network that shuffled hands
+// its generator's state to rng.
+func (r *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+	if r.loaded == nil {
+		net := newNet()
+		meta := ModelMeta{Experiment: exp}
+		for _, l := range net.Layers {
+			if ll, ok := l.(*LinearLayer); ok {
+				meta.InitMeanAbsW = append(meta.InitMeanAbsW, ll.W.MeanAbs())
+			}
+		}
+		return net, meta, nil
+	}
+	net, meta := r.loaded.net, r.loaded.meta
+	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
+		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", r.load, err, meta.Experiment, exp)
+	}
+	if meta.Epochs > maxEpochs-r.epochs {
+		return nil, meta, fmt.Errorf("-load %s: the network has trained %d epochs, and %d more would pass the %d a network may have", r.load, meta.Epochs, r.epochs, maxEpochs)
+	}
+	if meta.Experiment != exp {
+		fmt.Fprintf(r.stdout, "note: %s was saved by experiment %q, this is %q\n", r.load, meta.Experiment, exp)
+	}
+	if r.shuffle {
+		if meta.RNG != nil && meta.Shuffle && uint64(r.seed) == meta.Seed {
+			meta.RNG.restore(rng)
+		} else {
+			fmt.Fprintf(r.stdout, "note: the loaded network's run did not shuffle with seed %d: the shuffling starts afresh from that seed\n", r.seed)
+		}
+	}
+	return net, meta, nil
+}
+
+// saveJob is the output job that writes net to r.save with meta.
+func (r *runState) saveJob(net *MLP, meta ModelMeta) outputJob {
+	return outputJob{name: r.save, write: func() error {
+		if err := SaveModel(r.save, net, meta); err != nil {
+			return err
+		}
+		r.saved = true
+		fmt.Fprintf(r.stdout, "saved the network after epoch %d to %s\n", meta.Epochs, r.save)
+		return nil
+	}}
+}
+
+// stoppedError is the error of a run that a signal stopped after done of
+// its total epochs, a network that had trained before epochs before it.
+func (r *runState) stoppedError(before, done, total int) error {
+	// The network's epoch, as the CSV numbers it; this run's count too
+	// when it continued an earlier one.
+	where := fmt.Sprintf("after epoch %d of %d", before+done, before+total)
+	if before > 0 {
+		where = fmt.Sprintf("after epoch %d of %d (this run's %d of %d)", before+done, before+total, done, total)
+	}
+	switch {
+	case r.save == "":
+		return fmt.Errorf("%w %s; to be able to resume, run with -save FILE", errInterrupted, where)
+	case !r.saved:
+		return fmt.Errorf("%w %s; the network could not be saved to %s (see above), so this run cannot be resumed", errInterrupted, where, r.save)
+	}
+	return fmt.Errorf("%w %s; resume with: %s", errInterrupted, where, r.resumeCommand(total-done))
+}
+
+// runError is how a run of an experiment that saves models ends: stopped
+// by a signal (with the command that resumes it), reached by one after
+// training, diverged, or with files that could not be written; nil when
+// none of these happened. meta is the loaded network's (its epochs come
+// before this run's).
+func (r *runState) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainErr, writeErr error) error {
+	var errs []error
+	switch {
+	case ri.Stopped:
+		errs = append(errs, r.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, r.epochs))
+	case in.signaled() != nil:
+		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
+	}
+	return errors.Join(append(errs, trainErr, writeErr)...)
+}
+
+// modelJobs is the job that saves the network, the first of a run's
+// outputs: none without -save, and none for a network that diverged, which
+// the run says: its weights are not finite (JSON cannot hold them) or, when
+// the step that failed was not applied, those of the middle of an epoch,
+// which no resumed run could continue as one run would.
+func (r *runState) modelJobs(net *MLP, meta ModelMeta, ri *RunInfo, rng *RandomState, csvs []*csvFile, trainErr error) []outputJob {
+	if r.save == "" {
+		return nil
+	}
+	if trainErr != nil {
+		fmt.Fprintf(r.stdout, "the network diverged (in the middle of an epoch, or to non-finite weights): it is not saved to %s\n", r.save)
+		return nil
+	}
+	sums := map[string]string{}
+	for _, f := range csvs {
+		if sum, err := f.sum(); err == nil { // else its write fails too, and says why
+			sums[filepath.Base(f.path)] = sum
+		}
+	}
+	return []outputJob{r.saveJob(net, r.savedMeta(meta, net, ri, rng, sums))}
+}
