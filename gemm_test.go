@@ -107,6 +107,17 @@ func naiveSums(pc productCase, A, B, bias *Matrix) (want, scale *Matrix) {
 	return want, scale
 }
 
+// transpose returns Aᵀ.
+func transpose(A *Matrix) *Matrix {
+	T := NewMatrix(A.Cols, A.Rows)
+	for i := 0; i < A.Rows; i++ {
+		for j := 0; j < A.Cols; j++ {
+			T.Data[j*A.Rows+i] = A.Data[i*A.Cols+j]
+		}
+	}
+	return T
+}
+
 // kernelShapes are (n, k, m): degenerate ones; rows around the blocks (1,
 // 3, 8 rows) and chunks; columns around the 16-wide panels (narrow last
 // panels of 1 to 15); inner dimensions around the 256- and 512-step pieces; and the
