@@ -56,7 +56,6 @@ import (
 
 var (
 	handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
-	updateRef  = flag.Bool("update", false, "rewrite the recorded files that tests compare with: reference_test.go from the solution regions (go test -run '^TestReference$' -update) and testdata/golden (go test -run '^TestGolden' -update)")
 )
 
 // handoutDirs are the directories the handout copies whole; of the root's

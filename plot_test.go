@@ -1043,3 +1043,181 @@ func TestPlotFlagOff(t *testing.T) {
 		}
 	}
 }
+
+// geomSeries is n values falling (or rising) geometrically from from to to.
+func geomSeries(from, to float64, n int) []float64 {
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = from * math.Pow(to/from, float64(i)/float64(n-1))
+	}
+	return y
+}
+
+// countTo is 0, 1, …, n−1: the epochs of a chart.
+func countTo(n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(i)
+	}
+	return x
+}
+
+// chartRunInfo is the run info of 20 epochs of a network with two linear
+// layers, made up; every series has one point per epoch.
+func chartRunInfo() *RunInfo {
+	ri := &RunInfo{Linear: []string{"Linear_1", "Linear_OUT"}, HasTest: true}
+	for e := 0; e <= 20; e++ {
+		x := float64(e)
+		ri.Epochs = append(ri.Epochs, EpochInfo{Epoch: e, LossTrain: 0.7 * math.Exp(-x/8), AccTrain: 0.5 + 0.025*x,
+			LossTest: 0.75 * math.Exp(-x/9), AccTest: 0.5 + 0.02*x, WeightAmp: []float64{1 + 0.01*x, 1 + 0.03*x}})
+	}
+	return ri
+}
+
+// spiralMapNet classifies a point of the plane into three classes by its
+// angle, turning with its radius as the spirals do (test-only layers: the
+// map is provided code, tested without the lab's methods).
+func spiralMapNet() *MLP {
+	return argmaxNet(2, 3, func(y, x []float64) {
+		a := math.Atan2(x[1], x[0]) - 1.6*math.Hypot(x[0], x[1])
+		k := int(math.Floor(3*(a/(2*math.Pi)+2))) % 3
+		y[k] = 1
+	})
+}
+
+// xorMapNet predicts XOR itself (test-only layers).
+func xorMapNet() *MLP {
+	return argmaxNet(2, 2, func(y, x []float64) {
+		if (x[0] > 0.5) == (x[1] > 0.5) {
+			y[1] = 1
+		} else {
+			y[0] = 1
+		}
+	})
+}
+
+// plotPictures are the pictures of TestPlotGoldens, by file name: made-up
+// data (test-only layers), each drawn by the writer a run uses.
+func plotPictures() map[string]func(io.Writer) error {
+	nan, inf := math.NaN(), math.Inf(1)
+	ri := chartRunInfo()
+	charts := map[string]*LineChart{
+		// Accuracy in percent on a fixed 0–100 axis; one polyline of 21
+		// points per series.
+		"chart_acc": accuracyChart(ri, "acc"), "chart_loss": lossChart(ri, "loss"), "chart_weights": weightChart(ri),
+		// A NaN and an Inf are gaps (pieces of 2, 2 and 1 points), an
+		// all-NaN series draws nothing, the title is escaped, and huge
+		// values stay on the picture.
+		"chart_nonfinite": {Title: `a <title> & "quotes"`, XLabel: "x", YLabel: "y", Series: []Series{
+			{Name: "gap", X: []float64{0, 1, 2, 3, 4, 5, 6}, Y: []float64{1, 2, nan, 3, 4, inf, 5}},
+			{Name: "all missing", X: []float64{0, 1}, Y: []float64{nan, nan}},
+			{Name: "huge", X: []float64{0, 1, 2}, Y: []float64{1e300, -1e300, 0}},
+			{Name: "beyond", X: []float64{0, 1}, Y: []float64{math.MaxFloat64, -math.MaxFloat64}},
+			{Name: "short Y", X: []float64{0, 1, 2}, Y: []float64{1}},
+		}},
+		// Odd charts still have axes with ticks.
+		"chart_empty":     {Title: "empty"},
+		"chart_no_points": {Title: "no points", AutoLogY: true, Series: []Series{{Name: "none"}}},
+		"chart_one_epoch": {Title: "one", AutoLogY: true, Series: []Series{{Name: "a", X: []float64{0}, Y: []float64{2.5}}}},
+		"chart_all_equal": {Title: "flat", Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{7, 7, 7}}}},
+		"chart_all_zero":  {Title: "zero", AutoLogY: true, Series: []Series{{Name: "a", X: []float64{0, 1, 2}, Y: []float64{0, 0, 0}}}},
+	}
+	// A loss that spans more than a decade goes on a log axis, labelled
+	// (log scale), with ticks at 1-2-5 or at whole decades; a value ≤ 0
+	// cannot, and is a gap that a note counts.
+	for name, tc := range map[string]struct {
+		y    []float64
+		auto bool
+	}{
+		"three_decades": {geomSeries(11, 0.011, 50), true}, "mnist_like": {geomSeries(12, 0.3, 50), true},
+		"less_than_a_decade": {geomSeries(2.6, 0.4, 50), true}, "not_asked_for": {geomSeries(11, 0.011, 50), false},
+		"zero_and_negative": {append(geomSeries(10, 0.01, 20), 0, -1), true}, "ten_decades": {geomSeries(1e5, 1e-5, 50), true},
+	} {
+		charts["chart_log_"+name] = &LineChart{Title: name, YLabel: "mean loss", AutoLogY: tc.auto,
+			Series: []Series{{Name: "training set", X: countTo(len(tc.y)), Y: tc.y}}}
+	}
+	// A line that alternates every epoch is drawn as a band, and a note
+	// says so (zigzag from epoch 0, late from 499); a smooth line, or one
+	// whose zigzag is under a pixel (tiny), is a line.
+	n := 1001
+	smooth, zigzag, tiny, late := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range smooth {
+		sign := float64(1 - 2*(i%2))
+		smooth[i] = 40 + 40*float64(i)/float64(n)
+		zigzag[i] = 60 + 3*sign // 6 points of 100: 20 px on the chart
+		tiny[i] = 30 + 0.2*sign
+		if i >= 500 {
+			late[i] = 50 + 4*sign
+		} else {
+			late[i] = 50
+		}
+	}
+	charts["chart_alternating"] = &LineChart{Title: "acc", YMin: 0, YMax: 100, Series: []Series{
+		{Name: "smooth", X: countTo(n), Y: smooth}, {Name: "zigzag", X: countTo(n), Y: zigzag},
+		{Name: "tiny", X: countTo(n), Y: tiny}, {Name: "late", X: countTo(n), Y: late},
+	}}
+
+	pictures := map[string]func(io.Writer) error{}
+	for name, c := range charts {
+		pictures[name+".svg"] = c.WriteSVG
+	}
+	drawMap := func(net *MLP, X, T *Matrix, title string) func(io.Writer) error {
+		return func(w io.Writer) error { return decisionMapSVG(w, net, X, T, title) }
+	}
+	X, T, _, _ := SpiralSets(1234)
+	pictures["map_spirals.svg"] = drawMap(spiralMapNet(), X, T, "Spirals")
+	X, T = XORData()
+	pictures["map_xor.svg"] = drawMap(xorMapNet(), X, T, "XOR")
+	// Twelve classes: more than the legend names.
+	wide := argmaxNet(2, 12, func(y, x []float64) {
+		for k := range y {
+			y[k] = math.Sin(float64(k+1) * (x[0] + 2*x[1]))
+		}
+	})
+	pictures["map_twelve_classes.svg"] = drawMap(wide, randMatrix(newTestRNG(1), 40, 2), randOneHot(newTestRNG(2), 40, 12), "twelve classes")
+	first := argmaxNet(2, 2, func(y, x []float64) { y[0] = x[0] })
+	pictures["map_no_samples.svg"] = drawMap(first, NewMatrix(0, 2), NewMatrix(0, 2), "no samples")
+	pictures["map_nan_sample.svg"] = drawMap(first, FromRows([][]float64{{math.NaN(), 0}, {1, 1}}), FromRows([][]float64{{1, 0}, {0, 1}}), "a sample not a number")
+	// Seven digits, 2 and 5 misclassified (5 with no valid prediction): red
+	// frames and labels; the bar of each image black on white.
+	pictures["digits.png"] = func(w io.Writer) error {
+		return digitGridPNG(w, digitTestImages(7), []int{0, 1, 9, 3, 4, -1, 6}, []int{0, 1, 2, 3, 4, 5, 6}, 3)
+	}
+	pictures["digits_unlabelled_nan.png"] = func(w io.Writer) error {
+		im := digitTestImages(1)
+		im[0][3] = math.NaN()
+		return digitGridPNG(w, im, nil, nil, 16)
+	}
+	return pictures
+}
+
+// TestPlotGoldens draws every picture of plotPictures and compares it with
+// testdata/plot (go test -run '^TestPlot' -update rewrites them: look at
+// the pictures before committing). Whatever is recorded, every SVG must
+// parse as XML, hold finite numbers only and load nothing from outside
+// itself but its embedded raster.
+func TestPlotGoldens(t *testing.T) {
+	got := map[string][]byte{}
+	for name, draw := range plotPictures() {
+		var buf bytes.Buffer
+		if err := draw(&buf); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		got[name] = buf.Bytes()
+		if !strings.HasSuffix(name, ".svg") {
+			continue
+		}
+		parseSVG(t, buf.Bytes())
+		for _, bad := range []string{"NaN", "Inf", "inf"} {
+			if bytes.Contains(buf.Bytes(), []byte(bad)) {
+				t.Errorf("%s contains %q; want only finite numbers", name, bad)
+			}
+		}
+		if refs := regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(buf.String(), -1); len(refs) > 1 ||
+			len(refs) == 1 && !strings.HasPrefix(refs[0][1], "data:") {
+			t.Errorf("%s refers to %q; want nothing outside the picture", name, refs)
+		}
+	}
+	compareGolden(t, filepath.Join("testdata", "plot"), got)
+}
