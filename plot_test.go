@@ -849,6 +849,20 @@ func plotPictures() map[string]func(io.Writer) error {
 		im[0][3] = math.NaN()
 		return digitGridPNG(w, im, nil, nil, 16)
 	}
+	// Confusion matrices: every count in its cell, the diagonal green by
+	// the class accuracy, the mistakes red relative to the largest one (a
+	// single mistake faint but there), a NaN column only when there are
+	// NaN outputs; a picture even without classes.
+	for name, c := range map[string]*Confusion{
+		"test_set":   {Counts: [][]int{{50, 1, 0}, {0, 40, 10}, {2, 0, 30}}, Invalid: []int{0, 0, 3}},
+		"no_nan":     {Counts: [][]int{{3, 1}, {0, 2}}, Invalid: []int{0, 0}},
+		"all_right":  {Counts: [][]int{{3, 0}, {0, 2}}, Invalid: []int{0, 0}},
+		"all_nan":    {Counts: [][]int{{0, 0}, {0, 0}}, Invalid: []int{5, 4}},
+		"no_classes": {},
+	} {
+		title := strings.ReplaceAll(name, "_", " ")
+		pictures["confusion_"+name+".svg"] = func(w io.Writer) error { return c.WriteSVG(w, title) }
+	}
 	return pictures
 }
 
@@ -869,10 +883,16 @@ func TestPlotGoldens(t *testing.T) {
 		if !strings.HasSuffix(name, ".svg") {
 			continue
 		}
-		parseSVG(t, buf.Bytes())
-		for _, bad := range []string{"NaN", "Inf", "inf"} {
-			if bytes.Contains(buf.Bytes(), []byte(bad)) {
-				t.Errorf("%s contains %q; want only finite numbers", name, bad)
+		// Numbers are attributes (coordinates, sizes) and texts (ticks,
+		// percentages); a text may name NaN outputs.
+		for _, e := range parseSVG(t, buf.Bytes()) {
+			for k, v := range e.attr {
+				if regexp.MustCompile(`NaN|Inf|inf`).MatchString(v) {
+					t.Errorf("%s: <%s %s=%q>; want only finite numbers", name, e.name, k, v)
+				}
+			}
+			if regexp.MustCompile(`NaN%|Inf|\binf`).MatchString(e.text) {
+				t.Errorf("%s: <%s> %q; want only finite numbers", name, e.name, e.text)
 			}
 		}
 		if refs := regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(buf.String(), -1); len(refs) > 1 ||
