@@ -866,6 +866,22 @@ func plotPictures() map[string]func(io.Writer) error {
 	return pictures
 }
 
+// pageRecords are the run records of the page of TestPlotGoldens: every
+// part of a record, text that must be escaped (<, &, quotes), a group of
+// pictures and a wide one, a picture whose file is missing, a record that
+// points outside the directory, and one that is not JSON.
+var pageRecords = map[string]string{
+	"a.run.json": `{"experiment":"a","title":"A <b>run</b> & \"quotes\"","written":"2026-01-02T03:04:05Z",
+		"settings":[{"name":"network","value":"Linear_1 (2→4) <script>"},{"name":"eta","value":"0.1"}],
+		"header":["epochs","loss & more"],"rows":[["100","0.25"]],"notes":["a note with <tags> & ampersands"],
+		"pictures":[{"file":"a_map.svg","caption":"the map, \"quoted\""},{"file":"a_loss.svg","caption":"loss","group":"η = 0.1 & more"},
+			{"file":"a_acc.svg","caption":"accuracy","group":"η = 0.1 & more"},{"file":"a_digits.png","caption":"digits","wide":true},
+			{"file":"gone.svg","caption":"not there"}],
+		"files":["a.csv"]}`,
+	"odd.run.json":    `{"experiment":"odd","title":"Odd","pictures":[{"file":"../etc/passwd"}],"files":["/etc/passwd"]}`,
+	"broken.run.json": `{not json`,
+}
+
 // TestPlotGoldens draws every picture of plotPictures and compares it with
 // testdata/plot (go test -run '^TestPlot' -update rewrites them: look at
 // the pictures before committing). Whatever is recorded, every SVG must
@@ -900,5 +916,19 @@ func TestPlotGoldens(t *testing.T) {
 			t.Errorf("%s refers to %q; want nothing outside the picture", name, refs)
 		}
 	}
+	// The results page of the records above.
+	dir := t.TempDir()
+	for name, data := range pageRecords {
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	for _, name := range []string{"a_map.svg", "a_loss.svg", "a_acc.svg", "a_digits.png", "a.csv"} {
+		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	}
+	var page bytes.Buffer
+	if err := writeIndex(&page, dir); err != nil {
+		t.Fatal(err)
+	}
+	parseHTML(t, page.Bytes())
+	got["index.html"] = page.Bytes()
 	compareGolden(t, filepath.Join("testdata", "plot"), got)
 }
