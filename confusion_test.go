@@ -97,9 +97,8 @@ func TestConfusionCaption(t *testing.T) {
 func TestConfusionOnResultsPage(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-exp", "xor", "-epochs", "300", "-q", "-out", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+	if code, _, stderr := runMain("-exp", "xor", "-epochs", "300", "-q", "-out", dir); code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}
 	for _, f := range []string{"xor_confusion.csv", "xor_confusion.svg"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {

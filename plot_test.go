@@ -657,9 +657,9 @@ func TestIndexHTML(t *testing.T) {
 func TestPlotFlagOff(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-exp", "spiral", "-epochs", "3", "-q", "-plot=false", "-out", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+	code, stdout, stderr := runMain("-exp", "spiral", "-epochs", "3", "-q", "-plot=false", "-out", dir)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -677,8 +677,8 @@ func TestPlotFlagOff(t *testing.T) {
 		t.Errorf("-plot=false wrote %v; want %v", names, want)
 	}
 	for _, n := range want {
-		if !strings.Contains(stdout.String(), "\n  "+filepath.Join(dir, n)+"\n") {
-			t.Errorf("the run does not list the file %s it wrote:\n%s", n, stdout.String())
+		if !strings.Contains(stdout, "\n  "+filepath.Join(dir, n)+"\n") {
+			t.Errorf("the run does not list the file %s it wrote:\n%s", n, stdout)
 		}
 	}
 }
