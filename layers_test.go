@@ -11,7 +11,11 @@ package main
 //	go test -run '^TestFused'                        LossCrossEntropyForSoftmaxLogits
 //
 // Every message has a hand-computed case and a central finite-difference
-// check on random inputs. Delta is checked as the gradient of the scalar
+// check on random inputs, and leaves its arguments unchanged. What these
+// checks share is a table, one row per layer or loss (layerCases,
+// lossCases); each method keeps a test of its own (its name, its pitfall),
+// which runs the shared check on its row, so that the grader scores each
+// method by its own tests. Delta is checked as the gradient of the scalar
 // L = Σ Forward(X) ⊙ δ_next with respect to X (whose gradient is exactly the
 // δ_in the layer must send down); Grad as the gradient of the batch MEAN of
 // that L; a loss's Delta as the gradient of each sample's own loss. The
@@ -224,10 +228,10 @@ func checkHand(t *testing.T, name, method string) {
 	c := layerCases[name]
 	l := c.hand()
 	switch method {
-	case "Forward":
-		checkClose(t, name+" Forward", l.Forward(nil, c.fwdX), c.fwdY, c.fwdTol)
+	case "Forward": // on copies: the table outlives a method that writes its arguments
+		checkClose(t, name+" Forward", l.Forward(nil, c.fwdX.Clone()), c.fwdY, c.fwdTol)
 	case "Delta":
-		checkClose(t, name+" Delta"+c.deltaNote, l.Delta(nil, c.deltaY, c.deltaNext), c.delta, c.deltaTol)
+		checkClose(t, name+" Delta"+c.deltaNote, l.Delta(nil, c.deltaY.Clone(), c.deltaNext.Clone()), c.delta, c.deltaTol)
 	}
 }
 

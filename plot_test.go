@@ -1,5 +1,12 @@
 package main
 
+// Tests of the pictures and the results page (provided code, tested
+// without the lab's methods). Every picture is drawn from made-up data and
+// compared with the files recorded under testdata/plot (TestPlotGoldens;
+// -update rewrites them); the other tests check what a recorded file
+// cannot: a map against its network, ranges and ticks over many inputs,
+// errors, and the page of real runs.
+
 import (
 	"bytes"
 	"encoding/base64"
