@@ -263,11 +263,17 @@ func copyDir(src, dst string, keep func(rel string) bool) error {
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		return writeFileIn(dst, rel, data)
 	})
+}
+
+// writeFileIn writes data to the file rel under dir, making its directories.
+func writeFileIn(dir, rel string, data []byte) error {
+	path := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // maxTestOutput is how much of a graded test's output is kept: enough for

@@ -486,14 +486,6 @@ func handoutMakefile(src []byte) ([]byte, error) {
 	return []byte(strings.Join(out, "\n")), nil
 }
 
-func writeFileIn(dir, rel string, data []byte) error {
-	path := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
-}
-
 // TestHandout makes the student version (in a temporary directory, or in
 // the one -handout names) and checks it: every solution region is a stub
 // that names its method and assignment and keeps its hints; no line of
