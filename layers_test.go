@@ -278,10 +278,15 @@ func checkPureEach(t *testing.T, name string, methods ...string) {
 	}
 }
 
-// lossCase is a loss as the shared checks use it: how to make it and
-// draw its inputs, and the seeds of its finite-difference (on each of
+// lossCase is a loss as the shared checks use it: a hand-computed case
+// (the per-sample losses and the delta of hand's X and T), how to make it
+// and draw its inputs, and the seeds of its finite-difference (on each of
 // lossFDShapes) and argument checks.
 type lossCase struct {
+	hand             func() (X, T *Matrix)
+	loss, delta      *Matrix
+	tol              float64
+	lossNote         string // said after "Forward" in a failure
 	fdSeed, pureSeed uint64
 	input            func(rng *rand.Rand, n, k int) *Matrix
 	make             func() (l, fwd Loss) // l under test, fwd answered by other's methods
@@ -291,15 +296,35 @@ type lossCase struct {
 var lossFDShapes = [][2]int{{1, 2}, {7, 3}, {4, 10}}
 
 var lossCases = map[string]lossCase{
-	"CrossEntropy": {fdSeed: 12, pureSeed: 13,
+	"CrossEntropy": {hand: crossEntropyHand, tol: 1e-15, lossNote: " (per-sample loss, n×1)",
+		loss: mat([]float64{0.2876820724517809}, []float64{0.6931471805599453}), delta: mat([]float64{0, -4.0 / 3}, []float64{-2, 0}),
+		fdSeed: 12, pureSeed: 13,
 		// Probabilities bounded away from 0, so ±h keeps log finite.
 		input: func(rng *rand.Rand, n, k int) *Matrix { return randUniform(rng, n, k, 0.05, 1) },
 		make:  func() (Loss, Loss) { return NewLossCrossEntropy("CE"), otherCrossEntropy("CE") }},
-	"Fused": {fdSeed: 14, pureSeed: 16,
+	// 1e-12: 1000 + ln 3 is rounded to a multiple of 2^-43 ≈ 1e-13.
+	"FusedSoftmaxCrossEntropy": {hand: fusedHand, tol: 1e-12,
+		loss:   mat([]float64{math.Log(4.0 / 3)}, []float64{math.Log(4)}, []float64{math.Log(2)}),
+		delta:  mat([]float64{0.25, -0.25}, []float64{-0.75, 0.75}, []float64{0.5, -0.5}),
+		fdSeed: 14, pureSeed: 16,
 		input: layerCases["Softmax"].input,
 		make: func() (Loss, Loss) {
 			return NewLossCrossEntropyForSoftmaxLogits("CE_fused"), otherFused("CE_fused")
 		}},
+}
+
+// checkLossHand checks a loss's method on its hand case.
+func checkLossHand(t *testing.T, name, method string) {
+	t.Helper()
+	c := lossCases[name]
+	l, _ := c.make()
+	X, T := c.hand()
+	switch method {
+	case "Forward":
+		checkClose(t, name+" Forward"+c.lossNote, l.Forward(nil, X, T), c.loss, c.tol)
+	case "Delta":
+		checkClose(t, name+" Delta", l.Delta(nil, X, T), c.delta, c.tol)
+	}
 }
 
 // checkLossFDOf checks a loss's Delta against finite differences
@@ -682,17 +707,14 @@ func crossEntropyHand() (X, T *Matrix) {
 // Pitfall: per-sample loss of the wrong shape or divided by the class count
 func TestCrossEntropyForwardHand(t *testing.T) {
 	defer catchPanic(t)
-	X, T := crossEntropyHand()
-	got := NewLossCrossEntropy("CE_hand").Forward(nil, X, T)
-	checkClose(t, "CrossEntropy Forward (per-sample loss, n×1)", got, mat([]float64{0.2876820724517809}, []float64{0.6931471805599453}), 1e-15)
+	checkLossHand(t, "CrossEntropy", "Forward")
 }
 
 // Pitfall: the batch mean taken twice (loss delta divided by n and grad divided again)
 // (here the delta of the hand case, n = 2)
 func TestCrossEntropyDeltaHand(t *testing.T) {
 	defer catchPanic(t)
-	X, T := crossEntropyHand()
-	checkClose(t, "CrossEntropy Delta", NewLossCrossEntropy("CE_hand").Delta(nil, X, T), mat([]float64{0, -4.0 / 3}, []float64{-2, 0}), 1e-15)
+	checkLossHand(t, "CrossEntropy", "Delta")
 }
 
 // The plain loss has no clipping: a true class with probability 0 gives
@@ -786,10 +808,7 @@ func fusedHand() (S, T *Matrix) {
 // Pitfall: exp overflowing at large logits (logit 1000)
 func TestFusedSoftmaxCrossEntropyForwardHand(t *testing.T) {
 	defer catchPanic(t)
-	S, T := fusedHand()
-	// 1e-12: 1000 + ln 3 is rounded to a multiple of 2^-43 ≈ 1e-13.
-	checkClose(t, "FusedSoftmaxCrossEntropy Forward", NewLossCrossEntropyForSoftmaxLogits("CE_fused_hand").Forward(nil, S, T),
-		mat([]float64{math.Log(4.0 / 3)}, []float64{math.Log(4)}, []float64{math.Log(2)}), 1e-12)
+	checkLossHand(t, "FusedSoftmaxCrossEntropy", "Forward")
 }
 
 // A delta computed without the softmax gets every row of the hand case wrong.
@@ -798,15 +817,13 @@ func TestFusedSoftmaxCrossEntropyForwardHand(t *testing.T) {
 // Pitfall: a fused delta of the wrong form (its sign flipped, or the plain cross-entropy's delta)
 func TestFusedSoftmaxCrossEntropyDeltaHand(t *testing.T) {
 	defer catchPanic(t)
-	S, T := fusedHand()
-	checkClose(t, "FusedSoftmaxCrossEntropy Delta", NewLossCrossEntropyForSoftmaxLogits("CE_fused_hand").Delta(nil, S, T),
-		mat([]float64{0.25, -0.25}, []float64{-0.75, 0.75}, []float64{0.5, -0.5}), 1e-12)
+	checkLossHand(t, "FusedSoftmaxCrossEntropy", "Delta")
 }
 
 // Pitfall: a fused delta of the wrong form (its sign flipped, or the plain cross-entropy's delta)
 func TestFusedSoftmaxCrossEntropyDeltaFiniteDifferences(t *testing.T) {
 	defer catchPanic(t)
-	checkLossFDOf(t, "Fused")
+	checkLossFDOf(t, "FusedSoftmaxCrossEntropy")
 }
 
 // Where both are finite, the fused loss equals Softmax + LossCrossEntropy
@@ -915,7 +932,7 @@ func TestFusedSoftmaxCrossEntropyStaysFinite(t *testing.T) {
 // Pitfall: forward or delta overwriting its input (LossCrossEntropyForSoftmaxLogits)
 func TestFusedSoftmaxCrossEntropyLeavesArgumentsUnchanged(t *testing.T) {
 	defer catchPanic(t)
-	checkLossPureOf(t, "Fused")
+	checkLossPureOf(t, "FusedSoftmaxCrossEntropy")
 }
 
 // Pitfall: per-sample loss of the wrong shape or divided by the class count (shape, fused loss)
