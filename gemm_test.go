@@ -107,6 +107,30 @@ func naiveSums(pc productCase, A, B, bias *Matrix) (want, scale *Matrix) {
 	return want, scale
 }
 
+// transpose returns Aᵀ.
+func transpose(A *Matrix) *Matrix {
+	T := NewMatrix(A.Cols, A.Rows)
+	for i := 0; i < A.Rows; i++ {
+		for j := 0; j < A.Cols; j++ {
+			T.Data[j*A.Rows+i] = A.Data[i*A.Cols+j]
+		}
+	}
+	return T
+}
+
+// checkNearNaive reports the first element of a product that is not
+// within 1e-12 of the sum of |terms| (scale) of the naive sums (want; both
+// from naiveSums).
+func checkNearNaive(t *testing.T, what string, got, want, scale *Matrix) {
+	t.Helper()
+	for i := range want.Data {
+		if d := math.Abs(got.Data[i] - want.Data[i]); !(d <= 1e-12*scale.Data[i]+1e-300) {
+			t.Errorf("%s: element (%d,%d) = %v; want %v (within 1e-12 of %v)", what, i/want.Cols, i%want.Cols, got.Data[i], want.Data[i], scale.Data[i])
+			return
+		}
+	}
+}
+
 // kernelShapes are (n, k, m): degenerate ones; rows around the blocks (1,
 // 3, 8 rows) and chunks; columns around the 16-wide panels (narrow last
 // panels of 1 to 15); inner dimensions around the 256- and 512-step pieces; and the
@@ -133,13 +157,7 @@ func TestKernelsMatchNaive(t *testing.T) {
 				var got *Matrix
 				withKernels(ks, func() { got = pc.compute(A, B, bias, n, m) })
 				want, scale := naiveSums(pc, A, B, bias)
-				for i := range want.Data {
-					if d := math.Abs(got.Data[i] - want.Data[i]); !(d <= 1e-12*scale.Data[i]+1e-300) {
-						t.Errorf("%s kernels, %s %dx%d·%dx%d: element (%d,%d) = %v; want %v (within 1e-12 of %v)",
-							ks.name, pc.name, n, k, k, m, i/m, i%m, got.Data[i], want.Data[i], scale.Data[i])
-						break
-					}
-				}
+				checkNearNaive(t, fmt.Sprintf("%s kernels, %s %dx%d·%dx%d", ks.name, pc.name, n, k, k, m), got, want, scale)
 			}
 		}
 	}
@@ -191,13 +209,7 @@ func TestKernelsGroupedRows(t *testing.T) {
 			withKernels(ks, func() { grouped = pc.compute(A, B, bias, n, m) })
 			runtime.GOMAXPROCS(2)
 			withKernels(ks, func() { chunked = pc.compute(A, B, bias, n, m) })
-			for i := range want.Data {
-				if d := math.Abs(grouped.Data[i] - want.Data[i]); !(d <= 1e-12*scale.Data[i]+1e-300) {
-					t.Errorf("%s kernels, %s %dx%d·%dx%d on one thread: element (%d,%d) = %v; want %v (within 1e-12 of %v)",
-						ks.name, pc.name, n, k, k, m, i/m, i%m, grouped.Data[i], want.Data[i], scale.Data[i])
-					break
-				}
-			}
+			checkNearNaive(t, fmt.Sprintf("%s kernels, %s %dx%d·%dx%d on one thread", ks.name, pc.name, n, k, k, m), grouped, want, scale)
 			checkSame(t, fmt.Sprintf("%s kernels, %s %dx%d·%dx%d on one thread vs two", ks.name, pc.name, n, k, k, m), grouped, chunked)
 		}
 	}

@@ -9,11 +9,10 @@ import (
 
 func TestGradCheckPassesOnOurLayers(t *testing.T) {
 	needLab(t, labAll)
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-exp", "gradcheck"}, &stdout, &stderr); code != 0 {
-		t.Fatalf("go run . -exp gradcheck: exit code %d; want 0\n%s\n%s", code, &stdout, &stderr)
+	code, out, stderr := runMain("-exp", "gradcheck")
+	if code != 0 {
+		t.Fatalf("go run . -exp gradcheck: exit code %d; want 0\n%s\n%s", code, out, stderr)
 	}
-	out := stdout.String()
 	if n := strings.Count(out, "  ok\n"); n != 12 {
 		t.Errorf("got %d rows marked ok; want 12 (2 pipelines × 3 linear layers × W, B):\n%s", n, out)
 	}
@@ -133,13 +132,13 @@ func TestGradCheckCatchesWrongGradients(t *testing.T) {
 
 func TestGradCheckExitCode(t *testing.T) {
 	needLab(t, labAll)
-	var stdout, stderr bytes.Buffer
 	// A tolerance no finite-difference estimate meets makes the command fail.
-	if code := run([]string{"-exp", "gradcheck", "-tol", "1e-300"}, &stdout, &stderr); code != 1 {
+	code, _, stderr := runMain("-exp", "gradcheck", "-tol", "1e-300")
+	if code != 1 {
 		t.Errorf("-tol 1e-300: exit code %d; want 1", code)
 	}
-	if !strings.Contains(stderr.String(), "gradient check failed") {
-		t.Errorf("stderr %q does not say the check failed", &stderr)
+	if !strings.Contains(stderr, "gradient check failed") {
+		t.Errorf("stderr %q does not say the check failed", stderr)
 	}
 }
 

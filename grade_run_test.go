@@ -37,6 +37,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -180,8 +181,8 @@ func buildGraded(grader string, ps *preparedSubmission, bin string) (buildErr st
 	for _, e := range entries {
 		name := e.Name()
 		take := e.Type().IsRegular() && (name == "go.mod" || name == "go.sum" ||
-			(strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || strings.HasSuffix(name, ".s")) && !contains(studentFiles, name) ||
-			contains(gradedTestFiles, name))
+			(strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || strings.HasSuffix(name, ".s")) && !slices.Contains(studentFiles, name) ||
+			slices.Contains(gradedTestFiles, name))
 		if !take {
 			continue
 		}
@@ -234,7 +235,7 @@ func scratchDir(grader string) (string, func(), error) {
 			}
 			seeds := filepath.Join("testdata", "fuzz", name)
 			if _, err := os.Stat(filepath.Join(grader, seeds)); err == nil {
-				if err := copyDir(filepath.Join(grader, seeds), filepath.Join(dir, seeds)); err != nil {
+				if err := copyDir(filepath.Join(grader, seeds), filepath.Join(dir, seeds), nil); err != nil {
 					remove()
 					return "", nil, err
 				}

@@ -45,6 +45,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,7 +157,7 @@ func intake(sub string) (files map[string][]byte, issues map[string]string, igno
 		return nil, nil, nil, err
 	}
 	for _, e := range entries {
-		if !contains(studentFiles, e.Name()) && !contains(graderOutputs, e.Name()) {
+		if !slices.Contains(studentFiles, e.Name()) && !slices.Contains(graderOutputs, e.Name()) {
 			ignored = append(ignored, e.Name())
 		}
 	}
@@ -512,7 +513,7 @@ func providedSources(grader string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, p := range paths {
 		n := filepath.Base(p)
-		if strings.HasSuffix(n, "_test.go") || contains(studentFiles, n) {
+		if strings.HasSuffix(n, "_test.go") || slices.Contains(studentFiles, n) {
 			continue
 		}
 		if ok, err := build.Default.MatchFile(grader, n); err != nil || !ok {
@@ -647,7 +648,7 @@ func prepare(grader, sub string) (*preparedSubmission, error) {
 		for _, e := range errs {
 			pos := fset.Position(e.Pos)
 			file := filepath.Base(pos.Filename)
-			if !contains(studentFiles, file) || pos.Filename != file {
+			if !slices.Contains(studentFiles, file) || pos.Filename != file {
 				continue
 			}
 			msg, _, _ := strings.Cut(e.Msg, "\n")
@@ -689,7 +690,7 @@ func prepare(grader, sub string) (*preparedSubmission, error) {
 						return true
 					}
 					decl := fset.Position(obj.Pos()).Filename
-					if base := filepath.Base(decl); decl == base && contains(studentFiles, base) || contains(studentUsableFiles, base) {
+					if base := filepath.Base(decl); decl == base && slices.Contains(studentFiles, base) || slices.Contains(studentUsableFiles, base) {
 						return true
 					}
 					pos := fset.Position(id.Pos())
@@ -797,7 +798,7 @@ func blankImports(src []byte, paths map[string]bool) []byte {
 func renameClashes(grader string, ps *preparedSubmission, fset *token.FileSet, parsed map[string]*ast.File, info *types.Info) {
 	testNames := map[string]bool{"TestMain": true, "graderVerdict": true}
 	for name, file := range testOnlyNames(grader) {
-		if contains(gradedTestFiles, file) {
+		if slices.Contains(gradedTestFiles, file) {
 			testNames[name] = true
 		}
 	}
@@ -806,7 +807,7 @@ func renameClashes(grader string, ps *preparedSubmission, fset *token.FileSet, p
 		if obj == nil || !testNames[id.Name] || obj.Parent() == nil || obj.Parent() != obj.Pkg().Scope() {
 			continue
 		}
-		if contains(studentFiles, fset.Position(id.Pos()).Filename) {
+		if slices.Contains(studentFiles, fset.Position(id.Pos()).Filename) {
 			clash[obj] = true
 		}
 	}

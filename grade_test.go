@@ -26,12 +26,14 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -246,25 +248,32 @@ func gradeSubmission(opts gradeOptions) (*gradeResult, error) {
 	return rep, nil
 }
 
-// copyDir copies the regular files under src into dst.
-func copyDir(src, dst string) error {
-	return filepath.Walk(src, func(path string, fi os.FileInfo, err error) error {
-		if err != nil || !fi.Mode().IsRegular() {
+// copyDir copies the regular files under src into dst, only those keep
+// accepts (given each one's path relative to src) when keep is not nil.
+func copyDir(src, dst string, keep func(rel string) bool) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		rel, err := filepath.Rel(src, path)
-		if err != nil {
+		if err != nil || keep != nil && !keep(rel) {
 			return err
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		return writeFileIn(dst, rel, data)
 	})
+}
+
+// writeFileIn writes data to the file rel under dir, making its directories.
+func writeFileIn(dir, rel string, data []byte) error {
+	path := filepath.Join(dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // maxTestOutput is how much of a graded test's output is kept: enough for
@@ -607,7 +616,7 @@ func checkPartsTable(t *testing.T) {
 			if !guardsPanics(tf.fn) {
 				t.Errorf("%s (part %s) does not start with defer catchPanic(t) (nor does its f.Fuzz function)", name, p.id)
 			}
-			if !contains(gradedTestFiles, tf.file) {
+			if !slices.Contains(gradedTestFiles, tf.file) {
 				t.Errorf("%s (part %s) is in %s, which is not among the files the grader builds (gradedTestFiles)", name, p.id, tf.file)
 			}
 		}
@@ -628,7 +637,7 @@ func checkPartsTable(t *testing.T) {
 		switch {
 		case graded[name] != "" && unscored:
 			t.Errorf("%s is graded by part %s and listed as not scored", name, graded[name])
-		case graded[name] == "" && !unscored && contains(gradingFiles, tf.file):
+		case graded[name] == "" && !unscored && slices.Contains(gradingFiles, tf.file):
 			t.Errorf("%s (%s) is neither graded by a part nor listed in unscoredTests", name, tf.file)
 		}
 	}

@@ -47,6 +47,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,7 +56,6 @@ import (
 
 var (
 	handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
-	updateRef  = flag.Bool("update", false, "rewrite the recorded files that tests compare with: reference_test.go from the solution regions (go test -run '^TestReference$' -update) and testdata/golden (go test -run '^TestGolden' -update)")
 )
 
 // handoutDirs are the directories the handout copies whole; of the root's
@@ -298,13 +298,20 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case e.IsDir() && contains(handoutDirs, name):
-			if err := copyTree(filepath.Join(src, name), filepath.Join(out, name), func(rel string) { sum.files = append(sum.files, filepath.Join(name, rel)) }); err != nil {
+		case e.IsDir() && slices.Contains(handoutDirs, name):
+			keep := func(rel string) bool {
+				if leftOutOfHandout(filepath.ToSlash(filepath.Join(name, rel))) {
+					return false
+				}
+				sum.files = append(sum.files, filepath.Join(name, rel))
+				return true
+			}
+			if err := copyDir(filepath.Join(src, name), filepath.Join(out, name), keep); err != nil {
 				return nil, err
 			}
 			continue
-		case contains(graderOnlyFiles, name), e.IsDir(), !e.Type().IsRegular(),
-			!strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".s") && !contains([]string{"go.mod", "go.sum", "Makefile", "README.md", ".gitignore"}, name):
+		case slices.Contains(graderOnlyFiles, name), e.IsDir(), !e.Type().IsRegular(),
+			!strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".s") && !slices.Contains([]string{"go.mod", "go.sum", "Makefile", "README.md", ".gitignore"}, name):
 			if e.IsDir() {
 				name += "/"
 			}
@@ -319,7 +326,7 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 			return nil, err
 		}
 		switch {
-		case contains(studentFiles, name):
+		case slices.Contains(studentFiles, name):
 			var regions []solutionRegion
 			data, regions, err = studentVersion(name, data)
 			if err != nil {
@@ -479,39 +486,6 @@ func handoutMakefile(src []byte) ([]byte, error) {
 	return []byte(strings.Join(out, "\n")), nil
 }
 
-func writeFileIn(dir, rel string, data []byte) error {
-	path := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
-}
-
-// copyTree copies the regular files under src into dst, calling done with
-// each one's path relative to src.
-func copyTree(src, dst string, done func(rel string)) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		if leftOutOfHandout(filepath.ToSlash(filepath.Join(filepath.Base(src), rel))) {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if done != nil {
-			done(rel)
-		}
-		return writeFileIn(dst, rel, data)
-	})
-}
-
 // TestHandout makes the student version (in a temporary directory, or in
 // the one -handout names) and checks it: every solution region is a stub
 // that names its method and assignment and keeps its hints; no line of
@@ -614,7 +588,7 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 	outside := map[string]bool{}
 	solution := readTextFiles(t, src)
 	for name, text := range solution {
-		if contains(graderOnlyFiles, name) {
+		if slices.Contains(graderOnlyFiles, name) {
 			continue // the grader's copies of the solution
 		}
 		skip := map[int]bool{}
@@ -669,7 +643,7 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 		}
 	}
 	for name := range solution {
-		if strings.HasSuffix(name, "_test.go") && !strings.Contains(name, "/") && !contains(graderOnlyFiles, name) {
+		if strings.HasSuffix(name, "_test.go") && !strings.Contains(name, "/") && !slices.Contains(graderOnlyFiles, name) {
 			if _, ok := handout[name]; !ok {
 				t.Errorf("handout lacks %s: students get every test but the grader's own", name)
 			}
@@ -771,7 +745,7 @@ func TestLabSteps(t *testing.T) {
 		re := regexp.MustCompile(st.run)
 		ok := false
 		for _, p := range labParts {
-			if p.assignment != st.assignment || !contains(p.methods, st.method) {
+			if p.assignment != st.assignment || !slices.Contains(p.methods, st.method) {
 				continue
 			}
 			seen[p.assignment+" "+st.method] = true
@@ -940,7 +914,7 @@ func generateReference(dir string) ([]byte, error) {
 	for _, f := range files {
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if usedPkgs[path[strings.LastIndex(path, "/")+1:]] && !contains(imports, imp.Path.Value) {
+			if usedPkgs[path[strings.LastIndex(path, "/")+1:]] && !slices.Contains(imports, imp.Path.Value) {
 				imports = append(imports, imp.Path.Value)
 			}
 		}

@@ -347,10 +347,9 @@ func TestMNISTFlags(t *testing.T) {
 // TestMNISTMissingDataExitCode: a missing data set is a failure (exit 1)
 // whose message lists the files, and nothing is trained.
 func TestMNISTMissingDataExitCode(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"-exp", "mnist", "-data", t.TempDir(), "-out", t.TempDir()}, &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "train-images-idx3-ubyte.gz") {
-		t.Errorf("got exit code %d and stderr %q; want 1 and the list of files", code, stderr.String())
+	code, _, stderr := runMain("-exp", "mnist", "-data", t.TempDir(), "-out", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "train-images-idx3-ubyte.gz") {
+		t.Errorf("got exit code %d and stderr %q; want 1 and the list of files", code, stderr)
 	}
 }
 

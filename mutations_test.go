@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,7 +196,7 @@ func TestMutationsApply(t *testing.T) {
 		if _, err := findRegions(m.file, out); err != nil {
 			t.Errorf("%q: the mutated %s: %v", m.fault, m.file, err)
 		}
-		if p := parts[m.part]; p == nil || !contains(p.methods, m.method) {
+		if p := parts[m.part]; p == nil || !slices.Contains(p.methods, m.method) {
 			t.Errorf("%q: part %q does not grade %s", m.fault, m.part, m.method)
 		}
 	}

@@ -323,13 +323,3 @@ func panicSite(stack string) string {
 	}
 	return ""
 }
-
-// contains reports whether list has s.
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -224,13 +224,13 @@ func TestMNISTTwoMillionImagesEstimate(t *testing.T) {
 	t.Logf("estimate: %s", formatBytes(total))
 
 	withMemoryLimit(t, 1<<30)
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-exp", "mnist", "-data", dir, "-epochs", "1", "-q", "-out", t.TempDir()}, &stdout, &stderr); code == 0 {
+	code, _, stderr := runMain("-exp", "mnist", "-data", dir, "-epochs", "1", "-q", "-out", t.TempDir())
+	if code == 0 {
 		t.Fatalf("a run on 2,000,000 test images with 1 GiB to use: exit code 0; want a refusal")
 	}
 	for _, want := range []string{"would need about 1.", "test images 1.6 GiB", "may use 1.0 GiB"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("a run on 2,000,000 test images with 1 GiB to use: stderr %q; want %q in it", stderr.String(), want)
+		if !strings.Contains(stderr, want) {
+			t.Errorf("a run on 2,000,000 test images with 1 GiB to use: stderr %q; want %q in it", stderr, want)
 		}
 	}
 }

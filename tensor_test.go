@@ -1,7 +1,7 @@
 package main
 
 // Tests of the matrix type and the three products (go test -run MatMul):
-// every product against a naive triple loop written here, on shapes from
+// every product against a naive triple loop (naiveSums, gemm_test.go), on shapes from
 // 1×1 to larger than a chunk, bit-identical on 1 and 8 threads, and the
 // panics on a shape mismatch.
 
@@ -10,44 +10,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// naiveProduct returns op(A)·op(B) (+ bias) by the textbook triple loop;
-// transA/transB say whether A or B is used transposed. The transposes are
-// spelled out first, so the loop itself is the plain definition
-// C[i,j] = bias[j] + Σ_p A[i,p]·B[p,j].
-func naiveProduct(A, B, bias *Matrix, transA, transB bool) *Matrix {
-	if transA {
-		A = transpose(A)
-	}
-	if transB {
-		B = transpose(B)
-	}
-	n, k, m := A.Rows, A.Cols, B.Cols
-	C := NewMatrix(n, m)
-	for i := 0; i < n; i++ {
-		for j := 0; j < m; j++ {
-			s := 0.0
-			if bias != nil {
-				s = bias.Data[j]
-			}
-			for p := 0; p < k; p++ {
-				s += A.Data[i*k+p] * B.Data[p*m+j]
-			}
-			C.Data[i*m+j] = s
-		}
-	}
-	return C
-}
-
-func transpose(A *Matrix) *Matrix {
-	T := NewMatrix(A.Cols, A.Rows)
-	for i := 0; i < A.Rows; i++ {
-		for j := 0; j < A.Cols; j++ {
-			T.Data[j*A.Rows+i] = A.Data[i*A.Cols+j]
-		}
-	}
-	return T
-}
 
 // MatMulBias with a nil bias is MatMul.
 func TestMatMulBiasNil(t *testing.T) {
@@ -92,7 +54,7 @@ func TestMatMulShapeMismatchPanics(t *testing.T) {
 func TestMatMulResizesDestination(t *testing.T) {
 	rng := newTestRNG(10)
 	A, B := randMatrix(rng, 3, 4), randMatrix(rng, 4, 6)
-	want := naiveProduct(A, B, nil, false, false)
+	want, _ := naiveSums(productCases[0], A, B, nil)
 	big := NewMatrix(5, 5) // 25 values: room for 3×6
 	for _, c := range []struct {
 		name  string
