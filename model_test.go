@@ -227,6 +227,11 @@ func TestLoadModelErrors(t *testing.T) {
 		{"a key of another object", edit(`"seed": 1234`, `"seed": 1234, "units": 3`), `at line 4, column 84: unknown field "units" in meta (misspelt, or from another program?)`},
 		{"null in files", edit(`"seed": 1234`, `"seed": 1234, "files": {"a.csv": null}`), "at line 4, column 103: meta.files.a.csv should not be null"},
 		{"where an array is", "[1, 2]", "at line 1, column 1: the document should be an object, not a JSON array"},
+		{"a weight of another type", edit(`[1, -1]`, `[1, true]`), "at line 12, column 16: layers[2].W[0][1] should be a number, not a JSON true or false"},
+		{"an object for a weight", edit(`[1, -1]`, `[{"w": 1}, -1]`), "at line 12, column 13: layers[2].W[0][0] should be a number, not a JSON object"},
+		{"a generator word beyond uint32", edit(`"seed": 1234`, `"seed": 1234, "rng": {"key": [1, 4294967296], "pos": 0}`), "at line 4, column 103: meta.rng.key[1] should be a whole number that fits uint32, not 4294967296"},
+		{"a key of rng cased otherwise", edit(`"seed": 1234`, `"seed": 1234, "rng": {"Pos": 0}`), `unknown field "Pos" in meta.rng (keys are case-sensitive: did you mean "pos"?)`},
+		{"a file twice", edit(`"seed": 1234`, `"seed": 1234, "files": {"a.csv": "x", "a.csv": "y"}`), `at line 4, column 108: meta.files has the key "a.csv" twice`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
