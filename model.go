@@ -644,8 +644,19 @@ func (s *jsonScan) value(path, holder string) error {
 
 // wrongType says what the value tok at path should be, and is not.
 func wrongType(path string, tok json.Token, typ *json.UnmarshalTypeError) string {
-	want := cmp.Or(map[reflect.Kind]string{reflect.Int: "a whole number", reflect.Uint32: "a whole number", reflect.Uint64: "a whole number",
-		reflect.Float64: "a number", reflect.String: "a string", reflect.Bool: "true or false", reflect.Slice: "an array"}[typ.Type.Kind()], "an object")
+	want := "an object"
+	switch k := typ.Type.Kind(); {
+	case k >= reflect.Int && k <= reflect.Uint64:
+		want = "a whole number"
+	case k == reflect.Float64:
+		want = "a number"
+	case k == reflect.String:
+		want = "a string"
+	case k == reflect.Bool:
+		want = "true or false"
+	case k == reflect.Slice:
+		want = "an array"
+	}
 	if strings.HasPrefix(typ.Value, "number ") { // out of range, or a fraction for a whole number
 		return fmt.Sprintf("%s should be %s that fits %s, not %s", path, want, typ.Type, tok)
 	}
