@@ -27,16 +27,14 @@ package main
 // (LossCrossEntropyForSoftmaxLogits). W has one row per input of the layer,
 // as the Matrix does. Numbers are written in Go's shortest form that reads
 // back to the same float64, so a saved network is restored bit for bit.
-//
-// JSON has no NaN or infinity. A network with such a parameter has
-// diverged and is useless to resume, so SaveModel refuses it with an error
-// that names the parameter, instead of inventing an encoding for it.
+// JSON has no NaN or infinity: a network with such a parameter has
+// diverged, and SaveModel refuses it with an error that names the
+// parameter. Version 1 files (without the settings that version 2 added to
+// meta) are read as well.
 //
 // encoding/json reads and writes the values; strictJSON adds what it lets
-// pass: a key must be spelt as above, case included (encoding/json alone
-// would take "w" for "W"), no value may be null (it would read as 0), and
-// no key may appear twice. Version 1 files (without the settings that
-// version 2 added to meta) are read as well.
+// pass (a key spelt otherwise, null, a key twice) and says where a value of
+// the wrong type is.
 
 import (
 	"bytes"
@@ -49,6 +47,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -103,8 +102,8 @@ type ModelRun struct {
 	Limit   int     `json:"limit,omitempty"`
 }
 
-// modelFile is the JSON document: strictJSON checks its keys and types,
-// decodeModel and buildLayers the values.
+// modelFile is the JSON document, decoded by json.Unmarshal and checked by
+// strictJSON; decodeModel and buildLayers check the values.
 type modelFile struct {
 	Format       string      `json:"format"`
 	Version      int         `json:"version"`
@@ -125,6 +124,21 @@ type modelPart struct {
 	B      []float64   `json:"B,omitempty"`
 }
 
+// objectKeys holds the keys of each kind of object in the file, by the key
+// that holds it ("" for the document): the json names of the fields of the
+// type it decodes into. meta's files, a map, may have any key.
+var objectKeys = func() map[string][]string {
+	keys := map[string][]string{}
+	for holder, v := range map[string]any{"": modelFile{}, "meta": ModelMeta{}, "rng": rngState{}, "history": ModelRun{},
+		"layers": modelPart{}, "loss": modelPart{}, "output_layers": modelPart{}} {
+		for _, f := range reflect.VisibleFields(reflect.TypeOf(v)) {
+			key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			keys[holder] = append(keys[holder], key)
+		}
+	}
+	return keys
+}()
+
 // SaveModel writes net and meta to path in the format above, atomically: a
 // failure leaves any earlier file at path as it was.
 func SaveModel(path string, net *MLP, meta ModelMeta) error {
@@ -139,29 +153,29 @@ func SaveModel(path string, net *MLP, meta ModelMeta) error {
 }
 
 // encodeModel returns the JSON document. encoding/json writes meta and
-// every string and number; the layout of the layers is written here, as
-// json.MarshalIndent would put each of the tens of thousands of weights on
-// a line of its own (and compacts what a json.Marshaler returns, so no
-// Marshaler can keep a row of W to a line): one line a layer, a line a row.
+// every string and number; the layout of the layers is written here (see
+// layout), as json.MarshalIndent would put each of the tens of thousands
+// of weights on a line of its own, and compacts what a json.Marshaler
+// returns, so no Marshaler can keep a row of W to a line.
 func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 	if !finite(meta.Eta) {
 		return nil, fmt.Errorf("meta eta is %v: JSON has no NaN or infinity", meta.Eta)
 	}
-	for _, v := range meta.InitMeanAbsW {
-		if !finite(v) {
-			return nil, fmt.Errorf("meta init_mean_abs_w has %v: JSON has no NaN or infinity", v)
-		}
+	if i := slices.IndexFunc(meta.InitMeanAbsW, func(v float64) bool { return !finite(v) }); i >= 0 {
+		return nil, fmt.Errorf("meta init_mean_abs_w has %v: JSON has no NaN or infinity", meta.InitMeanAbsW[i])
 	}
-	for _, r := range meta.History {
-		if !finite(r.Eta) {
-			return nil, fmt.Errorf("meta history has eta %v: JSON has no NaN or infinity", r.Eta)
-		}
+	if i := slices.IndexFunc(meta.History, func(r ModelRun) bool { return !finite(r.Eta) }); i >= 0 {
+		return nil, fmt.Errorf("meta history has eta %v: JSON has no NaN or infinity", meta.History[i].Eta)
 	}
 	metaJSON, err := json.MarshalIndent(meta, "  ", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
-	layers, err := partsOf("layers", net.Layers)
+	layers, err := partsJSON("layers", net.Layers)
+	if err != nil {
+		return nil, err
+	}
+	outputs, err := partsJSON("output_layers", net.OutputLayers)
 	if err != nil {
 		return nil, err
 	}
@@ -177,23 +191,19 @@ func encodeModel(net *MLP, meta ModelMeta) ([]byte, error) {
 	if err := checkName("the loss", loss.Kind, loss.Name); err != nil {
 		return nil, err
 	}
-	outputs, err := partsOf("output_layers", net.OutputLayers)
-	if err != nil {
-		return nil, err
-	}
 	return fmt.Appendf(nil, "{\n  \"format\": %q,\n  \"version\": %d,\n  \"meta\": %s,\n  \"inputs\": %d,\n  \"layers\": %s,\n  \"loss\": %s,\n  \"output_layers\": %s\n}\n",
-		modelFormat, modelVersion, metaJSON, net.NInputs, partsJSON(layers), loss.layout(), partsJSON(outputs)), nil
+		modelFormat, modelVersion, metaJSON, net.NInputs, layers, loss.layout(), outputs), nil
 }
 
-// partsOf turns layers into the file's parts, within the bounds of
-// buildLayers: what this program writes, it reads.
-func partsOf(key string, layers []Layer) ([]modelPart, error) {
+// partsJSON lays out layers as a JSON array, one a line, within the bounds
+// of buildLayers: what this program writes, it reads.
+func partsJSON(key string, layers []Layer) (string, error) {
 	if len(layers) > maxLayers {
-		return nil, fmt.Errorf("%s has %d layers: a model has at most %d", key, len(layers), maxLayers)
+		return "", fmt.Errorf("%s has %d layers: a model has at most %d", key, len(layers), maxLayers)
 	}
-	parts := make([]modelPart, len(layers))
+	lines := make([]string, len(layers))
 	for i, l := range layers {
-		p := &parts[i]
+		p := modelPart{Name: l.Name()}
 		switch l := l.(type) {
 		case *ReLULayer:
 			p.Kind = "relu"
@@ -201,11 +211,9 @@ func partsOf(key string, layers []Layer) ([]modelPart, error) {
 			p.Kind = "softmax"
 		case *LinearLayer:
 			for k, m := range []*Matrix{l.W, l.B} {
-				for j, v := range m.Data {
-					if !finite(v) {
-						return nil, fmt.Errorf("parameter %s of layer %s is %v at row %d, column %d: the network has diverged, and JSON has no NaN or infinity",
-							[]string{"W", "B"}[k], l.Name(), v, j/m.Cols, j%m.Cols)
-					}
+				if j := slices.IndexFunc(m.Data, func(v float64) bool { return !finite(v) }); j >= 0 {
+					return "", fmt.Errorf("parameter %s of layer %s is %v at row %d, column %d: the network has diverged, and JSON has no NaN or infinity",
+						[]string{"W", "B"}[k], l.Name(), m.Data[j], j/m.Cols, j%m.Cols)
 				}
 			}
 			p.Kind, p.Inputs, p.Units, p.W, p.B = "linear", l.W.Rows, l.W.Cols, make([][]float64, l.W.Rows), l.B.Data
@@ -213,46 +221,34 @@ func partsOf(key string, layers []Layer) ([]modelPart, error) {
 				p.W[r] = l.W.Row(r)
 			}
 		default:
-			return nil, fmt.Errorf("layer %q is a %T, which the model format cannot store", l.Name(), l)
+			return "", fmt.Errorf("layer %q is a %T, which the model format cannot store", l.Name(), l)
 		}
-		p.Name = l.Name()
 		if err := checkName(fmt.Sprintf("%s[%d]", key, i), p.Kind, p.Name); err != nil {
-			return nil, err
+			return "", err
 		}
-	}
-	return parts, nil
-}
-
-// partsJSON lays out a JSON array of parts, one a line.
-func partsJSON(parts []modelPart) string {
-	if len(parts) == 0 {
-		return "[]"
-	}
-	lines := make([]string, len(parts))
-	for i, p := range parts {
 		lines[i] = p.layout()
 	}
-	return "[\n    " + strings.Join(lines, ",\n    ") + "\n  ]"
+	if len(lines) == 0 {
+		return "[]", nil
+	}
+	return "[\n    " + strings.Join(lines, ",\n    ") + "\n  ]", nil
 }
 
 // layout lays out a part as JSON: one line, and one more for each row of W.
+// json.Marshal writes the name, and each number in the shortest form that
+// reads back to the same float64 (all finite: partsJSON checked); its
+// arrays of numbers hold no commas or brackets but their own, which get
+// the spaces and line breaks.
 func (p *modelPart) layout() string {
 	name, _ := json.Marshal(p.Name) // a string always marshals
 	s := fmt.Sprintf("{\"kind\": %q, \"name\": %s", p.Kind, name)
 	if p.Kind == "linear" {
-		s += fmt.Sprintf(", \"inputs\": %d, \"units\": %d,\n     \"W\": %s,\n     \"B\": %s", p.Inputs, p.Units, numbersJSON(p.W), numbersJSON(p.B))
+		w, _ := json.Marshal(p.W)
+		b, _ := json.Marshal(p.B)
+		spaced := strings.NewReplacer("],[", "],\n           [", ",", ", ")
+		s += fmt.Sprintf(", \"inputs\": %d, \"units\": %d,\n     \"W\": %s,\n     \"B\": %s", p.Inputs, p.Units, spaced.Replace(string(w)), spaced.Replace(string(b)))
 	}
 	return s + "}"
-}
-
-// numbersJSON lays out a row or the rows of finite numbers as JSON, with a
-// space after each comma and a row a line: json.Marshal writes each number
-// in the shortest form that reads back to the same float64, and its output
-// holds no commas or brackets but the arrays'.
-func numbersJSON(v any) []byte {
-	q, _ := json.Marshal(v) // cannot fail: partsOf checked that the numbers are finite
-	q = bytes.ReplaceAll(q, []byte(","), []byte(", "))
-	return bytes.ReplaceAll(q, []byte("], ["), []byte("],\n           ["))
 }
 
 // LoadModel reads a network saved by SaveModel. Every problem with the file
@@ -302,18 +298,24 @@ const maxModelBytes = 1 << 30
 
 // decodeModel reads a model from r; name is the file's name for messages.
 func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
-	fail := func(format string, a ...any) (*MLP, ModelMeta, error) {
-		return nil, ModelMeta{}, fmt.Errorf("loading model %s: %s", name, fmt.Sprintf(format, a...))
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
+	var mf modelFile
+	net, err := mf.decode(r)
 	if err != nil {
-		return fail("%v", err)
+		return nil, ModelMeta{}, fmt.Errorf("loading model %s: %w", name, err)
 	}
-	if len(data) > maxModelBytes {
-		return fail("the file is larger than %d bytes: not a model of this lab", maxModelBytes)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return fail("the file is empty (was the -save interrupted, or is this the wrong file?)")
+	return net, mf.Meta, nil
+}
+
+// decode reads the document from r into mf and builds its network.
+func (mf *modelFile) decode(r io.Reader) (*MLP, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
+	switch {
+	case err != nil:
+		return nil, err
+	case len(data) > maxModelBytes:
+		return nil, fmt.Errorf("the file is larger than %d bytes: not a model of this lab", maxModelBytes)
+	case len(bytes.TrimSpace(data)) == 0:
+		return nil, errors.New("the file is empty (was the -save interrupted, or is this the wrong file?)")
 	}
 
 	// json.Unmarshal finds syntax errors and data after the document; a
@@ -322,45 +324,44 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 	// version gets that message rather than a complaint about some field
 	// this program does not know (unless they are the values of the wrong
 	// type: strictJSON says where).
-	var mf modelFile
-	decodeErr := json.Unmarshal(data, &mf)
+	decodeErr := json.Unmarshal(data, mf)
 	var typ *json.UnmarshalTypeError
 	if decodeErr != nil && !errors.As(decodeErr, &typ) {
-		return fail("%s", jsonProblem(data, decodeErr))
+		return nil, errors.New(jsonProblem(data, decodeErr))
 	}
 	switch {
 	case typ != nil && (typ.Field == "" || typ.Field == "format" || typ.Field == "version"):
 	case mf.Format == "":
-		return fail("not a saved model: it has no \"format\": %q field (models are written with -save FILE)", modelFormat)
+		return nil, fmt.Errorf("not a saved model: it has no \"format\": %q field (models are written with -save FILE)", modelFormat)
 	case mf.Format != modelFormat:
-		return fail("format is %q, want %q: not a model written by this program", mf.Format, modelFormat)
+		return nil, fmt.Errorf("format is %q, want %q: not a model written by this program", mf.Format, modelFormat)
 	case mf.Version < 1 || mf.Version > modelVersion:
-		return fail("format version %d, but this program reads versions 1 to %d", mf.Version, modelVersion)
+		return nil, fmt.Errorf("format version %d, but this program reads versions 1 to %d", mf.Version, modelVersion)
 	}
-	if err := strictJSON(data, reflect.TypeOf(mf)); err != nil {
-		return fail("%v", err)
+	if err := strictJSON(data, typ); err != nil {
+		return nil, err
 	}
-	if decodeErr != nil { // strictJSON finds a value of the wrong type first
-		return fail("%v", decodeErr)
+	if decodeErr != nil { // named by strictJSON; its own words if ever not
+		return nil, decodeErr
 	}
 
 	if mf.Inputs < 1 {
-		return fail("\"inputs\" is %d, want a positive number", mf.Inputs)
+		return nil, fmt.Errorf("\"inputs\" is %d, want a positive number", mf.Inputs)
 	}
 	if len(mf.Layers) == 0 {
-		return fail("the network has no layers")
+		return nil, errors.New("the network has no layers")
 	}
 	layers, err := buildLayers("layers", mf.Layers)
 	if err != nil {
-		return fail("%v", err)
+		return nil, err
 	}
 	outputs, err := buildLayers("output_layers", mf.OutputLayers)
 	if err != nil {
-		return fail("%v", err)
+		return nil, err
 	}
 	if mf.Loss.Kind != "" {
 		if err := checkName("the loss", mf.Loss.Kind, mf.Loss.Name); err != nil {
-			return fail("%v", err)
+			return nil, err
 		}
 	}
 	var loss Loss
@@ -370,21 +371,18 @@ func decodeModel(r io.Reader, name string) (*MLP, ModelMeta, error) {
 	case "softmax-cross-entropy":
 		loss = NewLossCrossEntropyForSoftmaxLogits(mf.Loss.Name)
 	case "":
-		return fail("the loss has no \"kind\" (want \"cross-entropy\" or \"softmax-cross-entropy\")")
+		return nil, errors.New("the loss has no \"kind\" (want \"cross-entropy\" or \"softmax-cross-entropy\")")
 	default:
-		return fail("unknown loss kind %q (want \"cross-entropy\" or \"softmax-cross-entropy\")", mf.Loss.Kind)
+		return nil, fmt.Errorf("unknown loss kind %q (want \"cross-entropy\" or \"softmax-cross-entropy\")", mf.Loss.Kind)
 	}
-	if mf.Loss.Inputs != 0 || mf.Loss.Units != 0 || mf.Loss.W != nil || mf.Loss.B != nil {
-		return fail("the loss has sizes or parameters: a loss has none")
+	if mf.Loss.sized() {
+		return nil, errors.New("the loss has sizes or parameters: a loss has none")
 	}
 	net, err := BuildMLP(mf.Inputs, layers, loss, outputs)
 	if err != nil {
-		return fail("%v", err)
+		return nil, err
 	}
-	if err := mf.Meta.check(net); err != nil {
-		return fail("%v", err)
-	}
-	return net, mf.Meta, nil
+	return net, mf.Meta.check(net)
 }
 
 // check checks the values of meta, and that what it says of the network's
@@ -401,17 +399,15 @@ func (m *ModelMeta) check(net *MLP) error {
 		return fmt.Errorf("meta seed is %d, want 0 to %d (numpy's RandomState seeds)", m.Seed, uint32(math.MaxUint32))
 	case m.Limit < 0:
 		return fmt.Errorf("meta limit is %d, want 0 (every image) or more", m.Limit)
-	case m.Hidden != nil && fmt.Sprint(m.Hidden) != fmt.Sprint(hiddenOf(net)):
+	case m.Hidden != nil && !slices.Equal(m.Hidden, hiddenOf(net)):
 		return fmt.Errorf("meta hidden is %v, but the layers' hidden widths are %v", m.Hidden, hiddenOf(net))
 	case m.Pipeline != "" && m.Pipeline != pipelineOf(net):
 		return fmt.Errorf("meta pipeline is %q, but the layers and loss are the %s pipeline", m.Pipeline, pipelineOf(net))
 	case m.InitMeanAbsW != nil && len(m.InitMeanAbsW) != len(hiddenOf(net))+1:
 		return fmt.Errorf("meta init_mean_abs_w has %d values, want one per linear layer, %d", len(m.InitMeanAbsW), len(hiddenOf(net))+1)
 	}
-	for _, v := range m.InitMeanAbsW {
-		if !(v > 0) {
-			return fmt.Errorf("meta init_mean_abs_w has %v, want positive numbers (mean |W| of the first network)", v)
-		}
+	if i := slices.IndexFunc(m.InitMeanAbsW, func(v float64) bool { return !(v > 0) }); i >= 0 {
+		return fmt.Errorf("meta init_mean_abs_w has %v, want positive numbers (mean |W| of the first network)", m.InitMeanAbsW[i])
 	}
 	for i, r := range m.History {
 		if r.Epochs < 0 || r.Epochs > maxEpochs || r.Batch < 0 || r.Eta < 0 || r.Seed > math.MaxUint32 || r.Limit < 0 {
@@ -481,13 +477,19 @@ func checkName(where, kind, name string) error {
 	return nil
 }
 
+// sized reports whether a part has sizes or parameters, which only a
+// linear layer has.
+func (p *modelPart) sized() bool {
+	return p.Inputs != 0 || p.Units != 0 || p.W != nil || p.B != nil
+}
+
 // buildLayers turns the layers of the file into Layers, checking the
 // fields each kind needs and has.
 func buildLayers(key string, parts []modelPart) ([]Layer, error) {
 	if len(parts) > maxLayers {
 		return nil, fmt.Errorf("%s has %d layers: a model has at most %d", key, len(parts), maxLayers)
 	}
-	var out []Layer
+	out := make([]Layer, len(parts))
 	for i, p := range parts {
 		where := fmt.Sprintf("%s[%d]", key, i)
 		if err := checkName(where, p.Kind, p.Name); err != nil {
@@ -495,30 +497,30 @@ func buildLayers(key string, parts []modelPart) ([]Layer, error) {
 		}
 		where += fmt.Sprintf(" %q", p.Name)
 		switch p.Kind {
-		case "relu", "softmax":
-			if p.Inputs != 0 || p.Units != 0 || p.W != nil || p.B != nil {
-				return nil, fmt.Errorf("%s: a %s layer has no sizes or parameters", where, p.Kind)
-			}
-			if p.Kind == "relu" {
-				out = append(out, NewReLULayer(p.Name))
-			} else {
-				out = append(out, NewSoftmaxLayer(p.Name))
-			}
+		case "relu":
+			out[i] = NewReLULayer(p.Name)
+		case "softmax":
+			out[i] = NewSoftmaxLayer(p.Name)
 		case "linear":
 			l, err := buildLinear(p)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", where, err)
 			}
-			out = append(out, l)
+			out[i] = l
 		case "":
 			return nil, fmt.Errorf("%s has no \"kind\" (want \"linear\", \"relu\" or \"softmax\")", where)
 		default:
 			return nil, fmt.Errorf("%s: unknown layer kind %q (want \"linear\", \"relu\" or \"softmax\")", where, p.Kind)
 		}
+		if p.Kind != "linear" && p.sized() {
+			return nil, fmt.Errorf("%s: a %s layer has no sizes or parameters", where, p.Kind)
+		}
 	}
 	return out, nil
 }
 
+// buildLinear checks every length before the matrix is allocated: inputs ×
+// units can be far more than the numbers the file holds (short rows).
 func buildLinear(p modelPart) (*LinearLayer, error) {
 	if p.Inputs < 1 || p.Units < 1 {
 		return nil, fmt.Errorf("\"inputs\" and \"units\" must be positive, got %d and %d", p.Inputs, p.Units)
@@ -529,8 +531,6 @@ func buildLinear(p modelPart) (*LinearLayer, error) {
 	if len(p.B) != p.Units {
 		return nil, fmt.Errorf("B has %d values, want %d (one per unit)", len(p.B), p.Units)
 	}
-	// Every row's length first: inputs × units can be far more than the
-	// numbers the file holds (short rows), and must not be allocated then.
 	for i, row := range p.W {
 		if len(row) != p.Units {
 			return nil, fmt.Errorf("row %d of W has %d values, want %d (one per unit)", i, len(row), p.Units)
@@ -540,8 +540,7 @@ func buildLinear(p modelPart) (*LinearLayer, error) {
 	for i, row := range p.W {
 		copy(W.Row(i), row)
 	}
-	B := NewMatrixFrom(1, p.Units, append([]float64(nil), p.B...))
-	return &LinearLayer{name: p.Name, W: W, B: B}, nil
+	return &LinearLayer{name: p.Name, W: W, B: NewMatrixFrom(1, p.Units, p.B)}, nil
 }
 
 // jsonProblem turns an error of json.Unmarshal other than a value of the
@@ -553,168 +552,120 @@ func jsonProblem(data []byte, err error) string {
 		return err.Error()
 	}
 	// Offset counts the bytes read, the offending one included.
-	line, col := lineCol(data, syn.Offset-1)
 	if strings.Contains(syn.Error(), "after top-level value") {
-		return fmt.Sprintf("unexpected data after the model's closing brace, at line %d, column %d", line, col)
+		return "unexpected data after the model's closing brace, at " + lineCol(data, syn.Offset-1)
 	}
 	if syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
 		return "the file ends in the middle of the JSON: it is truncated"
 	}
-	return fmt.Sprintf("not valid JSON at line %d, column %d: %v", line, col, err)
+	return fmt.Sprintf("not valid JSON at %s: %v", lineCol(data, syn.Offset-1), err)
 }
 
-// kindName says what JSON value a Go type decodes from.
-func kindName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64, reflect.Uint32:
-		return "a whole number"
-	case reflect.Float64:
-		return "a number"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice:
-		return "an array"
-	}
-	return "an object"
-}
-
-// strictJSON checks a JSON document against the Go type t it decodes into,
-// for what encoding/json takes silently or reports without saying where:
-// every object key must be one of the type's (spelt exactly, case
-// included) and appear once, and every value must be of its field's kind
-// (never null) and a number within its range. Errors give the line, the
-// column and the field (e.g. layers[2].W[0][3]). The document is valid JSON
-// with nothing after it (json.Unmarshal read it first).
-func strictJSON(data []byte, t reflect.Type) error {
+// strictJSON checks, in the order of the document, what json.Unmarshal
+// lets pass or reports without saying where: every key must be one of its
+// object's (objectKeys, spelt exactly) and appear once, no value may be
+// null, and typ, the first value of the wrong type that json.Unmarshal
+// found (nil if none), is named with its line, column and path (e.g.
+// layers[2].W[0][3]). data is valid JSON: json.Unmarshal read it.
+func strictJSON(data []byte, typ *json.UnmarshalTypeError) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return (&jsonWalker{dec: dec, data: data}).value(t, "")
+	dec.UseNumber() // the numbers are looked at, not parsed
+	return (&jsonScan{dec, data, typ}).value("", "")
 }
 
-type jsonWalker struct {
+type jsonScan struct {
 	dec  *json.Decoder
 	data []byte
+	typ  *json.UnmarshalTypeError
 }
 
-// next reads a token; where says where it starts (worked out only for a
-// message: counting lines for every token would take time quadratic in
-// the file's size).
-func (w *jsonWalker) next() (tok json.Token, where func() string, err error) {
-	off := int(w.dec.InputOffset())
-	for off < len(w.data) && strings.IndexByte(" \t\r\n,:", w.data[off]) >= 0 {
+// next reads a token and says where it starts (the lines are counted for
+// a message only: for every token, that would take time quadratic in the
+// file's size).
+func (s *jsonScan) next() (tok json.Token, at func() string, err error) {
+	off := s.dec.InputOffset()
+	for off < int64(len(s.data)) && strings.IndexByte(" \t\r\n,:", s.data[off]) >= 0 {
 		off++
 	}
-	where = func() string {
-		line, col := lineCol(w.data, int64(off))
-		return fmt.Sprintf("at line %d, column %d", line, col)
-	}
-	if tok, err = w.dec.Token(); err != nil {
-		return nil, nil, fmt.Errorf("not valid JSON %s: %v", where(), err)
-	}
-	return tok, where, nil
+	tok, err = s.dec.Token()
+	return tok, func() string { return "at " + lineCol(s.data, off) }, err
 }
 
-// value checks the next value of the document against t; path names it.
-func (w *jsonWalker) value(t reflect.Type, path string) error {
-	tok, where, err := w.next()
-	if err != nil {
+// value checks the next value, at path, of the key holder (objectKeys).
+func (s *jsonScan) value(path, holder string) error {
+	tok, at, err := s.next()
+	name := cmp.Or(path, "the document")
+	switch {
+	case err != nil:
 		return err
-	}
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	name, got := cmp.Or(path, "the document"), "null"
-	switch v := tok.(type) {
-	case json.Delim:
-		if v == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map) {
-			return w.object(t, path, name)
+	case tok == nil:
+		return fmt.Errorf("%s: %s should not be null", at(), name)
+	case s.typ != nil && s.dec.InputOffset() == s.typ.Offset:
+		// Offset is where json.Unmarshal was when it found the value: past
+		// a number, string or literal, or past the opening brace or
+		// bracket, as the decoder is after the token.
+		return fmt.Errorf("%s: %s", at(), wrongType(name, tok, s.typ))
+	case tok == json.Delim('['):
+		for i := 0; s.dec.More(); i++ {
+			if err := s.value(fmt.Sprintf("%s[%d]", path, i), holder); err != nil {
+				return err
+			}
 		}
-		if v == '[' && t.Kind() == reflect.Slice {
-			for i := 0; w.dec.More(); i++ {
-				if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-					return err
+	case tok == json.Delim('{'):
+		keys, checked := objectKeys[holder]
+		seen := map[string]bool{}
+		for s.dec.More() {
+			tok, at, err := s.next()
+			if err != nil {
+				return err
+			}
+			key := tok.(string)
+			if checked && !slices.Contains(keys, key) {
+				hint := "misspelt, or from another program?"
+				if i := slices.IndexFunc(keys, func(k string) bool { return strings.EqualFold(k, key) }); i >= 0 {
+					hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", keys[i])
 				}
+				return fmt.Errorf("%s: unknown field %q in %s (%s)", at(), key, name, hint)
 			}
-			_, _, err := w.next() // the closing bracket
-			return err
-		}
-		got = map[json.Delim]string{'{': "a JSON object", '[': "a JSON array"}[v]
-	case string:
-		if t.Kind() == reflect.String {
-			return nil
-		}
-		got = "a JSON string"
-	case bool:
-		if t.Kind() == reflect.Bool {
-			return nil
-		}
-		got = "a JSON true or false"
-	case json.Number:
-		if k := t.Kind(); k >= reflect.Int && k <= reflect.Float64 {
-			// In range if encoding/json decodes it into the field (a
-			// weight, the common case, parsed as it would be, without
-			// the garbage of a decoding).
-			_, err := v.Float64()
-			if k != reflect.Float64 {
-				err = json.Unmarshal([]byte(v), reflect.New(t).Interface())
+			if seen[key] {
+				return fmt.Errorf("%s: %s has the key %q twice", at(), name, key)
 			}
-			if err == nil {
-				return nil
+			seen[key] = true
+			if err := s.value(strings.TrimPrefix(path+"."+key, "."), key); err != nil {
+				return err
 			}
-			return fmt.Errorf("%s: %s should be %s that fits %s, not %s", where(), name, kindName(t), t, v)
 		}
-		got = "the number " + v.String()
+	default:
+		return nil
 	}
-	return fmt.Errorf("%s: %s should be %s, not %s", where(), name, kindName(t), got)
-}
-
-// object checks the members of an object (its opening brace read) against
-// the struct or map type t; name is path's name in a message.
-func (w *jsonWalker) object(t reflect.Type, path, name string) error {
-	fields := map[string]reflect.Type{}
-	for i := 0; t.Kind() == reflect.Struct && i < t.NumField(); i++ {
-		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		fields[key] = t.Field(i).Type
-	}
-	seen := map[string]bool{}
-	for w.dec.More() {
-		ktok, where, err := w.next()
-		if err != nil {
-			return err
-		}
-		key, _ := ktok.(string) // object keys are strings in valid JSON
-		ft, ok := fields[key]
-		if t.Kind() == reflect.Map {
-			ft, ok = t.Elem(), true
-		}
-		if !ok {
-			hint := "misspelt, or from another program?"
-			for k := range fields {
-				if strings.EqualFold(k, key) {
-					hint = fmt.Sprintf("keys are case-sensitive: did you mean %q?", k)
-				}
-			}
-			return fmt.Errorf("%s: unknown field %q in %s (%s)", where(), key, name, hint)
-		}
-		if seen[key] {
-			return fmt.Errorf("%s: %s has the key %q twice", where(), name, key)
-		}
-		seen[key] = true
-		if err := w.value(ft, strings.TrimPrefix(path+"."+key, ".")); err != nil {
-			return err
-		}
-	}
-	_, _, err := w.next() // the closing brace
+	_, _, err = s.next() // the closing bracket or brace
 	return err
 }
 
-// lineCol converts a byte offset into a 1-based line and column.
-func lineCol(data []byte, off int64) (line, col int) {
-	off = max(0, min(off, int64(len(data))))
-	before := data[:off]
-	line = 1 + bytes.Count(before, []byte("\n"))
-	col = int(off) - bytes.LastIndexByte(before, '\n')
-	return line, col
+// wrongType says what the value tok at path should be, and is not.
+func wrongType(path string, tok json.Token, typ *json.UnmarshalTypeError) string {
+	want := "an object"
+	switch k := typ.Type.Kind(); {
+	case k >= reflect.Int && k <= reflect.Uint64:
+		want = "a whole number"
+	case k == reflect.Float64:
+		want = "a number"
+	case k == reflect.String:
+		want = "a string"
+	case k == reflect.Bool:
+		want = "true or false"
+	case k == reflect.Slice:
+		want = "an array"
+	}
+	if strings.HasPrefix(typ.Value, "number ") { // out of range, or a fraction for a whole number
+		return fmt.Sprintf("%s should be %s that fits %s, not %s", path, want, typ.Type, tok)
+	}
+	got := map[string]string{"object": "a JSON object", "array": "a JSON array", "string": "a JSON string", "bool": "a JSON true or false"}[typ.Value]
+	return fmt.Sprintf("%s should be %s, not %s", path, want, cmp.Or(got, fmt.Sprint("the number ", tok)))
+}
+
+// lineCol says where a byte offset is: "line L, column C", both from 1.
+func lineCol(data []byte, off int64) string {
+	before := data[:max(0, min(off, int64(len(data))))]
+	return fmt.Sprintf("line %d, column %d", 1+bytes.Count(before, []byte("\n")), len(before)-bytes.LastIndexByte(before, '\n'))
 }

@@ -180,7 +180,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"unknown layer kind", edit(`"kind": "relu"`, `"kind": "tanh"`), `unknown layer kind "tanh"`},
 		{"layer without kind", edit(`"kind": "relu", `, ``), `no "kind"`},
 		{"layer without name", edit(`, "name": "ReLU_1"`, ``), "has no name"},
-		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `line 10, column 5: layers[1] should be an object, not null`},
+		{"null layer", edit(`{"kind": "relu", "name": "ReLU_1"}`, `null`), `line 10, column 5: layers[1] should not be null`},
 		{"duplicate names", edit(`"name": "ReLU_1"`, `"name": "Linear_1"`), `both named "Linear_1"`},
 		{"a comma in a name", edit(`"name": "ReLU_1"`, `"name": "ReLU,1"`), `must not hold commas, quotes or control characters`},
 		{"a newline in a name", edit(`"name": "ReLU_1"`, `"name": "ReLU\n1"`), `must not hold commas, quotes or control characters`},
@@ -205,8 +205,8 @@ func TestLoadModelErrors(t *testing.T) {
 		{"bad output layer", edit(`"output_layers": []`, `"output_layers": [{"kind": "sigmoid", "name": "S"}]`), `output_layers[0] "S": unknown layer kind`},
 		{"negative epochs", edit(`"epochs": 3`, `"epochs": -3`), "meta epochs is -3"},
 		// Strictness: what encoding/json alone would take silently.
-		{"null weight", edit(`[1, -1]`, `[null, -1]`), "at line 12, column 13: layers[2].W[0][0] should be a number, not null"},
-		{"null meta", edit(`"meta": {`, `"meta": null, "x": {`), "at line 4, column 11: meta should be an object, not null"},
+		{"null weight", edit(`[1, -1]`, `[null, -1]`), "at line 12, column 13: layers[2].W[0][0] should not be null"},
+		{"null meta", edit(`"meta": {`, `"meta": null, "x": {`), "at line 4, column 11: meta should not be null"},
 		{"lower-case w", edit(`"W": [[1, 2, 3]`, `"w": [[1, 2, 3]`), `at line 8, column 6: unknown field "w" in layers[0] (keys are case-sensitive: did you mean "W"?)`},
 		{"capitalised key", edit(`"inputs": 2,`, `"Inputs": 2,`), `unknown field "Inputs" in the document (keys are case-sensitive: did you mean "inputs"?)`},
 		{"duplicate key", edit(`"inputs": 2,`, `"inputs": 2, "inputs": 2,`), `at line 5, column 16: the document has the key "inputs" twice`},
@@ -225,8 +225,13 @@ func TestLoadModelErrors(t *testing.T) {
 		{"version beyond int", edit(`"version": 1`, `"version": 1e30`), "at line 3, column 14: version should be a whole number that fits int, not 1e30"},
 		{"newer version with a field of another type", strings.Replace(edit(`"version": 1`, `"version": 3`), `"epochs": 3`, `"epochs": "3"`, 1), "version 3, but this program reads versions 1 to 2"},
 		{"a key of another object", edit(`"seed": 1234`, `"seed": 1234, "units": 3`), `at line 4, column 84: unknown field "units" in meta (misspelt, or from another program?)`},
-		{"null in files", edit(`"seed": 1234`, `"seed": 1234, "files": {"a.csv": null}`), "at line 4, column 103: meta.files.a.csv should be a string, not null"},
+		{"null in files", edit(`"seed": 1234`, `"seed": 1234, "files": {"a.csv": null}`), "at line 4, column 103: meta.files.a.csv should not be null"},
 		{"where an array is", "[1, 2]", "at line 1, column 1: the document should be an object, not a JSON array"},
+		{"a weight of another type", edit(`[1, -1]`, `[1, true]`), "at line 12, column 16: layers[2].W[0][1] should be a number, not a JSON true or false"},
+		{"an object for a weight", edit(`[1, -1]`, `[{"w": 1}, -1]`), "at line 12, column 13: layers[2].W[0][0] should be a number, not a JSON object"},
+		{"a generator word beyond uint32", edit(`"seed": 1234`, `"seed": 1234, "rng": {"key": [1, 4294967296], "pos": 0}`), "at line 4, column 103: meta.rng.key[1] should be a whole number that fits uint32, not 4294967296"},
+		{"a key of rng cased otherwise", edit(`"seed": 1234`, `"seed": 1234, "rng": {"Pos": 0}`), `unknown field "Pos" in meta.rng (keys are case-sensitive: did you mean "pos"?)`},
+		{"a file twice", edit(`"seed": 1234`, `"seed": 1234, "files": {"a.csv": "x", "a.csv": "y"}`), `at line 4, column 108: meta.files has the key "a.csv" twice`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
