@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,12 +201,8 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 // the next.
 func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error {
 	k := len(c.Counts)
-	invalid := 0
-	for _, n := range c.Invalid {
-		invalid += n
-	}
-	cols := k
-	if invalid > 0 {
+	cols := k // and a column of NaN outputs when there are any
+	if slices.ContainsFunc(c.Invalid, func(n int) bool { return n > 0 }) {
 		cols++
 	}
 	s := newSVG(w, fmt.Sprintf("%s, %s right", title, pct(c.Accuracy())))
