@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,15 +122,19 @@ func (c *Confusion) ClassAccuracies() string {
 	return strings.Join(parts, ", ")
 }
 
-// mistake is one cell off the diagonal: n samples of true class T
-// predicted as P (-1: not a class, the output was NaN).
-type mistake struct{ T, P, N int }
+// mistake is one cell off the diagonal: N samples of true class T
+// predicted as P (none: the output was NaN).
+type mistake struct {
+	T int
+	P shownClass
+	N int
+}
 
 func (m mistake) String() string {
-	if m.P < 0 {
+	if !m.P.ok {
 		return fmt.Sprintf("%d with a NaN output", m.T)
 	}
-	return fmt.Sprintf("%d predicted as %d", m.T, m.P)
+	return fmt.Sprintf("%d predicted as %v", m.T, m.P)
 }
 
 // largestMistake is the fullest cell off the diagonal, the invalid column
@@ -139,11 +144,11 @@ func (c *Confusion) largestMistake() mistake {
 	for t, row := range c.Counts {
 		for p, n := range row {
 			if p != t && n > m.N {
-				m = mistake{t, p, n}
+				m = mistake{t, shownClass{p, true}, n}
 			}
 		}
 		if c.Invalid[t] > m.N {
-			m = mistake{t, -1, c.Invalid[t]}
+			m = mistake{t, shownClass{}, c.Invalid[t]}
 		}
 	}
 	return m
@@ -196,12 +201,8 @@ func (c *Confusion) WriteSVG(w io.Writer, title string) error {
 // the next.
 func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error {
 	k := len(c.Counts)
-	invalid := 0
-	for _, n := range c.Invalid {
-		invalid += n
-	}
-	cols := k
-	if invalid > 0 {
+	cols := k // and a column of NaN outputs when there are any
+	if slices.ContainsFunc(c.Invalid, func(n int) bool { return n > 0 }) {
 		cols++
 	}
 	s := newSVG(w, fmt.Sprintf("%s, %s right", title, pct(c.Accuracy())))
@@ -223,20 +224,14 @@ func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error 
 	for t, row := range c.Counts {
 		total := c.Total(t)
 		for p := 0; p < cols; p++ {
-			var n int
-			var fill color.RGBA
-			var light bool
-			switch {
-			case p == k:
-				n = c.Invalid[t]
-				fill, light = cellShade(wrongRed, n, float64(n)/float64(scaleEnd))
-			case p == t:
+			n, end, of := c.Invalid[t], wrongRed, scaleEnd
+			if p < k {
 				n = row[p]
-				fill, light = cellShade(rightGreen, n, float64(n)/float64(max(total, 1)))
-			default:
-				n = row[p]
-				fill, light = cellShade(wrongRed, n, float64(n)/float64(scaleEnd))
 			}
+			if p == t {
+				end, of = rightGreen, max(total, 1)
+			}
+			fill, light := cellShade(end, n, float64(n)/float64(of))
 			x, y := ml+float64(p)*cell, mt+float64(t)*cell
 			fmt.Fprintf(s, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x, y, cell, cell, cssColor(fill))
 			ink := "#222"
@@ -282,17 +277,14 @@ func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error 
 	switch {
 	case shared > largest.N:
 		scale("scale-wrong", wrongRed, "Off it: the count, on one scale with the matrices beside this one.", "1", strconv.Itoa(shared))
-		if largest.N > 0 {
-			s.lines(lx, y, 162, 15, "note", note, fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T)))
-		} else {
-			s.lines(lx, y, 162, 15, "note", note, "No mistakes.")
-		}
 	case largest.N > 0:
 		scale("scale-wrong", wrongRed, "Off it: the count, relative to the commonest mistake.", "1", strconv.Itoa(largest.N))
-		s.lines(lx, y, 162, 15, "note", note, fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T)))
-	default:
-		s.lines(lx, y, 162, 15, "note", note, "No mistakes.")
 	}
+	commonest := "No mistakes."
+	if largest.N > 0 {
+		commonest = fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T))
+	}
+	s.lines(lx, y, 162, 15, "note", note, commonest)
 	s.WriteString("</g>\n")
 	return s.close()
 }

@@ -17,6 +17,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"slices"
+	"strconv"
 )
 
 // Grid of a decision map, as in the lab's plot of a 2-D classifier.
@@ -30,7 +32,7 @@ const (
 type decisionMap struct {
 	X0, Y0, Step float64
 	NX, NY       int
-	Pred         []int // NY×NX, row-major; -1 where the output is NaN
+	Pred         []shownClass // NY×NX, row-major
 	Classes      int
 }
 
@@ -86,7 +88,7 @@ func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Pred = make([]int, d.NX*d.NY)
+	d.Pred = make([]shownClass, d.NX*d.NY)
 	chunk := mapRows(widestLayer(netWidths(net)))
 	G := NewMatrix(0, 2)
 	var ws evalWorkspace
@@ -101,30 +103,43 @@ func computeDecisionMap(net *MLP, X *Matrix) (*decisionMap, error) {
 		P := ws.forward(Y, net.OutputLayers, nil)
 		d.Classes = P.Cols
 		for r := 0; r < P.Rows; r++ {
-			d.Pred[c0+r] = shownClass(P, r)
+			d.Pred[c0+r] = classOf(P, r)
 		}
 	}
 	return d, nil
 }
 
-// shownClass is the class the pictures and tables show for row r of M:
-// its argmax, or −1 where the row has none (a NaN), which the decision map
-// draws grey (mapColor) and black (sampleColor), the digit grid labels
-// "predicted ?" and the XOR table prints as it is.
-func shownClass(M *Matrix, r int) int {
-	if k, ok := M.ArgmaxRow(r); ok {
-		return k
-	}
-	return -1
+// shownClass is the class the pictures and tables show for a row of
+// outputs or targets: its argmax, or none (ok false) where the row has a
+// NaN, which the decision map draws grey (mapColor) and black
+// (sampleColor) and the digit grid labels "predicted ?". Two rows without
+// a class show the same (k is then 0).
+type shownClass struct {
+	k  int
+	ok bool
 }
 
-// mapColor is the background of a class: its palette colour, lightened.
-// A NaN output (class -1) is grey.
-func mapColor(class int) color.RGBA {
-	if class < 0 {
+func classOf(M *Matrix, r int) shownClass {
+	k, ok := M.ArgmaxRow(r)
+	return shownClass{k, ok}
+}
+
+// String is the class as the XOR table, the divergence diagnosis and the
+// maps' data-class attributes write it: −1 for none.
+func (c shownClass) String() string {
+	if !c.ok {
+		return "-1"
+	}
+	return strconv.Itoa(c.k)
+}
+
+// mapColor is the background of a class: its palette colour, lightened;
+// grey for none.
+func mapColor(c shownClass) color.RGBA {
+	if !c.ok {
 		return nanGrey
 	}
-	return mix(paletteColor(class), white, 0.65)
+	return mix(paletteColor(c.k), white, 0.65)
 }
 
 var (
@@ -132,23 +147,13 @@ var (
 	boundaryColor = color.RGBA{0x44, 0x44, 0x44, 0xff}
 )
 
-// sampleColor is a sample's marker: its class's colour, darkened.
-func sampleColor(class int) color.RGBA {
-	if class < 0 {
+// sampleColor is a sample's marker: its class's colour, darkened; black
+// for none.
+func sampleColor(c shownClass) color.RGBA {
+	if !c.ok {
 		return black
 	}
-	return mix(paletteColor(class), black, 0.35)
-}
-
-// markerRadius is the radius of a sample's marker in pixels, and ring the
-// radius and width of the ring around a misclassified one: bigger when
-// there are only a few samples (XOR's four), thin among many, so that a
-// cluster of mistakes does not merge into one red blot.
-func markerRadius(samples int) (r, ring, width float64) {
-	if samples < 50 {
-		return 8, 12, 2.5
-	}
-	return 3.5, 5.3, 1.2
+	return mix(paletteColor(c.k), black, 0.35)
 }
 
 // raster draws the regions with k×k pixels per grid cell, the highest y
@@ -158,17 +163,11 @@ func markerRadius(samples int) (r, ring, width float64) {
 func (d *decisionMap) raster(k int) *image.Paletted {
 	pal := color.Palette{nanGrey}
 	for c := range palette {
-		pal = append(pal, mapColor(c))
+		pal = append(pal, mapColor(shownClass{c, true}))
 	}
 	pal = append(pal, boundaryColor)
 	img := image.NewPaletted(image.Rect(0, 0, d.NX*k, d.NY*k), pal)
-	class := func(i, j int) int { return d.Pred[i*d.NX+j] }
-	index := func(c int) uint8 {
-		if c < 0 {
-			return 0
-		}
-		return uint8(1 + c%len(palette))
-	}
+	class := func(i, j int) shownClass { return d.Pred[i*d.NX+j] }
 	for y := 0; y < d.NY*k; y++ {
 		i := d.NY - 1 - y/k // grid rows rise, image rows go down
 		for x := 0; x < d.NX*k; x++ {
@@ -178,11 +177,12 @@ func (d *decisionMap) raster(k int) *image.Paletted {
 				(x%k == k-1 && j < d.NX-1 && class(i, j+1) != c) ||
 				(y%k == 0 && i < d.NY-1 && class(i+1, j) != c) ||
 				(y%k == k-1 && i > 0 && class(i-1, j) != c)
-			if edge {
+			switch {
+			case edge:
 				img.Pix[y*img.Stride+x] = uint8(len(pal) - 1)
-			} else {
-				img.Pix[y*img.Stride+x] = index(c)
-			}
+			case c.ok:
+				img.Pix[y*img.Stride+x] = uint8(1 + c.k%len(palette))
+			} // else 0: grey
 		}
 	}
 	return img
@@ -190,13 +190,9 @@ func (d *decisionMap) raster(k int) *image.Paletted {
 
 // marker draws the marker of a class centred on (cx, cy) with radius r:
 // a shape per class (circle, square, triangle, diamond, triangle down), so
-// that the classes stay apart in a grey print.
-func (s *svgDoc) marker(class int, cx, cy, r float64, attrs string) {
-	shape := 0
-	if class >= 0 {
-		shape = class % 5
-	}
-	switch shape {
+// that the classes stay apart in a grey print; none is a circle.
+func (s *svgDoc) marker(c shownClass, cx, cy, r float64, attrs string) {
+	switch shape := c.k % 5; shape {
 	case 0:
 		fmt.Fprintf(s, `<circle cx="%.1f" cy="%.1f" r="%.1f" %s/>`+"\n", cx, cy, r, attrs)
 	case 1:
@@ -234,7 +230,7 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 	P := net.Propagate(X, true)
 	right := 0
 	for n := 0; n < X.Rows; n++ {
-		if t, ok := T.ArgmaxRow(n); ok && shownClass(P, n) == t {
+		if t := classOf(T, n); t.ok && classOf(P, n) == t {
 			right++
 		}
 	}
@@ -264,7 +260,13 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 	s := newSVG(w, title)
 	fmt.Fprintf(s, `<image class="regions" x="%.1f" y="%.1f" width="%.1f" height="%.1f" preserveAspectRatio="none" href="data:image/png;base64,%s"/>`+"\n",
 		a.l, a.t, a.r-a.l, a.b-a.t, base64.StdEncoding.EncodeToString(raster.Bytes()))
-	r, ring, ringW := markerRadius(X.Rows)
+	// Markers and rings are bigger when there are only a few samples
+	// (XOR's four), thin among many, so that a cluster of mistakes does not
+	// merge into one red blot.
+	r, ring, ringW := 3.5, 5.3, 1.2
+	if X.Rows < 50 {
+		r, ring, ringW = 8, 12, 2.5
+	}
 	var wrong [][2]float64
 	s.WriteString(`<g class="samples" stroke="white" stroke-width="1">` + "\n")
 	for n := 0; n < X.Rows; n++ {
@@ -272,9 +274,9 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 		if !finite(cx) || !finite(cy) {
 			continue
 		}
-		t := shownClass(T, n)
-		s.marker(t, cx, cy, r, fmt.Sprintf(`class="sample" data-class="%d" fill="%s"`, t, cssColor(sampleColor(t))))
-		if shownClass(P, n) != t {
+		t := classOf(T, n)
+		s.marker(t, cx, cy, r, fmt.Sprintf(`class="sample" data-class="%s" fill="%s"`, t, cssColor(sampleColor(t))))
+		if classOf(P, n) != t {
 			wrong = append(wrong, [2]float64{cx, cy})
 		}
 	}
@@ -294,10 +296,11 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 	swatch := func(fill color.RGBA) {
 		fmt.Fprintf(s, `<rect x="%d" y="%.1f" width="26" height="18" fill="%s" stroke="#999"/>`+"\n", legendX, y-13, cssColor(fill))
 	}
-	for c := 0; c < min(d.Classes, mapLegendClasses); c++ {
+	for k := 0; k < min(d.Classes, mapLegendClasses); k++ {
+		c := shownClass{k, true}
 		swatch(mapColor(c))
 		s.marker(c, legendX+13, y-4, math.Min(r, 5), fmt.Sprintf(`fill="%s" stroke="white"`, cssColor(sampleColor(c))))
-		s.text(legendX+34, y, "entry", "", fmt.Sprintf("class %d", c))
+		s.text(legendX+34, y, "entry", "", "class "+c.String())
 		y += 24
 	}
 	if d.Classes > mapLegendClasses {
@@ -309,13 +312,10 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 	y += 24
 	fmt.Fprintf(s, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s" stroke-width="1.5"/>`+"\n", legendX, y-4, legendX+26, y-4, cssColor(boundaryColor))
 	s.text(legendX+34, y, "entry", "", "class boundary")
-	for _, c := range d.Pred {
-		if c < 0 {
-			y += 24
-			swatch(nanGrey)
-			s.text(legendX+34, y, "entry", "", "output is NaN")
-			break
-		}
+	if slices.Contains(d.Pred, shownClass{}) {
+		y += 24
+		swatch(nanGrey)
+		s.text(legendX+34, y, "entry", "", "output is NaN")
 	}
 	s.WriteString("</g>\n")
 	return s.close()

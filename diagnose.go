@@ -195,7 +195,7 @@ func forwardCause(layer Layer, in *Matrix, r int) string {
 // probability 0, so −log p = +Inf.
 func lossCause(loss Loss, P, T, logits *Matrix, r int, image func(int) int, v float64) string {
 	k, ok := T.ArgmaxRow(r)
-	s := fmt.Sprintf("loss of %s: image %d (digit %d) has loss %s", loss.Name(), image(r), shownClass(T, r), formatFloat(v))
+	s := fmt.Sprintf("loss of %s: image %d (digit %v) has loss %s", loss.Name(), image(r), classOf(T, r), formatFloat(v))
 	if !ok || !allFiniteRow(P, r) {
 		return s + ": its probabilities are not finite"
 	}

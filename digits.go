@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"strconv"
 )
 
 // Layout of a digit grid, in pixels. The labels are in the bitmap font at
@@ -32,29 +31,19 @@ var (
 	inkGrey    = color.RGBA{0x55, 0x55, 0x55, 0xff}
 )
 
-// digitLayout places the tiles: cols across, each tileW wide (the widest
-// of the image and its label), under a header line.
-type digitLayout struct {
-	cols, rows, tileW, headerH int
-}
-
-// origin is the top left corner of tile n.
-func (l digitLayout) origin(n int) (x, y int) {
-	return digitGap + (n%l.cols)*(l.tileW+digitGap), l.headerH + digitGap + (n/l.cols)*(digitTileH+digitGap)
-}
-
 // digitLabel is the text under image n: its true class, and for a
-// misclassified one also the prediction; "" without labels.
-func digitLabel(n int, pred, truth []int) string {
+// misclassified one also the prediction ("?" for none: a NaN output); ""
+// without labels.
+func digitLabel(n int, pred, truth []shownClass) string {
 	switch {
 	case truth == nil:
 		return ""
 	case pred == nil || pred[n] == truth[n]:
-		return strconv.Itoa(truth[n])
-	case pred[n] < 0:
-		return strconv.Itoa(truth[n]) + ", predicted ?" // a NaN output
+		return truth[n].String()
+	case !pred[n].ok:
+		return truth[n].String() + ", predicted ?"
 	}
-	return fmt.Sprintf("%d, predicted %d", truth[n], pred[n])
+	return fmt.Sprintf("%v, predicted %v", truth[n], pred[n])
 }
 
 // digitGridPNG writes a grid of 28×28 images, cols per row, each with its
@@ -64,7 +53,7 @@ func digitLabel(n int, pred, truth []int) string {
 // smallest value is white and its largest black. pred may be nil (then
 // only the true label is written); truth may be nil only together with
 // pred.
-func digitGridPNG(w io.Writer, images [][]float64, pred, truth []int, cols int) error {
+func digitGridPNG(w io.Writer, images [][]float64, pred, truth []shownClass, cols int) error {
 	switch {
 	case cols < 1:
 		return fmt.Errorf("digit grid: cols must be at least 1, got %d", cols)
@@ -89,27 +78,29 @@ func digitGridPNG(w io.Writer, images [][]float64, pred, truth []int, cols int) 
 	case truth != nil:
 		header = "under each image its true class"
 	}
-	l := digitLayout{cols: min(cols, len(images)), tileW: digitBox}
-	l.rows = (len(images) + l.cols - 1) / l.cols
+	// Tiles cols across, each tileW wide (the widest of the image and its
+	// label), under the header line.
+	cols = min(cols, len(images))
+	rows := (len(images) + cols - 1) / cols
+	tileW, headerH := digitBox, 0
 	for n := range images {
-		l.tileW = max(l.tileW, textWidth(digitLabel(n, pred, truth), labelScale))
+		tileW = max(tileW, textWidth(digitLabel(n, pred, truth), labelScale))
 	}
 	if header != "" {
-		l.headerH = digitGap + fontRows*labelScale
+		headerH = digitGap + fontRows*labelScale
 	}
-	width := max(l.cols*(l.tileW+digitGap)+digitGap, textWidth(header, labelScale)+2*digitGap)
-	img := image.NewRGBA(image.Rect(0, 0, width, l.headerH+l.rows*(digitTileH+digitGap)+digitGap))
+	width := max(cols*(tileW+digitGap)+digitGap, textWidth(header, labelScale)+2*digitGap)
+	img := image.NewRGBA(image.Rect(0, 0, width, headerH+rows*(digitTileH+digitGap)+digitGap))
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
 	drawText(img, digitGap, digitGap, labelScale, header, inkGrey)
 	for n, im := range images {
-		x0, y0 := l.origin(n)
-		bx := x0 + (l.tileW-digitBox)/2 // the image centred in its tile
-		wrong := pred != nil && pred[n] != truth[n]
-		fc := frameRight
-		if wrong {
-			fc = red
+		x0, y0 := digitGap+(n%cols)*(tileW+digitGap), headerH+digitGap+(n/cols)*(digitTileH+digitGap)
+		bx := x0 + (tileW-digitBox)/2 // the image centred in its tile
+		fc, lc := frameRight, black   // frame and label
+		if pred != nil && pred[n] != truth[n] {
+			fc, lc = red, red
 		}
 		for y := y0; y < y0+digitBox; y++ {
 			for x := bx; x < bx+digitBox; x++ {
@@ -141,11 +132,7 @@ func digitGridPNG(w io.Writer, images [][]float64, pred, truth []int, cols int) 
 			}
 		}
 		label := digitLabel(n, pred, truth)
-		lc := black
-		if wrong {
-			lc = red
-		}
-		drawText(img, x0+(l.tileW-textWidth(label, labelScale))/2, y0+digitBox+4, labelScale, label, lc)
+		drawText(img, x0+(tileW-textWidth(label, labelScale))/2, y0+digitBox+4, labelScale, label, lc)
 	}
 	return png.Encode(w, img)
 }

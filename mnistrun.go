@@ -207,15 +207,15 @@ func mnistPageJobs(s settings, out *outputs, name, pipeline string, data *MNIST,
 // digitSample picks n test images for the digit grid: the first n/2, then
 // misclassified ones (or more of the first when there are too few), with
 // the network's predictions and the true labels.
-func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, pred, truth []int) {
+func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, pred, truth []shownClass) {
 	n = min(n, X.Len())
 	// The predictions through the chunked pass: Propagate on the whole test
 	// set would hold every layer's output for 10,000 images at once (60 MB,
 	// the largest peak of memory in a run).
-	all := make([]int, X.Len())
+	all := make([]shownClass, X.Len())
 	net.evalPass(X, T, func(i0 int, _, _, P, _ *Matrix) {
 		for r := 0; r < P.Rows; r++ {
-			all[i0+r] = shownClass(P, r)
+			all[i0+r] = classOf(P, r)
 		}
 	})
 	var picked []int
@@ -223,12 +223,12 @@ func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, p
 		picked = append(picked, i)
 	}
 	for i := n / 2; i < X.Len() && len(picked) < n; i++ {
-		if all[i] != shownClass(T, i) {
+		if all[i] != classOf(T, i) {
 			picked = append(picked, i)
 		}
 	}
 	for i := n / 2; len(picked) < n; i++ {
-		if all[i] == shownClass(T, i) {
+		if all[i] == classOf(T, i) {
 			picked = append(picked, i)
 		}
 	}
@@ -236,7 +236,7 @@ func digitSample(net *MLP, X RowSource, T *Matrix, n int) (images [][]float64, p
 	for r, i := range picked {
 		images = append(images, rows.Row(r))
 		pred = append(pred, all[i])
-		truth = append(truth, shownClass(T, i))
+		truth = append(truth, classOf(T, i))
 	}
 	return images, pred, truth
 }

@@ -257,8 +257,8 @@ func TestMNISTDigitSample(t *testing.T) {
 		t.Fatalf("got %d images; want 4", len(images))
 	}
 	for k, r := range wantRows {
-		if !slices.Equal(images[k], X.Row(r)) || pred[k] != wantPred[k] || truth[k] != wantTruth[k] {
-			t.Errorf("image %d: got row with %v, pred %d, truth %d; want row %d, pred %d, truth %d",
+		if !slices.Equal(images[k], X.Row(r)) || pred[k] != (shownClass{wantPred[k], true}) || truth[k] != (shownClass{wantTruth[k], true}) {
+			t.Errorf("image %d: got row with %v, pred %v, truth %v; want row %d, pred %d, truth %d",
 				k, images[k], pred[k], truth[k], r, wantPred[k], wantTruth[k])
 		}
 	}

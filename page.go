@@ -6,6 +6,7 @@ package main
 // different experiments accumulate on one offline page.
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -13,7 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -61,26 +62,23 @@ const runRecordSuffix = ".run.json"
 // kilobytes).
 const maxRunRecordBytes = 4 << 20
 
-// pageJob writes a run record and rebuilds the page.
+// pageJob writes rec as <experiment>.run.json and rebuilds index.html.
 func pageJob(out *outputs, rec *runRecord) outputJob {
-	return outputJob{name: filepath.Join(out.dir, rec.Experiment+runRecordSuffix) + " and " + filepath.Join(out.dir, "index.html"),
-		write: func() error { return writeRunPage(out, rec) }}
-}
-
-// writeRunPage writes rec as <experiment>.run.json and rebuilds index.html.
-func writeRunPage(out *outputs, rec *runRecord) error {
-	if rec.Written == "" {
-		rec.Written = time.Now().Format(time.RFC3339)
+	write := func() error {
+		if rec.Written == "" {
+			rec.Written = time.Now().Format(time.RFC3339)
+		}
+		err := out.write(rec.Experiment+runRecordSuffix, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rec)
+		})
+		if err != nil {
+			return err
+		}
+		return out.write("index.html", func(w io.Writer) error { return writeIndex(w, out.dir) })
 	}
-	err := out.write(rec.Experiment+runRecordSuffix, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rec)
-	})
-	if err != nil {
-		return err
-	}
-	return out.write("index.html", func(w io.Writer) error { return writeIndex(w, out.dir) })
+	return outputJob{name: filepath.Join(out.dir, rec.Experiment+runRecordSuffix) + " and " + filepath.Join(out.dir, "index.html"), write: write}
 }
 
 // readRunRecords reads every run record in dir, in the order of the
@@ -116,12 +114,8 @@ func readRunRecords(dir string) (recs []*runRecord, problems []string, err error
 		}
 		return len(experimentRank)
 	}
-	sort.SliceStable(recs, func(i, j int) bool {
-		ri, rj := rank(recs[i].Experiment), rank(recs[j].Experiment)
-		if ri != rj {
-			return ri < rj
-		}
-		return recs[i].Experiment < recs[j].Experiment
+	slices.SortStableFunc(recs, func(a, b *runRecord) int {
+		return cmp.Or(cmp.Compare(rank(a.Experiment), rank(b.Experiment)), strings.Compare(a.Experiment, b.Experiment))
 	})
 	return recs, problems, nil
 }

@@ -14,6 +14,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -98,46 +99,31 @@ func (s *svgDoc) text(x, y float64, class, attrs, t string) {
 	fmt.Fprintf(s, `<text class="%s" x="%.1f" y="%.1f" %s>%s</text>`+"\n", class, x, y, attrs, html.EscapeString(t))
 }
 
-// lines writes text wrapped into a column of width w from (x, y) on, one
-// line every step pixels (at least one, so that an empty legend entry
-// still takes its row), and returns the y below the last line.
+// lines writes t wrapped at spaces into a column of width w from (x, y)
+// on (a word longer than the column gets a line of its own), one line
+// every step pixels (at least one, so that an empty legend entry still
+// takes its row), and returns the y below the last line.
 func (s *svgDoc) lines(x, y, w, step float64, class, attrs, t string) float64 {
-	ls := wrap(t, int(w/charW))
-	if len(ls) == 0 {
-		ls = []string{""}
+	line := ""
+	for _, word := range strings.Fields(t) {
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= int(w/charW):
+			line += " " + word
+		default:
+			s.text(x, y, class, attrs, line)
+			y += step
+			line = word
+		}
 	}
-	for _, l := range ls {
-		s.text(x, y, class, attrs, l)
-		y += step
-	}
-	return y
+	s.text(x, y, class, attrs, line)
+	return y + step
 }
 
 func (s *svgDoc) close() error {
 	s.WriteString("</svg>\n")
 	return s.Flush()
-}
-
-// wrap breaks t at spaces into lines of at most n characters (a longer
-// word gets a line of its own).
-func wrap(t string, n int) []string {
-	var out []string
-	line := ""
-	for _, w := range strings.Fields(t) {
-		switch {
-		case line == "":
-			line = w
-		case len([]rune(line))+1+len([]rune(w)) <= n:
-			line += " " + w
-		default:
-			out = append(out, line)
-			line = w
-		}
-	}
-	if line != "" {
-		out = append(out, line)
-	}
-	return out
 }
 
 // tick is a tick mark: where it sits on its axis, in pixels, and its label.
@@ -551,10 +537,14 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 
 // polyline draws p as one line (nothing for fewer than two points).
 func (s *svgDoc) polyline(p []point) {
-	if len(p) < 2 {
-		return
+	if len(p) >= 2 {
+		s.WriteString(`<polyline class="line" points="`)
+		s.points(p)
 	}
-	s.WriteString(`<polyline class="line" points="`)
+}
+
+// points ends an element with the points attribute of p: "x,y x,y …".
+func (s *svgDoc) points(p []point) {
 	for i, q := range p {
 		if i > 0 {
 			s.WriteByte(' ')
@@ -575,17 +565,12 @@ func (s *svgDoc) band(p []point, col string) {
 			up[i].py, down[i].py = math.Min(up[i].py, p[j].py), math.Max(down[i].py, p[j].py)
 		}
 	}
-	s.WriteString(`<polygon class="band" stroke="none" fill="` + col + `" fill-opacity="0.25" points="`)
-	for i := range up {
-		fmt.Fprintf(s, "%.1f,%.1f ", up[i].px, up[i].py)
-	}
+	outline := slices.Clone(up)
 	for i := len(down) - 1; i >= 0; i-- {
-		fmt.Fprintf(s, "%.1f,%.1f", down[i].px, down[i].py)
-		if i > 0 {
-			s.WriteByte(' ')
-		}
+		outline = append(outline, down[i])
 	}
-	s.WriteString(`"/>` + "\n")
+	s.WriteString(`<polygon class="band" stroke="none" fill="` + col + `" fill-opacity="0.25" points="`)
+	s.points(outline)
 	s.polyline(up)
 	s.polyline(down)
 }

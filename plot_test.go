@@ -325,10 +325,10 @@ func TestDecisionMapSVG(t *testing.T) {
 	if b := img.Bounds(); k < 2 || b.Dx() != d.NX*k || b.Dy() != d.NY*k {
 		t.Fatalf("regions are %dx%d pixels; want %d×%d cells of k ≥ 2 px", b.Dx(), b.Dy(), d.NX, d.NY)
 	}
-	checked, seen := 0, map[int]bool{}
+	checked, seen := 0, map[shownClass]bool{}
 	for i := 1; i < d.NY-1; i += 7 {
 		for j := 1; j < d.NX-1; j += 7 {
-			want := shownClass(net.Propagate(FromRows([][]float64{{d.X0 + float64(j)*d.Step, d.Y0 + float64(i)*d.Step}}), true), 0)
+			want := classOf(net.Propagate(FromRows([][]float64{{d.X0 + float64(j)*d.Step, d.Y0 + float64(i)*d.Step}}), true), 0)
 			inside := true
 			for _, n := range [][2]int{{i - 1, j}, {i + 1, j}, {i, j - 1}, {i, j + 1}} {
 				inside = inside && d.Pred[n[0]*d.NX+n[1]] == want
@@ -338,7 +338,7 @@ func TestDecisionMapSVG(t *testing.T) {
 			}
 			got := color.RGBAModel.Convert(img.At(j*k+k/2, (d.NY-1-i)*k+k/2)).(color.RGBA)
 			if got != mapColor(want) {
-				t.Fatalf("cell (%d, %d) has colour %v; want %v (class %d)", i, j, got, mapColor(want), want)
+				t.Fatalf("cell (%d, %d) has colour %v; want %v (class %v)", i, j, got, mapColor(want), want)
 			}
 			checked++
 			seen[want] = true
@@ -390,7 +390,7 @@ func TestDecisionMapSVG(t *testing.T) {
 	}
 	wrong := 0
 	for n, m := range samples {
-		if want := fmt.Sprint(shownClass(T, n)); m.attr["data-class"] != want {
+		if want := fmt.Sprint(classOf(T, n)); m.attr["data-class"] != want {
 			t.Errorf("sample %d marked as class %s; want %s", n, m.attr["data-class"], want)
 		}
 		if m.name == "circle" {
@@ -398,7 +398,7 @@ func TestDecisionMapSVG(t *testing.T) {
 				t.Errorf("sample %d (x = %.3f) drawn at %.1f px; want %.1f", n, X.At(n, 0), cx, x0+(X.At(n, 0)-ex0)*scale)
 			}
 		}
-		if shownClass(P, n) != shownClass(T, n) {
+		if classOf(P, n) != classOf(T, n) {
 			wrong++
 		}
 	}
@@ -478,12 +478,12 @@ func digitTestImages(n int) [][]float64 {
 // The digit grid's pictures are in TestPlotGoldens; its errors here.
 func TestDigitGridPNG(t *testing.T) {
 	images := digitTestImages(7)
-	truth := []int{0, 1, 2, 3, 4, 5, 6}
-	pred := []int{0, 1, 9, 3, 4, -1, 6}
+	truth := []shownClass{{0, true}, {1, true}, {2, true}, {3, true}, {4, true}, {5, true}, {6, true}}
+	pred := []shownClass{{0, true}, {1, true}, {9, true}, {3, true}, {4, true}, {}, {6, true}}
 	for _, tc := range []struct {
 		name         string
 		images       [][]float64
-		pred, truth  []int
+		pred, truth  []shownClass
 		cols         int
 		wantInErrMsg string
 	}{
@@ -827,7 +827,9 @@ func plotPictures() map[string]func(io.Writer) error {
 	// Seven digits, 2 and 5 misclassified (5 with no valid prediction): red
 	// frames and labels; the bar of each image black on white.
 	pictures["digits.png"] = func(w io.Writer) error {
-		return digitGridPNG(w, digitTestImages(7), []int{0, 1, 9, 3, 4, -1, 6}, []int{0, 1, 2, 3, 4, 5, 6}, 3)
+		pred := []shownClass{{0, true}, {1, true}, {9, true}, {3, true}, {4, true}, {}, {6, true}}
+		truth := []shownClass{{0, true}, {1, true}, {2, true}, {3, true}, {4, true}, {5, true}, {6, true}}
+		return digitGridPNG(w, digitTestImages(7), pred, truth, 3)
 	}
 	pictures["digits_unlabelled_nan.png"] = func(w io.Writer) error {
 		im := digitTestImages(1)

@@ -156,12 +156,12 @@ func printPredictions(w io.Writer, X, T, P *Matrix) {
 		for _, p := range P.Row(i) {
 			fmt.Fprintf(tw, "\t  %.6f", p) // the digits numpy prints
 		}
-		pred, truth := shownClass(P, i), shownClass(T, i)
+		pred, truth := classOf(P, i), classOf(T, i)
 		mark := ""
 		if pred != truth {
 			mark = "  ✗"
 		}
-		fmt.Fprintf(tw, "\t  %d\t  %d\t%s\n", pred, truth, mark)
+		fmt.Fprintf(tw, "\t  %v\t  %v\t%s\n", pred, truth, mark)
 	}
 	tw.Flush()
 }
