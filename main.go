@@ -37,6 +37,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -329,13 +330,10 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 			if !set[name] {
 				continue
 			}
-			kept := cmd.notes[:0]
-			for _, n := range cmd.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
-				if !strings.HasPrefix(n, "-"+name+" ") {
-					kept = append(kept, n)
-				}
-			}
-			cmd.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
+			cmd.notes = slices.DeleteFunc(cmd.notes, func(n string) bool {
+				return strings.HasPrefix(n, "-"+name+" ") // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
+			})
+			cmd.notes = append(cmd.notes, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
 		}
 	}
 	if set["save"] {
