@@ -258,10 +258,8 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 			return usageErr("-%s does not apply to -exp %s, which trains nothing", name, e.name)
 		}
 	}
-	for _, name := range []string{"save", "load"} {
-		if set[name] && !e.models {
-			return usageErr("-%s is not available for -exp %s (a saved model is one network; it works with -exp %s)", name, e.name, modelExperiments())
-		}
+	if set["save"] && !e.models { // -load was refused before its file was read, or chose the experiment
+		return usageErr("-save is not available for -exp %s (a saved model is one network; it works with -exp %s)", e.name, modelExperiments())
 	}
 	if set["tol"] && e.name != "gradcheck" {
 		return usageErr("-tol applies only to -exp gradcheck")
