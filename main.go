@@ -434,7 +434,7 @@ func parseHidden(s string) ([]int, error) {
 func flagProblem(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		if s := suggestFlag(fs, name); s != "" {
+		if s, ok := suggestFlag(fs, name); ok {
 			return fmt.Sprintf("unknown flag -%s: did you mean -%s?", name, s)
 		}
 		return fmt.Sprintf("unknown flag -%s", name)
@@ -460,8 +460,9 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	return msg
 }
 
-// suggestFlag returns the defined flag closest to a misspelt name, or "".
-func suggestFlag(fs *flag.FlagSet, name string) string {
+// suggestFlag returns the defined flag closest to a misspelt name, if one
+// is close enough to suggest.
+func suggestFlag(fs *flag.FlagSet, name string) (string, bool) {
 	best, bestDist := "", 3 // more than two edits away is no suggestion
 	fs.VisitAll(func(f *flag.Flag) {
 		d := editDistance(strings.ToLower(name), f.Name)
@@ -472,7 +473,7 @@ func suggestFlag(fs *flag.FlagSet, name string) string {
 			best, bestDist = f.Name, d
 		}
 	})
-	return best
+	return best, best != ""
 }
 
 // editDistance is the Levenshtein distance between a and b.
