@@ -148,23 +148,16 @@ func removeInflightTemps() {
 // program left in dir (killed while writing, e.g. by kill -9): those whose
 // process is gone, or whose process id is this one's (a container restarts
 // its process ids; this run has written nothing yet when it calls this). A
-// concurrent run's files stay. It returns the names removed.
-func removeStaleTemps(dir string) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var removed []string
+// concurrent run's files stay.
+func removeStaleTemps(dir string) {
+	entries, _ := os.ReadDir(dir) // an unreadable dir: nothing to remove
 	for _, e := range entries {
 		pid, ok := tempPID(e.Name())
 		if !ok || !e.Type().IsRegular() || (pid != os.Getpid() && processAlive(pid)) {
 			continue
 		}
-		if os.Remove(filepath.Join(dir, e.Name())) == nil {
-			removed = append(removed, e.Name())
-		}
+		os.Remove(filepath.Join(dir, e.Name()))
 	}
-	return removed
 }
 
 // tempPID returns the process id in the name of one of this program's

@@ -47,13 +47,11 @@ type interrupter struct {
 	stderr io.Writer
 	save   string      // -save FILE ("": the network is not saved)
 	test   func() bool // runState.stop: tests stop training through it, without signals
-	exit   func(code int)
 
 	stopped atomic.Bool // a signal arrived: stop at the next chance
 
 	mu      sync.Mutex
 	first   os.Signal // the first signal (nil: none yet)
-	count   int
 	phase   int
 	pending []string // files still to be written (phaseWriting)
 
@@ -66,7 +64,7 @@ type interrupter struct {
 // (by tests): then only test stops training. Call release when the last
 // file is written.
 func newInterrupter(stderr io.Writer, save string, test func() bool) *interrupter {
-	in := &interrupter{stderr: stderr, save: save, test: test, exit: os.Exit, done: make(chan struct{})}
+	in := &interrupter{stderr: stderr, save: save, test: test, done: make(chan struct{})}
 	if in.stderr == nil { // a run state built by hand, not by run
 		in.stderr = os.Stderr
 	}
@@ -129,8 +127,7 @@ func (in *interrupter) release() {
 func (in *interrupter) handle(s os.Signal) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.count++
-	if in.count == 1 {
+	if in.first == nil {
 		in.first = s
 		in.stopped.Store(true)
 		fmt.Fprintf(in.stderr, "\nbackprop: %s\n", in.firstMessage())
@@ -151,7 +148,7 @@ func (in *interrupter) handle(s os.Signal) {
 	}
 	fmt.Fprintf(in.stderr, "backprop: interrupted again: quitting at once; %s\n", lost)
 	removeInflightTemps()
-	in.exit(signalCode(in.first))
+	os.Exit(signalCode(in.first))
 }
 
 // firstMessage says what the first signal does in the current phase.

@@ -37,6 +37,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -257,10 +258,8 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 			return usageErr("-%s does not apply to -exp %s, which trains nothing", name, e.name)
 		}
 	}
-	for _, name := range []string{"save", "load"} {
-		if set[name] && !e.models {
-			return usageErr("-%s is not available for -exp %s (a saved model is one network; it works with -exp %s)", name, e.name, modelExperiments())
-		}
+	if set["save"] && !e.models { // -load was refused before its file was read, or chose the experiment
+		return usageErr("-save is not available for -exp %s (a saved model is one network; it works with -exp %s)", e.name, modelExperiments())
 	}
 	if set["tol"] && e.name != "gradcheck" {
 		return usageErr("-tol applies only to -exp gradcheck")
@@ -329,13 +328,10 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 			if !set[name] {
 				continue
 			}
-			kept := cmd.notes[:0]
-			for _, n := range cmd.notes { // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
-				if !strings.HasPrefix(n, "-"+name+" ") {
-					kept = append(kept, n)
-				}
-			}
-			cmd.notes = append(kept, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
+			cmd.notes = slices.DeleteFunc(cmd.notes, func(n string) bool {
+				return strings.HasPrefix(n, "-"+name+" ") // "-eta 0.5 overrides 0.1, the loaded network's" says otherwise
+			})
+			cmd.notes = append(cmd.notes, fmt.Sprintf("-%s is ignored: -epochs 0 trains nothing, it only evaluates", name))
 		}
 	}
 	if set["save"] {
@@ -438,7 +434,7 @@ func parseHidden(s string) ([]int, error) {
 func flagProblem(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		if s := suggestFlag(fs, name); s != "" {
+		if s, ok := suggestFlag(fs, name); ok {
 			return fmt.Sprintf("unknown flag -%s: did you mean -%s?", name, s)
 		}
 		return fmt.Sprintf("unknown flag -%s", name)
@@ -464,8 +460,9 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	return msg
 }
 
-// suggestFlag returns the defined flag closest to a misspelt name, or "".
-func suggestFlag(fs *flag.FlagSet, name string) string {
+// suggestFlag returns the defined flag closest to a misspelt name, if one
+// is close enough to suggest.
+func suggestFlag(fs *flag.FlagSet, name string) (string, bool) {
 	best, bestDist := "", 3 // more than two edits away is no suggestion
 	fs.VisitAll(func(f *flag.Flag) {
 		d := editDistance(strings.ToLower(name), f.Name)
@@ -476,7 +473,7 @@ func suggestFlag(fs *flag.FlagSet, name string) string {
 			best, bestDist = f.Name, d
 		}
 	})
-	return best
+	return best, best != ""
 }
 
 // editDistance is the Levenshtein distance between a and b.

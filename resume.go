@@ -14,6 +14,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -332,21 +333,21 @@ func (s *rngState) check() error {
 // ---------------------------------------------------------------------------
 // CSVs that continue.
 
-// csvFile is a CSV a run writes: write gives its whole content for this
-// run (a header line, then a row per epoch, the epoch first). When keep is
-// set, the rows of epochs before from of the file now at path (the one the
-// loaded network's runs wrote) come between the header and this run's rows.
-type csvFile struct {
-	path  string
-	write func(w io.Writer) error
-	keep  bool
-	from  int
-}
-
-// csvWriter is one CSV of a run: its name in -out and what writes it.
+// csvWriter is one CSV of a run: its name in -out and what writes its whole
+// content for this run (a header line, then a row per epoch, the epoch first).
 type csvWriter struct {
 	name  string
 	write func(io.Writer) error
+}
+
+// csvFile is a CSV a run writes at path. When keep is set, the rows of
+// epochs before from of the file now at path (the one the loaded network's
+// runs wrote) come between the header and this run's rows.
+type csvFile struct {
+	csvWriter
+	path string
+	keep bool
+	from int
 }
 
 // csvFiles returns the run's CSV files in dir, each kept when the model
@@ -354,7 +355,7 @@ type csvWriter struct {
 func csvFiles(w io.Writer, dir string, meta ModelMeta, files []csvWriter) []*csvFile {
 	var out []*csvFile
 	for _, cw := range files {
-		f := &csvFile{path: filepath.Join(dir, cw.name), write: cw.write, from: meta.Epochs}
+		f := &csvFile{csvWriter: cw, path: filepath.Join(dir, cw.name), from: meta.Epochs}
 		if want := meta.Files[cw.name]; want != "" {
 			if got, err := fileSHA256(f.path); err == nil && got == want {
 				f.keep = true
@@ -371,24 +372,30 @@ func csvFiles(w io.Writer, dir string, meta ModelMeta, files []csvWriter) []*csv
 func csvJobs(out *outputs, files []*csvFile) []outputJob {
 	var jobs []outputJob
 	for _, f := range files {
-		jobs = append(jobs, fileJob(out, filepath.Base(f.path), f.writeTo))
+		jobs = append(jobs, fileJob(out, f.name, f.writeTo))
 	}
 	return jobs
 }
 
-// writeTo writes the file's content to w.
+// writeTo writes the file's content to w: this run's, with the kept rows
+// spliced in after its header line.
 func (f *csvFile) writeTo(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	h := &afterHeader{w: bw}
-	if f.keep {
-		h.insert = func() error { return copyRowsBefore(bw, f.path, f.from) }
-	}
-	if err := f.write(h); err != nil {
+	var run bytes.Buffer
+	if err := f.write(&run); err != nil {
 		return err
 	}
-	if h.err != nil {
-		return h.err
+	bw, rest := bufio.NewWriter(w), run.Bytes()
+	if f.keep {
+		i := bytes.IndexByte(rest, '\n') + 1 // 0: no header line, nothing to keep
+		bw.Write(rest[:i])                   // an error sticks in bw until Flush
+		if i > 0 {
+			if err := copyRowsBefore(bw, f.path, f.from); err != nil {
+				return err
+			}
+		}
+		rest = rest[i:]
 	}
+	bw.Write(rest)
 	return bw.Flush()
 }
 
@@ -399,34 +406,6 @@ func (f *csvFile) sum() (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// afterHeader passes writes through to w, calling insert right after the
-// first line.
-type afterHeader struct {
-	w      io.Writer
-	insert func() error
-	done   bool
-	err    error
-}
-
-func (a *afterHeader) Write(p []byte) (int, error) {
-	if a.done || a.insert == nil {
-		return a.w.Write(p)
-	}
-	i := strings.IndexByte(string(p), '\n')
-	if i < 0 {
-		return a.w.Write(p)
-	}
-	if _, err := a.w.Write(p[:i+1]); err != nil {
-		return 0, err
-	}
-	a.done = true
-	if a.err = a.insert(); a.err != nil {
-		return 0, a.err
-	}
-	n, err := a.w.Write(p[i+1:])
-	return i + 1 + n, err
 }
 
 // copyRowsBefore copies the rows of the CSV at path whose epoch (the first
