@@ -9,8 +9,6 @@ package main
 // catch) or swapping the machine to a halt.
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -59,10 +57,8 @@ func meminfoField(name string) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == name+":" {
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == name+":" {
 			v, err := strconv.ParseInt(f[1], 10, 64)
 			return v, err == nil
 		}
@@ -202,6 +198,7 @@ func (n *MLP) evalRows() int { return evalRows(widestLayer(netWidths(n))) }
 // class of every point, the picture's pixels (at least 2×2 a point) and
 // its PNG, base64 and SVG text.
 func mapNeed(widths []int, cells int) memNeed {
-	rows := float64(mapRows(widestLayer(widths)))
-	return memNeed{"decision map", 8*rows*(3*float64(widestLayer(widths))+2) + 16*float64(cells) + 16<<20}
+	widest := widestLayer(widths)
+	rows := float64(mapRows(widest))
+	return memNeed{"decision map", 8*rows*(3*float64(widest)+2) + 16*float64(cells) + 16<<20}
 }
