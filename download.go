@@ -58,7 +58,7 @@ func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http
 			fmt.Fprintf(progress, "%s: already there, checksum ok\n", path)
 			continue
 		} else if err != nil {
-			if other, _ := findMNISTFile(dir, f); other != "" {
+			if other, found, _ := findMNISTFile(dir, f); found {
 				fmt.Fprintf(progress, "%s: found as %s, kept (its checksum is that of the compressed file, not checked)\n", f.Name, other)
 				continue
 			}

@@ -277,12 +277,12 @@ func mnistNames(canonical string) []string {
 }
 
 // findMNISTFile returns the path of f in dir under the first of its names
-// (mnistNames) that exists, "" if none does. Some unpacked copies hold each
-// file in a directory of its own name (train-images-idx3-ubyte/
-// train-images-idx3-ubyte): that counts too. A directory of such a name
-// without the file is returned when nothing else is found, for opening it
-// to say what it is.
-func findMNISTFile(dir string, f mnistFile) (string, error) {
+// (mnistNames) that exists; found is false if none does. Some unpacked
+// copies hold each file in a directory of its own name
+// (train-images-idx3-ubyte/train-images-idx3-ubyte): that counts too. A
+// directory of such a name without the file is returned when nothing else
+// is found, for opening it to say what it is.
+func findMNISTFile(dir string, f mnistFile) (path string, found bool, err error) {
 	notFile := ""
 	for _, name := range mnistNames(f.Name) {
 		p := filepath.Join(dir, name)
@@ -291,20 +291,20 @@ func findMNISTFile(dir string, f mnistFile) (string, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			continue
 		case err != nil:
-			return "", pathProblem("MNIST file", p, err)
+			return "", false, pathProblem("MNIST file", p, err)
 		case fi.IsDir():
 			inner := filepath.Join(p, name)
 			if fi, err := os.Stat(inner); err == nil && !fi.IsDir() {
-				return inner, nil
+				return inner, true, nil
 			}
 			if notFile == "" {
 				notFile = p
 			}
 			continue
 		}
-		return p, nil
+		return p, true, nil
 	}
-	return notFile, nil
+	return notFile, notFile != "", nil
 }
 
 // findMNIST returns the paths of files in dir, in their order, or an
@@ -318,11 +318,11 @@ func findMNIST(dir string, files []mnistFile) ([]string, error) {
 	}
 	var paths, missing []string
 	for _, f := range files {
-		p, err := findMNISTFile(dir, f)
+		p, found, err := findMNISTFile(dir, f)
 		if err != nil {
 			return nil, err
 		}
-		if p == "" {
+		if !found {
 			missing = append(missing, f.Name)
 		}
 		paths = append(paths, p)
@@ -419,10 +419,9 @@ type MNIST struct {
 func (d *MNIST) Pixels(x []float64) []float64 {
 	p := make([]float64, len(x))
 	for j, v := range x {
+		p[j] = v
 		if d.Std[j] > 0 {
 			p[j] = v*d.Std[j] + d.Mean[j]
-		} else {
-			p[j] = v
 		}
 	}
 	return p
