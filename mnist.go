@@ -162,11 +162,9 @@ func readIDXHeader(r io.Reader, size int64, magic uint32) (*idxFile, error) {
 	return s, nil
 }
 
-// payload reads the items the header declared, and checks that nothing
-// follows them. The payload is read in chunks, each allocated only when
-// the previous one is full, so memory follows the data that really
-// arrives; and no more is decompressed than the header declares, plus one
-// byte to see that the data ends there.
+// payload reads the items the header declared, a chunk at a time (see
+// idxChunk), and checks that nothing follows them: no more is decompressed
+// than the header declares, plus one byte to see that the data ends there.
 func (s *idxFile) payload() (*idxData, error) {
 	want := int64(s.count) * int64(s.itemSize)
 	d := &idxData{count: s.count, itemSize: s.itemSize}
@@ -558,14 +556,12 @@ func oneHotIDX(labels *idxData, n int) (*Matrix, error) {
 	var bad error
 	labels.each(0, labels.count, func(off int, b []byte) {
 		for i, v := range b {
-			if bad != nil {
+			switch {
+			case bad != nil:
 				return
-			}
-			if v >= mnistClasses {
+			case v >= mnistClasses:
 				bad = fmt.Errorf("label %d (0-based) is %d, want a digit 0–9", off+i, v)
-				return
-			}
-			if off+i < n {
+			case off+i < n:
 				T.Set(off+i, int(v), 1)
 			}
 		}
