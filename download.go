@@ -6,6 +6,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -57,27 +58,23 @@ func downloadMNIST(dir string, files []mnistFile, mirrors []string, client *http
 			fmt.Fprintf(progress, "%s: already there, checksum ok\n", path)
 			continue
 		} else if err != nil {
-			if other, _ := findMNISTFile(dir, f); other != "" {
+			if other, found, _ := findMNISTFile(dir, f); found {
 				fmt.Fprintf(progress, "%s: found as %s, kept (its checksum is that of the compressed file, not checked)\n", f.Name, other)
 				continue
 			}
 		}
-		var errs []string
-		ok := false
+		err := errors.New("no mirror to try")
 		for i, m := range mirrors {
 			url := strings.TrimSuffix(m, "/") + "/" + f.Name
-			err := downloadFile(client, url, path, f, progress)
-			if err == nil {
-				ok = true
+			if err = downloadFile(client, url, path, f, progress); err == nil {
 				break
 			}
-			errs = append(errs, err.Error())
 			if i+1 < len(mirrors) {
 				fmt.Fprintf(progress, "%s: %v; trying the next mirror\n", f.Name, err)
 			}
 		}
-		if !ok {
-			failed = append(failed, fmt.Sprintf("%s (SHA-256 %s): %s", f.Name, f.SHA256, errs[len(errs)-1]))
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s (SHA-256 %s): %v", f.Name, f.SHA256, err))
 			fmt.Fprintf(progress, "%s: not downloaded\n", f.Name)
 		}
 	}
@@ -102,25 +99,17 @@ func downloadFile(client *http.Client, url, path string, f mnistFile, progress i
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: HTTP %s", url, resp.Status)
 	}
-	total := f.Size
-	if total <= 0 {
-		total = resp.ContentLength
-	}
 	return writeFileAtomic(path, func(w io.Writer) error {
 		h := sha256.New()
-		pw := &progressWriter{w: progress, name: f.Name, total: total, step: max(total/10, 1<<20)}
+		pw := &progressWriter{w: progress, name: f.Name, total: f.Size, step: max(f.Size/10, 1<<20)}
 		// Read at most one byte more than expected: a longer body is wrong
 		// anyway, and must not fill the disk.
-		body := io.Reader(resp.Body)
-		if f.Size > 0 {
-			body = io.LimitReader(resp.Body, f.Size+1)
-		}
-		n, err := io.Copy(io.MultiWriter(w, h, pw), body)
+		n, err := io.Copy(io.MultiWriter(w, h, pw), io.LimitReader(resp.Body, f.Size+1))
 		pw.done()
 		if err != nil {
 			return fmt.Errorf("%s: %w after %d bytes", url, err, n)
 		}
-		if f.Size > 0 && n != f.Size {
+		if n != f.Size {
 			return fmt.Errorf("%s: got %d bytes, want %d", url, n, f.Size)
 		}
 		if sum := hex.EncodeToString(h.Sum(nil)); sum != f.SHA256 {
@@ -148,11 +137,7 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 
 func (p *progressWriter) print() {
 	p.shown = p.n
-	if p.total > 0 {
-		fmt.Fprintf(p.w, "%s: %d of %d bytes (%.0f%%)\n", p.name, p.n, p.total, 100*float64(p.n)/float64(p.total))
-	} else {
-		fmt.Fprintf(p.w, "%s: %d bytes\n", p.name, p.n)
-	}
+	fmt.Fprintf(p.w, "%s: %d of %d bytes (%.0f%%)\n", p.name, p.n, p.total, 100*float64(p.n)/float64(p.total))
 }
 
 func (p *progressWriter) done() {

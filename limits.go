@@ -9,8 +9,6 @@ package main
 // catch) or swapping the machine to a halt.
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -59,10 +57,8 @@ func meminfoField(name string) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == name+":" {
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == name+":" {
 			v, err := strconv.ParseInt(f[1], 10, 64)
 			return v, err == nil
 		}
@@ -126,17 +122,14 @@ func formatBytes(b float64) string {
 	return fmt.Sprintf("%.1f %s", b, units[u])
 }
 
-// perEpochBytes is what a run holds for every epoch it trains: the run
-// info's record (about 90 bytes, up to twice that while its slice grows),
-// the margin watch's, and the points of the charts drawn from them at the
-// end. Generous: the charts are made only once.
-const perEpochBytes = 512
-
 // runInfoNeed is the memory of the per-epoch records of a run of epochs
-// epochs, for a network with linear linear layers (one weight amplitude
-// each).
+// epochs, for a network with linear linear layers. An epoch holds 512
+// bytes, generous: the run info's record (about 90 bytes, up to twice that
+// while its slice grows), the margin watch's, and the points of the charts
+// drawn from them at the end (made only once); and 48 bytes a linear layer
+// for its weight amplitude.
 func runInfoNeed(epochs, linear int) memNeed {
-	return memNeed{"run info of every epoch", float64(epochs+1) * float64(perEpochBytes+48*linear)}
+	return memNeed{"run info of every epoch", float64(epochs+1) * float64(512+48*linear)}
 }
 
 // netWidths returns the widths of net's linear layers, inputs first.
@@ -184,15 +177,11 @@ func widestLayer(widths []int) int {
 	return w
 }
 
-// evalBudget is how many numbers a buffer of the evaluation holds: a chunk
-// has evalChunk rows up to 1024 units, fewer in a wider network (down to
-// one row), so that its buffers (netNeeds counts them) stay at 2 MiB each
-// however wide a loaded network is.
-const evalBudget = evalChunk * 1024
-
 // evalRows is the rows of an evaluation chunk for a network whose widest
-// layer has widest units.
-func evalRows(widest int) int { return max(1, min(evalChunk, evalBudget/max(widest, 1))) }
+// layer has widest units: evalChunk up to 1024 units, fewer in a wider
+// network (down to one row), so that its buffers (netNeeds counts them)
+// stay at 2 MiB each however wide a loaded network is.
+func evalRows(widest int) int { return max(1, min(evalChunk, evalChunk*1024/max(widest, 1))) }
 
 // evalRows is the rows of n's evaluation chunks (evalPass).
 func (n *MLP) evalRows() int { return evalRows(widestLayer(netWidths(n))) }
@@ -202,6 +191,7 @@ func (n *MLP) evalRows() int { return evalRows(widestLayer(netWidths(n))) }
 // class of every point, the picture's pixels (at least 2×2 a point) and
 // its PNG, base64 and SVG text.
 func mapNeed(widths []int, cells int) memNeed {
-	rows := float64(mapRows(widestLayer(widths)))
-	return memNeed{"decision map", 8*rows*(3*float64(widestLayer(widths))+2) + 16*float64(cells) + 16<<20}
+	widest := widestLayer(widths)
+	rows := float64(mapRows(widest))
+	return memNeed{"decision map", 8*rows*(3*float64(widest)+2) + 16*float64(cells) + 16<<20}
 }

@@ -84,9 +84,12 @@ func (d *idxData) each(from, to int, f func(off int, b []byte)) {
 	}
 }
 
-// idxStream is an IDX file whose header has been read and checked: what
-// src yields next is its payload of count items of itemSize bytes.
-type idxStream struct {
+// idxFile is an IDX file whose header has been read and checked: what src
+// yields next is its payload of count items of itemSize bytes. One on disk
+// (openIDX) has its path, and is open as f.
+type idxFile struct {
+	path                    string
+	f                       *os.File
 	src                     io.Reader
 	kind, what              string // "file" or "gzip file"; "images" or "labels"
 	count, itemSize, hdrLen int
@@ -108,9 +111,9 @@ func readIDX(r io.Reader, size int64, magic uint32) (*idxData, error) {
 // readIDXHeader reads and checks the header of an IDX file (see readIDX),
 // allocating nothing of the size it declares: the payload is read only by
 // payload, once the caller has weighed the count.
-func readIDXHeader(r io.Reader, size int64, magic uint32) (*idxStream, error) {
+func readIDXHeader(r io.Reader, size int64, magic uint32) (*idxFile, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	s := &idxStream{src: br, kind: "file", what: "labels", itemSize: 1}
+	s := &idxFile{src: br, kind: "file", what: "labels", itemSize: 1}
 	limit := size // the most bytes the IDX content can have
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -159,12 +162,10 @@ func readIDXHeader(r io.Reader, size int64, magic uint32) (*idxStream, error) {
 	return s, nil
 }
 
-// payload reads the items the header declared, and checks that nothing
-// follows them. The payload is read in chunks, each allocated only when
-// the previous one is full, so memory follows the data that really
-// arrives; and no more is decompressed than the header declares, plus one
-// byte to see that the data ends there.
-func (s *idxStream) payload() (*idxData, error) {
+// payload reads the items the header declared, a chunk at a time (see
+// idxChunk), and checks that nothing follows them: no more is decompressed
+// than the header declares, plus one byte to see that the data ends there.
+func (s *idxFile) payload() (*idxData, error) {
 	want := int64(s.count) * int64(s.itemSize)
 	d := &idxData{count: s.count, itemSize: s.itemSize}
 	for got := int64(0); got < want; {
@@ -212,13 +213,6 @@ func magicHint(got uint32) string {
 	return ""
 }
 
-// idxFile is an IDX file on disk, open, with its header read and checked.
-type idxFile struct {
-	path string
-	f    *os.File
-	*idxStream
-}
-
 // openIDX opens the IDX file at path (a regular file: anything else is
 // refused without blocking) and reads its header; every error names the
 // file.
@@ -232,7 +226,8 @@ func openIDX(path string, magic uint32) (*idxFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &idxFile{path: path, f: f, idxStream: s}, nil
+	s.path, s.f = path, f
+	return s, nil
 }
 
 // read reads the payload and closes the file.
@@ -280,12 +275,12 @@ func mnistNames(canonical string) []string {
 }
 
 // findMNISTFile returns the path of f in dir under the first of its names
-// (mnistNames) that exists, "" if none does. Some unpacked copies hold each
-// file in a directory of its own name (train-images-idx3-ubyte/
-// train-images-idx3-ubyte): that counts too. A directory of such a name
-// without the file is returned when nothing else is found, for opening it
-// to say what it is.
-func findMNISTFile(dir string, f mnistFile) (string, error) {
+// (mnistNames) that exists; found is false if none does. Some unpacked
+// copies hold each file in a directory of its own name
+// (train-images-idx3-ubyte/train-images-idx3-ubyte): that counts too. A
+// directory of such a name without the file is returned when nothing else
+// is found, for opening it to say what it is.
+func findMNISTFile(dir string, f mnistFile) (path string, found bool, err error) {
 	notFile := ""
 	for _, name := range mnistNames(f.Name) {
 		p := filepath.Join(dir, name)
@@ -294,20 +289,20 @@ func findMNISTFile(dir string, f mnistFile) (string, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			continue
 		case err != nil:
-			return "", pathProblem("MNIST file", p, err)
+			return "", false, pathProblem("MNIST file", p, err)
 		case fi.IsDir():
 			inner := filepath.Join(p, name)
 			if fi, err := os.Stat(inner); err == nil && !fi.IsDir() {
-				return inner, nil
+				return inner, true, nil
 			}
 			if notFile == "" {
 				notFile = p
 			}
 			continue
 		}
-		return p, nil
+		return p, true, nil
 	}
-	return notFile, nil
+	return notFile, notFile != "", nil
 }
 
 // findMNIST returns the paths of files in dir, in their order, or an
@@ -321,11 +316,11 @@ func findMNIST(dir string, files []mnistFile) ([]string, error) {
 	}
 	var paths, missing []string
 	for _, f := range files {
-		p, err := findMNISTFile(dir, f)
+		p, found, err := findMNISTFile(dir, f)
 		if err != nil {
 			return nil, err
 		}
-		if p == "" {
+		if !found {
 			missing = append(missing, f.Name)
 		}
 		paths = append(paths, p)
@@ -387,7 +382,7 @@ func otherNames(dir string, missing []string) []string {
 		return nil
 	}
 	norm := func(name string) string {
-		name = strings.ToLower(strings.TrimSuffix(strings.ToLower(name), ".gz"))
+		name = strings.TrimSuffix(strings.ToLower(name), ".gz")
 		return strings.NewReplacer(".", "-", "_", "-").Replace(name)
 	}
 	var found []string
@@ -422,10 +417,9 @@ type MNIST struct {
 func (d *MNIST) Pixels(x []float64) []float64 {
 	p := make([]float64, len(x))
 	for j, v := range x {
+		p[j] = v
 		if d.Std[j] > 0 {
 			p[j] = v*d.Std[j] + d.Mean[j]
-		} else {
-			p[j] = v
 		}
 	}
 	return p
@@ -448,11 +442,13 @@ func LoadMNIST(dir string, limit int) (*MNIST, error) {
 	return src.load(limit)
 }
 
+// mnistSet is the image file and the label file of one set, open, their
+// headers read.
+type mnistSet struct{ images, labels *idxFile }
+
 // mnistSource is the four files of a data set, open, their headers read
 // and checked against each other: nothing of their payload is decoded yet.
-type mnistSource struct {
-	trainImages, trainLabels, testImages, testLabels *idxFile
-}
+type mnistSource struct{ train, test mnistSet }
 
 // openMNIST opens the four files in dir and reads their headers, labels
 // first: a label header is 8 bytes, and no image is decoded before its
@@ -463,22 +459,20 @@ func openMNIST(dir string) (*mnistSource, error) {
 		return nil, err
 	}
 	s := &mnistSource{}
-	for _, o := range []struct {
-		dst   **idxFile
-		file  int
-		magic uint32
-	}{{&s.trainLabels, 1, idxMagicLabels}, {&s.trainImages, 0, idxMagicImages}, {&s.testLabels, 3, idxMagicLabels}, {&s.testImages, 2, idxMagicImages}} {
-		f, err := openIDX(paths[o.file], o.magic)
+	sets := []*mnistSet{&s.train, &s.test} // in mnistFiles: images, then labels
+	for i, set := range sets {
+		if set.labels, err = openIDX(paths[2*i+1], idxMagicLabels); err == nil {
+			set.images, err = openIDX(paths[2*i], idxMagicImages)
+		}
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
-		*o.dst = f
 	}
-	for _, p := range [][2]*idxFile{{s.trainImages, s.trainLabels}, {s.testImages, s.testLabels}} {
-		if p[0].count != p[1].count {
+	for _, set := range sets {
+		if set.images.count != set.labels.count {
 			s.Close()
-			return nil, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", p[0].path, p[0].count, p[1].path, p[1].count)
+			return nil, fmt.Errorf("%s holds %d images but %s holds %d labels: they must match", set.images.path, set.images.count, set.labels.path, set.labels.count)
 		}
 	}
 	return s, nil
@@ -487,7 +481,7 @@ func openMNIST(dir string) (*mnistSource, error) {
 // Close closes the four files (closing one that is read already does no
 // harm).
 func (s *mnistSource) Close() {
-	for _, f := range []*idxFile{s.trainImages, s.trainLabels, s.testImages, s.testLabels} {
+	for _, f := range []*idxFile{s.train.images, s.train.labels, s.test.images, s.test.labels} {
 		if f != nil {
 			f.f.Close()
 		}
@@ -497,9 +491,9 @@ func (s *mnistSource) Close() {
 // used is the number of training images a run with this -limit trains on.
 func (s *mnistSource) used(limit int) int {
 	if limit > 0 {
-		return min(limit, s.trainImages.count)
+		return min(limit, s.train.images.count)
 	}
-	return s.trainImages.count
+	return s.train.images.count
 }
 
 // dataNeeds is the memory of the data set as the headers declare it: the
@@ -508,9 +502,9 @@ func (s *mnistSource) used(limit int) int {
 // the table that makes pixels of the bytes, and the rows the evaluation
 // makes at a time, a chunk per core (the trainer's batch is in netNeeds).
 func (s *mnistSource) dataNeeds(limit int) []memNeed {
-	n, nTest := float64(s.used(limit)), float64(s.testImages.count)
+	n, nTest := float64(s.used(limit)), float64(s.test.images.count)
 	return []memNeed{
-		{"training images", float64(s.trainImages.count)*(mnistPixels+1) + n*mnistClasses*8},
+		{"training images", float64(s.train.images.count)*(mnistPixels+1) + n*mnistClasses*8},
 		{"test images", nTest * (mnistPixels + 1 + mnistClasses*8)},
 		{"pixel table and evaluation rows", 256*mnistPixels*4 + float64(workers())*evalChunk*mnistPixels*8},
 	}
@@ -518,26 +512,25 @@ func (s *mnistSource) dataNeeds(limit int) []memNeed {
 
 // load decodes the data set and preprocesses it (see LoadMNIST).
 func (s *mnistSource) load(limit int) (*MNIST, error) {
-	trainImages, TTrain, err := loadMNISTPair(s.trainImages, s.trainLabels, limit)
+	trainImages, TTrain, err := s.train.load(limit)
 	if err != nil {
 		return nil, err
 	}
-	testImages, TTest, err := loadMNISTPair(s.testImages, s.testLabels, 0)
+	testImages, TTest, err := s.test.load(0)
 	if err != nil {
 		return nil, err
 	}
-	n := TTrain.Rows
-	mean, std := pixelStats(trainImages, n)
-	XTrain := imageRows(trainImages, n, mean, std)
-	XTest := imageRows(testImages, TTest.Rows, mean, std)
-	return &MNIST{XTrain: XTrain, TTrain: TTrain, XTest: XTest, TTest: TTest, TrainTotal: s.trainImages.count, Mean: mean, Std: std}, nil
+	mean, std := pixelStats(trainImages, TTrain.Rows)
+	return &MNIST{XTrain: imageRows(trainImages, TTrain.Rows, mean, std), TTrain: TTrain,
+		XTest: imageRows(testImages, TTest.Rows, mean, std), TTest: TTest,
+		TrainTotal: s.train.images.count, Mean: mean, Std: std}, nil
 }
 
-// loadMNISTPair reads an image file and its label file (labels first: a
-// bad label fails before the images are decoded) and returns the images'
-// bytes and the first limit (all if limit ≤ 0) labels, one-hot.
-func loadMNISTPair(imageFile, labelFile *idxFile, limit int) (images *idxData, T *Matrix, err error) {
-	labels, err := labelFile.read()
+// load reads the labels, then the images (a bad label fails before the
+// images are decoded), and returns the images' bytes and the first limit
+// (all if limit ≤ 0) labels, one-hot.
+func (set mnistSet) load(limit int) (*idxData, *Matrix, error) {
+	labels, err := set.labels.read()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -545,11 +538,11 @@ func loadMNISTPair(imageFile, labelFile *idxFile, limit int) (images *idxData, T
 	if limit > 0 {
 		n = min(n, limit)
 	}
-	T, err = oneHotIDX(labels, n)
+	T, err := oneHotIDX(labels, n)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", labelFile.path, err)
+		return nil, nil, fmt.Errorf("%s: %w", set.labels.path, err)
 	}
-	images, err = imageFile.read()
+	images, err := set.images.read()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -563,14 +556,12 @@ func oneHotIDX(labels *idxData, n int) (*Matrix, error) {
 	var bad error
 	labels.each(0, labels.count, func(off int, b []byte) {
 		for i, v := range b {
-			if bad != nil {
+			switch {
+			case bad != nil:
 				return
-			}
-			if v >= mnistClasses {
+			case v >= mnistClasses:
 				bad = fmt.Errorf("label %d (0-based) is %d, want a digit 0–9", off+i, v)
-				return
-			}
-			if off+i < n {
+			case off+i < n:
 				T.Set(off+i, int(v), 1)
 			}
 		}
@@ -578,11 +569,11 @@ func oneHotIDX(labels *idxData, n int) (*Matrix, error) {
 	return T, bad
 }
 
-// pixelValue is x = byte/255 for every byte value, computed as the lab's
+// pixelLevel is x = byte/255 for every byte value, computed as the lab's
 // template computes it: in float32 (see standardize).
-var pixelValue = func() (v [256]float64) {
+var pixelLevel = func() (v [256]float32) {
 	for b := range v {
-		v[b] = float64(float32(b) / 255)
+		v[b] = float32(b) / 255
 	}
 	return v
 }()
@@ -613,7 +604,7 @@ func pixelStats(images *idxData, n int) (mean, std []float64) {
 	parallelFor(cols, (cols+workers()-1)/workers(), func(_, j0, j1 int) {
 		down(j0, j1, func(j int, b []byte) {
 			for k, v := range b {
-				mean[j+k] += pixelValue[v]
+				mean[j+k] += float64(pixelLevel[v])
 			}
 		})
 		for j := j0; j < j1; j++ {
@@ -621,7 +612,7 @@ func pixelStats(images *idxData, n int) (mean, std []float64) {
 		}
 		down(j0, j1, func(j int, b []byte) {
 			for k, v := range b {
-				d := pixelValue[v] - mean[j+k]
+				d := float64(pixelLevel[v]) - mean[j+k]
 				std[j+k] += float64(d * d) // rounded before the sum, as numpy's x*x then sum
 			}
 		})
@@ -653,15 +644,6 @@ func imageRows(images *idxData, n int, mean, std []float64) *byteRows {
 	s.data = &kept
 	return s
 }
-
-// pixelLevel is x = byte/255 for every byte value, in float32 (pixelValue
-// as float32: the same numbers).
-var pixelLevel = func() (v [256]float32) {
-	for b := range v {
-		v[b] = float32(b) / 255
-	}
-	return v
-}()
 
 // standardizedPixels returns the first n images as an (n, pixels) matrix
 // of the values imageRows makes: the data set as float64, which the

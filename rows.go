@@ -73,14 +73,12 @@ type rowReader struct {
 	view Matrix
 	made *Matrix
 
-	// The job of a fill spread over the cores (fill), made once: its
-	// source, its destination's first row in the source (or the rows
-	// themselves, idx) and its destination.
-	src  RowSource
-	i0   int
-	idx  []int
-	run  func(worker, r0, r1 int)
-	dest []float64
+	// The job of a fill spread over the cores (fill): its source, the
+	// first row (or the rows, idx) it makes, and its func, made once.
+	src RowSource
+	i0  int
+	idx []int
+	run func(worker, r0, r1 int)
 }
 
 // fillChunk is how many rows a goroutine of a parallel fill makes at a
@@ -97,12 +95,11 @@ func (r *rowReader) rangeOf(src RowSource, i0, i1 int, parallel bool) *Matrix {
 		return &r.view
 	}
 	r.made = Resize(r.made, i1-i0, src.Width())
-	if !parallel {
+	if parallel {
+		r.fill(src, i0, nil)
+	} else {
 		src.FillRows(r.made.Data, i0, i1)
-		return r.made
 	}
-	r.src, r.i0, r.idx = src, i0, nil
-	r.fill(i1 - i0)
 	return r.made
 }
 
@@ -110,32 +107,31 @@ func (r *rowReader) rangeOf(src RowSource, i0, i1 int, parallel bool) *Matrix {
 // storage (a matrix's rows are copied) on all the cores; see rangeOf.
 func (r *rowReader) gather(src RowSource, idx []int) *Matrix {
 	r.made = Resize(r.made, len(idx), src.Width())
-	r.src, r.idx = src, idx
-	r.fill(len(idx))
+	r.fill(src, 0, idx)
 	return r.made
 }
 
-// fill makes the n rows of the job set in r's fields into r.made, in
-// pieces of fillChunk rows shared out over the cores. Each row is made in
-// the same way whichever goroutine makes it, so the rows do not depend on
-// the number of cores.
-func (r *rowReader) fill(n int) {
+// fill makes r.made's rows from src's rows i0, i0+1, … (or, when idx is
+// not nil, its rows idx), in pieces of fillChunk rows shared out over the
+// cores. Each row is made in the same way whichever goroutine makes it, so
+// the rows do not depend on the number of cores.
+func (r *rowReader) fill(src RowSource, i0 int, idx []int) {
+	r.src, r.i0, r.idx = src, i0, idx
 	if r.run == nil {
 		r.run = func(_, r0, r1 int) {
-			w := r.src.Width()
+			w, dst := r.src.Width(), r.made.Data
 			if r.idx == nil {
-				r.src.FillRows(r.dest[r0*w:r1*w], r.i0+r0, r.i0+r1)
+				r.src.FillRows(dst[r0*w:r1*w], r.i0+r0, r.i0+r1)
 				return
 			}
 			for k := r0; k < r1; k++ {
 				i := r.idx[k]
-				r.src.FillRows(r.dest[k*w:(k+1)*w], i, i+1)
+				r.src.FillRows(dst[k*w:(k+1)*w], i, i+1)
 			}
 		}
 	}
-	r.dest = r.made.Data
-	parallelFor(n, fillChunk, r.run)
-	r.src, r.idx, r.dest = nil, nil, nil // drop the references to the data
+	parallelFor(r.made.Rows, fillChunk, r.run)
+	r.src, r.idx = nil, nil // drop the references to the data
 }
 
 // byteRows is a data set held as bytes, one a value, whose rows are made
@@ -161,27 +157,22 @@ type byteRows struct {
 func (s *byteRows) Len() int   { return s.n }
 func (s *byteRows) Width() int { return s.cols }
 
-// FillRows makes rows [i0, i1) into dst. A row may straddle two of the
-// payload's chunks: it is made a piece of a chunk at a time.
+// FillRows makes rows [i0, i1) into dst, a piece of a chunk of the payload
+// at a time (a row may straddle two chunks).
 func (s *byteRows) FillRows(dst []float64, i0, i1 int) {
 	cols := s.cols
 	if i0 < 0 || i1 > s.n || i0 > i1 {
 		panicShape("FillRows", fmt.Sprintf("0 ≤ i0 ≤ i1 ≤ %d", s.n), fmt.Sprintf("rows [%d, %d)", i0, i1), "the source is "+shapeOf(s.n, s.cols))
 	}
-	dst = dst[:(i1-i0)*cols]
-	for off, end := i0*cols, i1*cols; off < end; {
-		c := s.data.chunks[off/idxChunk][off%idxChunk:]
-		c = c[:min(len(c), end-off)]
-		d := dst[off-i0*cols:]
-		d = d[:len(c)]
-		off += len(c)
-		// c in runs that end with a row: the column follows k.
-		for j := (off - len(c)) % cols; len(c) > 0; j = 0 {
+	s.data.each(i0*cols, i1*cols, func(off int, c []byte) {
+		d := dst[off-i0*cols:][:len(c)]
+		// c in runs that end with a row: the column follows off.
+		for j := off % cols; len(c) > 0; j = 0 {
 			m := min(len(c), cols-j)
 			s.fillRun(d[:m], c[:m], j)
 			c, d = c[m:], d[m:]
 		}
-	}
+	})
 }
 
 // fillRun makes the values b of one row, from column j on, into d: with

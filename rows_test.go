@@ -38,7 +38,7 @@ func todaysPixels(d *idxData, n int, mean, std []float64) *Matrix {
 	d.each(0, n*d.itemSize, func(off int, b []byte) {
 		for k, v := range b {
 			j := (off + k) % d.itemSize
-			X.Data[off+k] = standardize(pixelValue[v], mean[j], std[j])
+			X.Data[off+k] = standardize(float64(pixelLevel[v]), mean[j], std[j])
 		}
 	})
 	return X
