@@ -97,9 +97,7 @@ func TestConfusionCaption(t *testing.T) {
 func TestConfusionOnResultsPage(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
-	if code, _, stderr := runMain("-exp", "xor", "-epochs", "300", "-q", "-out", dir); code != 0 {
-		t.Fatalf("exit code %d, stderr %q", code, stderr)
-	}
+	mustRun(t, "-exp", "xor", "-epochs", "300", "-q", "-out", dir)
 	for _, f := range []string{"xor_confusion.csv", "xor_confusion.svg"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s: %v", f, err)

@@ -162,13 +162,7 @@ func TestMNISTReadIDXDamagedGzip(t *testing.T) {
 
 // writeMNIST writes the four files into a new directory, gzip-compressed.
 func writeMNIST(t *testing.T, trainImages, trainLabels, testImages, testLabels []byte) string {
-	dir := t.TempDir()
-	for i, b := range [][]byte{trainImages, trainLabels, testImages, testLabels} {
-		if err := os.WriteFile(filepath.Join(dir, mnistFiles[i].Name), gzipBytes(t, b), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return writeFiles(t, [4][]byte{gzipBytes(t, trainImages), gzipBytes(t, trainLabels), gzipBytes(t, testImages), gzipBytes(t, testLabels)})
 }
 
 func TestMNISTLoadErrorsNameTheFile(t *testing.T) {
@@ -199,13 +193,8 @@ func TestMNISTLoadErrorsNameTheFile(t *testing.T) {
 }
 
 func TestMNISTLoadRawAndLimit(t *testing.T) {
-	dir := t.TempDir()
 	// Raw (uncompressed) files under the .gz names: the gzip magic decides.
-	for i, b := range [][]byte{imagesFile(5), labelsFile(0, 1, 2, 3, 4), imagesFile(2), labelsFile(9, 8)} {
-		if err := os.WriteFile(filepath.Join(dir, mnistFiles[i].Name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeFiles(t, [4][]byte{imagesFile(5), labelsFile(0, 1, 2, 3, 4), imagesFile(2), labelsFile(9, 8)})
 	d, err := LoadMNIST(dir, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -536,11 +525,7 @@ func TestMNISTFoundUnderCommonNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	canonical := t.TempDir()
-	for i, f := range mnistFiles {
-		write(t, canonical, f.Name, gzipBytes(t, raw[i]))
-	}
-	want, err := LoadMNIST(canonical, 0)
+	want, err := LoadMNIST(writeMNIST(t, raw[0], raw[1], raw[2], raw[3]), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -291,9 +291,7 @@ func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
 	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 20), t.TempDir()
 	model := filepath.Join(out, "naive.json")
-	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model)
 	out2 := t.TempDir()
 	code, stdout, stderr := runMain("-exp", "mnist", "-data", data, "-load", model, "-epochs", "1", "-q", "-out", out2)
 	if code != 0 || !strings.Contains(stdout, "naive (Softmax layer + plain cross-entropy, Assignment 1) pipeline") {

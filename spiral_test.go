@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,15 +131,7 @@ func TestSpiralDataIsNumpys(t *testing.T) {
 }
 
 func equalData(a, b *Matrix) bool {
-	if a.Rows != b.Rows || a.Cols != b.Cols {
-		return false
-	}
-	for i := range a.Data {
-		if a.Data[i] != b.Data[i] {
-			return false
-		}
-	}
-	return true
+	return a.Rows == b.Rows && a.Cols == b.Cols && slices.Equal(a.Data, b.Data)
 }
 
 // TestSpiralEta1 is the experiment's claim: the lab's settings with eta = 1
@@ -208,15 +200,7 @@ func TestSpiralDivergence(t *testing.T) {
 	}
 
 	// The CSV keeps the finished epochs of the diverged run and all of the other.
-	f, err := os.Open(filepath.Join(dir, "spiral.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvRows(t, filepath.Join(dir, "spiral.csv"))
 	if got := strings.Join(rows[0], ","); got != "eta,epoch,loss_train,acc_train,loss_test,acc_test" {
 		t.Errorf("CSV header = %q; want eta,epoch,loss_train,acc_train,loss_test,acc_test", got)
 	}
@@ -356,15 +340,11 @@ func TestSpiralInterruptKeepsFinishedEpochs(t *testing.T) {
 	if !strings.Contains(stderr.String(), "during eta=1 after epoch 20 of 50") {
 		t.Errorf("stderr: got %q; want it to say where it stopped (eta=1, epoch 20 of 50)", stderr.String())
 	}
-	data, err := os.ReadFile(filepath.Join(out, "spiral.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")[1:]
+	rows := csvRows(t, filepath.Join(out, "spiral.csv"))[1:]
 	if got, want := len(rows), 51+21; got != want {
 		t.Errorf("spiral.csv rows: got %d; want %d (eta 0.2: epochs 0-50, eta 1: epochs 0-20)", got, want)
 	}
-	if last := rows[len(rows)-1]; !strings.HasPrefix(last, "1,20,") {
+	if last := rows[len(rows)-1]; last[0] != "1" || last[1] != "20" {
 		t.Errorf("last CSV row: got %q; want eta 1, epoch 20", last)
 	}
 	if !strings.Contains(stdout.String(), "interrupted after epoch 20") {
@@ -391,11 +371,7 @@ func TestSpiralSignalBetweenRuns(t *testing.T) {
 	if !strings.Contains(stderr.String(), "after eta=0.2 had finished; eta 1, 5 not started") {
 		t.Errorf("stderr: got %q; want it to say that eta 1 and 5 were not started", stderr.String())
 	}
-	data, err := os.ReadFile(filepath.Join(out, "spiral.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rows := strings.Count(string(data), "\n") - 1; rows != 6 {
+	if rows := len(csvRows(t, filepath.Join(out, "spiral.csv"))) - 1; rows != 6 {
 		t.Errorf("spiral.csv: got %d rows; want 6 (eta 0.2, epochs 0–5)", rows)
 	}
 }
