@@ -8,7 +8,6 @@ package main
 // allocate more than a few megabytes (the memory limit is the test's).
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,13 +17,6 @@ import (
 	"testing"
 	"time"
 )
-
-// withMemoryLimit makes memoryLimit say bytes for the test's duration.
-func withMemoryLimit(t *testing.T, bytes int64) {
-	old := memoryLimit
-	memoryLimit = func() (int64, string) { return bytes, "the test's limit" }
-	t.Cleanup(func() { memoryLimit = old })
-}
 
 // within fails the test when f does not return within 10 s (a hang).
 func within(t *testing.T, what string, f func()) {
@@ -108,32 +100,6 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 			}
 		})
 	}
-}
-
-// gzipBomb returns a gzip file that decompresses to header and then n zero
-// bytes: one member for the header, then copies of one member of 1 MiB of
-// zeros (gzip readers read concurrent members as one stream), so that it
-// is built in milliseconds. Deflate packs the zeros about 1000:1, as far
-// as it goes: the file's size alone does not betray the count.
-func gzipBomb(t *testing.T, header []byte, n int) []byte {
-	b := bytes.NewBuffer(gzipBytes(t, header))
-	block := gzipBytes(t, make([]byte, 1<<20))
-	for ; n >= 1<<20; n -= 1 << 20 {
-		b.Write(block)
-	}
-	b.Write(gzipBytes(t, make([]byte, n)))
-	return b.Bytes()
-}
-
-// writeFiles writes raw (already encoded) MNIST files into a directory.
-func writeFiles(t *testing.T, files [4][]byte) string {
-	dir := t.TempDir()
-	for i, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, mnistFiles[i].Name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // TestMNISTBombsAreWeighedFirst: a 770 KB test-images file that declares a

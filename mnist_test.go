@@ -160,6 +160,32 @@ func TestMNISTReadIDXDamagedGzip(t *testing.T) {
 	}
 }
 
+// gzipBomb returns a gzip file that decompresses to header and then n zero
+// bytes: one member for the header, then copies of one member of 1 MiB of
+// zeros (gzip readers read concurrent members as one stream), so that it
+// is built in milliseconds. Deflate packs the zeros about 1000:1, as far
+// as it goes: the file's size alone does not betray the count.
+func gzipBomb(t *testing.T, header []byte, n int) []byte {
+	b := bytes.NewBuffer(gzipBytes(t, header))
+	block := gzipBytes(t, make([]byte, 1<<20))
+	for ; n >= 1<<20; n -= 1 << 20 {
+		b.Write(block)
+	}
+	b.Write(gzipBytes(t, make([]byte, n)))
+	return b.Bytes()
+}
+
+// writeFiles writes raw (already encoded) MNIST files into a directory.
+func writeFiles(t *testing.T, files [4][]byte) string {
+	dir := t.TempDir()
+	for i, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, mnistFiles[i].Name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // writeMNIST writes the four files into a new directory, gzip-compressed.
 func writeMNIST(t *testing.T, trainImages, trainLabels, testImages, testLabels []byte) string {
 	return writeFiles(t, [4][]byte{gzipBytes(t, trainImages), gzipBytes(t, trainLabels), gzipBytes(t, testImages), gzipBytes(t, testLabels)})

@@ -12,6 +12,13 @@ import (
 	"testing"
 )
 
+// withMemoryLimit makes memoryLimit say bytes for the test's duration.
+func withMemoryLimit(t *testing.T, bytes int64) {
+	old := memoryLimit
+	memoryLimit = func() (int64, string) { return bytes, "the test's limit" }
+	t.Cleanup(func() { memoryLimit = old })
+}
+
 // randomImages returns n images of MNIST's size: 81% of the pixels blank,
 // the rest any byte; pixel 0 of every image is 0 and pixel 1 is 255, so
 // that two columns have standard deviation 0 and are left as they are.
