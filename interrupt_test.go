@@ -26,6 +26,8 @@ func stopAfter(n int) func() bool {
 	return func() bool { calls++; return calls > n }
 }
 
+// Stop ends training at the end of the epoch under way, is not asked again
+// once it said stop, and the epochs done are kept.
 func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 	needLab(t, labPlain)
 	X, T := XORData()
@@ -36,16 +38,18 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 		{4, 3, 3}, // one batch an epoch: a stop after a batch ends an epoch cleanly
 		{1, 9, 3}, // four batches an epoch: asked during the third, which is finished
 		{2, 0, 0}, // before the first batch
+		{1, 5, 2}, // asked before the second batch of epoch 2
 	}
 	for _, c := range cases {
 		net := NewXORNet(newRNG(1))
-		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Watch: trainWatch{Stop: stopAfter(c.stopAfter)}})
+		calls, stop := 0, stopAfter(c.stopAfter)
+		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Watch: trainWatch{Stop: func() bool { calls++; return stop() }}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ri.Stopped || ri.Last().Epoch != c.wantEpochs {
-			t.Errorf("batch %d, stop after %d batches: got Stopped %v, last epoch %d; want true, %d",
-				c.batch, c.stopAfter, ri.Stopped, ri.Last().Epoch, c.wantEpochs)
+		if !ri.Stopped || ri.Last().Epoch != c.wantEpochs || len(ri.Epochs) != c.wantEpochs+1 || calls != c.stopAfter+1 {
+			t.Errorf("batch %d, stop after %d batches: got Stopped %v, last epoch %d of %d recorded, %d calls; want true, %d, epochs 0 to it, %d (not asked again once it said stop)",
+				c.batch, c.stopAfter, ri.Stopped, ri.Last().Epoch, len(ri.Epochs), calls, c.wantEpochs, c.stopAfter+1)
 		}
 		// The network is the one the last row describes.
 		if loss, _ := net.evalStats(X, T, nil); loss != ri.Last().LossTrain {

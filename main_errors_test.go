@@ -171,23 +171,17 @@ func TestXORLoadEvaluatesOnly(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "xor.json")
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-epochs", "300", "-q", "-out", dir, "-save", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, &stderr)
-	}
+	mustRun(t, "-epochs", "300", "-q", "-out", dir, "-save", model)
 	csv, _ := os.ReadFile(filepath.Join(dir, "xor.csv"))
 	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
 	lastRow := lines[len(lines)-1]
 
-	stdout.Reset()
-	if code := run([]string{"-epochs", "0", "-q", "-out", dir, "-load", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("-load -epochs 0: exit code %d\n%s", code, &stderr)
+	stdout := mustRun(t, "-epochs", "0", "-q", "-out", dir, "-load", model)
+	if !strings.Contains(stdout, "\n"+lastRow+"\n") {
+		t.Errorf("-load -epochs 0 does not print the last row of the saved run, %q:\n%s", lastRow, stdout)
 	}
-	if !strings.Contains(stdout.String(), "\n"+lastRow+"\n") {
-		t.Errorf("-load -epochs 0 does not print the last row of the saved run, %q:\n%s", lastRow, &stdout)
-	}
-	if !strings.Contains(stdout.String(), "after 300 epochs") {
-		t.Errorf("output does not say the network was trained for 300 epochs:\n%s", &stdout)
+	if !strings.Contains(stdout, "after 300 epochs") {
+		t.Errorf("output does not say the network was trained for 300 epochs:\n%s", stdout)
 	}
 	if after, _ := os.ReadFile(filepath.Join(dir, "xor.csv")); !bytes.Equal(after, csv) {
 		t.Errorf("evaluating a loaded network changed xor.csv")

@@ -530,17 +530,9 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 func TestIndexHTML(t *testing.T) {
 	needLab(t, labAll)
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	for _, args := range [][]string{
-		{"-exp", "xor", "-epochs", "5", "-q", "-out", dir},
-		{"-exp", "spiral", "-epochs", "5", "-q", "-out", dir},
-	} {
-		if code := run(args, &stdout, &stderr); code != 0 {
-			t.Fatalf("run %v: exit code %d, stderr %q", args, code, stderr.String())
-		}
-	}
+	stdout := mustRun(t, "-exp", "xor", "-epochs", "5", "-q", "-out", dir) + mustRun(t, "-exp", "spiral", "-epochs", "5", "-q", "-out", dir)
 	// Every file a run lists as written exists.
-	for _, line := range strings.Split(stdout.String(), "\n") {
+	for _, line := range strings.Split(stdout, "\n") {
 		if p, ok := strings.CutPrefix(line, "  "+dir); ok {
 			if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 				t.Errorf("listed file %s: %v", p, err)

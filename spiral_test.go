@@ -169,11 +169,7 @@ func TestSpiralDivergence(t *testing.T) {
 	defer func(e []float64) { spiralEtas = e }(spiralEtas)
 	spiralEtas = []float64{1, 1e6}
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-exp", "spiral", "-epochs", "30", "-q", "-out", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit code %d, stderr %q; want 0 (one learning rate worked)", code, stderr.String())
-	}
-	out := stdout.String()
+	out := mustRun(t, "-exp", "spiral", "-epochs", "30", "-q", "-out", dir) // one learning rate worked
 	var row1e6, row1 string
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -231,13 +227,12 @@ func TestSpiralDivergence(t *testing.T) {
 // A single learning rate that diverges is a failed run: exit code 1.
 func TestSpiralDivergenceAlone(t *testing.T) {
 	needLab(t, labPlain)
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"-exp", "spiral", "-eta", "1e6", "-epochs", "10", "-q", "-plot=false", "-out", t.TempDir()}, &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "diverged") {
-		t.Errorf("exit code %d, stderr %q; want 1 and a message that it diverged", code, stderr.String())
+	code, stdout, stderr := runMain("-exp", "spiral", "-eta", "1e6", "-epochs", "10", "-q", "-plot=false", "-out", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "diverged") {
+		t.Errorf("exit code %d, stderr %q; want 1 and a message that it diverged", code, stderr)
 	}
-	if !strings.Contains(stdout.String(), "diverged at epoch") {
-		t.Errorf("stdout has no summary of the divergence:\n%s", stdout.String())
+	if !strings.Contains(stdout, "diverged at epoch") {
+		t.Errorf("stdout has no summary of the divergence:\n%s", stdout)
 	}
 }
 
