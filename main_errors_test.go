@@ -92,6 +92,14 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"save into a directory", []string{"-save", dir}, 2, []string{dir + " is a directory: give a file name"}},
 		{"save into a missing directory", []string{"-save", filepath.Join(dir, "no", "x.json")}, 2, []string{"does not exist: create it"}},
 		{"save under a file", []string{"-save", filepath.Join(file, "x.json")}, 2, []string{"not a directory"}},
+		{"zero width", []string{"-exp", "mnist", "-hidden", "64,0"}, 2, []string{`-hidden "64,0": width 2 is "0": want a positive integer`}},
+		{"empty width", []string{"-exp", "mnist", "-hidden", "64,,64"}, 2, []string{`width 2 is "": want a positive integer`}},
+		{"width text", []string{"-exp", "mnist", "-hidden", "a"}, 2, []string{`width 1 is "a": want a positive integer`}},
+		{"no widths", []string{"-exp", "mnist", "-hidden", ""}, 2, []string{"want at least one width, e.g. 64,64"}},
+		{"negative limit", []string{"-exp", "mnist", "-limit", "-1"}, 2, []string{"-limit must be 0 (all) or more, got -1"}},
+		{"empty data", []string{"-exp", "mnist", "-data", ""}, 2, []string{"-data must name a directory"}},
+		{"naive for xor", []string{"-exp", "xor", "-naive"}, 2, []string{"-naive applies to -exp mnist only"}},
+		{"limit for xor", []string{"-exp", "xor", "-limit", "10"}, 2, []string{"-limit applies to -exp mnist only"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

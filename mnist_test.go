@@ -333,22 +333,7 @@ func TestMNISTStandardize(t *testing.T) {
 }
 
 func TestMNISTFlags(t *testing.T) {
-	bad := [][]string{
-		{"-exp", "mnist", "-hidden", "64,0"},
-		{"-exp", "mnist", "-hidden", "64,,64"},
-		{"-exp", "mnist", "-hidden", "a"},
-		{"-exp", "mnist", "-hidden", ""},
-		{"-exp", "mnist", "-limit", "-1"},
-		{"-exp", "mnist", "-data", ""},
-		{"-exp", "xor", "-naive"},
-		{"-exp", "xor", "-limit", "10"},
-	}
-	for _, args := range bad {
-		var stderr bytes.Buffer
-		if code := run(args, &bytes.Buffer{}, &stderr); code != 2 {
-			t.Errorf("run %q: got exit code %d; want 2 (usage error)", args, code)
-		}
-	}
+	// The mistakes in MNIST's flags are rows of TestFlagsUserMistakes.
 	var stderr bytes.Buffer
 	cfg, err := parseFlags([]string{"-exp", "mnist", "-hidden", "32, 16", "-limit", "500", "-naive", "-data", "d", "-out", t.TempDir()}, &stderr)
 	if err != nil {
