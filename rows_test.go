@@ -266,26 +266,7 @@ func BenchmarkMNISTEpochRows(b *testing.B) {
 		if s.X == nil { // made only when it is measured: 440 MB
 			s.X, s.XTest = takeRange(d.XTrain, 0, d.XTrain.Len()), takeRange(d.XTest, 0, d.XTest.Len())
 		}
-		const batch, eta = 3000, 0.1
-		net := labMNISTNet(1234)
-		params := net.paramLayers()
-		grads := map[string][]*Matrix{}
-		var rows rowReader
-		var tb Matrix
-		n := s.X.Len()
-		train := func() {
-			for i0 := 0; i0 < n; i0 += batch {
-				i1 := min(i0+batch, n)
-				d.TTrain.viewRows(&tb, i0, i1)
-				if de := net.sgdStep(grads, rows.rangeOf(s.X, i0, i1, true), &tb, eta, params); de != nil {
-					b.Fatalf("training diverged: %s", de.What)
-				}
-			}
-		}
-		eval := func() {
-			net.evalStats(s.X, d.TTrain, nil)
-			net.evalStats(s.XTest, d.TTest, nil)
-		}
+		train, eval := labEpoch(b, s.X, d.TTrain, s.XTest, d.TTest)
 		for _, c := range []struct {
 			name string
 			run  func()
