@@ -614,17 +614,7 @@ func TestPlotFlagOff(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
 	stdout := mustRun(t, "-exp", "spiral", "-epochs", "3", "-q", "-plot=false", "-out", dir)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-		if !strings.HasSuffix(e.Name(), ".csv") {
-			t.Errorf("-plot=false wrote %s; want CSV files only", e.Name())
-		}
-	}
+	names := dirNames(t, dir)
 	want := []string{"spiral.csv", "spiral_eta0.2_confusion.csv", "spiral_eta1_confusion.csv", "spiral_eta5_confusion.csv"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("-plot=false wrote %v; want %v", names, want)
