@@ -8,6 +8,7 @@ package main
 // allocate more than a few megabytes (the memory limit is the test's).
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,15 +19,15 @@ import (
 	"time"
 )
 
-// within fails the test when f does not return within 10 s (a hang).
-func within(t *testing.T, what string, f func()) {
+// within fails the test when f does not return within d (a hang).
+func within(t *testing.T, d time.Duration, what string, f func()) {
 	t.Helper()
 	done := make(chan struct{})
 	go func() { defer close(done); f() }()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: no return within 10 s (it hangs)", what)
+	case <-time.After(d):
+		t.Fatalf("%s: no return within %v (it hangs)", what, d)
 	}
 }
 
@@ -74,7 +75,7 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 			os.Remove(images)
 			make(images)
 			var err error
-			within(t, "LoadMNIST", func() { _, err = LoadMNIST(data, 0) })
+			within(t, 10*time.Second, "LoadMNIST", func() { _, err = LoadMNIST(data, 0) })
 			if err == nil || !strings.Contains(err.Error(), images) || !strings.Contains(err.Error(), want) {
 				t.Errorf("LoadMNIST with %s as %s: got %v; want the file named and %q", kind, images, err, want)
 			}
@@ -84,7 +85,7 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 			make(model)
 			var code int
 			var stderr string
-			within(t, "-load", func() { code, _, stderr = runMain("-load", model, "-out", t.TempDir()) })
+			within(t, 10*time.Second, "-load", func() { code, _, stderr = runMain("-load", model, "-out", t.TempDir()) })
 			if code != 2 || !strings.Contains(stderr, model) || !strings.Contains(stderr, strings.TrimSuffix(want, ", not a regular file")) {
 				t.Errorf("-load %s (%s): exit code %d, stderr %q; want 2, the file and %q", model, kind, code, stderr, want)
 			}
@@ -93,7 +94,7 @@ func TestNotRegularFilesAreRefused(t *testing.T) {
 			// says why.
 			out := t.TempDir()
 			make(filepath.Join(out, "bad.run.json"))
-			within(t, "rebuilding the page", func() { code, _, stderr = runMain("-epochs", "1", "-q", "-out", out) })
+			within(t, 10*time.Second, "rebuilding the page", func() { code, _, stderr = runMain("-epochs", "1", "-q", "-out", out) })
 			page, _ := os.ReadFile(filepath.Join(out, "index.html"))
 			if code != 0 || !strings.Contains(string(page), "bad.run.json") || !strings.Contains(string(page), "XOR") {
 				t.Errorf("-out with a %s named bad.run.json: exit code %d (%s); want 0 and a page with the XOR run and a problem naming bad.run.json:\n%s", kind, code, stderr, page)
@@ -293,13 +294,7 @@ func wideRun(t *testing.T, width int, plot bool) {
 	var code int
 	var stderr string
 	grew := heapGrowth(func() {
-		done := make(chan struct{})
-		go func() { defer close(done); code, _, stderr = runMain(args...) }()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Minute):
-			t.Fatalf("2→%d→2: no return within 2 minutes", width)
-		}
+		within(t, 2*time.Minute, fmt.Sprintf("2→%d→2", width), func() { code, _, stderr = runMain(args...) })
 	})
 	if code != 0 {
 		t.Fatalf("2→%d→2, %q: exit code %d\n%s", width, args, code, stderr)
