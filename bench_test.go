@@ -114,24 +114,7 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 	X, T, XTest, TTest := syntheticMNIST()
 	runtime.GC() // the garbage of making the data is not the epoch's
 	for _, ks := range runnableSets() {
-		const batch, eta = 3000, 0.1
-		net := labMNISTNet(1234)
-		params := net.paramLayers()
-		grads := map[string][]*Matrix{}
-		var xb, tb Matrix
-		train := func() {
-			for i0 := 0; i0 < X.Rows; i0 += batch {
-				X.viewRows(&xb, i0, min(i0+batch, X.Rows))
-				T.viewRows(&tb, i0, min(i0+batch, X.Rows))
-				if de := net.sgdStep(grads, &xb, &tb, eta, params); de != nil {
-					b.Fatalf("training diverged: %s", de.What)
-				}
-			}
-		}
-		eval := func() {
-			net.evalStats(X, T, nil)
-			net.evalStats(XTest, TTest, nil)
-		}
+		train, eval := labEpoch(b, X, T, XTest, TTest)
 		for _, c := range []struct {
 			name string
 			run  func()
@@ -155,6 +138,34 @@ func BenchmarkMNISTEpoch(b *testing.B) {
 			})
 		}
 	}
+}
+
+// labEpoch returns, for a new network of the lab's MNIST run (784-64x5-10,
+// fused loss, batch 3000, eta 0.1), one pass of SGD over X as Train makes
+// it (train) and the evaluation of both sets Train does after an epoch
+// (eval).
+func labEpoch(b *testing.B, X RowSource, T *Matrix, XTest RowSource, TTest *Matrix) (train, eval func()) {
+	const batch, eta = 3000, 0.1
+	net := labMNISTNet(1234)
+	params := net.paramLayers()
+	grads := map[string][]*Matrix{}
+	var rows rowReader
+	var tb Matrix
+	n := X.Len()
+	train = func() {
+		for i0 := 0; i0 < n; i0 += batch {
+			i1 := min(i0+batch, n)
+			T.viewRows(&tb, i0, i1)
+			if de := net.sgdStep(grads, rows.rangeOf(X, i0, i1, true), &tb, eta, params); de != nil {
+				b.Fatalf("training diverged: %s", de.What)
+			}
+		}
+	}
+	eval = func() {
+		net.evalStats(X, T, nil)
+		net.evalStats(XTest, TTest, nil)
+	}
+	return train, eval
 }
 
 // BenchmarkFirstLayerFreshRows times the first layer's products on one part
@@ -209,22 +220,8 @@ func BenchmarkMNISTEpochProducts(b *testing.B) {
 	}
 	X, T, XTest, TTest := syntheticMNIST()
 	runtime.GC()
-	const batch, eta = 3000, 0.1
-	net := labMNISTNet(1234)
-	params := net.paramLayers()
-	grads := map[string][]*Matrix{}
-	var xb, tb Matrix
-	epoch := func() {
-		for i0 := 0; i0 < X.Rows; i0 += batch {
-			X.viewRows(&xb, i0, min(i0+batch, X.Rows))
-			T.viewRows(&tb, i0, min(i0+batch, X.Rows))
-			if de := net.sgdStep(grads, &xb, &tb, eta, params); de != nil {
-				b.Fatalf("training diverged: %s", de.What)
-			}
-		}
-		net.evalStats(X, T, nil)
-		net.evalStats(XTest, TTest, nil)
-	}
+	train, eval := labEpoch(b, X, T, XTest, TTest)
+	epoch := func() { train(); eval() }
 	epoch() // the buffers get their sizes
 	type shape struct {
 		kind    string

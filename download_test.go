@@ -43,6 +43,7 @@ func mirror(t *testing.T, bodies map[string][]byte, corrupt func([]byte) []byte)
 	return s
 }
 
+// dirNames lists the names in dir, sorted.
 func dirNames(t *testing.T, dir string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -148,7 +149,7 @@ func TestMNISTDownloadTooLong(t *testing.T) {
 // with the reason and what to do; nothing is left in the directory.
 func TestMNISTDownloadOffline(t *testing.T) {
 	files, bodies := fakeMNIST()
-	gone1, gone2 := mirror(t, bodies, func(b []byte) []byte { return b }), mirror(t, bodies, func(b []byte) []byte { return b })
+	gone1, gone2 := mirror(t, bodies, same), mirror(t, bodies, same)
 	gone1.Close()
 	gone2.Close()
 	dir := t.TempDir()

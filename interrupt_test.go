@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ func stopAfter(n int) func() bool {
 	return func() bool { calls++; return calls > n }
 }
 
+// Stop ends training at the end of the epoch under way, is not asked again
+// once it said stop, and the epochs done are kept.
 func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 	needLab(t, labPlain)
 	X, T := XORData()
@@ -35,16 +38,18 @@ func TestTrainStopKeepsFinishedEpochs(t *testing.T) {
 		{4, 3, 3}, // one batch an epoch: a stop after a batch ends an epoch cleanly
 		{1, 9, 3}, // four batches an epoch: asked during the third, which is finished
 		{2, 0, 0}, // before the first batch
+		{1, 5, 2}, // asked before the second batch of epoch 2
 	}
 	for _, c := range cases {
 		net := NewXORNet(newRNG(1))
-		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Watch: trainWatch{Stop: stopAfter(c.stopAfter)}})
+		calls, stop := 0, stopAfter(c.stopAfter)
+		ri, err := Train(net, X, T, TrainConfig{BatchSize: c.batch, Epochs: 100, Eta: 0.1, Watch: trainWatch{Stop: func() bool { calls++; return stop() }}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ri.Stopped || ri.Last().Epoch != c.wantEpochs {
-			t.Errorf("batch %d, stop after %d batches: got Stopped %v, last epoch %d; want true, %d",
-				c.batch, c.stopAfter, ri.Stopped, ri.Last().Epoch, c.wantEpochs)
+		if !ri.Stopped || ri.Last().Epoch != c.wantEpochs || len(ri.Epochs) != c.wantEpochs+1 || calls != c.stopAfter+1 {
+			t.Errorf("batch %d, stop after %d batches: got Stopped %v, last epoch %d of %d recorded, %d calls; want true, %d, epochs 0 to it, %d (not asked again once it said stop)",
+				c.batch, c.stopAfter, ri.Stopped, ri.Last().Epoch, len(ri.Epochs), calls, c.wantEpochs, c.stopAfter+1)
 		}
 		// The network is the one the last row describes.
 		if loss, _ := net.evalStats(X, T, nil); loss != ri.Last().LossTrain {
@@ -97,7 +102,8 @@ func TestResumeIsOneRun(t *testing.T) {
 			// What the stopped run says about its network is what the last
 			// row of its CSV says.
 			if c.name == "mnist mid-epoch" {
-				last := csvRow(t, filepath.Join(stopped, c.files[0]), -1)
+				rows := csvRows(t, filepath.Join(stopped, c.files[0]))
+				last := rows[len(rows)-1]
 				acc, _ := strconv.ParseFloat(last[4], 64)
 				if want := fmt.Sprintf("after %s epochs: accuracy train", last[0]); !strings.Contains(stdout.String(), want) ||
 					!strings.Contains(stdout.String(), fmt.Sprintf("test %.2f%%", 100*acc)) {
@@ -126,13 +132,7 @@ func TestResumeIsOneRun(t *testing.T) {
 			if errA != nil || errB != nil {
 				t.Fatal(errA, errB)
 			}
-			for i, pa := range a.paramLayers() {
-				for p, m := range pa.Params() {
-					if !bytes.Equal(floatBytes(m.Data), floatBytes(b.paramLayers()[i].Params()[p].Data)) {
-						t.Errorf("%s param %d: resumed differs from one run", pa.Name(), p)
-					}
-				}
-			}
+			checkSameParams(t, "resumed vs one run", a, b)
 			if metaA.Epochs != metaB.Epochs || metaA.Stopped || len(metaA.History) != 2 || fmt.Sprint(metaA.Files) != fmt.Sprint(metaB.Files) {
 				t.Errorf("resumed meta: got epochs %d, stopped %v, %d runs, files %v; want %d, false, 2, %v",
 					metaA.Epochs, metaA.Stopped, len(metaA.History), metaA.Files, metaB.Epochs, metaB.Files)
@@ -149,10 +149,8 @@ func TestResumeRestoresSettings(t *testing.T) {
 	dir := t.TempDir()
 	data := syntheticMNISTDir(t, 40)
 	model := filepath.Join(dir, "m.json")
-	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-epochs", "1", "-batch", "7", "-eta", "0.03", "-limit", "20",
-		"-hidden", "5", "-naive", "-shuffle", "-seed", "9", "-q", "-plot=false", "-out", dir, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-exp", "mnist", "-data", data, "-epochs", "1", "-batch", "7", "-eta", "0.03", "-limit", "20",
+		"-hidden", "5", "-naive", "-shuffle", "-seed", "9", "-q", "-plot=false", "-out", dir, "-save", model)
 	cfg, err := parseFlags([]string{"-load", model, "-epochs", "0", "-out", dir}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -188,34 +186,18 @@ func TestResumeKeepsOnlyTheRecordedFiles(t *testing.T) {
 	needLab(t, labAll)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
-	if code, _, stderr := runMain("-epochs", "5", "-q", "-plot=false", "-out", dir, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
-	csv := filepath.Join(dir, "xor.csv")
-	f, _ := os.OpenFile(csv, os.O_APPEND|os.O_WRONLY, 0)
+	mustRun(t, "-epochs", "5", "-q", "-plot=false", "-out", dir, "-save", model)
+	xorCSV := filepath.Join(dir, "xor.csv")
+	f, _ := os.OpenFile(xorCSV, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("99,edited by hand\n")
 	f.Close()
 	code, stdout, stderr := runMain("-load", model, "-epochs", "3", "-q", "-plot=false", "-out", dir)
-	if code != 0 || !strings.Contains(stdout, "note: "+csv+" is not the file the loaded network's run wrote (missing or changed): it starts at epoch 5") {
+	if code != 0 || !strings.Contains(stdout, "note: "+xorCSV+" is not the file the loaded network's run wrote (missing or changed): it starts at epoch 5") {
 		t.Errorf("resume onto a changed xor.csv: exit code %d; want 0 and a note saying it starts at epoch 5:\n%s%s", code, stdout, stderr)
 	}
-	if first := csvRow(t, csv, 0); first[0] != "5" {
+	if first := csvRows(t, xorCSV)[1]; first[0] != "5" {
 		t.Errorf("xor.csv starts at epoch %s; want 5", first[0])
 	}
-}
-
-// csvRow returns row i of the CSV at path (after the header; -1: the last).
-func csvRow(t *testing.T, path string, i int) []string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")[1:]
-	if i < 0 {
-		i = len(lines) - 1
-	}
-	return strings.Split(lines[i], ",")
 }
 
 // shellWords splits a command line as a POSIX shell does for the quoting
@@ -258,14 +240,6 @@ func shellWords(t *testing.T, s string) []string {
 	return words
 }
 
-func floatBytes(v []float64) []byte {
-	var b bytes.Buffer
-	for _, x := range v {
-		b.WriteString(formatFloat(x) + ",")
-	}
-	return b.Bytes()
-}
-
 // runWithStop is run with runState.stop set: the experiment uses it instead of
 // catching signals.
 func runWithStop(t *testing.T, args []string, stdout, stderr io.Writer, stop func() bool) int {
@@ -285,29 +259,30 @@ func runWithStop(t *testing.T, args []string, stdout, stderr io.Writer, stop fun
 	return 0
 }
 
-// csvLastEpoch checks that a CSV file is whole (header, rows of equal
-// width, a final newline) and returns the epoch of its last row.
-func csvLastEpoch(t *testing.T, path string) string {
+// csvRows checks that the CSV at path is whole (a header, rows of its
+// width, a final newline) and returns its records, the header first.
+func csvRows(t *testing.T, path string) [][]string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(data) == 0 || data[len(data)-1] != '\n' {
-		t.Fatalf("%s does not end with a complete line", path)
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || !bytes.HasSuffix(data, []byte("\n")) || len(rows) < 2 {
+		t.Fatalf("%s (%d bytes): %v; want a header, rows of its width and a final newline", path, len(data), err)
 	}
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	if len(lines) < 2 || !strings.HasPrefix(lines[0], "epoch,") {
-		t.Fatalf("%s: got %d lines starting %q; want a header and rows", path, len(lines), lines[0])
+	return rows
+}
+
+// csvLastEpoch returns the epoch of the last row of a whole CSV whose
+// first column is the epoch.
+func csvLastEpoch(t *testing.T, path string) string {
+	t.Helper()
+	rows := csvRows(t, path)
+	if rows[0][0] != "epoch" {
+		t.Fatalf("%s starts with %q; want the epoch first", path, rows[0])
 	}
-	width := strings.Count(lines[0], ",")
-	for i, l := range lines {
-		if strings.Count(l, ",") != width {
-			t.Fatalf("%s line %d has %d fields; the header has %d", path, i+1, strings.Count(l, ",")+1, width+1)
-		}
-	}
-	epoch, _, _ := strings.Cut(lines[len(lines)-1], ",")
-	return epoch
+	return rows[len(rows)-1][0]
 }
 
 // The test binary doubles as the program: started with BACKPROP_TEST_MAIN=1
@@ -338,16 +313,19 @@ type child struct {
 	done   chan error
 }
 
+// skipProcesses skips a test that starts the program as a process and
+// signals it: with -short, under emulation, and on windows (no signals).
+func skipProcesses(t *testing.T) {
+	if runtime.GOOS == "windows" || testing.Short() || os.Getenv("BACKPROP_EMULATED") != "" {
+		t.Skip("starts the program as a process and signals it; skipped with -short, emulated and on windows")
+	}
+}
+
 // startChild starts the program with args; writeDelay > 0 holds it before
 // every file it writes.
 func startChild(t *testing.T, writeDelay time.Duration, args ...string) *child {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("no SIGINT to send on windows")
-	}
-	if testing.Short() || os.Getenv("BACKPROP_EMULATED") != "" {
-		t.Skip("starts the program as a process; skipped with -short")
-	}
+	skipProcesses(t)
 	c := &child{t: t, cmd: exec.Command(os.Args[0], args...), lines: make(chan string, 1<<16), done: make(chan error, 1)}
 	c.cmd.Env = append(os.Environ(), "BACKPROP_TEST_MAIN=1", "BACKPROP_TEST_WRITE_DELAY="+writeDelay.String())
 	pr, pw, err := os.Pipe()
@@ -462,9 +440,7 @@ func TestInterruptBySignal(t *testing.T) {
 				t.Fatalf("the resume command %q: exit code %d; want 0\n%s", cmd, code, output)
 			}
 			whole := filepath.Join(dir, "whole")
-			if code, _, stderr := runMain("-exp", "xor", "-epochs", "20000", "-batch", "2", "-shuffle", "-q", "-plot=false", "-out", whole); code != 0 {
-				t.Fatalf("uninterrupted run: exit code %d\n%s", code, stderr)
-			}
+			mustRun(t, "-exp", "xor", "-epochs", "20000", "-batch", "2", "-shuffle", "-q", "-plot=false", "-out", whole)
 			a, _ := os.ReadFile(filepath.Join(out, "xor.csv"))
 			b, _ := os.ReadFile(filepath.Join(whole, "xor.csv"))
 			if !bytes.Equal(a, b) {
@@ -575,9 +551,7 @@ func TestKilledRunLeavesNoTemporaryFile(t *testing.T) {
 	}
 	live := filepath.Join(out, ".xor.csv.tmp-1-123") // process 1 lives as long as the system
 	os.WriteFile(live, nil, 0o644)
-	if code, _, stderr := runMain("-epochs", "1", "-q", "-plot=false", "-out", out); code != 0 {
-		t.Fatalf("the next run: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-epochs", "1", "-q", "-plot=false", "-out", out)
 	if _, err := os.Stat(left[0]); err == nil {
 		t.Errorf("the next run left %s, the killed run's temporary file", left[0])
 	}
@@ -648,12 +622,7 @@ func TestResumeCommandQuoting(t *testing.T) {
 // its output cut.
 func TestClosedOutputDoesNotStopTheRun(t *testing.T) {
 	needLab(t, labPlain)
-	if runtime.GOOS == "windows" {
-		t.Skip("no SIGPIPE on windows")
-	}
-	if testing.Short() || os.Getenv("BACKPROP_EMULATED") != "" {
-		t.Skip("starts the program as a process; skipped with -short")
-	}
+	skipProcesses(t)
 	for _, c := range []struct {
 		name        string
 		epochs      string
@@ -747,9 +716,7 @@ func TestResumedRunNumbersEpochsOverall(t *testing.T) {
 	data := syntheticMNISTDir(t, 300)
 	out := t.TempDir()
 	model := filepath.Join(out, "m.json")
-	if code, _, stderr := runMain("-exp", "mnist", "-naive", "-data", data, "-hidden", "32", "-epochs", "2", "-q", "-out", out, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-exp", "mnist", "-naive", "-data", data, "-hidden", "32", "-epochs", "2", "-q", "-out", out, "-save", model)
 	// A step of 1000 breaks the naive pipeline in the resumed run's first
 	// epoch: the network's third.
 	code, stdout, stderr := runMain("-load", model, "-data", data, "-eta", "1000", "-epochs", "3", "-q", "-out", out)
@@ -771,9 +738,7 @@ func TestResumedRunNumbersEpochsOverall(t *testing.T) {
 
 	// The progress lines count on from the loaded network's epochs.
 	xm := filepath.Join(out, "xor.json")
-	if code, _, stderr := runMain("-epochs", "3", "-q", "-plot=false", "-out", out, "-save", xm); code != 0 {
-		t.Fatalf("training XOR: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-epochs", "3", "-q", "-plot=false", "-out", out, "-save", xm)
 	_, stdout, _ = runMain("-load", xm, "-epochs", "2", "-plot=false", "-out", out)
 	if !strings.Contains(stdout, "\nepoch 3/5  loss") || !strings.Contains(stdout, "\nepoch 5/5  loss") {
 		t.Errorf("an XOR network of 3 epochs trained for 2 more: the progress lines do not go from epoch 3/5 to 5/5:\n%s", stdout)
@@ -798,9 +763,7 @@ func TestStaleTemporaryFilesOfTheSaveDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if code, _, stderr := runMain("-epochs", "1", "-q", "-plot=false", "-out", out, "-save", filepath.Join(dir, "m.json")); code != 0 {
-		t.Fatalf("exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", filepath.Join(dir, "m.json"))
 	if _, err := os.Stat(dead); err == nil {
 		t.Errorf("the run that saved into %s left %s, a killed run's temporary file", dir, filepath.Base(dead))
 	}

@@ -12,6 +12,17 @@ import (
 	"testing"
 )
 
+// mustRun runs the program with args, stops the test unless it exits with
+// 0, and returns its stdout.
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := runMain(args...)
+	if code != 0 {
+		t.Fatalf("run %q: exit code %d\n%s", args, code, stderr)
+	}
+	return stdout
+}
+
 // TestFlagsUserMistakes walks the flags as a new user would get them wrong: each
 // mistake must give its exit code (2 usage, 1 failure) and a message that
 // says what is wrong and what to do, never a Go stack trace.
@@ -81,6 +92,14 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"save into a directory", []string{"-save", dir}, 2, []string{dir + " is a directory: give a file name"}},
 		{"save into a missing directory", []string{"-save", filepath.Join(dir, "no", "x.json")}, 2, []string{"does not exist: create it"}},
 		{"save under a file", []string{"-save", filepath.Join(file, "x.json")}, 2, []string{"not a directory"}},
+		{"zero width", []string{"-exp", "mnist", "-hidden", "64,0"}, 2, []string{`-hidden "64,0": width 2 is "0": want a positive integer`}},
+		{"empty width", []string{"-exp", "mnist", "-hidden", "64,,64"}, 2, []string{`width 2 is "": want a positive integer`}},
+		{"width text", []string{"-exp", "mnist", "-hidden", "a"}, 2, []string{`width 1 is "a": want a positive integer`}},
+		{"no widths", []string{"-exp", "mnist", "-hidden", ""}, 2, []string{"want at least one width, e.g. 64,64"}},
+		{"negative limit", []string{"-exp", "mnist", "-limit", "-1"}, 2, []string{"-limit must be 0 (all) or more, got -1"}},
+		{"empty data", []string{"-exp", "mnist", "-data", ""}, 2, []string{"-data must name a directory"}},
+		{"naive for xor", []string{"-exp", "xor", "-naive"}, 2, []string{"-naive applies to -exp mnist only"}},
+		{"limit for xor", []string{"-exp", "xor", "-limit", "10"}, 2, []string{"-limit applies to -exp mnist only"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,23 +179,17 @@ func TestXORLoadEvaluatesOnly(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "xor.json")
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-epochs", "300", "-q", "-out", dir, "-save", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, &stderr)
-	}
+	mustRun(t, "-epochs", "300", "-q", "-out", dir, "-save", model)
 	csv, _ := os.ReadFile(filepath.Join(dir, "xor.csv"))
 	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
 	lastRow := lines[len(lines)-1]
 
-	stdout.Reset()
-	if code := run([]string{"-epochs", "0", "-q", "-out", dir, "-load", model}, &stdout, &stderr); code != 0 {
-		t.Fatalf("-load -epochs 0: exit code %d\n%s", code, &stderr)
+	stdout := mustRun(t, "-epochs", "0", "-q", "-out", dir, "-load", model)
+	if !strings.Contains(stdout, "\n"+lastRow+"\n") {
+		t.Errorf("-load -epochs 0 does not print the last row of the saved run, %q:\n%s", lastRow, stdout)
 	}
-	if !strings.Contains(stdout.String(), "\n"+lastRow+"\n") {
-		t.Errorf("-load -epochs 0 does not print the last row of the saved run, %q:\n%s", lastRow, &stdout)
-	}
-	if !strings.Contains(stdout.String(), "after 300 epochs") {
-		t.Errorf("output does not say the network was trained for 300 epochs:\n%s", &stdout)
+	if !strings.Contains(stdout, "after 300 epochs") {
+		t.Errorf("output does not say the network was trained for 300 epochs:\n%s", stdout)
 	}
 	if after, _ := os.ReadFile(filepath.Join(dir, "xor.csv")); !bytes.Equal(after, csv) {
 		t.Errorf("evaluating a loaded network changed xor.csv")
@@ -242,9 +255,7 @@ func TestSaveNeverCollides(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "o")
 	model := filepath.Join(dir, "m.json")
-	if code, _, stderr := runMain("-epochs", "20", "-q", "-out", out, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-epochs", "20", "-q", "-out", out, "-save", model)
 	csv, _ := os.ReadFile(filepath.Join(out, "xor.csv"))
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(out, link); err != nil {
@@ -279,14 +290,13 @@ func TestSaveNeverCollides(t *testing.T) {
 
 	// -epochs 0 evaluates the loaded network and saves the copy.
 	cp := filepath.Join(dir, "copy.json")
-	if code, _, stderr := runMain("-out", out, "-load", model, "-epochs", "0", "-save", cp); code != 0 {
-		t.Fatalf("-load -epochs 0 -save: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-out", out, "-load", model, "-epochs", "0", "-save", cp)
 	net, meta, err := LoadModel(cp)
 	net0, meta0, _ := LoadModel(model)
-	if err != nil || meta.Epochs != meta0.Epochs || fmt.Sprint(meta.Files) != fmt.Sprint(meta0.Files) || !bytes.Equal(floatBytes(net.Layers[0].(*LinearLayer).W.Data), floatBytes(net0.Layers[0].(*LinearLayer).W.Data)) {
-		t.Errorf("the copy saved by -epochs 0: %v, epochs %d, files %v; want the loaded network, %d epochs, files %v", err, meta.Epochs, meta.Files, meta0.Epochs, meta0.Files)
+	if err != nil || meta.Epochs != meta0.Epochs || fmt.Sprint(meta.Files) != fmt.Sprint(meta0.Files) {
+		t.Fatalf("the copy saved by -epochs 0: %v, epochs %d, files %v; want the loaded network, %d epochs, files %v", err, meta.Epochs, meta.Files, meta0.Epochs, meta0.Files)
 	}
+	checkSameParams(t, "the copy saved by -epochs 0", net, net0)
 
 	// Every file a run writes is in runFiles.
 	for _, args := range [][]string{
@@ -298,9 +308,7 @@ func TestSaveNeverCollides(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code, _, stderr := runMain(args...); code != 0 {
-			t.Fatalf("run %q: exit code %d\n%s", args, code, stderr)
-		}
+		mustRun(t, args...)
 		listed := map[string]bool{}
 		for _, p := range runFiles(cfg.settings) {
 			listed[p] = true
@@ -327,9 +335,7 @@ func TestIgnoredFlagsAreNamed(t *testing.T) {
 	needLab(t, labPlain) // the rest trains XOR
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
-	if code, _, stderr := runMain("-epochs", "3", "-q", "-out", dir, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-epochs", "3", "-q", "-out", dir, "-save", model)
 	for _, c := range []struct {
 		args    []string
 		ignored []string
@@ -338,10 +344,7 @@ func TestIgnoredFlagsAreNamed(t *testing.T) {
 		{[]string{"-epochs", "0", "-load", model, "-eta", "0.5", "-shuffle"}, []string{"-eta", "-shuffle"}},
 		{[]string{"-exp", "spiral", "-epochs", "0", "-eta", "1", "-batch", "30"}, []string{"-batch"}},
 	} {
-		code, stdout, stderr := runMain(append(c.args, "-q", "-plot=false", "-out", dir)...)
-		if code != 0 {
-			t.Fatalf("run %q: exit code %d\n%s", c.args, code, stderr)
-		}
+		stdout := mustRun(t, append(c.args, "-q", "-plot=false", "-out", dir)...)
 		for _, f := range c.ignored {
 			if !strings.Contains(stdout, "note: "+f+" is ignored: -epochs 0 trains nothing") {
 				t.Errorf("run %q does not say that %s is ignored:\n%s", c.args, f, stdout)

@@ -185,17 +185,13 @@ func TestMNISTRunWritesFilesAndPage(t *testing.T) {
 	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 40), t.TempDir()
 	model := filepath.Join(out, "mnist.json")
-	var stdout, stderr bytes.Buffer
-	args := []string{"-exp", "mnist", "-data", data, "-epochs", "2", "-batch", "20", "-hidden", "8,8", "-q", "-out", out, "-save", model}
-	if code := run(args, &stdout, &stderr); code != 0 {
-		t.Fatalf("run %q: exit code %d; want 0\nstderr: %s", args, code, stderr.String())
-	}
+	stdout := mustRun(t, "-exp", "mnist", "-data", data, "-epochs", "2", "-batch", "20", "-hidden", "8,8", "-q", "-out", out, "-save", model)
 	for _, f := range []string{"mnist.csv", "mnist_weights.csv", "mnist_margin.csv", "mnist_confusion.csv",
 		"mnist_acc.svg", "mnist_loss.svg", "mnist_weights.svg", "mnist_digits.png", "mnist.run.json", "index.html", "mnist.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("%s not written: %v", f, err)
 		}
-		if !strings.Contains(stdout.String(), filepath.Join(out, f)) {
+		if !strings.Contains(stdout, filepath.Join(out, f)) {
 			t.Errorf("the run does not list %s among the files it wrote", f)
 		}
 	}
@@ -205,21 +201,17 @@ func TestMNISTRunWritesFilesAndPage(t *testing.T) {
 			t.Errorf("index.html does not contain %q", want)
 		}
 	}
-	if !strings.Contains(stdout.String(), "test accuracy per class:") {
-		t.Errorf("no per-class accuracy in the summary:\n%s", stdout.String())
+	if !strings.Contains(stdout, "test accuracy per class:") {
+		t.Errorf("no per-class accuracy in the summary:\n%s", stdout)
 	}
 	conf, _ := os.ReadFile(filepath.Join(out, "mnist_confusion.csv"))
 	if rows := strings.Count(string(conf), "\n"); rows != 11 {
 		t.Errorf("mnist_confusion.csv has %d lines; want a header and 10 rows", rows)
 	}
 
-	stdout.Reset()
-	args = []string{"-exp", "mnist", "-data", data, "-epochs", "0", "-load", model, "-q", "-out", t.TempDir()}
-	if code := run(args, &stdout, &stderr); code != 0 {
-		t.Fatalf("run %q: exit code %d; want 0\nstderr: %s", args, code, stderr.String())
-	}
-	if !strings.Contains(stdout.String(), "continuing from "+model+", trained for 2 epochs") {
-		t.Errorf("evaluating a loaded model: got\n%s\nwant it to say it continues from epoch 2", stdout.String())
+	stdout = mustRun(t, "-exp", "mnist", "-data", data, "-epochs", "0", "-load", model, "-q", "-out", t.TempDir())
+	if !strings.Contains(stdout, "continuing from "+model+", trained for 2 epochs") {
+		t.Errorf("evaluating a loaded model: got\n%s\nwant it to say it continues from epoch 2", stdout)
 	}
 }
 
@@ -291,9 +283,7 @@ func TestMNISTLabelsFollowTheNetwork(t *testing.T) {
 	needLab(t, labAll)
 	data, out := syntheticMNISTDir(t, 20), t.TempDir()
 	model := filepath.Join(out, "naive.json")
-	if code, _, stderr := runMain("-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model); code != 0 {
-		t.Fatalf("training: exit code %d\n%s", code, stderr)
-	}
+	mustRun(t, "-exp", "mnist", "-data", data, "-naive", "-hidden", "4", "-epochs", "1", "-q", "-plot=false", "-out", out, "-save", model)
 	out2 := t.TempDir()
 	code, stdout, stderr := runMain("-exp", "mnist", "-data", data, "-load", model, "-epochs", "1", "-q", "-out", out2)
 	if code != 0 || !strings.Contains(stdout, "naive (Softmax layer + plain cross-entropy, Assignment 1) pipeline") {

@@ -99,68 +99,16 @@ func selectSVG(es []svgElem, keep func(svgElem) bool) []svgElem {
 	return out
 }
 
-// svgTexts returns the text of every <text> element of the class ("" for
-// all).
-func svgTexts(es []svgElem, class string) []string {
-	var out []string
-	for _, e := range es {
-		if e.name == "text" && (class == "" || strings.SplitN(e.attr["class"], " ", 2)[0] == class) {
-			out = append(out, e.text)
-		}
-	}
-	return out
-}
-
-// pointCount is the number of points of a polyline or polygon; each must
-// be a finite x,y pair.
-func pointCount(t *testing.T, e svgElem) int {
+// checkPoints checks that every point of a polyline or polygon is a
+// finite x,y pair.
+func checkPoints(t *testing.T, e svgElem) {
 	t.Helper()
-	n := 0
 	for _, p := range strings.Fields(e.attr["points"]) {
 		var x, y float64
 		if _, err := fmt.Sscanf(p, "%g,%g", &x, &y); err != nil || !finite(x) || !finite(y) {
 			t.Fatalf("%s point %q is not a finite x,y pair", e.name, p)
 		}
-		n++
 	}
-	return n
-}
-
-// chartSeries is what a series group of a parsed chart holds.
-type chartSeries struct {
-	name, dash string
-	lines      []int // points per polyline (a lone dot counts as one)
-	bands      int   // shaded bands of an alternating stretch
-}
-
-func seriesOf(t *testing.T, es []svgElem) []chartSeries {
-	t.Helper()
-	var out []chartSeries
-	for _, e := range es {
-		switch g := e.group("series"); {
-		case e.name == "g" && e.attr["class"] == "series":
-			out = append(out, chartSeries{name: e.attr["data-name"], dash: e.attr["stroke-dasharray"]})
-		case g == nil:
-		case e.name == "polyline" && e.attr["class"] == "line":
-			out[len(out)-1].lines = append(out[len(out)-1].lines, pointCount(t, e))
-		case e.name == "circle":
-			out[len(out)-1].lines = append(out[len(out)-1].lines, 1)
-		case e.name == "polygon" && e.attr["class"] == "band":
-			pointCount(t, e)
-			out[len(out)-1].bands++
-		}
-	}
-	return out
-}
-
-// writeChart renders c and parses it back.
-func writeChart(t *testing.T, c *LineChart) ([]svgElem, []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := c.WriteSVG(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return parseSVG(t, buf.Bytes()), buf.Bytes()
 }
 
 // Printed in grey, the series are told apart by their dash patterns.
@@ -169,13 +117,22 @@ func TestLineChartGreyPrint(t *testing.T) {
 	for k := range lineDashes {
 		c.Series = append(c.Series, Series{Name: fmt.Sprint(k), X: []float64{0, 1}, Y: []float64{float64(k), float64(k)}})
 	}
-	es, _ := writeChart(t, c)
+	var buf bytes.Buffer
+	if err := c.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	es := parseSVG(t, buf.Bytes())
 	seen := map[string]bool{}
-	for _, s := range seriesOf(t, es) {
-		if seen[s.dash] {
-			t.Errorf("series %s has the dash pattern %q of an earlier one; want each of the first %d apart", s.name, s.dash, len(lineDashes))
+	for _, e := range es {
+		if e.name == "g" && e.attr["class"] == "series" {
+			if dash := e.attr["stroke-dasharray"]; seen[dash] {
+				t.Errorf("series %s has the dash pattern %q of an earlier one; want each of the first %d apart", e.attr["data-name"], dash, len(lineDashes))
+			}
+			seen[e.attr["stroke-dasharray"]] = true
 		}
-		seen[s.dash] = true
+		if e.group("series") != nil && e.attr["points"] != "" {
+			checkPoints(t, e)
+		}
 	}
 	legend := selectSVG(es, func(e svgElem) bool { return e.name == "line" && e.group("legend") != nil })
 	for k, l := range legend {
@@ -573,17 +530,9 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 func TestIndexHTML(t *testing.T) {
 	needLab(t, labAll)
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	for _, args := range [][]string{
-		{"-exp", "xor", "-epochs", "5", "-q", "-out", dir},
-		{"-exp", "spiral", "-epochs", "5", "-q", "-out", dir},
-	} {
-		if code := run(args, &stdout, &stderr); code != 0 {
-			t.Fatalf("run %v: exit code %d, stderr %q", args, code, stderr.String())
-		}
-	}
+	stdout := mustRun(t, "-exp", "xor", "-epochs", "5", "-q", "-out", dir) + mustRun(t, "-exp", "spiral", "-epochs", "5", "-q", "-out", dir)
 	// Every file a run lists as written exists.
-	for _, line := range strings.Split(stdout.String(), "\n") {
+	for _, line := range strings.Split(stdout, "\n") {
 		if p, ok := strings.CutPrefix(line, "  "+dir); ok {
 			if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 				t.Errorf("listed file %s: %v", p, err)
@@ -664,21 +613,8 @@ func TestIndexHTML(t *testing.T) {
 func TestPlotFlagOff(t *testing.T) {
 	needLab(t, labPlain)
 	dir := t.TempDir()
-	code, stdout, stderr := runMain("-exp", "spiral", "-epochs", "3", "-q", "-plot=false", "-out", dir)
-	if code != 0 {
-		t.Fatalf("exit code %d, stderr %q", code, stderr)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-		if !strings.HasSuffix(e.Name(), ".csv") {
-			t.Errorf("-plot=false wrote %s; want CSV files only", e.Name())
-		}
-	}
+	stdout := mustRun(t, "-exp", "spiral", "-epochs", "3", "-q", "-plot=false", "-out", dir)
+	names := dirNames(t, dir)
 	want := []string{"spiral.csv", "spiral_eta0.2_confusion.csv", "spiral_eta1_confusion.csv", "spiral_eta5_confusion.csv"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("-plot=false wrote %v; want %v", names, want)

@@ -128,10 +128,7 @@ func TestProgressQuiet(t *testing.T) {
 // time left is never called ETA next to it.
 func TestProgressLabel(t *testing.T) {
 	needLab(t, labPlain)
-	code, stdout, stderr := runMain("-exp", "spiral", "-epochs", "200", "-eta", "1", "-plot=false", "-out", t.TempDir())
-	if code != 0 {
-		t.Fatalf("exit code %d\n%s", code, stderr)
-	}
+	stdout := mustRun(t, "-exp", "spiral", "-epochs", "200", "-eta", "1", "-plot=false", "-out", t.TempDir())
 	lines := regexp.MustCompile(`(?m)^eta=1  epoch 100/200 .* left$`).FindAllString(stdout, -1)
 	if len(lines) != 1 || strings.Contains(stdout, "ETA") {
 		t.Errorf("spiral progress: got lines %q; want one for epoch 100 that starts with eta=1 and ends with the time left, and no ETA:\n%s", lines, stdout)

@@ -12,6 +12,13 @@ import (
 	"testing"
 )
 
+// withMemoryLimit makes memoryLimit say bytes for the test's duration.
+func withMemoryLimit(t *testing.T, bytes int64) {
+	old := memoryLimit
+	memoryLimit = func() (int64, string) { return bytes, "the test's limit" }
+	t.Cleanup(func() { memoryLimit = old })
+}
+
 // randomImages returns n images of MNIST's size: 81% of the pixels blank,
 // the rest any byte; pixel 0 of every image is 0 and pixel 1 is 255, so
 // that two columns have standard deviation 0 and are left as they are.
@@ -259,26 +266,7 @@ func BenchmarkMNISTEpochRows(b *testing.B) {
 		if s.X == nil { // made only when it is measured: 440 MB
 			s.X, s.XTest = takeRange(d.XTrain, 0, d.XTrain.Len()), takeRange(d.XTest, 0, d.XTest.Len())
 		}
-		const batch, eta = 3000, 0.1
-		net := labMNISTNet(1234)
-		params := net.paramLayers()
-		grads := map[string][]*Matrix{}
-		var rows rowReader
-		var tb Matrix
-		n := s.X.Len()
-		train := func() {
-			for i0 := 0; i0 < n; i0 += batch {
-				i1 := min(i0+batch, n)
-				d.TTrain.viewRows(&tb, i0, i1)
-				if de := net.sgdStep(grads, rows.rangeOf(s.X, i0, i1, true), &tb, eta, params); de != nil {
-					b.Fatalf("training diverged: %s", de.What)
-				}
-			}
-		}
-		eval := func() {
-			net.evalStats(s.X, d.TTrain, nil)
-			net.evalStats(s.XTest, d.TTest, nil)
-		}
+		train, eval := labEpoch(b, s.X, d.TTrain, s.XTest, d.TTest)
 		for _, c := range []struct {
 			name string
 			run  func()

@@ -481,21 +481,6 @@ func TestSGDRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// Stop ends training at the end of the epoch under way; the epochs done
-// are kept.
-func TestSGDStop(t *testing.T) {
-	needLab(t, labPlain)
-	X, T := XORData()
-	calls := 0
-	ri, err := Train(NewXORNet(newRNG(1)), X, T, TrainConfig{BatchSize: 1, Epochs: 10, Eta: 0.1, Watch: trainWatch{Stop: func() bool {
-		calls++
-		return calls == 6 // the second batch of epoch 2
-	}}})
-	if err != nil || !ri.Stopped || len(ri.Epochs) != 3 || calls != 6 {
-		t.Errorf("stop asked at the 6th of 4-batch epochs: err %v, Stopped %v, %d epochs, %d calls; want nil, true, 3 (epochs 0 to 2), 6 (not asked again once it said stop)", err, ri.Stopped, len(ri.Epochs), calls)
-	}
-}
-
 // Progress lines: the first, every k-th and the last epoch.
 func TestSGDProgress(t *testing.T) {
 	needLab(t, labPlain)

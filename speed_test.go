@@ -17,20 +17,6 @@ func labMNISTNet(seed uint64) *MLP {
 	return NewMNISTNet([]int{64, 64, 64, 64, 64}, false, newRNG(uint32(seed)))
 }
 
-// syntheticSet returns n standard-normal "images" of 784 pixels with
-// random one-hot labels over 10 classes: MNIST's shape, without the files.
-func syntheticSet(n int, seed uint64) (X, T *Matrix) {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	X, T = NewMatrix(n, 784), NewMatrix(n, 10)
-	for i := range X.Data {
-		X.Data[i] = rng.NormFloat64()
-	}
-	for i := 0; i < n; i++ {
-		T.Set(i, rng.IntN(10), 1)
-	}
-	return X, T
-}
-
 // blankShare is the share of MNIST's pixels that are blank (byte 0): 81%
 // of the training images' values, 81% of the test images'.
 const blankShare = 0.81
@@ -38,8 +24,8 @@ const blankShare = 0.81
 // syntheticImages returns n random "images" of 784 byte pixels, blank
 // with probability blankShare, else one of MNIST's four commonest bytes
 // 252–255 (37% of its foreground) or uniform in 1…251, standardized as
-// MNIST's are (with their own statistics); random one-hot labels as
-// syntheticSet's.
+// MNIST's are (with their own statistics); random one-hot labels over
+// the 10 classes.
 func syntheticImages(n int, seed uint64) (X, T *Matrix) {
 	rng := rand.New(rand.NewPCG(seed, 2))
 	rows := make([][]byte, n)

@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,15 +131,7 @@ func TestSpiralDataIsNumpys(t *testing.T) {
 }
 
 func equalData(a, b *Matrix) bool {
-	if a.Rows != b.Rows || a.Cols != b.Cols {
-		return false
-	}
-	for i := range a.Data {
-		if a.Data[i] != b.Data[i] {
-			return false
-		}
-	}
-	return true
+	return a.Rows == b.Rows && a.Cols == b.Cols && slices.Equal(a.Data, b.Data)
 }
 
 // TestSpiralEta1 is the experiment's claim: the lab's settings with eta = 1
@@ -177,11 +169,7 @@ func TestSpiralDivergence(t *testing.T) {
 	defer func(e []float64) { spiralEtas = e }(spiralEtas)
 	spiralEtas = []float64{1, 1e6}
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-exp", "spiral", "-epochs", "30", "-q", "-out", dir}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit code %d, stderr %q; want 0 (one learning rate worked)", code, stderr.String())
-	}
-	out := stdout.String()
+	out := mustRun(t, "-exp", "spiral", "-epochs", "30", "-q", "-out", dir) // one learning rate worked
 	var row1e6, row1 string
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -208,15 +196,7 @@ func TestSpiralDivergence(t *testing.T) {
 	}
 
 	// The CSV keeps the finished epochs of the diverged run and all of the other.
-	f, err := os.Open(filepath.Join(dir, "spiral.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := csvRows(t, filepath.Join(dir, "spiral.csv"))
 	if got := strings.Join(rows[0], ","); got != "eta,epoch,loss_train,acc_train,loss_test,acc_test" {
 		t.Errorf("CSV header = %q; want eta,epoch,loss_train,acc_train,loss_test,acc_test", got)
 	}
@@ -247,13 +227,12 @@ func TestSpiralDivergence(t *testing.T) {
 // A single learning rate that diverges is a failed run: exit code 1.
 func TestSpiralDivergenceAlone(t *testing.T) {
 	needLab(t, labPlain)
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"-exp", "spiral", "-eta", "1e6", "-epochs", "10", "-q", "-plot=false", "-out", t.TempDir()}, &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "diverged") {
-		t.Errorf("exit code %d, stderr %q; want 1 and a message that it diverged", code, stderr.String())
+	code, stdout, stderr := runMain("-exp", "spiral", "-eta", "1e6", "-epochs", "10", "-q", "-plot=false", "-out", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "diverged") {
+		t.Errorf("exit code %d, stderr %q; want 1 and a message that it diverged", code, stderr)
 	}
-	if !strings.Contains(stdout.String(), "diverged at epoch") {
-		t.Errorf("stdout has no summary of the divergence:\n%s", stdout.String())
+	if !strings.Contains(stdout, "diverged at epoch") {
+		t.Errorf("stdout has no summary of the divergence:\n%s", stdout)
 	}
 }
 
@@ -356,15 +335,11 @@ func TestSpiralInterruptKeepsFinishedEpochs(t *testing.T) {
 	if !strings.Contains(stderr.String(), "during eta=1 after epoch 20 of 50") {
 		t.Errorf("stderr: got %q; want it to say where it stopped (eta=1, epoch 20 of 50)", stderr.String())
 	}
-	data, err := os.ReadFile(filepath.Join(out, "spiral.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")[1:]
+	rows := csvRows(t, filepath.Join(out, "spiral.csv"))[1:]
 	if got, want := len(rows), 51+21; got != want {
 		t.Errorf("spiral.csv rows: got %d; want %d (eta 0.2: epochs 0-50, eta 1: epochs 0-20)", got, want)
 	}
-	if last := rows[len(rows)-1]; !strings.HasPrefix(last, "1,20,") {
+	if last := rows[len(rows)-1]; last[0] != "1" || last[1] != "20" {
 		t.Errorf("last CSV row: got %q; want eta 1, epoch 20", last)
 	}
 	if !strings.Contains(stdout.String(), "interrupted after epoch 20") {
@@ -391,11 +366,7 @@ func TestSpiralSignalBetweenRuns(t *testing.T) {
 	if !strings.Contains(stderr.String(), "after eta=0.2 had finished; eta 1, 5 not started") {
 		t.Errorf("stderr: got %q; want it to say that eta 1 and 5 were not started", stderr.String())
 	}
-	data, err := os.ReadFile(filepath.Join(out, "spiral.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rows := strings.Count(string(data), "\n") - 1; rows != 6 {
+	if rows := len(csvRows(t, filepath.Join(out, "spiral.csv"))) - 1; rows != 6 {
 		t.Errorf("spiral.csv: got %d rows; want 6 (eta 0.2, epochs 0–5)", rows)
 	}
 }
