@@ -96,10 +96,10 @@ func mnistPlan(s settings) *trainPlan {
 			fmt.Fprintf(w, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels%s\n", pipeline, s.epochs, s.batch, s.eta, s.seed, KernelName(),
 				kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
 		},
-		observe: func(net *MLP, first int) trainWatch {
+		watch: func(net *MLP, w *trainWatch) {
 			watch = newMarginWatch(net)
-			watch.first = first
-			return trainWatch{TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch}
+			watch.first = w.FirstEpoch
+			w.TrainLogits, w.AfterEpoch = watch.observe, watch.afterEpoch
 		},
 		csvs: func(t *trained) []csvWriter {
 			return []csvWriter{{name + ".csv", t.ri.WriteCSV}, {name + "_weights.csv", t.ri.WriteWeightsCSV}, {name + "_margin.csv", watch.WriteCSV}}

@@ -326,17 +326,17 @@ func spiralPlan(s settings) *comparePlan {
 		etas = []float64{s.eta}
 	}
 	X, T, Xt, Tt := SpiralSets(s.seed)
-	needs := netNeeds([]int{2, 10, spiralClasses}, s.batch, X.Rows)
-	for range etas {
-		needs = append(needs, runInfoNeed(s.epochs, 2))
-	}
 	var results []*spiralResult
 	return &comparePlan{
-		etas:   etas,
-		data:   func() *trainData { return &trainData{X: X, T: T, XTest: Xt, TTest: Tt} },
+		etas: etas,
+		data: func(io.Writer) (*trainData, error) {
+			needs := netNeeds([]int{2, 10, spiralClasses}, s.batch, X.Rows)
+			for range etas {
+				needs = append(needs, runInfoNeed(s.epochs, 2))
+			}
+			return &trainData{X: X, T: T, XTest: Xt, TTest: Tt}, checkMemory(needs, "train fewer epochs")
+		},
 		newNet: NewSpiralNet,
-		needs:  needs,
-		fix:    "train fewer epochs",
 		header: func(w io.Writer) {
 			fmt.Fprintf(w, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
 				spiralClasses, spiralPerClass, X.Rows, Xt.Rows, s.epochs, s.batch, joinEtas(etas), s.seed, NewSpiralNet(newRNG(s.seed)))
@@ -372,8 +372,8 @@ func spiralPlan(s settings) *comparePlan {
 			}
 			return jobs
 		},
-		summary: func(w io.Writer) { writeSpiralSummary(w, results) },
-		verdict: func() error {
+		summary: func(w io.Writer) error {
+			writeSpiralSummary(w, results)
 			switch {
 			case bestSpiral(results) == nil && len(results) == 1:
 				return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))
