@@ -98,9 +98,7 @@ type spiralResult struct {
 	Eta      float64
 	Run      *RunInfo
 	Diverged *DivergenceError // nil unless the run went non-finite
-
-	BestAcc   float64 // best test accuracy over the recorded epochs
-	BestEpoch int     // first epoch that reached it
+	Best     *EpochInfo       // the first epoch of the best test accuracy (nil: no epoch has one)
 
 	// Stalled says that the run ended in a stretch without movement, from
 	// epoch StalledSince on.
@@ -121,10 +119,10 @@ type spiralResult struct {
 
 // judgeRun fills in a result's best epoch and stall.
 func judgeRun(res *spiralResult) {
-	res.BestAcc, res.BestEpoch = math.NaN(), -1
+	res.Best = nil
 	for _, e := range res.Run.Epochs {
-		if !math.IsNaN(e.AccTest) && (res.BestEpoch < 0 || e.AccTest > res.BestAcc) {
-			res.BestAcc, res.BestEpoch = e.AccTest, e.Epoch
+		if !math.IsNaN(e.AccTest) && (res.Best == nil || e.AccTest > res.Best.AccTest) {
+			res.Best = &e
 		}
 	}
 	res.StalledSince, res.Stalled = stalledSince(res.Run)
@@ -193,8 +191,8 @@ func (r *spiralResult) note() string {
 	}
 	if r.Stalled {
 		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to %g)", r.StalledSince, r.Run.Last().LossTrain, stallRelChange))
-	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
-		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
+	} else if r.Best != nil && 100*(r.Best.AccTest-r.Run.Last().AccTest) >= minFallPoints {
+		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.Best.AccTest), r.Best.Epoch, pct(r.Run.Last().AccTest)))
 	}
 	// Half the hidden layer dead is worth saying even when the run moves:
 	// the net is then much smaller than it was built.
@@ -217,18 +215,24 @@ func lastFiniteEpoch(ri *RunInfo) (EpochInfo, bool) {
 }
 
 // spiralTable is the summary as rows of text: a diverged run shows no final
-// figures (they would be those of a broken network, not a result).
+// figures (they would be those of a broken network, not a result), a run
+// with no test accuracy no best one.
 func spiralTable(results []*spiralResult) (header []string, rows [][]string) {
 	header = []string{"eta", "epochs", "loss train", "acc train", "loss test", "acc test", "best test acc", "at epoch", "dead ReLUs"}
 	for _, r := range results {
 		last := r.Run.Last()
 		row := []string{etaLabel(r.Eta), strconv.Itoa(last.Epoch)}
 		if r.Diverged != nil {
-			row = append(row, "diverged", "—", "—", "—", "—", "—", "—")
-		} else {
-			row = append(row, fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
-				fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest), pct(r.BestAcc), strconv.Itoa(r.BestEpoch), fmt.Sprintf("%d/%d", r.Dead, r.Units))
+			rows = append(rows, append(row, "diverged", "—", "—", "—", "—", "—", "—"))
+			continue
 		}
+		row = append(row, fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain), fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest))
+		if r.Best != nil {
+			row = append(row, pct(r.Best.AccTest), strconv.Itoa(r.Best.Epoch))
+		} else {
+			row = append(row, "—", "—")
+		}
+		row = append(row, fmt.Sprintf("%d/%d", r.Dead, r.Units))
 		rows = append(rows, row)
 	}
 	return header, rows
@@ -249,8 +253,15 @@ func bestSpiral(results []*spiralResult) *spiralResult {
 // writeSpiralSummary prints the summary table, then a line per run that
 // diverged or stalled, then the best learning rate.
 func writeSpiralSummary(w io.Writer, results []*spiralResult) {
+	// Columns two spaces apart, padded to their widest cell (tabwriter
+	// counts runes: "—" is one column wide); the last is not padded, so no
+	// line ends in spaces.
 	header, rows := spiralTable(results)
-	writeTextTable(w, header, rows)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range append([][]string{header}, rows...) {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
 	for _, r := range results {
 		if n := r.note(); n != "" {
 			fmt.Fprintf(w, "eta=%s: %s\n", etaLabel(r.Eta), n)
@@ -270,17 +281,6 @@ func writeSpiralSummary(w io.Writer, results []*spiralResult) {
 	}
 }
 
-// writeTextTable prints rows under a header, columns two spaces apart and
-// padded to their widest cell (tabwriter counts runes: "—" is one column
-// wide); the last column is not padded, so no line ends in spaces.
-func writeTextTable(w io.Writer, header []string, rows [][]string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range append([][]string{header}, rows...) {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	tw.Flush()
-}
-
 // writeSpiralCSV writes every run in long form: one row per learning rate
 // and recorded epoch, the initial network (epoch 0) included. A diverged
 // run's rows stop at its last finished epoch.
@@ -296,15 +296,11 @@ func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
 }
 
 // judgeSpiral judges one learning rate's training: net, trained with eta
-// on the training set X, T, ended as ri with the error trainErr. It returns
-// an error only for a bad configuration; divergence is part of the result.
-func judgeSpiral(eta float64, net *MLP, ri *RunInfo, trainErr error, X, T, Xt, Tt *Matrix) (*spiralResult, error) {
+// on the training set X, ended as ri with the error trainErr. It returns an
+// error only for a bad configuration; divergence is part of the result.
+func judgeSpiral(eta float64, net *MLP, ri *RunInfo, trainErr error, X, Xt, Tt *Matrix) (*spiralResult, error) {
 	res := &spiralResult{Eta: eta, Run: ri}
-	var div *DivergenceError
-	switch {
-	case errors.As(trainErr, &div):
-		res.Diverged = div
-	case trainErr != nil:
+	if trainErr != nil && !errors.As(trainErr, &res.Diverged) {
 		return nil, trainErr
 	}
 	judgeRun(res)
@@ -343,7 +339,7 @@ func spiralPlan(s settings) *comparePlan {
 		},
 		every: 100,
 		judge: func(out *outputs, eta float64, net *MLP, ri *RunInfo, trainErr error) ([]outputJob, error) {
-			res, err := judgeSpiral(eta, net, ri, trainErr, X, T, Xt, Tt)
+			res, err := judgeSpiral(eta, net, ri, trainErr, X, Xt, Tt)
 			if err != nil {
 				return nil, err
 			}
@@ -420,6 +416,10 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 	}
 
 	header, rows := spiralTable(results)
+	etas := make([]float64, len(results)) // the rates trained
+	for i, r := range results {
+		etas[i] = r.Eta
+	}
 	rec := &runRecord{
 		Experiment: "spiral",
 		Title:      "Spirals: three learning rates",
@@ -428,7 +428,7 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 			{"network", "Linear_1 (2→10), ReLU_1, Linear_OUT (10→3), Softmax_OUT; plain cross-entropy"},
 			{"epochs", strconv.Itoa(s.epochs)},
 			{"batch", strconv.Itoa(s.batch)},
-			{"eta", joinEtas(etasOf(results))},
+			{"eta", joinEtas(etas)},
 			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
 		Header: header, Rows: rows,
@@ -461,12 +461,4 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
 	}
 	return []outputJob{fileJob(out, "spiral_test_acc.svg", acc.WriteSVG), fileJob(out, "spiral_train_loss.svg", loss.WriteSVG), pageJob(out, rec)}
-}
-
-func etasOf(results []*spiralResult) []float64 {
-	e := make([]float64, len(results))
-	for i, r := range results {
-		e[i] = r.Eta
-	}
-	return e
 }
