@@ -89,7 +89,7 @@ type paramCheck struct {
 	Layer, Param string
 	Shape        string  // of the parameter
 	MaxRelErr    float64 // over the elements; +Inf when the gradient is NaN or infinite
-	Row, Col     int     // where it is largest
+	Row, Col     int     // where it is largest (the first such element)
 	Grad, FD     float64 // the two values there
 	Problem      string  // set when the gradient is missing or misshapen
 }
@@ -106,7 +106,7 @@ func checkGradients(net *MLP, X, T *Matrix, h, floor float64) []paramCheck {
 		for p, param := range l.Params() {
 			// The table spells a shape 5x7, as its recorded output does
 			// (messages spell it 5×7: Matrix.Shape).
-			c := paramCheck{Layer: l.Name(), Param: paramName(p)[1:], Shape: fmt.Sprintf("%dx%d", param.Rows, param.Cols), Row: -1, Col: -1}
+			c := paramCheck{Layer: l.Name(), Param: paramName(p)[1:], Shape: fmt.Sprintf("%dx%d", param.Rows, param.Cols)}
 			g := grads[l.Name()]
 			switch {
 			case p >= len(g):
@@ -118,7 +118,7 @@ func checkGradients(net *MLP, X, T *Matrix, h, floor float64) []paramCheck {
 			if c.Problem == "" {
 				for i, a := range g[p].Data {
 					e := relErr(a, fd.Data[i], floor)
-					if e > c.MaxRelErr || c.Row < 0 {
+					if e > c.MaxRelErr || i == 0 {
 						c.MaxRelErr, c.Row, c.Col, c.Grad, c.FD = e, i/param.Cols, i%param.Cols, a, fd.Data[i]
 					}
 				}
@@ -158,10 +158,7 @@ func gradCheckCases(seed uint32) []gradCase {
 }
 
 // randomBatch returns n inputs drawn from N(0, 1) and random one-hot targets.
-func randomBatch(rng interface {
-	NormFloat64() float64
-	IntN(int) int
-}, n, in, classes int) (X, T *Matrix) {
+func randomBatch(rng *RandomState, n, in, classes int) (X, T *Matrix) {
 	X, T = NewMatrix(n, in), NewMatrix(n, classes)
 	for i := range X.Data {
 		X.Data[i] = rng.NormFloat64()

@@ -88,8 +88,7 @@ func mnistPlan(s settings) *trainPlan {
 			}
 			fmt.Fprintf(w, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
 				dir, data.XTrain.Len(), data.TrainTotal, data.XTest.Len(), time.Since(t0).Round(time.Millisecond))
-			return &trainData{X: data.XTrain, T: data.TTrain, XTest: data.XTest, TTest: data.TTest,
-				inputs: mnistPixels, classes: mnistClasses, confuseX: data.XTest, confuseT: data.TTest}, nil
+			return &trainData{X: data.XTrain, T: data.TTrain, XTest: data.XTest, TTest: data.TTest}, nil
 		},
 		newNet: func(rng NormalSource) *MLP { return NewMNISTNet(s.hidden, s.naive, rng) },
 		header: func(w io.Writer) {

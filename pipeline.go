@@ -82,14 +82,11 @@ func (r *runState) trainConfig(d *trainData, eta float64, rng *RandomState, ever
 // np.random.RandomState(seed): the same seed gives the lab's numbers.
 func newRNG(seed uint32) *RandomState { return NewRandomState(seed) }
 
-// trainData is a training experiment's data: the training set, the test set
-// (nil when there is none), and the set its confusion matrix is of.
+// trainData is a training experiment's data: the training set and the test
+// set (nil when there is none).
 type trainData struct {
-	X, XTest        RowSource
-	T, TTest        *Matrix
-	inputs, classes int // what a network must take and give (a loaded one is checked)
-	confuseX        RowSource
-	confuseT        *Matrix
+	X, XTest RowSource
+	T, TTest *Matrix
 }
 
 // trained is what training left, handed to the experiment's steps after it.
@@ -97,7 +94,7 @@ type trained struct {
 	net      *MLP
 	ri       *RunInfo         // epochs numbered on from the loaded network's
 	diverged *DivergenceError // what ended training (nil: it did not diverge)
-	conf     *Confusion       // on trainData's confuse set
+	conf     *Confusion       // on the test set, or the training set when there is none
 	notes    []string         // what report said, for the page
 }
 
@@ -142,7 +139,7 @@ func (r *runState) train(p *trainPlan) error {
 		return err
 	}
 	rng := newRNG(r.seed)
-	net, meta, err := r.startNet(p.name, func() *MLP { return p.newNet(rng) }, rng, d.inputs, d.classes)
+	net, meta, err := r.startNet(p.name, func() *MLP { return p.newNet(rng) }, rng, d.X.Width(), d.T.Cols)
 	if err != nil {
 		return err
 	}
@@ -196,7 +193,11 @@ func (r *runState) train(p *trainPlan) error {
 	// pictures and page.
 	out := &outputs{dir: r.out}
 	csvs := csvFiles(r.stdout, r.out, meta, p.csvs(t))
-	t.conf = ConfusionOf(net, d.confuseX, d.confuseT)
+	if d.XTest != nil { // the confusion matrix is of the test set, else of the training set
+		t.conf = ConfusionOf(net, d.XTest, d.TTest)
+	} else {
+		t.conf = ConfusionOf(net, d.X, d.T)
+	}
 	if p.report != nil {
 		t.notes = p.report(r.stdout, t)
 	}

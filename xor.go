@@ -41,7 +41,7 @@ func xorPlan(s settings) *trainPlan {
 	return &trainPlan{
 		name: "xor",
 		data: func(io.Writer) (*trainData, error) {
-			return &trainData{X: X, T: T, inputs: X.Cols, classes: T.Cols, confuseX: X, confuseT: T}, nil
+			return &trainData{X: X, T: T}, nil
 		},
 		newNet: NewXORNet,
 		weigh: func(net *MLP) error {
