@@ -139,7 +139,7 @@ func (r *runState) train(p *trainPlan) error {
 		return err
 	}
 	rng := newRNG(r.seed)
-	net, meta, err := r.startNet(p.name, func() *MLP { return p.newNet(rng) }, rng, d.X.Width(), d.T.Cols)
+	net, meta, err := r.startNet(p.name, p.newNet, rng, d)
 	if err != nil {
 		return err
 	}
@@ -319,13 +319,12 @@ func (r *runState) compare(p *comparePlan) error {
 // how a run ends.
 
 // startNet returns the network an experiment trains: the loaded one,
-// checked to fit data of nInputs inputs and nClasses classes, or else a new
-// one from newNet (which draws from rng). meta describes the network's
-// past (zero epochs for a new one). A loaded network that shuffled hands
-// its generator's state to rng.
-func (r *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+// checked to fit the data d, or else a new one from newNet, drawn from rng.
+// meta describes the network's past (zero epochs for a new one). A loaded
+// network that shuffled hands its generator's state to rng.
+func (r *runState) startNet(exp string, newNet func(NormalSource) *MLP, rng *RandomState, d *trainData) (*MLP, ModelMeta, error) {
 	if r.loaded == nil {
-		net := newNet()
+		net := newNet(rng)
 		meta := ModelMeta{Experiment: exp}
 		for _, l := range net.Layers {
 			if ll, ok := l.(*LinearLayer); ok {
@@ -335,7 +334,7 @@ func (r *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nI
 		return net, meta, nil
 	}
 	net, meta := r.loaded.net, r.loaded.meta
-	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
+	if err := CheckModelFits(net, d.X.Width(), d.T.Cols); err != nil {
 		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", r.load, err, meta.Experiment, exp)
 	}
 	if meta.Epochs > maxEpochs-r.epochs {
