@@ -404,8 +404,18 @@ func spiralRunJobs(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) []ou
 func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJob {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
 	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
+	const cmp = "All learning rates"
+	pictures := []picture{
+		{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate: which eta gets highest, and which is still climbing at the end.", Group: cmp},
+		{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate: too small an eta falls slowly, too large a one stalls or jumps.", Group: cmp},
+	}
+	var runPictures []picture // each rate's own group, after the comparison's
+	var etas []float64        // the rates trained
+	var notes []string
+	files := []string{"spiral.csv"}
 	for _, r := range results {
-		name := "eta = " + etaLabel(r.Eta)
+		g := "eta = " + etaLabel(r.Eta)
+		name := g
 		if r.Diverged != nil {
 			name += fmt.Sprintf(" (diverged at epoch %d)", r.Diverged.Epoch)
 		} else if r.Stalled {
@@ -413,13 +423,22 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 		}
 		acc.Series = append(acc.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return 100 * e.AccTest }))
 		loss.Series = append(loss.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return e.LossTrain }))
+		etas = append(etas, r.Eta)
+		files = append(files, spiralFile(r.Eta, "confusion.csv"))
+		if n := r.note(); n != "" {
+			notes = append(notes, g+": "+n)
+		}
+		pictures = append(pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption(g + ", test set"), Group: cmp})
+		runPictures = append(runPictures,
+			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
+			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Training and test accuracy per epoch: a gap between the two is overfitting; a shaded band, a net that alternates every epoch.", Group: g},
+			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
+			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
 	}
-
+	if b := bestSpiral(results); b != nil && len(results) > 1 {
+		notes = append(notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
+	}
 	header, rows := spiralTable(results)
-	etas := make([]float64, len(results)) // the rates trained
-	for i, r := range results {
-		etas[i] = r.Eta
-	}
 	rec := &runRecord{
 		Experiment: "spiral",
 		Title:      "Spirals: three learning rates",
@@ -431,34 +450,7 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 			{"eta", joinEtas(etas)},
 			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
-		Header: header, Rows: rows,
-		Files: []string{"spiral.csv"},
-	}
-	for _, r := range results {
-		rec.Files = append(rec.Files, spiralFile(r.Eta, "confusion.csv"))
-	}
-	for _, r := range results {
-		if n := r.note(); n != "" {
-			rec.Notes = append(rec.Notes, "eta = "+etaLabel(r.Eta)+": "+n)
-		}
-	}
-	if b := bestSpiral(results); b != nil && len(results) > 1 {
-		rec.Notes = append(rec.Notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
-	}
-	const cmp = "All learning rates"
-	rec.Pictures = append(rec.Pictures,
-		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate: which eta gets highest, and which is still climbing at the end.", Group: cmp},
-		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate: too small an eta falls slowly, too large a one stalls or jumps.", Group: cmp})
-	for _, r := range results {
-		rec.Pictures = append(rec.Pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption("eta = " + etaLabel(r.Eta) + ", test set"), Group: cmp})
-	}
-	for _, r := range results {
-		g := "eta = " + etaLabel(r.Eta)
-		rec.Pictures = append(rec.Pictures,
-			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
-			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Training and test accuracy per epoch: a gap between the two is overfitting; a shaded band, a net that alternates every epoch.", Group: g},
-			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
-			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
+		Header: header, Rows: rows, Files: files, Notes: notes, Pictures: append(pictures, runPictures...),
 	}
 	return []outputJob{fileJob(out, "spiral_test_acc.svg", acc.WriteSVG), fileJob(out, "spiral_train_loss.svg", loss.WriteSVG), pageJob(out, rec)}
 }
