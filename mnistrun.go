@@ -60,7 +60,7 @@ func mnistPlan(s settings) *trainPlan {
 		pipeline, name = "naive (Softmax layer + plain cross-entropy, Assignment 1)", "mnist_naive"
 	}
 	var data *MNIST
-	var watch *marginWatch
+	var margin *marginWatch
 	return &trainPlan{
 		name: name,
 		data: func(w io.Writer) (*trainData, error) {
@@ -96,15 +96,15 @@ func mnistPlan(s settings) *trainPlan {
 				kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
 		},
 		watch: func(net *MLP, w *trainWatch) {
-			watch = newMarginWatch(net)
-			watch.first = w.FirstEpoch
-			w.TrainLogits, w.AfterEpoch = watch.observe, watch.afterEpoch
+			margin = newMarginWatch(net)
+			margin.first = w.FirstEpoch
+			w.TrainLogits, w.AfterEpoch = margin.observe, margin.afterEpoch
 		},
 		csvs: func(t *trained) []csvWriter {
-			return []csvWriter{{name + ".csv", t.ri.WriteCSV}, {name + "_weights.csv", t.ri.WriteWeightsCSV}, {name + "_margin.csv", watch.WriteCSV}}
+			return []csvWriter{{name + ".csv", t.ri.WriteCSV}, {name + "_weights.csv", t.ri.WriteWeightsCSV}, {name + "_margin.csv", margin.WriteCSV}}
 		},
 		report: func(w io.Writer, t *trained) []string {
-			return mnistReport(w, s, data, watch, t)
+			return mnistReport(w, s, data, margin, t)
 		},
 		pictures: func(out *outputs, t *trained) []outputJob {
 			return mnistPageJobs(s, out, name, pipeline, data, t)
