@@ -268,7 +268,9 @@ func (r *runState) compare(p *comparePlan) error {
 	var stopped *RunInfo     // the training an interrupt cut short
 	var notStarted []float64 // the rates after a stop
 	for i, eta := range p.etas {
-		if in.stopped.Load() { // a stop in the last epoch of the training before
+		// A stop in the last epoch of the training before. (Before the
+		// first, Train itself stops, so that one rate was started.)
+		if i > 0 && in.stopped.Load() {
 			notStarted = p.etas[i:]
 			break
 		}
