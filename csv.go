@@ -10,6 +10,7 @@ import (
 	"encoding/csv"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -72,11 +73,7 @@ func (ri *RunInfo) WriteCSV(w io.Writer) error {
 func (ri *RunInfo) WriteWeightsCSV(w io.Writer) error {
 	rows := make([][]string, len(ri.Epochs))
 	for i, e := range ri.Epochs {
-		r := []string{strconv.Itoa(e.Epoch)}
-		for _, a := range e.WeightAmp {
-			r = append(r, formatFloat(a))
-		}
-		rows[i] = r
+		rows[i] = slices.Delete(ri.CSVRow(e), 1, 5) // WriteCSV's row without the losses and accuracies
 	}
 	return writeCSV(w, append([]string{"epoch"}, ri.Linear...), rows...)
 }

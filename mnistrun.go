@@ -60,7 +60,7 @@ func mnistPlan(s settings) *trainPlan {
 		pipeline, name = "naive (Softmax layer + plain cross-entropy, Assignment 1)", "mnist_naive"
 	}
 	var data *MNIST
-	var watch *marginWatch
+	var margin *marginWatch
 	return &trainPlan{
 		name: name,
 		data: func(w io.Writer) (*trainData, error) {
@@ -88,24 +88,23 @@ func mnistPlan(s settings) *trainPlan {
 			}
 			fmt.Fprintf(w, "MNIST from %s: %d of %d training images, %d test images (read and standardized in %s)\n",
 				dir, data.XTrain.Len(), data.TrainTotal, data.XTest.Len(), time.Since(t0).Round(time.Millisecond))
-			return &trainData{X: data.XTrain, T: data.TTrain, XTest: data.XTest, TTest: data.TTest,
-				inputs: mnistPixels, classes: mnistClasses, confuseX: data.XTest, confuseT: data.TTest}, nil
+			return &trainData{X: data.XTrain, T: data.TTrain, XTest: data.XTest, TTest: data.TTest}, nil
 		},
 		newNet: func(rng NormalSource) *MLP { return NewMNISTNet(s.hidden, s.naive, rng) },
 		header: func(w io.Writer) {
 			fmt.Fprintf(w, "%s pipeline: %d epochs, batch %d, eta %g, seed %d; %s kernels%s\n", pipeline, s.epochs, s.batch, s.eta, s.seed, KernelName(),
 				kernelHint(KernelName(), runtime.GOARCH, os.Getenv("BACKPROP_KERNELS")))
 		},
-		observe: func(net *MLP, first int) trainWatch {
-			watch = newMarginWatch(net)
-			watch.first = first
-			return trainWatch{TrainLogits: watch.observe, AfterEpoch: watch.afterEpoch}
+		watch: func(net *MLP, w *trainWatch) {
+			margin = newMarginWatch(net)
+			margin.first = w.FirstEpoch
+			w.TrainLogits, w.AfterEpoch = margin.observe, margin.afterEpoch
 		},
 		csvs: func(t *trained) []csvWriter {
-			return []csvWriter{{name + ".csv", t.ri.WriteCSV}, {name + "_weights.csv", t.ri.WriteWeightsCSV}, {name + "_margin.csv", watch.WriteCSV}}
+			return []csvWriter{{name + ".csv", t.ri.WriteCSV}, {name + "_weights.csv", t.ri.WriteWeightsCSV}, {name + "_margin.csv", margin.WriteCSV}}
 		},
 		report: func(w io.Writer, t *trained) []string {
-			return mnistReport(w, s, data, watch, t)
+			return mnistReport(w, s, data, margin, t)
 		},
 		pictures: func(out *outputs, t *trained) []outputJob {
 			return mnistPageJobs(s, out, name, pipeline, data, t)

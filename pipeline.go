@@ -66,41 +66,35 @@ func (r *runState) startInterrupts() *interrupter {
 	return r.intr
 }
 
-// progress is where per-epoch lines go: nowhere with -q.
-func (r *runState) progress() io.Writer {
-	if r.quiet {
-		return nil
+// trainConfig is the lab's settings of one training with eta, shuffled by
+// rng, watched with progress lines (none with -q) every every epochs,
+// labelled, and the interrupter's stop.
+func (r *runState) trainConfig(d *trainData, eta float64, rng *RandomState, every int, label string) TrainConfig {
+	w := trainWatch{ProgressEvery: every, Label: label, Stop: r.intr.stop, clock: r.clock}
+	if !r.quiet {
+		w.Progress = r.stdout
 	}
-	return r.stdout
-}
-
-// watch is what the run hands Train besides the lab's settings: progress
-// lines every every epochs, labelled, and the interrupter's stop.
-func (r *runState) watch(every int, label string) trainWatch {
-	return trainWatch{Progress: r.progress(), ProgressEvery: every, Label: label, Stop: r.intr.stop, clock: r.clock}
+	return TrainConfig{BatchSize: r.batch, Epochs: r.epochs, Eta: eta, Shuffle: r.shuffle, Rand: rng,
+		XTest: d.XTest, TTest: d.TTest, Watch: w}
 }
 
 // newRNG returns the generator every experiment draws from, as the lab's
 // np.random.RandomState(seed): the same seed gives the lab's numbers.
 func newRNG(seed uint32) *RandomState { return NewRandomState(seed) }
 
-// trainData is a training experiment's data: the training set, the test set
-// (nil when there is none), and the set its confusion matrix is of.
+// trainData is a training experiment's data: the training set and the test
+// set (nil when there is none).
 type trainData struct {
-	X, XTest        RowSource
-	T, TTest        *Matrix
-	inputs, classes int // what a network must take and give (a loaded one is checked)
-	confuseX        RowSource
-	confuseT        *Matrix
+	X, XTest RowSource
+	T, TTest *Matrix
 }
 
 // trained is what training left, handed to the experiment's steps after it.
 type trained struct {
 	net      *MLP
 	ri       *RunInfo         // epochs numbered on from the loaded network's
-	err      error            // the divergence that ended training (nil: none)
-	diverged *DivergenceError // err, when it is one
-	conf     *Confusion       // on trainData's confuse set
+	diverged *DivergenceError // what ended training (nil: it did not diverge)
+	conf     *Confusion       // on the test set, or the training set when there is none
 	notes    []string         // what report said, for the page
 }
 
@@ -113,17 +107,14 @@ type trainPlan struct {
 	// will hold before reading when the data are the bulk of it (MNIST).
 	data   func(w io.Writer) (*trainData, error)
 	newNet func(rng NormalSource) *MLP // a new network, its weights drawn from rng
-	// needs is what training the network of these widths will hold,
-	// weighed before it starts (nil: data weighed it), and fix what to do
-	// when that is too much.
-	needs func(widths []int) ([]memNeed, error)
-	fix   string
-	// header prints the lines before the network.
-	header func(w io.Writer)
-	every  int // a progress line every every epochs (0: each)
-	// observe returns the experiment's watchers of training (TrainLogits,
-	// AfterEpoch) for net, whose epochs are numbered on from first.
-	observe func(net *MLP, first int) trainWatch
+	// weigh checks what training net (a loaded one may have any widths)
+	// will hold, before it starts.
+	weigh  func(net *MLP) error
+	header func(w io.Writer) // the lines before the network
+	every  int               // a progress line every every epochs (0: each)
+	// watch adds the experiment's watchers of training (TrainLogits,
+	// AfterEpoch) to w, whose FirstEpoch is set.
+	watch func(net *MLP, w *trainWatch)
 	// evaluated prints what a run that only evaluates a loaded network
 	// (-epochs 0) shows; the run then writes no file but -save's copy.
 	// nil: such a run writes its files as any other.
@@ -148,17 +139,12 @@ func (r *runState) train(p *trainPlan) error {
 		return err
 	}
 	rng := newRNG(r.seed)
-	net, meta, err := r.startNet(p.name, func() *MLP { return p.newNet(rng) }, rng, d.inputs, d.classes)
+	net, meta, err := r.startNet(p.name, p.newNet, rng, d)
 	if err != nil {
 		return err
 	}
-	if p.needs != nil {
-		// The widths of the network trained: a loaded one's may be any.
-		needs, err := p.needs(netWidths(net))
-		if err != nil {
-			return err
-		}
-		if err := checkMemory(needs, p.fix); err != nil {
+	if p.weigh != nil {
+		if err := p.weigh(net); err != nil {
 			return err
 		}
 	}
@@ -172,21 +158,17 @@ func (r *runState) train(p *trainPlan) error {
 	}
 
 	// Train: progress lines, interrupts, the experiment's watchers.
-	w := r.watch(p.every, "")
-	if p.observe != nil {
-		o := p.observe(net, meta.Epochs)
-		w.TrainLogits, w.AfterEpoch = o.TrainLogits, o.AfterEpoch
+	cfg := r.trainConfig(d, r.eta, rng, p.every, "")
+	cfg.Watch.WeightAmpRef, cfg.Watch.FirstEpoch = meta.InitMeanAbsW, meta.Epochs
+	if p.watch != nil {
+		p.watch(net, &cfg.Watch)
 	}
-	w.WeightAmpRef, w.FirstEpoch = meta.InitMeanAbsW, meta.Epochs
 	in.setPhase(phaseTraining)
-	ri, trainErr := Train(net, d.X, d.T, TrainConfig{
-		BatchSize: r.batch, Epochs: r.epochs, Eta: r.eta, Shuffle: r.shuffle, Rand: rng,
-		XTest: d.XTest, TTest: d.TTest, Watch: w,
-	})
+	ri, trainErr := Train(net, d.X, d.T, cfg)
 	if ri == nil {
 		return trainErr
 	}
-	t := &trained{net: net, ri: ri, err: trainErr}
+	t := &trained{net: net, ri: ri}
 	if trainErr != nil && !errors.As(trainErr, &t.diverged) {
 		return trainErr
 	}
@@ -211,7 +193,11 @@ func (r *runState) train(p *trainPlan) error {
 	// pictures and page.
 	out := &outputs{dir: r.out}
 	csvs := csvFiles(r.stdout, r.out, meta, p.csvs(t))
-	t.conf = ConfusionOf(net, d.confuseX, d.confuseT)
+	if d.XTest != nil { // the confusion matrix is of the test set, else of the training set
+		t.conf = ConfusionOf(net, d.XTest, d.TTest)
+	} else {
+		t.conf = ConfusionOf(net, d.X, d.T)
+	}
 	if p.report != nil {
 		t.notes = p.report(r.stdout, t)
 	}
@@ -241,22 +227,20 @@ func (r *runState) train(p *trainPlan) error {
 // each rate, side by side. Nothing is loaded or saved, so no CSV continues;
 // a stop ends the comparison after the training it cut short.
 type comparePlan struct {
-	etas   []float64
-	data   func() *trainData
+	etas []float64
+	// data returns the data set, having weighed what every training holds.
+	data   func(w io.Writer) (*trainData, error)
 	newNet func(rng NormalSource) *MLP
-	needs  []memNeed // what every training holds, weighed before the first
-	fix    string
 	header func(w io.Writer)
 	every  int // a progress line every every epochs
 	// judge takes one rate's training (err: its divergence) and returns its
 	// files; an error is a bad configuration, which ends the run.
 	judge func(out *outputs, eta float64, net *MLP, ri *RunInfo, err error) ([]outputJob, error)
-	// files are the comparison's own, after every training; summary is
-	// printed after the files are written; verdict is the run's error
-	// (every rate diverged) when no signal stopped it.
+	// files are the comparison's own, after every training; summary prints
+	// after the files are written and returns the run's error (every rate
+	// diverged), which counts when no signal stopped the run.
 	files   func(out *outputs) []outputJob
-	summary func(w io.Writer)
-	verdict func() error
+	summary func(w io.Writer) error
 }
 
 // afterEachTraining, when set, is called after each training of a
@@ -266,10 +250,10 @@ var afterEachTraining func(in *interrupter)
 
 // compare carries a comparison of learning rates through the pipeline.
 func (r *runState) compare(p *comparePlan) error {
-	// Interrupts, data, memory, header.
+	// Interrupts, data (weighed), header.
 	in := r.startInterrupts()
-	d := p.data()
-	if err := checkMemory(p.needs, p.fix); err != nil {
+	d, err := p.data(r.stdout)
+	if err != nil {
 		return err
 	}
 	p.header(r.stdout)
@@ -284,16 +268,15 @@ func (r *runState) compare(p *comparePlan) error {
 	var stopped *RunInfo     // the training an interrupt cut short
 	var notStarted []float64 // the rates after a stop
 	for i, eta := range p.etas {
-		if in.stopped.Load() { // a stop in the last epoch of the training before
+		// A stop in the last epoch of the training before. (Before the
+		// first, Train itself stops, so that one rate was started.)
+		if i > 0 && in.stopped.Load() {
 			notStarted = p.etas[i:]
 			break
 		}
 		rng := newRNG(r.seed)
 		net := p.newNet(rng)
-		ri, err := Train(net, d.X, d.T, TrainConfig{
-			BatchSize: r.batch, Epochs: r.epochs, Eta: eta, Shuffle: r.shuffle, Rand: rng,
-			XTest: d.XTest, TTest: d.TTest, Watch: r.watch(p.every, "eta="+etaLabel(eta)),
-		})
+		ri, err := Train(net, d.X, d.T, r.trainConfig(d, eta, rng, p.every, "eta="+etaLabel(eta)))
 		if ri == nil {
 			return err
 		}
@@ -315,7 +298,7 @@ func (r *runState) compare(p *comparePlan) error {
 	jobs = append(jobs, p.files(out)...)
 	writeErr := writeOutputs(in, jobs)
 	fmt.Fprintln(r.stdout)
-	p.summary(r.stdout)
+	verdict := p.summary(r.stdout)
 	out.list(r.stdout)
 	var runErr error
 	switch {
@@ -328,7 +311,7 @@ func (r *runState) compare(p *comparePlan) error {
 	case in.signaled() != nil:
 		runErr = fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted)
 	default:
-		runErr = p.verdict()
+		runErr = verdict
 	}
 	return errors.Join(runErr, writeErr)
 }
@@ -338,13 +321,12 @@ func (r *runState) compare(p *comparePlan) error {
 // how a run ends.
 
 // startNet returns the network an experiment trains: the loaded one,
-// checked to fit data of nInputs inputs and nClasses classes, or else a new
-// one from newNet (which draws from rng). meta describes the network's
-// past (zero epochs for a new one). A loaded network that shuffled hands
-// its generator's state to rng.
-func (r *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nInputs, nClasses int) (*MLP, ModelMeta, error) {
+// checked to fit the data d, or else a new one from newNet, drawn from rng.
+// meta describes the network's past (zero epochs for a new one). A loaded
+// network that shuffled hands its generator's state to rng.
+func (r *runState) startNet(exp string, newNet func(NormalSource) *MLP, rng *RandomState, d *trainData) (*MLP, ModelMeta, error) {
 	if r.loaded == nil {
-		net := newNet()
+		net := newNet(rng)
 		meta := ModelMeta{Experiment: exp}
 		for _, l := range net.Layers {
 			if ll, ok := l.(*LinearLayer); ok {
@@ -354,7 +336,7 @@ func (r *runState) startNet(exp string, newNet func() *MLP, rng *RandomState, nI
 		return net, meta, nil
 	}
 	net, meta := r.loaded.net, r.loaded.meta
-	if err := CheckModelFits(net, nInputs, nClasses); err != nil {
+	if err := CheckModelFits(net, d.X.Width(), d.T.Cols); err != nil {
 		return nil, meta, fmt.Errorf("-load %s: %v (saved by experiment %q; this is -exp %s)", r.load, err, meta.Experiment, exp)
 	}
 	if meta.Epochs > maxEpochs-r.epochs {

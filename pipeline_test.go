@@ -35,7 +35,7 @@ func TestPipelineStopWhileLoading(t *testing.T) {
 		case "spiral":
 			p := spiralPlan(r.settings)
 			data := p.data
-			p.data = func() *trainData { signal(); return data() }
+			p.data = func(w io.Writer) (*trainData, error) { signal(); return data(w) }
 			do = func(r *runState) error { return r.compare(p) }
 		}
 		_, err = r.run(do)

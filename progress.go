@@ -27,7 +27,7 @@ const (
 
 // trainWatch is everything Train is given besides the lab's settings
 // (TrainConfig.Watch): how the program watches and steers a run. The
-// pipeline fills it (runState.watch); its zero value watches nothing.
+// pipeline fills it (runState.trainConfig); its zero value watches nothing.
 type trainWatch struct {
 	// Progress gets the progress lines: one for the first, every
 	// ProgressEvery-th (0 means 1) and the last epoch, and inside an epoch

@@ -98,9 +98,7 @@ type spiralResult struct {
 	Eta      float64
 	Run      *RunInfo
 	Diverged *DivergenceError // nil unless the run went non-finite
-
-	BestAcc   float64 // best test accuracy over the recorded epochs
-	BestEpoch int     // first epoch that reached it
+	Best     *EpochInfo       // the first epoch of the best test accuracy (nil: no epoch has one)
 
 	// Stalled says that the run ended in a stretch without movement, from
 	// epoch StalledSince on.
@@ -121,10 +119,10 @@ type spiralResult struct {
 
 // judgeRun fills in a result's best epoch and stall.
 func judgeRun(res *spiralResult) {
-	res.BestAcc, res.BestEpoch = math.NaN(), -1
+	res.Best = nil
 	for _, e := range res.Run.Epochs {
-		if !math.IsNaN(e.AccTest) && (res.BestEpoch < 0 || e.AccTest > res.BestAcc) {
-			res.BestAcc, res.BestEpoch = e.AccTest, e.Epoch
+		if !math.IsNaN(e.AccTest) && (res.Best == nil || e.AccTest > res.Best.AccTest) {
+			res.Best = &e
 		}
 	}
 	res.StalledSince, res.Stalled = stalledSince(res.Run)
@@ -193,8 +191,8 @@ func (r *spiralResult) note() string {
 	}
 	if r.Stalled {
 		parts = append(parts, fmt.Sprintf("stalled since epoch %d (training loss %.6g, unchanged to %g)", r.StalledSince, r.Run.Last().LossTrain, stallRelChange))
-	} else if 100*(r.BestAcc-r.Run.Last().AccTest) >= minFallPoints {
-		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.BestAcc), r.BestEpoch, pct(r.Run.Last().AccTest)))
+	} else if r.Best != nil && 100*(r.Best.AccTest-r.Run.Last().AccTest) >= minFallPoints {
+		parts = append(parts, fmt.Sprintf("unsteady: test accuracy fell from its best %s (epoch %d) to %s", pct(r.Best.AccTest), r.Best.Epoch, pct(r.Run.Last().AccTest)))
 	}
 	// Half the hidden layer dead is worth saying even when the run moves:
 	// the net is then much smaller than it was built.
@@ -217,18 +215,24 @@ func lastFiniteEpoch(ri *RunInfo) (EpochInfo, bool) {
 }
 
 // spiralTable is the summary as rows of text: a diverged run shows no final
-// figures (they would be those of a broken network, not a result).
+// figures (they would be those of a broken network, not a result), a run
+// with no test accuracy no best one.
 func spiralTable(results []*spiralResult) (header []string, rows [][]string) {
 	header = []string{"eta", "epochs", "loss train", "acc train", "loss test", "acc test", "best test acc", "at epoch", "dead ReLUs"}
 	for _, r := range results {
 		last := r.Run.Last()
 		row := []string{etaLabel(r.Eta), strconv.Itoa(last.Epoch)}
 		if r.Diverged != nil {
-			row = append(row, "diverged", "—", "—", "—", "—", "—", "—")
-		} else {
-			row = append(row, fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain),
-				fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest), pct(r.BestAcc), strconv.Itoa(r.BestEpoch), fmt.Sprintf("%d/%d", r.Dead, r.Units))
+			rows = append(rows, append(row, "diverged", "—", "—", "—", "—", "—", "—"))
+			continue
 		}
+		row = append(row, fmt.Sprintf("%.4f", last.LossTrain), pct(last.AccTrain), fmt.Sprintf("%.4f", last.LossTest), pct(last.AccTest))
+		if r.Best != nil {
+			row = append(row, pct(r.Best.AccTest), strconv.Itoa(r.Best.Epoch))
+		} else {
+			row = append(row, "—", "—")
+		}
+		row = append(row, fmt.Sprintf("%d/%d", r.Dead, r.Units))
 		rows = append(rows, row)
 	}
 	return header, rows
@@ -249,8 +253,15 @@ func bestSpiral(results []*spiralResult) *spiralResult {
 // writeSpiralSummary prints the summary table, then a line per run that
 // diverged or stalled, then the best learning rate.
 func writeSpiralSummary(w io.Writer, results []*spiralResult) {
+	// Columns two spaces apart, padded to their widest cell (tabwriter
+	// counts runes: "—" is one column wide); the last is not padded, so no
+	// line ends in spaces.
 	header, rows := spiralTable(results)
-	writeTextTable(w, header, rows)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range append([][]string{header}, rows...) {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
 	for _, r := range results {
 		if n := r.note(); n != "" {
 			fmt.Fprintf(w, "eta=%s: %s\n", etaLabel(r.Eta), n)
@@ -270,17 +281,6 @@ func writeSpiralSummary(w io.Writer, results []*spiralResult) {
 	}
 }
 
-// writeTextTable prints rows under a header, columns two spaces apart and
-// padded to their widest cell (tabwriter counts runes: "—" is one column
-// wide); the last column is not padded, so no line ends in spaces.
-func writeTextTable(w io.Writer, header []string, rows [][]string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range append([][]string{header}, rows...) {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	tw.Flush()
-}
-
 // writeSpiralCSV writes every run in long form: one row per learning rate
 // and recorded epoch, the initial network (epoch 0) included. A diverged
 // run's rows stop at its last finished epoch.
@@ -296,15 +296,11 @@ func writeSpiralCSV(w io.Writer, results []*spiralResult) error {
 }
 
 // judgeSpiral judges one learning rate's training: net, trained with eta
-// on the training set X, T, ended as ri with the error trainErr. It returns
-// an error only for a bad configuration; divergence is part of the result.
-func judgeSpiral(eta float64, net *MLP, ri *RunInfo, trainErr error, X, T, Xt, Tt *Matrix) (*spiralResult, error) {
+// on the training set X, ended as ri with the error trainErr. It returns an
+// error only for a bad configuration; divergence is part of the result.
+func judgeSpiral(eta float64, net *MLP, ri *RunInfo, trainErr error, X, Xt, Tt *Matrix) (*spiralResult, error) {
 	res := &spiralResult{Eta: eta, Run: ri}
-	var div *DivergenceError
-	switch {
-	case errors.As(trainErr, &div):
-		res.Diverged = div
-	case trainErr != nil:
+	if trainErr != nil && !errors.As(trainErr, &res.Diverged) {
 		return nil, trainErr
 	}
 	judgeRun(res)
@@ -326,24 +322,24 @@ func spiralPlan(s settings) *comparePlan {
 		etas = []float64{s.eta}
 	}
 	X, T, Xt, Tt := SpiralSets(s.seed)
-	needs := netNeeds([]int{2, 10, spiralClasses}, s.batch, X.Rows)
-	for range etas {
-		needs = append(needs, runInfoNeed(s.epochs, 2))
-	}
 	var results []*spiralResult
 	return &comparePlan{
-		etas:   etas,
-		data:   func() *trainData { return &trainData{X: X, T: T, XTest: Xt, TTest: Tt} },
+		etas: etas,
+		data: func(io.Writer) (*trainData, error) {
+			needs := netNeeds([]int{2, 10, spiralClasses}, s.batch, X.Rows)
+			for range etas {
+				needs = append(needs, runInfoNeed(s.epochs, 2))
+			}
+			return &trainData{X: X, T: T, XTest: Xt, TTest: Tt}, checkMemory(needs, "train fewer epochs")
+		},
 		newNet: NewSpiralNet,
-		needs:  needs,
-		fix:    "train fewer epochs",
 		header: func(w io.Writer) {
 			fmt.Fprintf(w, "Spirals: %d classes × %d points, %d for training and %d for testing; %d epochs, batch %d, eta %s, seed %d\n%v",
 				spiralClasses, spiralPerClass, X.Rows, Xt.Rows, s.epochs, s.batch, joinEtas(etas), s.seed, NewSpiralNet(newRNG(s.seed)))
 		},
 		every: 100,
 		judge: func(out *outputs, eta float64, net *MLP, ri *RunInfo, trainErr error) ([]outputJob, error) {
-			res, err := judgeSpiral(eta, net, ri, trainErr, X, T, Xt, Tt)
+			res, err := judgeSpiral(eta, net, ri, trainErr, X, Xt, Tt)
 			if err != nil {
 				return nil, err
 			}
@@ -372,8 +368,8 @@ func spiralPlan(s settings) *comparePlan {
 			}
 			return jobs
 		},
-		summary: func(w io.Writer) { writeSpiralSummary(w, results) },
-		verdict: func() error {
+		summary: func(w io.Writer) error {
+			writeSpiralSummary(w, results)
 			switch {
 			case bestSpiral(results) == nil && len(results) == 1:
 				return fmt.Errorf("training with eta=%s diverged, see the summary", etaLabel(results[0].Eta))
@@ -408,8 +404,18 @@ func spiralRunJobs(out *outputs, res *spiralResult, net *MLP, X, T *Matrix) []ou
 func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJob {
 	acc := &LineChart{Title: "Spirals: test accuracy per learning rate", XLabel: "epoch", YLabel: "test accuracy (%)", YMin: 0, YMax: 100}
 	loss := &LineChart{Title: "Spirals: training loss per learning rate", XLabel: "epoch", YLabel: "mean cross-entropy (training set)", AutoLogY: true}
+	const cmp = "All learning rates"
+	pictures := []picture{
+		{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate: which eta gets highest, and which is still climbing at the end.", Group: cmp},
+		{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate: too small an eta falls slowly, too large a one stalls or jumps.", Group: cmp},
+	}
+	var runPictures []picture // each rate's own group, after the comparison's
+	var etas []float64        // the rates trained
+	var notes []string
+	files := []string{"spiral.csv"}
 	for _, r := range results {
-		name := "eta = " + etaLabel(r.Eta)
+		g := "eta = " + etaLabel(r.Eta)
+		name := g
 		if r.Diverged != nil {
 			name += fmt.Sprintf(" (diverged at epoch %d)", r.Diverged.Epoch)
 		} else if r.Stalled {
@@ -417,8 +423,21 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 		}
 		acc.Series = append(acc.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return 100 * e.AccTest }))
 		loss.Series = append(loss.Series, epochSeries(name, r.Run, func(e EpochInfo) float64 { return e.LossTrain }))
+		etas = append(etas, r.Eta)
+		files = append(files, spiralFile(r.Eta, "confusion.csv"))
+		if n := r.note(); n != "" {
+			notes = append(notes, g+": "+n)
+		}
+		pictures = append(pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption(g + ", test set"), Group: cmp})
+		runPictures = append(runPictures,
+			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
+			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Training and test accuracy per epoch: a gap between the two is overfitting; a shaded band, a net that alternates every epoch.", Group: g},
+			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
+			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
 	}
-
+	if b := bestSpiral(results); b != nil && len(results) > 1 {
+		notes = append(notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
+	}
 	header, rows := spiralTable(results)
 	rec := &runRecord{
 		Experiment: "spiral",
@@ -428,45 +447,10 @@ func spiralPageJobs(s settings, out *outputs, results []*spiralResult) []outputJ
 			{"network", "Linear_1 (2→10), ReLU_1, Linear_OUT (10→3), Softmax_OUT; plain cross-entropy"},
 			{"epochs", strconv.Itoa(s.epochs)},
 			{"batch", strconv.Itoa(s.batch)},
-			{"eta", joinEtas(etasOf(results))},
+			{"eta", joinEtas(etas)},
 			{"seed", strconv.FormatUint(uint64(s.seed), 10)},
 		},
-		Header: header, Rows: rows,
-		Files: []string{"spiral.csv"},
-	}
-	for _, r := range results {
-		rec.Files = append(rec.Files, spiralFile(r.Eta, "confusion.csv"))
-	}
-	for _, r := range results {
-		if n := r.note(); n != "" {
-			rec.Notes = append(rec.Notes, "eta = "+etaLabel(r.Eta)+": "+n)
-		}
-	}
-	if b := bestSpiral(results); b != nil && len(results) > 1 {
-		rec.Notes = append(rec.Notes, fmt.Sprintf("best: eta = %s, final test accuracy %s", etaLabel(b.Eta), pct(b.Run.Last().AccTest)))
-	}
-	const cmp = "All learning rates"
-	rec.Pictures = append(rec.Pictures,
-		picture{File: "spiral_test_acc.svg", Caption: "Test accuracy per epoch, one line per learning rate: which eta gets highest, and which is still climbing at the end.", Group: cmp},
-		picture{File: "spiral_train_loss.svg", Caption: "Training loss per epoch, one line per learning rate: too small an eta falls slowly, too large a one stalls or jumps.", Group: cmp})
-	for _, r := range results {
-		rec.Pictures = append(rec.Pictures, picture{File: spiralFile(r.Eta, "confusion.svg"), Caption: r.Confusion.Caption("eta = " + etaLabel(r.Eta) + ", test set"), Group: cmp})
-	}
-	for _, r := range results {
-		g := "eta = " + etaLabel(r.Eta)
-		rec.Pictures = append(rec.Pictures,
-			picture{File: spiralFile(r.Eta, "map.svg"), Caption: "Predicted class over the plane (step 0.02), training samples on top: the regions should follow the three arms; red rings mark misclassified samples.", Group: g},
-			picture{File: spiralFile(r.Eta, "acc.svg"), Caption: "Training and test accuracy per epoch: a gap between the two is overfitting; a shaded band, a net that alternates every epoch.", Group: g},
-			picture{File: spiralFile(r.Eta, "loss.svg"), Caption: "Training and test loss per epoch: it should fall and level off; a line flat from early on means a stuck net.", Group: g},
-			picture{File: spiralFile(r.Eta, "weights.svg"), Caption: "Mean |W| per linear layer, relative to the initial net: how far and how fast training moves the weights.", Group: g})
+		Header: header, Rows: rows, Files: files, Notes: notes, Pictures: append(pictures, runPictures...),
 	}
 	return []outputJob{fileJob(out, "spiral_test_acc.svg", acc.WriteSVG), fileJob(out, "spiral_train_loss.svg", loss.WriteSVG), pageJob(out, rec)}
-}
-
-func etasOf(results []*spiralResult) []float64 {
-	e := make([]float64, len(results))
-	for i, r := range results {
-		e[i] = r.Eta
-	}
-	return e
 }

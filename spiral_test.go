@@ -145,7 +145,7 @@ func TestSpiralEta1(t *testing.T) {
 	if ri == nil {
 		t.Fatal(err)
 	}
-	res, err := judgeSpiral(1, net, ri, err, X, T, Xt, Tt)
+	res, err := judgeSpiral(1, net, ri, err, X, Xt, Tt)
 	if err != nil {
 		t.Fatal(err)
 	}

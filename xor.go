@@ -41,21 +41,21 @@ func xorPlan(s settings) *trainPlan {
 	return &trainPlan{
 		name: "xor",
 		data: func(io.Writer) (*trainData, error) {
-			return &trainData{X: X, T: T, inputs: X.Cols, classes: T.Cols, confuseX: X, confuseT: T}, nil
+			return &trainData{X: X, T: T}, nil
 		},
 		newNet: NewXORNet,
-		needs: func(widths []int) ([]memNeed, error) {
+		weigh: func(net *MLP) error {
+			widths := netWidths(net)
 			needs := append(netNeeds(widths, s.batch, X.Rows), runInfoNeed(s.epochs, len(widths)-1))
 			if s.plot {
 				grid, err := mapGrid(X)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				needs = append(needs, mapNeed(widths, grid.NX*grid.NY))
 			}
-			return needs, nil
+			return checkMemory(needs, "train fewer epochs, or use a narrower network")
 		},
-		fix: "train fewer epochs, or use a narrower network",
 		header: func(w io.Writer) {
 			fmt.Fprintf(w, "XOR: %d epochs, batch %d, eta %g, seed %d\n", s.epochs, s.batch, s.eta, s.seed)
 		},
@@ -70,7 +70,7 @@ func xorPlan(s settings) *trainPlan {
 			return xorPageJobs(s, out, t, X, T)
 		},
 		summary: func(w io.Writer, t *trained) {
-			if t.err != nil || t.ri.Stopped {
+			if t.diverged != nil || t.ri.Stopped {
 				return
 			}
 			last := t.ri.Last()
@@ -117,9 +117,9 @@ func xorPageJobs(s settings, out *outputs, t *trained, X, T *Matrix) []outputJob
 		},
 	}
 	switch {
-	case t.err != nil:
+	case t.diverged != nil:
 		rec.Rows[0] = []string{strconv.Itoa(last.Epoch), "diverged", "—"}
-		rec.Notes = append(rec.Notes, t.err.Error())
+		rec.Notes = append(rec.Notes, t.diverged.Error())
 	case ri.Stopped:
 		rec.Notes = append(rec.Notes, fmt.Sprintf("interrupted after epoch %d", last.Epoch))
 	case last.AccTrain < 1:
