@@ -574,9 +574,13 @@ func TestResumeCommandQuoting(t *testing.T) {
 		filepath.Join(cache, "3f", "3f9a-d", "backprop"): true,  // a go run kept in the build cache
 		filepath.Join(cache+"x", "backprop"):             false,
 	} {
-		if got := builtByGoRun(filepath.FromSlash(arg0), cache); got != want {
+		if got := builtByGoRun(filepath.FromSlash(arg0), cache, true); got != want {
 			t.Errorf("builtByGoRun(%q, %q) = %v; want %v", arg0, cache, got, want)
 		}
+	}
+	// Without a build cache (GOCACHE=off) only go run's work directory counts.
+	if builtByGoRun(filepath.Join(cache, "3f", "backprop"), cache, false) {
+		t.Errorf("a binary under %s counted as go run's with no build cache", cache)
 	}
 	if got := commandName("./bp"); got != "./bp" {
 		t.Errorf("commandName(%q) = %q; want it as typed", "./bp", got)

@@ -207,21 +207,22 @@ func roundDuration(d time.Duration) time.Duration {
 
 // earlyRiseNote returns one line for the end of a run whose training loss
 // rose in its first epochs before it fell (at most a quarter of the
-// epochs, and at least the first three, are looked at), "" otherwise. A
+// epochs, and at least the first three, are looked at); ok is false
+// when the loss did not. A
 // reader takes such a curve for a broken run; it is a step that is large
 // for the data: with few samples an epoch is a few steps of eta each, and
 // the first ones overshoot. steps is the number of SGD steps per epoch.
-func earlyRiseNote(ri *RunInfo, steps int, eta float64) string {
+func earlyRiseNote(ri *RunInfo, steps int, eta float64) (note string, ok bool) {
 	n := len(ri.Epochs)
 	if n < 3 {
-		return ""
+		return "", false
 	}
 	look := max(3, (n-1)/4)
 	start := ri.Epochs[0]
 	peak := start
 	for _, e := range ri.Epochs[1:min(n, look+1)] {
 		if !finite(e.LossTrain) {
-			return ""
+			return "", false
 		}
 		if e.LossTrain > peak.LossTrain {
 			peak = e
@@ -229,8 +230,8 @@ func earlyRiseNote(ri *RunInfo, steps int, eta float64) string {
 	}
 	last := ri.Last()
 	if peak.Epoch == start.Epoch || !finite(last.LossTrain) || !(last.LossTrain < peak.LossTrain) {
-		return ""
+		return "", false
 	}
 	return fmt.Sprintf("the training loss rose from %.4g (epoch %d) to %.4g (epoch %d) before it fell to %.4g: steps of eta %g, %d per epoch, overshoot at first; more samples or a smaller -eta start more smoothly",
-		start.LossTrain, start.Epoch, peak.LossTrain, peak.Epoch, last.LossTrain, eta, steps)
+		start.LossTrain, start.Epoch, peak.LossTrain, peak.Epoch, last.LossTrain, eta, steps), true
 }

@@ -146,7 +146,10 @@ func TestEarlyRiseNote(t *testing.T) {
 		}
 		return ri
 	}
-	note := earlyRiseNote(run(8.301, 11.94, 3.2, 2.1, 1.6), 2, 0.1)
+	note, ok := earlyRiseNote(run(8.301, 11.94, 3.2, 2.1, 1.6), 2, 0.1)
+	if !ok {
+		t.Errorf("a loss that rose from 8.301 to 11.94 and fell to 1.6: no note")
+	}
 	for _, want := range []string{"rose from 8.301 (epoch 0) to 11.94 (epoch 1) before it fell to 1.6", "eta 0.1, 2 per epoch", "smaller -eta"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("note %q; want it to say %q", note, want)
@@ -159,7 +162,7 @@ func TestEarlyRiseNote(t *testing.T) {
 		"diverged early": run(2.3, math.Inf(1), 1.0),
 		"too short":      run(2.3, 3.1),
 	} {
-		if got := earlyRiseNote(ri, 20, 0.1); got != "" {
+		if got, ok := earlyRiseNote(ri, 20, 0.1); ok || got != "" {
 			t.Errorf("%s: note %q; want none", name, got)
 		}
 	}

@@ -37,7 +37,7 @@ const goRun = "go run ."
 // commandName returns the name to print for a program started as arg0:
 // its path as typed, or "go run ." for a binary that go run built.
 func commandName(arg0 string) string {
-	if builtByGoRun(arg0, goCache()) {
+	if cache, ok := goCache(); builtByGoRun(arg0, cache, ok) {
 		return goRun
 	}
 	return arg0
@@ -47,14 +47,14 @@ func commandName(arg0 string) string {
 // links the program as $WORK/b001/exe/NAME, where $WORK is a directory
 // go-build<digits> in the temporary directory (os.TempDir, or GOTMPDIR),
 // and deletes it when the program ends; a Go that keeps what go run builds
-// keeps it in the build cache, cache.
-func builtByGoRun(arg0, cache string) bool {
+// keeps it in the build cache, cache (when haveCache).
+func builtByGoRun(arg0, cache string, haveCache bool) bool {
 	exe := filepath.Dir(arg0)
 	work := filepath.Base(filepath.Dir(filepath.Dir(exe)))
 	if filepath.Base(exe) == "exe" && strings.HasPrefix(work, "go-build") && strings.Trim(work[len("go-build"):], "0123456789") == "" {
 		return true
 	}
-	if cache == "" || !filepath.IsAbs(arg0) {
+	if !haveCache || !filepath.IsAbs(arg0) {
 		return false
 	}
 	rel, err := filepath.Rel(cache, arg0)
@@ -62,18 +62,19 @@ func builtByGoRun(arg0, cache string) bool {
 }
 
 // goCache is Go's build cache directory: GOCACHE, else go-build in the
-// user's cache directory, as the go command has it ("": none).
-func goCache() string {
+// user's cache directory, as the go command has it; ok is false when
+// there is none (GOCACHE=off, or no cache directory).
+func goCache() (dir string, ok bool) {
 	if c := os.Getenv("GOCACHE"); c != "" {
 		if c == "off" || !filepath.IsAbs(c) {
-			return ""
+			return "", false
 		}
-		return c
+		return c, true
 	}
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "go-build")
+		return filepath.Join(d, "go-build"), true
 	}
-	return ""
+	return "", false
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
