@@ -14,8 +14,10 @@
 //	→ the experiment's own part          xor.go, spiral.go, mnistrun.go: data,
 //	                                     network, lines, pictures (gradcheck.go
 //	                                     trains nothing: it prints its table)
-//	→ the pipeline                       pipeline.go runState.train (spiral's
-//	                                     learning rates side by side: .compare)
+//	→ the pipeline                       pipeline.go runState.run, .train
+//	                                     (spiral's learning rates side by side:
+//	                                     .compare)
+//	    -out made, -save checked         pipeline.go prepareFiles (a usage error)
 //	    interrupts caught                interrupt.go
 //	    data                             the experiment's (mnist.go reads MNIST)
 //	    network, new or restored         pipeline.go startNet
@@ -52,11 +54,6 @@ type command struct {
 	loaded *loadedModel
 	notes  []string
 }
-
-// usageError is a problem with the command line: exit code 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
 
 // experiment is one of the lab's experiments with its default settings
 // (the lab's template).
@@ -125,18 +122,22 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	stdout, stderr = out, errOut
 	defer func() { code = lostOutput(code, out, errOut) }()
 	defer recoverNotImplemented(stderr, &code) // the student version's stubs: a message, exit code 1
+	// failed says why the run cannot start: a usage error points at -h.
+	failed := func(err error) int {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "backprop: %v\n(%s -h lists every flag and experiment)\n", err, progName)
+			return 2
+		}
+		fmt.Fprintf(stderr, "backprop: %v\n", err)
+		return 1
+	}
 	cmd, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "backprop: %v\n(%s -h lists every flag and experiment)\n", err, progName)
-		return 2
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "backprop: %v\n", err)
-		return 1
+		return failed(err)
 	}
 	if err := kernelsFromEnv(); err != nil { // gemm.go
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
@@ -144,12 +145,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	r := &runState{settings: cmd.settings, stdout: stdout, stderr: stderr, loaded: cmd.loaded, notes: cmd.notes}
 	sig, err := r.run(cmd.exp.run) // pipeline.go
-	if err != nil {
+	if errors.Is(err, errInterrupted) {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
-		if errors.Is(err, errInterrupted) {
-			return signalCode(sig)
-		}
-		return 1
+		return signalCode(sig)
+	}
+	if err != nil {
+		return failed(err)
 	}
 	return 0
 }
@@ -275,7 +276,7 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 	if err := CheckSeed(*seed); err != nil {
 		return usageErr("-seed %v", err)
 	}
-	cmd := &command{exp: e, loaded: loaded, settings: settings{exp: e.name, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load}}
+	cmd := &command{exp: e, loaded: loaded, settings: settings{exp: e.name, epochs: e.epochs, batch: e.batch, eta: e.etaVal, seed: uint32(*seed), out: *out, writes: e.train, quiet: *quiet, shuffle: *shuffle, tol: *tol, plot: *plot, load: *load}}
 	if set["epochs"] {
 		if *epochs < 0 || *epochs > maxEpochs {
 			return usageErr("-epochs must be from 0 to %d, got %d", maxEpochs, *epochs)
@@ -346,17 +347,6 @@ func parseFlags(args []string, stderr io.Writer) (*command, error) {
 		}
 		if fi, err := os.Stat(*out); err == nil && !fi.IsDir() {
 			return usageErr("-out %s is %s, not a directory: choose a directory (it is created if needed)", *out, modeName(fi.Mode()))
-		}
-		if err := prepareOutDir(*out); err != nil {
-			return usageErr("%v", err)
-		}
-	}
-	if cmd.save != "" {
-		if err := checkSaveCollision(cmd.settings); err != nil {
-			return usageErr("-save: %v", err)
-		}
-		if err := checkSaveWritable(cmd.save); err != nil {
-			return usageErr("-save: %v", err)
 		}
 	}
 	return cmd, nil

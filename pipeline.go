@@ -45,6 +45,9 @@ type runState struct {
 // after the run had said all it had to say still stops it. It returns the
 // run's error and the signal that stopped it (nil: none, or a test's stop).
 func (r *runState) run(do func(*runState) error) (os.Signal, error) {
+	if err := r.prepareFiles(); err != nil {
+		return nil, err
+	}
 	for _, n := range r.notes {
 		fmt.Fprintf(r.stdout, "note: %s\n", n)
 	}
@@ -57,6 +60,27 @@ func (r *runState) run(do func(*runState) error) (os.Signal, error) {
 		err = fmt.Errorf("%w after the run had finished: every file is written", errInterrupted)
 	}
 	return r.intr.signaled(), err
+}
+
+// prepareFiles makes the output directory (when the experiment writes
+// files) and checks that -save can be written, before any work; a problem
+// is the command line's, a *usageError.
+func (r *runState) prepareFiles() error {
+	if r.writes {
+		if err := prepareOutDir(r.out); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	if r.save == "" {
+		return nil
+	}
+	if err := checkSaveCollision(r.settings); err != nil {
+		return &usageError{"-save: " + err.Error()}
+	}
+	if err := checkSaveWritable(r.save); err != nil {
+		return &usageError{"-save: " + err.Error()}
+	}
+	return nil
 }
 
 // startInterrupts starts catching signals for the run (unless a test set

@@ -8,6 +8,12 @@ import (
 	"strings"
 )
 
+// usageError is a problem with the command line, found while parsing it
+// or while making its directories ready before any work: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
 // settings is what the command line asked for, validated (parseFlags, with
 // a loaded network's settings restored): a plain value.
 type settings struct {
@@ -18,6 +24,7 @@ type settings struct {
 	etaSet bool   // -eta was given (spiral then runs that eta only)
 	seed   uint32 // numpy's RandomState takes seeds from 0 to 2³² − 1
 	out    string
+	writes bool // the experiment writes files into out (gradcheck does not)
 	quiet  bool
 	// shuffle reorders the training samples every epoch, drawing from
 	// the generator that drew the weights (the lab: batches in order).
