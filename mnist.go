@@ -27,6 +27,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -499,14 +500,14 @@ func (s *mnistSource) used(limit int) int {
 // dataNeeds is the memory of the data set as the headers declare it: the
 // files' bytes, which are kept (one a pixel; the labels only while they
 // are made one-hot), the one-hot labels of the images used, as float64,
-// the table that makes pixels of the bytes, and the rows the evaluation
-// makes at a time, a chunk per core (the trainer's batch is in netNeeds).
+// and the rows the evaluation makes at a time, a chunk per core (the
+// trainer's batch is in netNeeds).
 func (s *mnistSource) dataNeeds(limit int) []memNeed {
 	n, nTest := float64(s.used(limit)), float64(s.test.images.count)
 	return []memNeed{
 		{"training images", float64(s.train.images.count)*(mnistPixels+1) + n*mnistClasses*8},
 		{"test images", nTest * (mnistPixels + 1 + mnistClasses*8)},
-		{"pixel table and evaluation rows", 256*mnistPixels*4 + float64(workers())*evalChunk*mnistPixels*8},
+		{"evaluation rows", float64(workers()) * evalChunk * mnistPixels * 8},
 	}
 }
 
@@ -640,7 +641,9 @@ func imageRows(images *idxData, n int, mean, std []float64) *byteRows {
 	}
 	kept := *images
 	kept.count = n
-	kept.chunks = kept.chunks[:(n*cols+idxChunk-1)/idxChunk]
+	// A copy of the chunk list, not a shorter view of it: the view's array
+	// would still reach the chunks past n, and keep them from the collector.
+	kept.chunks = slices.Clone(kept.chunks[:(n*cols+idxChunk-1)/idxChunk])
 	s.data = &kept
 	return s
 }
