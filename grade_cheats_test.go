@@ -88,7 +88,7 @@ func handoutFiles(t *testing.T) map[string]string {
 	return submissionFiles(t, dir)
 }
 
-// stubCall is the handout stub of method.
+// stubCallRE is the handout stub of method.
 var stubCallRE = regexp.MustCompile(`panic\(notImplemented\("([A-Za-z.]+)", "Assignment \d"\)\)`)
 
 // initCheat is the init of the issue: it prints a pass for whatever test
@@ -181,6 +181,8 @@ func TestGradePrepare(t *testing.T) {
 		wantIssues(t, ps, map[string]string{"loss.go": `//go: directives`}, nil)
 		ps = prep(t, "build", withFiles(sol, map[string]string{"loss.go": "//go:build ignore\n\n" + sol["loss.go"]}))
 		wantIssues(t, ps, map[string]string{"loss.go": `build constraints`}, nil)
+		ps = prep(t, "line", withFiles(sol, map[string]string{"loss.go": strings.Replace(sol["loss.go"], "\nfunc ", "\n//line tensor.go:1\nfunc ", 1)}))
+		wantIssues(t, ps, map[string]string{"loss.go": `//line directives`}, nil)
 	})
 	t.Run("the grader's reference through other", func(t *testing.T) {
 		h := handoutFiles(t)

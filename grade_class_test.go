@@ -233,9 +233,11 @@ func (r *gradeResult) results() gradescopeResults {
 				t.Output = "the submission does not build:\n" + r.buildError
 			case failed:
 				t.Output = "first failure " + f.name + ": " + f.failure
-			default:
+			case m.passed(): // what score() counts
 				t.Score = t.MaxScore
 				t.Output = fmt.Sprintf("all %d tests passed", len(m.tests))
+			default:
+				t.Output = "no graded test ran"
 			}
 			out.Tests = append(out.Tests, t)
 		}

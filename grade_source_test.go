@@ -197,6 +197,11 @@ func checkSourceRules(fset *token.FileSet, name string, f *ast.File) string {
 			if strings.HasPrefix(c.Text, "//go:") || strings.HasPrefix(c.Text, "// +build") {
 				return fmt.Sprintf("%s: %q: a student file may have no build constraints or //go: directives", at(c.Pos()), c.Text)
 			}
+			// A line directive moves the compiler's positions into another
+			// file: its errors would be blamed on the grader's files.
+			if strings.HasPrefix(c.Text, "//line ") || strings.HasPrefix(c.Text, "/*line ") {
+				return fmt.Sprintf("%s: %q: a student file may have no //line directives", at(c.Pos()), c.Text)
+			}
 		}
 	}
 	for _, imp := range f.Imports {

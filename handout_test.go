@@ -127,7 +127,7 @@ func findRegions(file string, src []byte) ([]solutionRegion, error) {
 			if fn == nil {
 				return nil, fmt.Errorf("%s:%d: BEGIN SOLUTION outside a function", file, i+1)
 			}
-			cur = &solutionRegion{file: file, method: funcName(fn), assignment: m[2], begin: i, indent: m[1]}
+			cur = &solutionRegion{file: file, method: declName(fn), assignment: m[2], begin: i, indent: m[1]}
 			if end := fset.Position(fn.Body.Rbrace).Line - 1; end <= i {
 				return nil, fmt.Errorf("%s:%d: BEGIN SOLUTION on the function's last line", file, i+1)
 			}
@@ -165,14 +165,6 @@ func enclosingFunc(fset *token.FileSet, f *ast.File, line int) *ast.FuncDecl {
 		}
 	}
 	return nil
-}
-
-// funcName is "Type.Method" for a method, the name for a function.
-func funcName(fn *ast.FuncDecl) string {
-	if fn.Recv == nil || len(fn.Recv.List) == 0 {
-		return fn.Name.Name
-	}
-	return recvTypeName(fn) + "." + fn.Name.Name
 }
 
 // recvTypeName is the name of a method's receiver type, without the *.
@@ -531,14 +523,7 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 		}
 		regions = append(regions, r...)
 	}
-	inParts := map[string]string{} // method → the assignment that first asks for it
-	for _, p := range labParts {
-		for _, m := range p.methods {
-			if _, ok := inParts[m]; !ok {
-				inParts[m] = p.assignment
-			}
-		}
-	}
+	inParts := labMethodAssignments() // method → the assignment that first asks for it
 	seen := map[string]bool{}
 	for _, r := range regions {
 		if seen[r.method] {

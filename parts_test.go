@@ -6,8 +6,8 @@ package main
 // Every graded test belongs to exactly one part (its name starts with the
 // part's prefix: go test -run PREFIX checks that part alone). The parts'
 // points add up to the lab's 10; Assignment 2, the written analysis, is
-// graded by hand. `make grade` (grade_test.go) runs each graded test in a
-// process of its own and scores the parts; TestGrade checks this table
+// graded by hand. `make grade` (grade_test.go) runs each method's graded
+// tests in a process of their own and scores the parts; TestGrade checks this table
 // against the test files.
 //
 // A graded test calls the student's code for its own part only. For the
@@ -174,19 +174,6 @@ var labParts = []*labPart{
 // labTotal is the lab's points.
 const labTotal = 10
 
-// partOf returns the part a test belongs to, or nil for a test that is
-// not scored.
-func partOf(test string) *labPart {
-	for _, p := range labParts {
-		for _, name := range p.tests {
-			if name == test {
-				return p
-			}
-		}
-	}
-	return nil
-}
-
 // graderOnlyFiles are the files the handout leaves out: the grader's
 // reference copy of the solution, the handout generator (which has nothing
 // to do in a student version), and the mutations, which hold pieces of the
@@ -286,8 +273,9 @@ func otherFused(name string) Loss {
 // turns a panic of the code under test (a stub's "not implemented", an
 // index out of range) into a failure of that test, naming where it
 // happened. Without it go test stops at the first panic and reports none
-// of the tests after it. (The grader also runs every graded test in a
-// process of its own, so an endless loop or an os.Exit costs one test.)
+// of the tests after it. (The grader also runs each method's graded tests
+// in a process of their own, so an endless loop costs that method's share
+// only.)
 func catchPanic(t *testing.T) {
 	if r := recover(); r != nil {
 		if e, ok := r.(*notImplementedError); ok {
