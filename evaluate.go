@@ -68,9 +68,9 @@ func (n *MLP) evalStats(X RowSource, T *Matrix, atLogits func(S, T *Matrix)) (me
 	return lossSum / float64(X.Len()), float64(correct) / float64(X.Len())
 }
 
-// evalPass pushes X through the network in chunks of evalChunk rows, the
-// chunks spread over the cores, each goroutine with buffers of its own: the
-// one chunked forward pass behind evalStats, ConfusionOf, the margin watch
+// evalPass pushes X through the network in chunks of n.evalRows() rows
+// (evalChunk, fewer for a wide network), the chunks spread over the cores,
+// each goroutine with buffers of its own: the one chunked forward pass behind evalStats, ConfusionOf, the margin watch
 // and the digit sample. For every chunk, at gets i0, the chunk's first row
 // in X; S, the output of the last layer with parameters (the logits, before
 // any softmax inside the network); L, the per-sample loss (n, 1) as

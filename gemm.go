@@ -272,7 +272,20 @@ func chunkRows(n, flopsPerRow, blockRows, workers int) int {
 	return max(c, blockRows)
 }
 
-// rows computes rows [i0, i1) of the product with the kernel set ks.
+// rows computes rows [i0, i1) of the product with the kernel set ks:
+// through its transpose when pr.flip (rowsFlipped), else as it stands
+// (rowsDirect).
+func (pr *product) rows(ks *kernelSet, i0, i1 int) {
+	if pr.flip {
+		pr.rowsFlipped(ks, i0, i1)
+		return
+	}
+	pr.rowsDirect(ks, i0, i1)
+}
+
+// rowsDirect is rows for a product computed as it stands. (rowsFlipped
+// calls it, not rows: a call cycle would make escape analysis move the
+// buffers of both to the heap.)
 //
 // Two ways of walking a's memory, chosen by how a lies; neither changes a
 // sum. When a's rows are rows of its storage and their piece is big, the
@@ -285,17 +298,6 @@ func chunkRows(n, flopsPerRow, blockRows, workers int) int {
 // than the CPU's prefetcher follows, so each piece of a is prefetched row
 // by row before the kernels read it (the first layer's Xᵀ·δ over fresh
 // rows: 32 → 52 GFLOP/s).
-func (pr *product) rows(ks *kernelSet, i0, i1 int) {
-	if pr.flip {
-		pr.rowsFlipped(ks, i0, i1)
-		return
-	}
-	pr.rowsDirect(ks, i0, i1)
-}
-
-// rowsDirect is rows for a product computed as it stands. (rowsFlipped
-// calls it, not rows: a call cycle would make escape analysis move the
-// buffers of both to the heap.)
 func (pr *product) rowsDirect(ks *kernelSet, i0, i1 int) {
 	var packed [packK * panelW]float64 // a copied panel piece of b
 	var edge [maxRows * panelW]float64 // a block of a narrow panel

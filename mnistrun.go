@@ -313,11 +313,9 @@ func (w *marginWatch) observe(S, T *Matrix) {
 // naive pipeline's failure shown as it is. In the fused pipeline (no head),
 // log p_t is minus the fused loss of a one-hot target, finite even where
 // p_t itself underflows.
-func chunkMargin(S, T *Matrix, head []Layer) (maxAbs, minLogP float64) {
+func chunkMargin(S, T *Matrix, head []Layer) (largest, minLogP float64) {
 	minLogP = math.Inf(1)
-	for _, v := range S.Data {
-		maxAbs = math.Max(maxAbs, math.Abs(v))
-	}
+	largest = maxAbs(S.Data)
 	if len(head) > 0 {
 		P := S
 		for _, l := range head {
@@ -328,7 +326,7 @@ func chunkMargin(S, T *Matrix, head []Layer) (maxAbs, minLogP float64) {
 				minLogP = math.Min(minLogP, math.Log(P.At(r, k)))
 			}
 		}
-		return maxAbs, minLogP
+		return largest, minLogP
 	}
 	L := NewLossCrossEntropyForSoftmaxLogits("margin").Forward(nil, S, T)
 	for r := 0; r < S.Rows; r++ {
@@ -336,7 +334,7 @@ func chunkMargin(S, T *Matrix, head []Layer) (maxAbs, minLogP float64) {
 			minLogP = math.Min(minLogP, -L.Data[r])
 		}
 	}
-	return maxAbs, minLogP
+	return largest, minLogP
 }
 
 // afterEpoch closes the epoch observed since the last call.

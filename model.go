@@ -211,9 +211,9 @@ func partsJSON(key string, layers []Layer) (string, error) {
 			p.Kind = "softmax"
 		case *LinearLayer:
 			for k, m := range []*Matrix{l.W, l.B} {
-				if j := slices.IndexFunc(m.Data, func(v float64) bool { return !finite(v) }); j >= 0 {
+				if r, c, bad := firstNonFinite(m); bad {
 					return "", fmt.Errorf("parameter %s of layer %s is %v at row %d, column %d: the network has diverged, and JSON has no NaN or infinity",
-						[]string{"W", "B"}[k], l.Name(), m.Data[j], j/m.Cols, j%m.Cols)
+						[]string{"W", "B"}[k], l.Name(), m.At(r, c), r, c)
 				}
 			}
 			p.Kind, p.Inputs, p.Units, p.W, p.B = "linear", l.W.Rows, l.W.Cols, make([][]float64, l.W.Rows), l.B.Data
