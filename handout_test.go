@@ -59,8 +59,8 @@ var (
 )
 
 // handoutDirs are the directories the handout copies whole; of the root's
-// files it copies the Go files, go.mod, go.sum, Makefile, README.md and
-// .gitignore. Anything else (CI, build output, data, notes) stays out.
+// files it copies the Go files, go.mod, go.sum, Makefile, README.md,
+// .gitignore and .gitattributes. Anything else (CI, build output, data, notes) stays out.
 var handoutDirs = []string{"testdata", "docs", "bench"}
 
 // graderOnlyDocs are the files of handoutDirs the handout leaves out: the
@@ -303,7 +303,7 @@ func writeHandout(src, out string) (*handoutSummary, error) {
 			}
 			continue
 		case slices.Contains(graderOnlyFiles, name), e.IsDir(), !e.Type().IsRegular(),
-			!strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".s") && !slices.Contains([]string{"go.mod", "go.sum", "Makefile", "README.md", ".gitignore"}, name):
+			!strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".s") && !slices.Contains([]string{"go.mod", "go.sum", "Makefile", "README.md", ".gitignore", ".gitattributes"}, name):
 			if e.IsDir() {
 				name += "/"
 			}
