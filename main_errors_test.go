@@ -25,7 +25,8 @@ func mustRun(t *testing.T, args ...string) string {
 
 // TestFlagsUserMistakes walks the flags as a new user would get them wrong: each
 // mistake must give its exit code (2 usage, 1 failure) and a message that
-// says what is wrong and what to do, never a Go stack trace.
+// says what is wrong and what to do, never a Go stack trace; a usage error
+// does no work and is one message and a line pointing at -h.
 func TestFlagsUserMistakes(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file.txt")
@@ -55,11 +56,16 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"non-number epochs", []string{"-epochs", "abc"}, 2, []string{`-epochs "abc": want a whole number, e.g. -epochs 300`}},
 		{"fractional epochs", []string{"-epochs", "2.5"}, 2, []string{"-epochs", "whole number"}},
 		{"negative epochs", []string{"-epochs", "-3"}, 2, []string{"-epochs must be from 0 to 2147483647, got -3"}},
+		{"epochs past int32", []string{"-epochs", "2147483648"}, 2, []string{"-epochs must be from 0 to 2147483647"}},
 		{"huge batch", []string{"-batch", "99999999999999999999"}, 2, []string{"out of range"}},
 		{"zero batch", []string{"-batch", "0"}, 2, []string{"-batch must be at least 1"}},
+		{"negative batch", []string{"-batch", "-4"}, 2, []string{"-batch must be at least 1"}},
 		{"eta text", []string{"-eta", "fast"}, 2, []string{`-eta "fast": want a number`}},
 		{"eta zero", []string{"-eta", "0"}, 2, []string{"-eta must be a positive finite number"}},
 		{"eta NaN", []string{"-eta", "NaN"}, 2, []string{"-eta must be a positive finite number"}},
+		{"eta negative", []string{"-eta", "-1"}, 2, []string{"-eta must be a positive finite number"}},
+		{"eta Inf", []string{"-eta", "Inf"}, 2, []string{"-eta must be a positive finite number"}},
+		{"eta -Inf", []string{"-eta", "-Inf"}, 2, []string{"-eta must be a positive finite number"}},
 		{"negative seed", []string{"-seed", "-1"}, 2, []string{"-seed -1", "numpy's RandomState", "from 0 to 4294967295"}},
 		{"seed of 2^32", []string{"-seed", "4294967296"}, 2, []string{"-seed 4294967296", "from 0 to 4294967295"}},
 		{"seed beyond int64", []string{"-seed", "99999999999999999999"}, 2, []string{"-seed \"99999999999999999999\" is out of range", "from 0 to 4294967295"}},
@@ -69,7 +75,8 @@ func TestFlagsUserMistakes(t *testing.T) {
 		{"missing value", []string{"-out"}, 2, []string{"-out needs a value"}},
 		{"missing save value", []string{"-save"}, 2, []string{"-save needs a value: a file name"}},
 		{"bool with a word", []string{"-q", "yes"}, 2, []string{`unexpected argument "yes"`, "-q=false"}},
-		{"experiment as argument", []string{"xor"}, 2, []string{"-exp xor"}},
+		{"experiment as argument", []string{"xor"}, 2, []string{`unexpected argument "xor"`, "-exp xor"}},
+		{"argument after a flag", []string{"-exp", "xor", "spiral"}, 2, []string{`unexpected argument "spiral"`}},
 		{"unknown experiment", []string{"-exp", "XOR"}, 2, []string{`unknown experiment "XOR"`, "xor, spiral"}},
 		{"empty out", []string{"-out", ""}, 2, []string{"-out must name a directory"}},
 		{"out is a file", []string{"-out", file}, 2, []string{file + " is a file, not a directory"}},
@@ -118,6 +125,11 @@ func TestFlagsUserMistakes(t *testing.T) {
 			}
 			if c.code == 2 && stdout.Len() > 0 {
 				t.Errorf("run(%q): a usage error did work, stdout:\n%s", c.args, &stdout)
+			}
+			// A usage error is its message and a line pointing at -h, not the whole usage.
+			if lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n"); c.code == 2 &&
+				(len(lines) != 2 || lines[1] != "(backprop -h lists every flag and experiment)" || strings.Contains(stderr.String(), "Usage:")) {
+				t.Errorf("run(%q): stderr is not the message and a line pointing at -h:\n%s", c.args, &stderr)
 			}
 		})
 	}

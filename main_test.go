@@ -21,46 +21,6 @@ func runMain(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-func TestFlagsBadValues(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string // what the message must name
-	}{
-		{[]string{"-exp", "nope"}, `unknown experiment "nope"`},
-		{[]string{"-epochs", "-1"}, "-epochs must be from 0 to 2147483647, got -1"},
-		{[]string{"-epochs", "2147483648"}, "-epochs must be from 0 to 2147483647"},
-		{[]string{"-epochs", "ten"}, "-epochs"},
-		{[]string{"-batch", "0"}, "-batch must be at least 1"},
-		{[]string{"-batch", "-4"}, "-batch must be at least 1"},
-		{[]string{"-eta", "0"}, "-eta must be a positive finite number"},
-		{[]string{"-eta", "-1"}, "-eta must be a positive finite number"},
-		{[]string{"-eta", "NaN"}, "-eta must be a positive finite number"},
-		{[]string{"-eta", "Inf"}, "-eta must be a positive finite number"},
-		{[]string{"-eta", "-Inf"}, "-eta must be a positive finite number"},
-		{[]string{"-seed", "-1"}, "-seed"},
-		{[]string{"-out", ""}, "-out"},
-		{[]string{"-nope"}, "-nope"},
-		{[]string{"-exp", "xor", "spiral"}, `unexpected argument "spiral"`},
-		{[]string{"xor"}, `unexpected argument "xor"`},
-	}
-	for _, c := range cases {
-		code, stdout, stderr := runMain(c.args...)
-		if code != 2 {
-			t.Errorf("run %q: exit code %d; want 2 (usage error)", c.args, code)
-		}
-		if !strings.Contains(stderr, c.want) {
-			t.Errorf("run %q: stderr does not name the problem %q:\n%s", c.args, c.want, stderr)
-		}
-		// The message and one line pointing at -h, not the whole usage.
-		if lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); len(lines) != 2 || lines[1] != "(backprop -h lists every flag and experiment)" || strings.Contains(stderr, "Usage:") {
-			t.Errorf("run %q: stderr is not the message and a line pointing at -h:\n%s", c.args, stderr)
-		}
-		if stdout != "" {
-			t.Errorf("run %q: stdout = %q; want nothing (no work before the flags are valid)", c.args, stdout)
-		}
-	}
-}
-
 // -h documents every flag and every experiment and exits 0.
 func TestFlagsHelp(t *testing.T) {
 	code, _, stderr := runMain("-h")
