@@ -95,6 +95,11 @@ type product struct {
 	flip     bool // Aᵀ·B computed through its transpose (rowsFlipped)
 }
 
+// aTransposed says whether a's rows are its storage's columns (MatMulAT's
+// Aᵀ): a(i, p) and a(i+1, p) lie next to each other, and each step p is a
+// row of the storage further on.
+func (pr *product) aTransposed() bool { return pr.ars == 1 && pr.aps != 1 }
+
 // A kernel adds one panel piece into r rows × 16 columns of dst: for
 // i < r, j < 16,
 //
@@ -233,7 +238,7 @@ func gemm(pr product) {
 	case pr.flips():
 		pr.flip = true
 		parallelProduct(pr, ks, flipChunk(n, m, w), w)
-	case pr.ars == 1 && pr.aps != 1:
+	case pr.aTransposed():
 		parallelProduct(pr, ks, chunkRowsT(n, ks.rows, w), w)
 	default:
 		parallelProduct(pr, ks, chunkRows(n, pr.k*m, ks.rows, w), w)
@@ -248,7 +253,7 @@ func gemm(pr product) {
 // are its storage's rows), "MatMulBias" or "MatMul".
 func (pr *product) kind() string {
 	switch {
-	case pr.ars == 1 && pr.aps != 1:
+	case pr.aTransposed():
 		return "MatMulAT"
 	case pr.bcs != 1:
 		return "MatMulBT"
@@ -303,7 +308,7 @@ func (pr *product) rowsDirect(ks *kernelSet, i0, i1 int) {
 	var edge [maxRows * panelW]float64 // a block of a narrow panel
 	var start [panelW]float64          // a panel's start of the sums
 	m := pr.dst.Cols
-	transposed := pr.ars == 1 && pr.aps != 1
+	transposed := pr.aTransposed()
 	piece, group := pieceK, i1-i0
 	switch {
 	case transposed:
@@ -509,7 +514,7 @@ func chunkRowsT(n, blockRows, workers int) int {
 // (rowsFlipped): an Aᵀ·B whose result is narrower than a panel and whose
 // transpose is wider than it.
 func (pr *product) flips() bool {
-	return pr.ars == 1 && pr.aps != 1 && pr.bias == nil && pr.dst.Cols < panelW && pr.dst.Rows > pr.dst.Cols
+	return pr.aTransposed() && pr.bias == nil && pr.dst.Cols < panelW && pr.dst.Rows > pr.dst.Cols
 }
 
 // flipBuf is the size of rowsFlipped's buffer: 16 KiB.
