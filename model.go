@@ -348,9 +348,6 @@ func (mf *modelFile) decode(r io.Reader) (*MLP, error) {
 	if mf.Inputs < 1 {
 		return nil, fmt.Errorf("\"inputs\" is %d, want a positive number", mf.Inputs)
 	}
-	if len(mf.Layers) == 0 {
-		return nil, errors.New("the network has no layers")
-	}
 	layers, err := buildLayers("layers", mf.Layers)
 	if err != nil {
 		return nil, err
@@ -378,6 +375,8 @@ func (mf *modelFile) decode(r io.Reader) (*MLP, error) {
 	if mf.Loss.sized() {
 		return nil, errors.New("the loss has sizes or parameters: a loss has none")
 	}
+	// BuildMLP refuses a network without layers, names twice and sizes
+	// that do not chain.
 	net, err := BuildMLP(mf.Inputs, layers, loss, outputs)
 	if err != nil {
 		return nil, err
