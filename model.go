@@ -256,9 +256,6 @@ func (p *modelPart) layout() string {
 // not regular, larger than maxModelBytes or larger than this machine can
 // decode is refused before it is read.
 func LoadModel(path string) (*MLP, ModelMeta, error) {
-	if err := checkModelPath(path); err != nil {
-		return nil, ModelMeta{}, err
-	}
 	f, size, err := openRegular("model file", path)
 	if err != nil {
 		return nil, ModelMeta{}, fmt.Errorf("loading %w", err)
@@ -276,7 +273,8 @@ func LoadModel(path string) (*MLP, ModelMeta, error) {
 }
 
 // checkModelPath checks that path is an existing regular file, so that a
-// wrong -load fails before any work with a message that says why.
+// wrong -load fails before any work, as a usage error with a message that
+// says why (LoadModel's openRegular checks it again, when it opens it).
 func checkModelPath(path string) error {
 	fi, err := os.Stat(path)
 	switch {
