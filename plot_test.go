@@ -589,12 +589,11 @@ func TestIndexHTML(t *testing.T) {
 		if !strings.HasSuffix(f, ".svg") {
 			continue
 		}
-		doc, _ := os.ReadFile(filepath.Join(dir, f))
-		for _, m := range regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(string(doc), -1) {
-			if !strings.HasPrefix(m[1], "data:") && !strings.HasPrefix(m[1], "#") {
-				t.Errorf("%s refers to %q; want nothing outside the picture", f, m[1])
-			}
+		doc, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
 		}
+		checkSelfContained(t, f, doc)
 	}
 	for _, want := range []string{"XOR", "Spirals: three learning rates", "best test acc", "rows are true classes"} {
 		if !bytes.Contains(page, []byte(want)) {
@@ -805,6 +804,27 @@ var pageRecords = map[string]string{
 	"broken.run.json": `{not json`,
 }
 
+// What a picture must not hold: a number that is not finite in an
+// attribute or a text (where "NaN" alone may name the column of NaN
+// outputs), a reference to anything outside it (svgRef: the start of every
+// href).
+var (
+	nonFiniteAttr = regexp.MustCompile(`NaN|Inf|inf`)
+	nonFiniteText = regexp.MustCompile(`NaN%|Inf|\binf`)
+	svgRef        = regexp.MustCompile(`href="([^"]{0,12})`)
+)
+
+// checkSelfContained checks that the SVG picture doc loads nothing from
+// outside itself: its one reference, if any, is its embedded raster (a
+// decision map's regions).
+func checkSelfContained(t *testing.T, name string, doc []byte) {
+	t.Helper()
+	if refs := svgRef.FindAllStringSubmatch(string(doc), -1); len(refs) > 1 ||
+		len(refs) == 1 && !strings.HasPrefix(refs[0][1], "data:") {
+		t.Errorf("%s refers to %q; want nothing outside the picture but its embedded raster", name, refs)
+	}
+}
+
 // TestPlotGoldens draws every picture of plotPictures and compares it with
 // testdata/plot (go test -run '^TestPlot' -update rewrites them: look at
 // the pictures before committing). Whatever is recorded, every SVG must
@@ -826,18 +846,15 @@ func TestPlotGoldens(t *testing.T) {
 		// percentages); a text may name NaN outputs.
 		for _, e := range parseSVG(t, buf.Bytes()) {
 			for k, v := range e.attr {
-				if regexp.MustCompile(`NaN|Inf|inf`).MatchString(v) {
+				if nonFiniteAttr.MatchString(v) {
 					t.Errorf("%s: <%s %s=%q>; want only finite numbers", name, e.name, k, v)
 				}
 			}
-			if regexp.MustCompile(`NaN%|Inf|\binf`).MatchString(e.text) {
+			if nonFiniteText.MatchString(e.text) {
 				t.Errorf("%s: <%s> %q; want only finite numbers", name, e.name, e.text)
 			}
 		}
-		if refs := regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(buf.String(), -1); len(refs) > 1 ||
-			len(refs) == 1 && !strings.HasPrefix(refs[0][1], "data:") {
-			t.Errorf("%s refers to %q; want nothing outside the picture", name, refs)
-		}
+		checkSelfContained(t, name, buf.Bytes())
 	}
 	// The results page of the records above.
 	dir := t.TempDir()
