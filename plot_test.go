@@ -122,9 +122,10 @@ func TestLineChartGreyPrint(t *testing.T) {
 		t.Fatal(err)
 	}
 	es := parseSVG(t, buf.Bytes())
-	seen := map[string]bool{}
+	seen, series := map[string]bool{}, 0
 	for _, e := range es {
 		if e.name == "g" && e.attr["class"] == "series" {
+			series++
 			if dash := e.attr["stroke-dasharray"]; seen[dash] {
 				t.Errorf("series %s has the dash pattern %q of an earlier one; want each of the first %d apart", e.attr["data-name"], dash, len(lineDashes))
 			}
@@ -135,6 +136,9 @@ func TestLineChartGreyPrint(t *testing.T) {
 		}
 	}
 	legend := selectSVG(es, func(e svgElem) bool { return e.name == "line" && e.group("legend") != nil })
+	if series != len(lineDashes) || len(legend) != len(lineDashes) {
+		t.Fatalf("%d series groups and %d legend lines; want %d of each", series, len(legend), len(lineDashes))
+	}
 	for k, l := range legend {
 		if l.attr["stroke-dasharray"] != lineDashes[k] {
 			t.Errorf("legend line %d dashed %q; want %q like its series", k, l.attr["stroke-dasharray"], lineDashes[k])
@@ -481,17 +485,16 @@ func TestDigitGridFont(t *testing.T) {
 	}
 }
 
-// parseHTML reads an HTML page with encoding/xml (our page is well-formed
-// XML too) and returns the elements' names, every src and href, and the
-// class of the first element inside each grid.
+// parseHTML reads an HTML page with encoding/xml, strictly: the page is
+// well-formed XML too (every element closed, <meta … /> included; XML's
+// entities only), and a page that is not fails the test. It returns the
+// elements' names, every src and href, and the class of the first element
+// inside each grid.
 func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFirst []string) {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(page))
-	dec.Strict = false
-	dec.AutoClose = xml.HTMLAutoClose
-	dec.Entity = xml.HTMLEntity
 	elements = map[string]int{}
-	depth, gridOpened := 0, false
+	gridOpened := false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -502,7 +505,6 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 		}
 		switch el := tok.(type) {
 		case xml.StartElement:
-			depth++
 			elements[el.Name.Local]++
 			class := ""
 			for _, a := range el.Attr {
@@ -517,12 +519,7 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 				gridFirst = append(gridFirst, el.Name.Local+"."+class)
 			}
 			gridOpened = class == "grid"
-		case xml.EndElement:
-			depth--
 		}
-	}
-	if depth != 0 {
-		t.Errorf("index.html: %d elements left open; want all closed", depth)
 	}
 	return elements, refs, gridFirst
 }
@@ -532,12 +529,17 @@ func TestIndexHTML(t *testing.T) {
 	dir := t.TempDir()
 	stdout := mustRun(t, "-exp", "xor", "-epochs", "5", "-q", "-out", dir) + mustRun(t, "-exp", "spiral", "-epochs", "5", "-q", "-out", dir)
 	// Every file a run lists as written exists.
+	listed := 0
 	for _, line := range strings.Split(stdout, "\n") {
 		if p, ok := strings.CutPrefix(line, "  "+dir); ok {
+			listed++
 			if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 				t.Errorf("listed file %s: %v", p, err)
 			}
 		}
+	}
+	if listed == 0 {
+		t.Errorf("the runs list no file they wrote under %s:\n%s", dir, stdout)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
 	if err != nil {
@@ -858,11 +860,14 @@ func TestPlotGoldens(t *testing.T) {
 	}
 	// The results page of the records above.
 	dir := t.TempDir()
+	files := map[string][]byte{"a_map.svg": nil, "a_loss.svg": nil, "a_acc.svg": nil, "a_digits.png": nil, "a.csv": nil}
 	for name, data := range pageRecords {
-		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+		files[name] = []byte(data)
 	}
-	for _, name := range []string{"a_map.svg", "a_loss.svg", "a_acc.svg", "a_digits.png", "a.csv"} {
-		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var page bytes.Buffer
 	if err := writeIndex(&page, dir); err != nil {
