@@ -858,8 +858,12 @@ func TestPlotGoldens(t *testing.T) {
 		}
 		checkSelfContained(t, name, buf.Bytes())
 	}
-	// The results page of the records above.
-	dir := t.TempDir()
+	// The results page of the records above, in a directory whose name
+	// would be a pattern to a glob.
+	dir := filepath.Join(t.TempDir(), "out[1]*?")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	files := map[string][]byte{"a_map.svg": nil, "a_loss.svg": nil, "a_acc.svg": nil, "a_digits.png": nil, "a.csv": nil}
 	for name, data := range pageRecords {
 		files[name] = []byte(data)
