@@ -244,32 +244,30 @@ func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error 
 	s.WriteString("</g>\n")
 
 	// Class labels, axis labels, and the class accuracy right of each row.
-	labels := fmt.Sprintf(`font-size="%d" fill="#333"`, tickSize)
 	for p := 0; p < cols; p++ {
 		l := strconv.Itoa(p)
 		if p == k {
 			l = "NaN"
 		}
-		s.text(ml+(float64(p)+0.5)*cell, mb+16, "tick x", labels+` text-anchor="middle"`, l)
+		s.text(ml+(float64(p)+0.5)*cell, mb+16, "tick x", tickAttrs+` text-anchor="middle"`, l)
 	}
-	s.text(mr+6, mt-8, "tick", labels, "right")
+	s.text(mr+6, mt-8, "tick", tickAttrs, "right")
 	for t := range c.Counts {
 		y := mt + (float64(t)+0.5)*cell + 4
-		s.text(ml-8, y, "tick y", labels+` text-anchor="end"`, strconv.Itoa(t))
-		s.text(mr+6, y, "accuracy", labels, pct(c.ClassAccuracy(t)))
+		s.text(ml-8, y, "tick y", tickAttrs+` text-anchor="end"`, strconv.Itoa(t))
+		s.text(mr+6, y, "accuracy", tickAttrs, pct(c.ClassAccuracy(t)))
 	}
 	s.text((ml+mr)/2, mb+38, "xlabel", `text-anchor="middle"`, "predicted class")
 	fmt.Fprintf(s, `<text class="ylabel" transform="translate(%.1f %.1f) rotate(-90)" text-anchor="middle">true class</text>`+"\n", ml-34, (mt+mb)/2)
 
 	// The two colour scales and the commonest mistake.
 	lx, y := float64(figW-170), mt+4
-	note := fmt.Sprintf(`font-size="%d" fill="#555"`, tickSize)
 	scale := func(id string, end color.RGBA, text, lo, hi string) {
-		y = s.lines(lx, y, 162, 15, "note", note, text)
+		y = s.lines(lx, y, 162, 15, "note", noteAttrs, text)
 		fmt.Fprintf(s, `<linearGradient id="%s"><stop offset="0" stop-color="%s"/><stop offset="1" stop-color="%s"/></linearGradient>`+"\n", id, cssColor(mix(white, end, 0.08)), cssColor(end))
 		fmt.Fprintf(s, `<rect x="%.1f" y="%.1f" width="120" height="12" fill="url(#%s)" stroke="#ccc"/>`+"\n", lx, y-6, id)
-		s.text(lx, y+20, "tick", labels, lo)
-		s.text(lx+120, y+20, "tick", labels+` text-anchor="end"`, hi)
+		s.text(lx, y+20, "tick", tickAttrs, lo)
+		s.text(lx+120, y+20, "tick", tickAttrs+` text-anchor="end"`, hi)
 		y += 44
 	}
 	s.WriteString(`<g class="legend">` + "\n")
@@ -284,7 +282,7 @@ func (c *Confusion) WriteSVGShared(w io.Writer, title string, shared int) error 
 	if largest.N > 0 {
 		commonest = fmt.Sprintf("The commonest mistake: %s, %d of %d.", largest, largest.N, c.Total(largest.T))
 	}
-	s.lines(lx, y, 162, 15, "note", note, commonest)
+	s.lines(lx, y, 162, 15, "note", noteAttrs, commonest)
 	s.WriteString("</g>\n")
 	return s.close()
 }

@@ -291,8 +291,7 @@ func decisionMapSVG(w io.Writer, net *MLP, X, T *Matrix, title string) error {
 	// Legend: how to read the map, then a swatch of each class's region
 	// with its marker, the ring, and the boundary.
 	s.WriteString(`<g class="legend">` + "\n")
-	note := fmt.Sprintf(`font-size="%d" fill="#555"`, tickSize)
-	y := s.lines(legendX, plotT+8, legendW, 15, "note", note, "Background: the class the net predicts there. Marker: a sample's true class.") + 8
+	y := s.lines(legendX, plotT+8, legendW, 15, "note", noteAttrs, "Background: the class the net predicts there. Marker: a sample's true class.") + 8
 	swatch := func(fill color.RGBA) {
 		fmt.Fprintf(s, `<rect x="%d" y="%.1f" width="26" height="18" fill="%s" stroke="#999"/>`+"\n", legendX, y-13, cssColor(fill))
 	}

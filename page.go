@@ -86,11 +86,17 @@ func pageJob(out *outputs, rec *runRecord) outputJob {
 // cannot be read is not skipped silently: it comes back as a problem that
 // names the file, and the page shows it.
 func readRunRecords(dir string) (recs []*runRecord, problems []string, err error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*"+runRecordSuffix))
+	// The directory's names, not a glob of it: a directory named with a
+	// glob's metacharacters (out[1]) would match none of its own records.
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, name := range names {
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), runRecordSuffix) {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
 		// Only regular files of a bounded size: a FIFO or a link to
 		// /dev/zero named like a record must not hang the page.
 		data, err := readRegular("run record", name, maxRunRecordBytes)

@@ -68,6 +68,13 @@ const (
 	charW = 7
 )
 
+// The attributes of the small text: tick and class labels in dark grey,
+// notes in a lighter grey.
+var (
+	tickAttrs = fmt.Sprintf(`font-size="%d" fill="#333"`, tickSize)
+	noteAttrs = fmt.Sprintf(`font-size="%d" fill="#555"`, tickSize)
+)
+
 // The plot area of charts and maps, in pixels, and the column right of it
 // that holds the legend and notes.
 const (
@@ -168,12 +175,11 @@ func (s *svgDoc) axes(a *axes) {
 		fmt.Fprintf(s, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`+"\n", a.l-5, t.at, a.l, t.at)
 	}
 	s.WriteString("</g>\n")
-	ts := fmt.Sprintf(`font-size="%d" fill="#333"`, tickSize)
 	for _, t := range a.xticks {
-		s.text(t.at, a.b+18, "tick x", ts+` text-anchor="middle"`, t.label)
+		s.text(t.at, a.b+18, "tick x", tickAttrs+` text-anchor="middle"`, t.label)
 	}
 	for _, t := range a.yticks {
-		s.text(a.l-8, t.at+4, "tick y", ts+` text-anchor="end"`, t.label)
+		s.text(a.l-8, t.at+4, "tick y", tickAttrs+` text-anchor="end"`, t.label)
 	}
 	s.text((a.l+a.r)/2, a.b+38, "xlabel", `text-anchor="middle"`, a.xlabel)
 	fmt.Fprintf(s, `<text class="ylabel" transform="translate(16 %.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n", (a.t+a.b)/2, html.EscapeString(a.ylabel))
@@ -529,7 +535,7 @@ func (c *LineChart) WriteSVG(w io.Writer) error {
 	}
 	y += 6
 	for _, n := range notes {
-		y = s.lines(legendX, y, legendW, 15, "note", fmt.Sprintf(`font-size="%d" fill="#555"`, tickSize), n) + 4
+		y = s.lines(legendX, y, legendW, 15, "note", noteAttrs, n) + 4
 	}
 	s.WriteString("</g>\n")
 	return s.close()

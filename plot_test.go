@@ -122,9 +122,10 @@ func TestLineChartGreyPrint(t *testing.T) {
 		t.Fatal(err)
 	}
 	es := parseSVG(t, buf.Bytes())
-	seen := map[string]bool{}
+	seen, series := map[string]bool{}, 0
 	for _, e := range es {
 		if e.name == "g" && e.attr["class"] == "series" {
+			series++
 			if dash := e.attr["stroke-dasharray"]; seen[dash] {
 				t.Errorf("series %s has the dash pattern %q of an earlier one; want each of the first %d apart", e.attr["data-name"], dash, len(lineDashes))
 			}
@@ -135,6 +136,9 @@ func TestLineChartGreyPrint(t *testing.T) {
 		}
 	}
 	legend := selectSVG(es, func(e svgElem) bool { return e.name == "line" && e.group("legend") != nil })
+	if series != len(lineDashes) || len(legend) != len(lineDashes) {
+		t.Fatalf("%d series groups and %d legend lines; want %d of each", series, len(legend), len(lineDashes))
+	}
 	for k, l := range legend {
 		if l.attr["stroke-dasharray"] != lineDashes[k] {
 			t.Errorf("legend line %d dashed %q; want %q like its series", k, l.attr["stroke-dasharray"], lineDashes[k])
@@ -481,17 +485,16 @@ func TestDigitGridFont(t *testing.T) {
 	}
 }
 
-// parseHTML reads an HTML page with encoding/xml (our page is well-formed
-// XML too) and returns the elements' names, every src and href, and the
-// class of the first element inside each grid.
+// parseHTML reads an HTML page with encoding/xml, strictly: the page is
+// well-formed XML too (every element closed, <meta … /> included; XML's
+// entities only), and a page that is not fails the test. It returns the
+// elements' names, every src and href, and the class of the first element
+// inside each grid.
 func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFirst []string) {
 	t.Helper()
 	dec := xml.NewDecoder(bytes.NewReader(page))
-	dec.Strict = false
-	dec.AutoClose = xml.HTMLAutoClose
-	dec.Entity = xml.HTMLEntity
 	elements = map[string]int{}
-	depth, gridOpened := 0, false
+	gridOpened := false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -502,7 +505,6 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 		}
 		switch el := tok.(type) {
 		case xml.StartElement:
-			depth++
 			elements[el.Name.Local]++
 			class := ""
 			for _, a := range el.Attr {
@@ -517,12 +519,7 @@ func parseHTML(t *testing.T, page []byte) (elements map[string]int, refs, gridFi
 				gridFirst = append(gridFirst, el.Name.Local+"."+class)
 			}
 			gridOpened = class == "grid"
-		case xml.EndElement:
-			depth--
 		}
-	}
-	if depth != 0 {
-		t.Errorf("index.html: %d elements left open; want all closed", depth)
 	}
 	return elements, refs, gridFirst
 }
@@ -532,12 +529,17 @@ func TestIndexHTML(t *testing.T) {
 	dir := t.TempDir()
 	stdout := mustRun(t, "-exp", "xor", "-epochs", "5", "-q", "-out", dir) + mustRun(t, "-exp", "spiral", "-epochs", "5", "-q", "-out", dir)
 	// Every file a run lists as written exists.
+	listed := 0
 	for _, line := range strings.Split(stdout, "\n") {
 		if p, ok := strings.CutPrefix(line, "  "+dir); ok {
+			listed++
 			if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 				t.Errorf("listed file %s: %v", p, err)
 			}
 		}
+	}
+	if listed == 0 {
+		t.Errorf("the runs list no file they wrote under %s:\n%s", dir, stdout)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
 	if err != nil {
@@ -589,12 +591,11 @@ func TestIndexHTML(t *testing.T) {
 		if !strings.HasSuffix(f, ".svg") {
 			continue
 		}
-		doc, _ := os.ReadFile(filepath.Join(dir, f))
-		for _, m := range regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(string(doc), -1) {
-			if !strings.HasPrefix(m[1], "data:") && !strings.HasPrefix(m[1], "#") {
-				t.Errorf("%s refers to %q; want nothing outside the picture", f, m[1])
-			}
+		doc, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
 		}
+		checkSelfContained(t, f, doc)
 	}
 	for _, want := range []string{"XOR", "Spirals: three learning rates", "best test acc", "rows are true classes"} {
 		if !bytes.Contains(page, []byte(want)) {
@@ -805,6 +806,27 @@ var pageRecords = map[string]string{
 	"broken.run.json": `{not json`,
 }
 
+// What a picture must not hold: a number that is not finite in an
+// attribute or a text (where "NaN" alone may name the column of NaN
+// outputs), a reference to anything outside it (svgRef: the start of every
+// href).
+var (
+	nonFiniteAttr = regexp.MustCompile(`NaN|Inf|inf`)
+	nonFiniteText = regexp.MustCompile(`NaN%|Inf|\binf`)
+	svgRef        = regexp.MustCompile(`href="([^"]{0,12})`)
+)
+
+// checkSelfContained checks that the SVG picture doc loads nothing from
+// outside itself: its one reference, if any, is its embedded raster (a
+// decision map's regions).
+func checkSelfContained(t *testing.T, name string, doc []byte) {
+	t.Helper()
+	if refs := svgRef.FindAllStringSubmatch(string(doc), -1); len(refs) > 1 ||
+		len(refs) == 1 && !strings.HasPrefix(refs[0][1], "data:") {
+		t.Errorf("%s refers to %q; want nothing outside the picture but its embedded raster", name, refs)
+	}
+}
+
 // TestPlotGoldens draws every picture of plotPictures and compares it with
 // testdata/plot (go test -run '^TestPlot' -update rewrites them: look at
 // the pictures before committing). Whatever is recorded, every SVG must
@@ -826,26 +848,30 @@ func TestPlotGoldens(t *testing.T) {
 		// percentages); a text may name NaN outputs.
 		for _, e := range parseSVG(t, buf.Bytes()) {
 			for k, v := range e.attr {
-				if regexp.MustCompile(`NaN|Inf|inf`).MatchString(v) {
+				if nonFiniteAttr.MatchString(v) {
 					t.Errorf("%s: <%s %s=%q>; want only finite numbers", name, e.name, k, v)
 				}
 			}
-			if regexp.MustCompile(`NaN%|Inf|\binf`).MatchString(e.text) {
+			if nonFiniteText.MatchString(e.text) {
 				t.Errorf("%s: <%s> %q; want only finite numbers", name, e.name, e.text)
 			}
 		}
-		if refs := regexp.MustCompile(`href="([^"]{0,12})`).FindAllStringSubmatch(buf.String(), -1); len(refs) > 1 ||
-			len(refs) == 1 && !strings.HasPrefix(refs[0][1], "data:") {
-			t.Errorf("%s refers to %q; want nothing outside the picture", name, refs)
-		}
+		checkSelfContained(t, name, buf.Bytes())
 	}
-	// The results page of the records above.
-	dir := t.TempDir()
+	// The results page of the records above, in a directory whose name
+	// would be a pattern to a glob.
+	dir := filepath.Join(t.TempDir(), "out[1]*?")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"a_map.svg": nil, "a_loss.svg": nil, "a_acc.svg": nil, "a_digits.png": nil, "a.csv": nil}
 	for name, data := range pageRecords {
-		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+		files[name] = []byte(data)
 	}
-	for _, name := range []string{"a_map.svg", "a_loss.svg", "a_acc.svg", "a_digits.png", "a.csv"} {
-		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var page bytes.Buffer
 	if err := writeIndex(&page, dir); err != nil {
