@@ -151,8 +151,13 @@ type trainPlan struct {
 	summary  func(w io.Writer, t *trained)
 }
 
-// errStoppedBeforeTraining is the error of a run stopped while it loaded.
-var errStoppedBeforeTraining = fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+// errStoppedBeforeTraining is the error of a run stopped while it loaded;
+// errSignaledAfterTraining that of one a signal reached after its last
+// epoch, which it did not cut short.
+var (
+	errStoppedBeforeTraining = fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+	errSignaledAfterTraining = fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted)
+)
 
 // train carries a training experiment through the pipeline.
 func (r *runState) train(p *trainPlan) error {
@@ -333,7 +338,7 @@ func (r *runState) compare(p *comparePlan) error {
 		runErr = fmt.Errorf("%w after eta=%s had finished; eta %s not started (the whole experiment takes seconds: run it again to finish)",
 			errInterrupted, etaLabel(done[len(done)-1]), joinEtas(notStarted))
 	case in.signaled() != nil:
-		runErr = fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted)
+		runErr = errSignaledAfterTraining
 	default:
 		runErr = verdict
 	}
@@ -420,7 +425,7 @@ func (r *runState) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainE
 	case ri.Stopped:
 		errs = append(errs, r.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, r.epochs))
 	case in.signaled() != nil:
-		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
+		errs = append(errs, errSignaledAfterTraining)
 	}
 	return errors.Join(append(errs, trainErr, writeErr)...)
 }
