@@ -293,7 +293,7 @@ func (r *runState) compare(p *comparePlan) error {
 	in.setPhase(phaseTraining)
 	out := &outputs{dir: r.out}
 	var jobs []outputJob
-	var done []float64       // the rates trained
+	var last float64         // the rate trained last
 	var stopped *RunInfo     // the training an interrupt cut short
 	var notStarted []float64 // the rates after a stop
 	for i, eta := range p.etas {
@@ -314,7 +314,7 @@ func (r *runState) compare(p *comparePlan) error {
 			return err
 		}
 		jobs = append(jobs, j...)
-		done = append(done, eta)
+		last = eta
 		if ri.Stopped {
 			stopped = ri
 			break // the remaining rates are not started
@@ -333,10 +333,10 @@ func (r *runState) compare(p *comparePlan) error {
 	switch {
 	case stopped != nil:
 		runErr = fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(done[len(done)-1]), stopped.Last().Epoch, r.epochs)
+			errInterrupted, etaLabel(last), stopped.Last().Epoch, r.epochs)
 	case notStarted != nil:
 		runErr = fmt.Errorf("%w after eta=%s had finished; eta %s not started (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(done[len(done)-1]), joinEtas(notStarted))
+			errInterrupted, etaLabel(last), joinEtas(notStarted))
 	case in.signaled() != nil:
 		runErr = errSignaledAfterTraining
 	default:
