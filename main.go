@@ -122,7 +122,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	stdout, stderr = out, errOut
 	defer func() { code = lostOutput(code, out, errOut) }()
 	defer recoverNotImplemented(stderr, &code) // the student version's stubs: a message, exit code 1
-	// failed says why the run cannot start: a usage error points at -h.
+	// failed says why the run failed and returns its exit code: 2 for a
+	// usage error (the flags, or -out and -save found unusable before any
+	// work), which points at -h; 1 for any other, before or while running.
 	failed := func(err error) int {
 		var ue *usageError
 		if errors.As(err, &ue) {
