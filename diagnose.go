@@ -130,7 +130,7 @@ func traceNonFinite(net *MLP, X, T *Matrix, image func(r int) int) []string {
 	for l := L - 1; l >= 0; l-- {
 		layer := net.Layers[l]
 		for i, g := range s.Grads[l] {
-			if _, _, bad := firstNonFinite(g); bad {
+			if !g.AllFinite() {
 				return append(steps, fmt.Sprintf("gradient %s of %s is not finite", paramName(i), layer.Name()))
 			}
 		}
@@ -219,14 +219,8 @@ func firstNonFinite(m *Matrix) (r, k int, ok bool) {
 	return 0, 0, false
 }
 
-func allFiniteRow(m *Matrix, r int) bool {
-	for _, v := range m.Row(r) {
-		if !finite(v) {
-			return false
-		}
-	}
-	return true
-}
+// allFiniteRow reports whether row r of m has no NaN or ±Inf.
+func allFiniteRow(m *Matrix, r int) bool { return m.SliceRows(r, r+1).AllFinite() }
 
 func maxAbs(v []float64) float64 {
 	m := 0.0

@@ -65,9 +65,6 @@ type interrupter struct {
 // file is written.
 func newInterrupter(stderr io.Writer, save string, test func() bool) *interrupter {
 	in := &interrupter{stderr: stderr, save: save, test: test, done: make(chan struct{})}
-	if in.stderr == nil { // a run state built by hand, not by run
-		in.stderr = os.Stderr
-	}
 	if test != nil {
 		return in
 	}

@@ -248,7 +248,8 @@ func runWithStop(t *testing.T, args []string, stdout, stderr io.Writer, stop fun
 	if err != nil {
 		t.Fatalf("parseFlags(%q): %v", args, err)
 	}
-	r := &runState{settings: cfg.settings, stdout: stdout, stderr: stderr, loaded: cfg.loaded, notes: cfg.notes, stop: stop}
+	r := cfg.newRun(stdout, stderr)
+	r.stop = stop
 	if _, err := r.run(cfg.exp.run); err != nil {
 		io.WriteString(stderr, "backprop: "+err.Error()+"\n")
 		if errors.Is(err, errInterrupted) {

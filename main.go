@@ -55,6 +55,11 @@ type command struct {
 	notes  []string
 }
 
+// newRun is the run c asks for, its output going to stdout and stderr.
+func (c *command) newRun(stdout, stderr io.Writer) *runState {
+	return &runState{settings: c.settings, stdout: stdout, stderr: stderr, loaded: c.loaded, notes: c.notes}
+}
+
 // experiment is one of the lab's experiments with its default settings
 // (the lab's template).
 type experiment struct {
@@ -122,7 +127,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	stdout, stderr = out, errOut
 	defer func() { code = lostOutput(code, out, errOut) }()
 	defer recoverNotImplemented(stderr, &code) // the student version's stubs: a message, exit code 1
-	// failed says why the run cannot start: a usage error points at -h.
+	// failed says why the run failed and returns its exit code: 2 for a
+	// usage error (the flags, or -out and -save found unusable before any
+	// work), which points at -h; 1 for any other, before or while running.
 	failed := func(err error) int {
 		var ue *usageError
 		if errors.As(err, &ue) {
@@ -143,8 +150,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
 		return 2
 	}
-	r := &runState{settings: cmd.settings, stdout: stdout, stderr: stderr, loaded: cmd.loaded, notes: cmd.notes}
-	sig, err := r.run(cmd.exp.run) // pipeline.go
+	sig, err := cmd.newRun(stdout, stderr).run(cmd.exp.run) // pipeline.go
 	if errors.Is(err, errInterrupted) {
 		fmt.Fprintf(stderr, "backprop: %v\n", err)
 		return signalCode(sig)

@@ -151,8 +151,13 @@ type trainPlan struct {
 	summary  func(w io.Writer, t *trained)
 }
 
-// errStoppedBeforeTraining is the error of a run stopped while it loaded.
-var errStoppedBeforeTraining = fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+// errStoppedBeforeTraining is the error of a run stopped while it loaded;
+// errSignaledAfterTraining that of one a signal reached after its last
+// epoch, which it did not cut short.
+var (
+	errStoppedBeforeTraining = fmt.Errorf("%w before training started: nothing was trained or written", errInterrupted)
+	errSignaledAfterTraining = fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted)
+)
 
 // train carries a training experiment through the pipeline.
 func (r *runState) train(p *trainPlan) error {
@@ -288,7 +293,7 @@ func (r *runState) compare(p *comparePlan) error {
 	in.setPhase(phaseTraining)
 	out := &outputs{dir: r.out}
 	var jobs []outputJob
-	var done []float64       // the rates trained
+	var last float64         // the rate trained last
 	var stopped *RunInfo     // the training an interrupt cut short
 	var notStarted []float64 // the rates after a stop
 	for i, eta := range p.etas {
@@ -309,7 +314,7 @@ func (r *runState) compare(p *comparePlan) error {
 			return err
 		}
 		jobs = append(jobs, j...)
-		done = append(done, eta)
+		last = eta
 		if ri.Stopped {
 			stopped = ri
 			break // the remaining rates are not started
@@ -328,12 +333,12 @@ func (r *runState) compare(p *comparePlan) error {
 	switch {
 	case stopped != nil:
 		runErr = fmt.Errorf("%w during eta=%s after epoch %d of %d; the files above hold every finished epoch (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(done[len(done)-1]), stopped.Last().Epoch, r.epochs)
+			errInterrupted, etaLabel(last), stopped.Last().Epoch, r.epochs)
 	case notStarted != nil:
 		runErr = fmt.Errorf("%w after eta=%s had finished; eta %s not started (the whole experiment takes seconds: run it again to finish)",
-			errInterrupted, etaLabel(done[len(done)-1]), joinEtas(notStarted))
+			errInterrupted, etaLabel(last), joinEtas(notStarted))
 	case in.signaled() != nil:
-		runErr = fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted)
+		runErr = errSignaledAfterTraining
 	default:
 		runErr = verdict
 	}
@@ -420,7 +425,7 @@ func (r *runState) runError(in *interrupter, ri *RunInfo, meta ModelMeta, trainE
 	case ri.Stopped:
 		errs = append(errs, r.stoppedError(meta.Epochs, ri.Last().Epoch-meta.Epochs, r.epochs))
 	case in.signaled() != nil:
-		errs = append(errs, fmt.Errorf("%w after training had finished: every epoch was trained", errInterrupted))
+		errs = append(errs, errSignaledAfterTraining)
 	}
 	return errors.Join(append(errs, trainErr, writeErr)...)
 }

@@ -23,7 +23,8 @@ func TestPipelineStopWhileLoading(t *testing.T) {
 			t.Fatal(err)
 		}
 		var stdout, stderr bytes.Buffer
-		r := &runState{settings: cmd.settings, stdout: &stdout, stderr: &stderr, stop: func() bool { return false }}
+		r := cmd.newRun(&stdout, &stderr)
+		r.stop = func() bool { return false }
 		signal := func() { r.intr.handle(syscall.SIGINT) } // as the signal's goroutine would
 		var do func(*runState) error
 		switch exp {

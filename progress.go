@@ -207,11 +207,11 @@ func roundDuration(d time.Duration) time.Duration {
 
 // earlyRiseNote returns one line for the end of a run whose training loss
 // rose in its first epochs before it fell (at most a quarter of the
-// epochs, and at least the first three, are looked at); ok is false
-// when the loss did not. A
-// reader takes such a curve for a broken run; it is a step that is large
-// for the data: with few samples an epoch is a few steps of eta each, and
-// the first ones overshoot. steps is the number of SGD steps per epoch.
+// epochs, and at least the first three, are looked at); ok is false when
+// the loss did not. A reader takes such a curve for a broken run; it is a
+// step that is large for the data: with few samples an epoch is a few
+// steps of eta each, and the first ones overshoot. steps is the number of
+// SGD steps per epoch.
 func earlyRiseNote(ri *RunInfo, steps int, eta float64) (note string, ok bool) {
 	n := len(ri.Epochs)
 	if n < 3 {

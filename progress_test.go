@@ -113,7 +113,8 @@ func TestProgressQuiet(t *testing.T) {
 			t.Fatal(err)
 		}
 		var stdout bytes.Buffer
-		r := &runState{settings: cfg.settings, stdout: &stdout, stderr: io.Discard, clock: fakeClock(400 * time.Millisecond)}
+		r := cfg.newRun(&stdout, io.Discard)
+		r.clock = fakeClock(400 * time.Millisecond)
 		if _, err := r.run(cfg.exp.run); err != nil {
 			t.Fatal(err)
 		}
