@@ -38,6 +38,15 @@ type batchSplit struct {
 	sized   int                      // the part size every shadow's buffers hold
 }
 
+// shadow returns a network of n's shape with the given layers and loss (n's
+// own, or stand-ins for them) and a workspace of its own, so that its
+// Gradient leaves n's buffers alone.
+func (n *MLP) shadow(layers []Layer, loss Loss) *MLP {
+	return &MLP{NInputs: n.NInputs, Layers: layers, Loss: loss, OutputLayers: n.OutputLayers,
+		firstParam: n.firstParam, lastParam: n.lastParam,
+		out: make([]*Matrix, len(layers)), delta: make([]*Matrix, len(layers))}
+}
+
 // batchGradient writes the gradient of the mean loss over the batch (X, T)
 // into grads, as Gradient does, with a big batch computed in parts (above).
 func (n *MLP) batchGradient(grads map[string][]*Matrix, X, T *Matrix) {
@@ -48,9 +57,7 @@ func (n *MLP) batchGradient(grads map[string][]*Matrix, X, T *Matrix) {
 	if n.split == nil {
 		sp := &batchSplit{}
 		for s := range sp.shadows {
-			sp.shadows[s] = &MLP{NInputs: n.NInputs, Layers: n.Layers, Loss: n.Loss, OutputLayers: n.OutputLayers,
-				firstParam: n.firstParam, lastParam: n.lastParam,
-				out: make([]*Matrix, len(n.Layers)), delta: make([]*Matrix, len(n.Layers))}
+			sp.shadows[s] = n.shadow(n.Layers, n.Loss)
 			sp.grads[s] = map[string][]*Matrix{}
 		}
 		sp.run = func(w, s0, s1 int) {

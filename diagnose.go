@@ -12,15 +12,13 @@ import (
 	"strings"
 )
 
-// backpropStep is one training step computed message by message, every
-// result kept, in the notation of the data flow in MLP.Gradient's comment
-// (mlp.go) and in its order: Z[0] = X, Z[l+1] = Layers[l].Forward(Z[l]);
-// Delta[L] = Loss.Delta(Z[L], T); then from the top layer down,
-// Grads[l] = Layers[l].Grad(Z[l], Delta[l+1]) for a layer with parameters
-// and Delta[l] = Layers[l].Delta(Z[l+1], Delta[l+1]) above the lowest such
-// layer (nil below, as Gradient never computes it). Loss is the per-sample
-// loss, which a step does not need but a diagnosis does.
-// TestDiagnosisStepIsGradient holds Grads to Gradient's result, bit for bit.
+// backpropStep is one training step as the network's Gradient computes it,
+// every message's result kept: Z[0] = X and Z[l+1] the output of
+// Layers[l]; Delta[L] the loss's delta and Delta[l] the delta Layers[l]
+// returned (nil where Gradient asked for none: below the lowest layer with
+// parameters, where it is never used); Grads[l] the gradient of a layer
+// with parameters. Loss is the per-sample loss, which a step does not need
+// but a diagnosis does.
 type backpropStep struct {
 	Z     []*Matrix   // L+1 of them
 	Loss  *Matrix     // (n, 1)
@@ -28,34 +26,83 @@ type backpropStep struct {
 	Grads [][]*Matrix // L of them, nil for a layer without parameters
 }
 
-// runStep computes a training step of net on the batch (X, T), message by
-// message (backpropStep). It allocates every result anew and leaves net's
-// workspace alone.
+// runStep computes a training step of net on the batch (X, T) with net's
+// own Gradient (the lab's, or a student's), run on a copy of the network
+// whose layers and loss are taps: each passes a message on to the real
+// layer, with a result made anew (nil dst), and records the result in the
+// step. So the diagnosis follows whatever Gradient does, in its order, and
+// holds no second copy of backpropagation; net's workspace is left alone.
 func runStep(net *MLP, X, T *Matrix) *backpropStep {
 	L := len(net.Layers)
 	s := &backpropStep{Z: make([]*Matrix, L+1), Delta: make([]*Matrix, L+1), Grads: make([][]*Matrix, L)}
 	s.Z[0] = X
+	layers := make([]Layer, L)
 	for l, layer := range net.Layers {
-		s.Z[l+1] = layer.Forward(nil, s.Z[l])
+		t := tap{l: l, s: s}
+		if pl, ok := layer.(ParamLayer); ok {
+			layers[l] = paramTap{pl, t}
+		} else {
+			layers[l] = layerTap{layer, t}
+		}
 	}
+	net.shadow(layers, lossTap{net.Loss, s}).Gradient(nil, X, T)
 	s.Loss = net.Loss.Forward(nil, s.Z[L], T)
-	s.Delta[L] = net.Loss.Delta(nil, s.Z[L], T)
-	for l := L - 1; l >= net.firstParam; l-- {
-		if pl, ok := net.Layers[l].(ParamLayer); ok {
-			s.Grads[l] = pl.Grad(nil, s.Z[l], s.Delta[l+1])
-		}
-		if l > net.firstParam {
-			s.Delta[l] = net.Layers[l].Delta(nil, s.Z[l+1], s.Delta[l+1])
-		}
-	}
 	return s
+}
+
+// tap records the results of the messages that layer l of a step answers.
+type tap struct {
+	l int
+	s *backpropStep
+}
+
+func (t tap) forward(Y *Matrix) *Matrix { t.s.Z[t.l+1] = Y; return Y }
+func (t tap) delta(D *Matrix) *Matrix   { t.s.Delta[t.l] = D; return D }
+
+// layerTap and paramTap are the taps of a layer without and with
+// parameters (a Gradient tells them apart as it tells the layers apart).
+type layerTap struct {
+	Layer
+	t tap
+}
+
+func (r layerTap) Forward(_, X *Matrix) *Matrix { return r.t.forward(r.Layer.Forward(nil, X)) }
+func (r layerTap) Delta(_, Y, deltaNext *Matrix) *Matrix {
+	return r.t.delta(r.Layer.Delta(nil, Y, deltaNext))
+}
+
+type paramTap struct {
+	ParamLayer
+	t tap
+}
+
+func (r paramTap) Forward(_, X *Matrix) *Matrix { return r.t.forward(r.ParamLayer.Forward(nil, X)) }
+func (r paramTap) Delta(_, Y, deltaNext *Matrix) *Matrix {
+	return r.t.delta(r.ParamLayer.Delta(nil, Y, deltaNext))
+}
+func (r paramTap) Grad(_ []*Matrix, X, deltaNext *Matrix) []*Matrix {
+	g := r.ParamLayer.Grad(nil, X, deltaNext)
+	r.t.s.Grads[r.t.l] = g
+	return g
+}
+
+// lossTap records the loss's delta, Delta[L].
+type lossTap struct {
+	Loss
+	s *backpropStep
+}
+
+func (r lossTap) Delta(_, Y, T *Matrix) *Matrix {
+	D := r.Loss.Delta(nil, Y, T)
+	r.s.Delta[len(r.s.Delta)-1] = D
+	return D
 }
 
 // diagnoseDivergence finds the first non-finite value behind de. Train stops
 // before applying a step whose gradient is not finite, so net is exactly
 // as it was when the batch went in: the batch is run again as that step,
-// message by message in the order training computes them (runStep), and
-// the first non-finite value is described with its cause.
+// every message's result kept (runStep), and the first non-finite value is
+// described with its cause.
 func diagnoseDivergence(net *MLP, X RowSource, T *Matrix, batch int, de *DivergenceError) string {
 	where := fmt.Sprintf("epoch %d, batch %d", de.Epoch, de.Batch)
 	i0, i1 := 0, X.Len()

@@ -4,13 +4,15 @@ package main
 // what it reports are in mnistrun_test.go).
 
 import (
+	"slices"
 	"testing"
 )
 
-// runStep is the training step Gradient computes, message by message: the
-// same gradients to the bit, the forward pass Propagate's, the loss
-// Evaluate's, and no delta below the lowest layer with parameters (Gradient
-// computes none there).
+// runStep records the training step Gradient computes: the same gradients
+// to the bit, each layer's output PropagateTo's up to that layer, the loss
+// Evaluate's, and a delta at every layer but the lowest (Gradient computes
+// none below the lowest layer with parameters). The network's own
+// workspace is left as it was.
 func TestDiagnosisStepIsGradient(t *testing.T) {
 	needLab(t, labAll)
 	rng := newTestRNG(26)
@@ -34,7 +36,16 @@ func TestDiagnosisStepIsGradient(t *testing.T) {
 		}
 		s := runStep(net, X, T)
 		L := len(net.Layers)
-		checkSame(t, name+": the step's output", s.Z[L], net.Propagate(X, false))
+		if slices.ContainsFunc(net.out, func(m *Matrix) bool { return m != nil }) {
+			t.Errorf("%s: runStep wrote into the network's own buffers", name)
+		}
+		for l, layer := range net.Layers {
+			want, err := net.PropagateTo(X, false, layer.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSame(t, name+": the step's output of "+layer.Name(), s.Z[l+1], want)
+		}
 		checkSame(t, name+": the step's loss", s.Loss, net.Evaluate(X, T))
 		grads := net.Gradient(nil, X, T)
 		for l, layer := range net.Layers {
