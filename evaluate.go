@@ -72,16 +72,17 @@ func (n *MLP) evalStats(X RowSource, T *Matrix, atLogits func(S, T *Matrix)) (me
 
 // evalPass pushes X through the network in chunks of n.evalRows() rows
 // (evalChunk, fewer for a wide network), the chunks spread over the cores,
-// each goroutine with buffers of its own: the one chunked forward pass behind evalStats, ConfusionOf, the margin watch
-// and the digit sample. For every chunk, at gets i0, the chunk's first row
-// in X; S, the output of the last layer with parameters (the logits, before
-// any softmax inside the network); L, the per-sample loss (n, 1) as
-// Evaluate computes it; P, the output of Propagate(X, true); and T, the
-// chunk's targets. The matrices are views into buffers that the next chunk
-// overwrites, and at may run on several goroutines at once: it must write
-// only what belongs to its chunk. X's rows are read a chunk at a time: rows
-// made on demand are made by the goroutine that uses them, into its own
-// buffer, where the first layer finds them in cache.
+// each goroutine with buffers of its own: the one chunked forward pass
+// behind evalStats, ConfusionOf, the margin watch and the digit sample.
+// For every chunk, at gets i0, the chunk's first row in X; S, the output
+// of the last layer with parameters (the logits, before any softmax inside
+// the network); L, the per-sample loss (n, 1) as Evaluate computes it; P,
+// the output of Propagate(X, true); and T, the chunk's targets. The
+// matrices are views into buffers that the next chunk overwrites, and at
+// may run on several goroutines at once: it must write only what belongs
+// to its chunk. X's rows are read a chunk at a time: rows made on demand
+// are made by the goroutine that uses them, into its own buffer, where the
+// first layer finds them in cache.
 func (n *MLP) evalPass(X RowSource, T *Matrix, at func(i0 int, S, L, P, T *Matrix)) {
 	for len(n.evalWS) < workers() {
 		n.evalWS = append(n.evalWS, &evalWorkspace{})
