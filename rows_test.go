@@ -108,8 +108,8 @@ func TestImageRowsAreTodaysPixels(t *testing.T) {
 		t.Log("the vector fill does not run here: the Go code alone was checked")
 	}
 	sameBits(t, "standardizedPixels", standardizedPixels(d, n, mean, std), want, span(0, n))
-	// The first 1400 images keep two chunks of the payload.
-	// (and reach no other: the list's array ends with them).
+	// The first 1400 images keep two chunks of the payload (and reach no
+	// other: the list's array ends with them).
 	if few := imageRows(d, 1400, mean, std); len(few.data.chunks) != 2 || cap(few.data.chunks) != 2 {
 		t.Errorf("the first 1400 images keep %d chunks of the payload and reach %d; want 2", len(few.data.chunks), cap(few.data.chunks))
 	} else {
