@@ -48,9 +48,8 @@ func (n *MLP) batchGradient(grads map[string][]*Matrix, X, T *Matrix) {
 	if n.split == nil {
 		sp := &batchSplit{}
 		for s := range sp.shadows {
-			sp.shadows[s] = &MLP{NInputs: n.NInputs, Layers: n.Layers, Loss: n.Loss, OutputLayers: n.OutputLayers,
-				firstParam: n.firstParam, lastParam: n.lastParam,
-				out: make([]*Matrix, len(n.Layers)), delta: make([]*Matrix, len(n.Layers))}
+			// The same layers and loss, built as n was: a workspace of its own.
+			sp.shadows[s] = NewMLP(n.NInputs, n.Layers, n.Loss, n.OutputLayers)
 			sp.grads[s] = map[string][]*Matrix{}
 		}
 		sp.run = func(w, s0, s1 int) {
