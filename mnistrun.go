@@ -130,7 +130,7 @@ func mnistReport(w io.Writer, s settings, data *MNIST, watch *marginWatch, t *tr
 	last := t.ri.Last()
 	fmt.Fprintf(w, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
 		last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
-	if note, ok := earlyRiseNote(t.ri, (data.XTrain.Len()+s.batch-1)/s.batch, s.eta); ok {
+	if note, ok := earlyRiseNote(t.ri, batchesPerEpoch(data.XTrain.Len(), s.batch), s.eta); ok {
 		fmt.Fprintf(w, "note: %s\n", note)
 		notes = append(notes, "Note: "+note)
 	}
