@@ -70,17 +70,7 @@ func mnistPlan(s settings) *trainPlan {
 				return nil, err
 			}
 			defer src.Close()
-			// Everything the run will hold, weighed before any of it is
-			// allocated.
-			widths := append(append([]int{mnistPixels}, s.hidden...), mnistClasses)
-			nn := netNeeds(widths, s.batch, src.used(s.limit))
-			needs := append(src.dataNeeds(s.limit), nn...)
-			// A breakdown is located by running its batch again, every
-			// layer's output and delta kept: as much again as training's
-			// buffers.
-			needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
-			needs = append(needs, runInfoNeed(s.epochs, len(widths)-1))
-			if err := checkMemory(needs, "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
+			if err := checkMemory(src.runNeeds(s), "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
 				return nil, err
 			}
 			if data, err = src.load(s.limit); err != nil {
@@ -110,6 +100,18 @@ func mnistPlan(s settings) *trainPlan {
 			return mnistPageJobs(s, out, name, pipeline, data, t)
 		},
 	}
+}
+
+// runNeeds is everything an MNIST run with the settings s will hold, as
+// the headers declare the data set: weighed before any of it is allocated.
+func (src *mnistSource) runNeeds(s settings) []memNeed {
+	widths := append(append([]int{mnistPixels}, s.hidden...), mnistClasses)
+	nn := netNeeds(widths, s.batch, src.used(s.limit))
+	needs := append(src.dataNeeds(s.limit), nn...)
+	// A breakdown is located by running its batch again, every layer's
+	// output and delta kept: as much again as training's buffers (nn[1]).
+	needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
+	return append(needs, runInfoNeed(s.epochs, len(widths)-1))
 }
 
 // mnistReport prints the run's figures, or the breakdown located, with the
