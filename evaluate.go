@@ -1,12 +1,13 @@
 package main
 
 // The evaluation of a network over a whole data set, in chunks spread over
-// the cores: what Train records after every epoch (evalStats) and what the
-// confusion matrix, the margin watch and the digit sample read (evalPass).
-// It is machinery around the lab, not part of it: it calls the layers'
-// Forward and the loss's Forward, and keeps its buffers in the network
-// (MLP.evalWS) so that evaluating once an epoch allocates nothing after the
-// first time.
+// the cores: what Train records after every epoch (evalStats, whose logits
+// the margin watch sees) and what the confusion matrix and the digit sample
+// read (evalPass). It is machinery around the lab, not part of it: it calls
+// the layers' Forward and the loss's Forward, and keeps its buffers in the
+// network (MLP.evalWS) so that evaluating once an epoch makes no matrix
+// after the first time (a call allocates only a few small slices: the
+// chunks' sums, the widths).
 //
 //	n.evalStats(X, T, atLogits)  → the mean loss and the accuracy over the set
 //	n.evalPass(X, T, at)         → at(i0, S, L, P, T) for every chunk of rows
