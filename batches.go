@@ -42,9 +42,7 @@ type batchSplit struct {
 // own, or stand-ins for them) and a workspace of its own, so that its
 // Gradient leaves n's buffers alone.
 func (n *MLP) shadow(layers []Layer, loss Loss) *MLP {
-	return &MLP{NInputs: n.NInputs, Layers: layers, Loss: loss, OutputLayers: n.OutputLayers,
-		firstParam: n.firstParam, lastParam: n.lastParam,
-		out: make([]*Matrix, len(layers)), delta: make([]*Matrix, len(layers))}
+	return NewMLP(n.NInputs, layers, loss, n.OutputLayers) // built as n was, so no field of its workspace is missed
 }
 
 // batchGradient writes the gradient of the mean loss over the batch (X, T)

@@ -1,12 +1,13 @@
 package main
 
 // The evaluation of a network over a whole data set, in chunks spread over
-// the cores: what Train records after every epoch (evalStats) and what the
-// confusion matrix, the margin watch and the digit sample read (evalPass).
-// It is machinery around the lab, not part of it: it calls the layers'
-// Forward and the loss's Forward, and keeps its buffers in the network
-// (MLP.evalWS) so that evaluating once an epoch allocates nothing after the
-// first time.
+// the cores: what Train records after every epoch (evalStats, whose logits
+// the margin watch sees) and what the confusion matrix and the digit sample
+// read (evalPass). It is machinery around the lab, not part of it: it calls
+// the layers' Forward and the loss's Forward, and keeps its buffers in the
+// network (MLP.evalWS) so that evaluating once an epoch makes no matrix
+// after the first time (a call allocates only a few small slices: the
+// chunks' sums, the widths).
 //
 //	n.evalStats(X, T, atLogits)  → the mean loss and the accuracy over the set
 //	n.evalPass(X, T, at)         → at(i0, S, L, P, T) for every chunk of rows
@@ -72,16 +73,17 @@ func (n *MLP) evalStats(X RowSource, T *Matrix, atLogits func(S, T *Matrix)) (me
 
 // evalPass pushes X through the network in chunks of n.evalRows() rows
 // (evalChunk, fewer for a wide network), the chunks spread over the cores,
-// each goroutine with buffers of its own: the one chunked forward pass behind evalStats, ConfusionOf, the margin watch
-// and the digit sample. For every chunk, at gets i0, the chunk's first row
-// in X; S, the output of the last layer with parameters (the logits, before
-// any softmax inside the network); L, the per-sample loss (n, 1) as
-// Evaluate computes it; P, the output of Propagate(X, true); and T, the
-// chunk's targets. The matrices are views into buffers that the next chunk
-// overwrites, and at may run on several goroutines at once: it must write
-// only what belongs to its chunk. X's rows are read a chunk at a time: rows
-// made on demand are made by the goroutine that uses them, into its own
-// buffer, where the first layer finds them in cache.
+// each goroutine with buffers of its own: the one chunked forward pass
+// behind evalStats, ConfusionOf, the margin watch and the digit sample.
+// For every chunk, at gets i0, the chunk's first row in X; S, the output
+// of the last layer with parameters (the logits, before any softmax inside
+// the network); L, the per-sample loss (n, 1) as Evaluate computes it; P,
+// the output of Propagate(X, true); and T, the chunk's targets. The
+// matrices are views into buffers that the next chunk overwrites, and at
+// may run on several goroutines at once: it must write only what belongs
+// to its chunk. X's rows are read a chunk at a time: rows made on demand
+// are made by the goroutine that uses them, into its own buffer, where the
+// first layer finds them in cache.
 func (n *MLP) evalPass(X RowSource, T *Matrix, at func(i0 int, S, L, P, T *Matrix)) {
 	for len(n.evalWS) < workers() {
 		n.evalWS = append(n.evalWS, &evalWorkspace{})

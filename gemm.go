@@ -20,8 +20,9 @@ package main
 // piece into a block of dst: kernelSet.rows rows at a time, a row at a time
 // for the chunk's last few. A block of a narrow last panel is computed in a
 // 16-wide buffer and its valid columns copied out. How a chunk meets a's
-// memory (groups of rows, prefetching) is at rows. An Aᵀ·B whose result is
-// narrower than a panel is computed through its transpose (rowsFlipped).
+// memory (groups of rows, prefetching) is at rowsDirect. An Aᵀ·B whose
+// result is narrower than a panel is computed through its transpose
+// (rowsFlipped).
 //
 // Arithmetic. Every element of dst is one chain: s = start, then for p =
 // 0, 1, …, k−1 in that order, s = s + a(i, p)·b(p, j); between pieces the
@@ -67,8 +68,8 @@ const (
 	pieceKT = 64
 
 	// groupRows is about how many rows of dst go through all panels
-	// together when a's rows are read in place (see rows): one block of
-	// the AVX-512 kernel; 32 and 96 were slower. Only when the rows' piece
+	// together when a's rows are read in place (see rowsDirect): one block
+	// of the AVX-512 kernel; 32 and 96 were slower. Only when the rows' piece
 	// of a has more than groupFrom values (512 KiB): a smaller one stays in
 	// L2 between panels anyway, and the hidden layers' forward products
 	// (750 rows × 64) ran 10% slower in groups.

@@ -188,7 +188,7 @@ func TestKernelsFlippedShapesCovered(t *testing.T) {
 }
 
 // On one thread a product's rows are not cut into chunks, so a long
-// forward product goes through rows' groups of groupRows (gemm.go, rows):
+// forward product goes through rowsDirect's groups of groupRows (gemm.go):
 // every kernel set still agrees with the naive sums, including a last
 // group and a last block that are short, and gives the bits it gives in
 // chunks on two threads.

@@ -145,18 +145,19 @@ func netWidths(net *MLP) []int {
 }
 
 // netNeeds is the memory of a network with these layer widths (inputs
-// first), trained on batches of batch rows with the evaluation in chunks
-// of evalRows rows: parameters, their gradients, the copy that a save
-// encodes as JSON (about 25 bytes a number), and every layer's output and
-// delta for a batch (two per linear layer: its output and its ReLU's), and
-// the evaluation's buffers, a set per goroutine.
+// first) on a data set of rows rows, trained on batches of batch rows (all
+// of them when the set is smaller) with the evaluation in chunks of
+// evalRows rows: parameters, their gradients, the copy that a save encodes
+// as JSON (about 25 bytes a number), and every layer's output and delta for
+// a batch (two per linear layer: its output and its ReLU's), and the
+// evaluation's buffers, a set per goroutine.
 func netNeeds(widths []int, batch, rows int) []memNeed {
-	params, acts, widest := 0.0, 0.0, 0.0
+	params, acts := 0.0, 0.0
 	for i := 1; i < len(widths); i++ {
 		params += float64(widths[i-1])*float64(widths[i]) + float64(widths[i])
 		acts += 2 * float64(widths[i])
-		widest = math.Max(widest, float64(widths[i]))
 	}
+	widest := float64(widestLayer(widths))
 	b := math.Min(float64(batch), float64(rows))
 	chunk := math.Min(float64(evalRows(int(widest))), float64(rows))
 	return []memNeed{

@@ -70,17 +70,7 @@ func mnistPlan(s settings) *trainPlan {
 				return nil, err
 			}
 			defer src.Close()
-			// Everything the run will hold, weighed before any of it is
-			// allocated.
-			widths := append(append([]int{mnistPixels}, s.hidden...), mnistClasses)
-			nn := netNeeds(widths, s.batch, src.used(s.limit))
-			needs := append(src.dataNeeds(s.limit), nn...)
-			// A breakdown is located by running its batch again, every
-			// layer's output and delta kept: as much again as training's
-			// buffers.
-			needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
-			needs = append(needs, runInfoNeed(s.epochs, len(widths)-1))
-			if err := checkMemory(needs, "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
+			if err := checkMemory(src.runNeeds(s), "use narrower or fewer hidden layers (-hidden), a smaller -batch, fewer images (-limit) or fewer epochs"); err != nil {
 				return nil, err
 			}
 			if data, err = src.load(s.limit); err != nil {
@@ -112,6 +102,18 @@ func mnistPlan(s settings) *trainPlan {
 	}
 }
 
+// runNeeds is everything an MNIST run with the settings s will hold, as
+// the headers declare the data set: weighed before any of it is allocated.
+func (src *mnistSource) runNeeds(s settings) []memNeed {
+	widths := append(append([]int{mnistPixels}, s.hidden...), mnistClasses)
+	nn := netNeeds(widths, s.batch, src.used(s.limit))
+	needs := append(src.dataNeeds(s.limit), nn...)
+	// A breakdown is located by running its batch again, every layer's
+	// output and delta kept: as much again as training's buffers (nn[1]).
+	needs = append(needs, memNeed{"locating a breakdown", nn[1].bytes})
+	return append(needs, runInfoNeed(s.epochs, len(widths)-1))
+}
+
 // mnistReport prints the run's figures, or the breakdown located, with the
 // margin, and returns them as the page's notes.
 func mnistReport(w io.Writer, s settings, data *MNIST, watch *marginWatch, t *trained) (notes []string) {
@@ -130,7 +132,7 @@ func mnistReport(w io.Writer, s settings, data *MNIST, watch *marginWatch, t *tr
 	last := t.ri.Last()
 	fmt.Fprintf(w, "\nafter %d epochs: accuracy train %.2f%%, test %.2f%% (loss train %.4f, test %.4f)\n",
 		last.Epoch, 100*last.AccTrain, 100*last.AccTest, last.LossTrain, last.LossTest)
-	if note, ok := earlyRiseNote(t.ri, (data.XTrain.Len()+s.batch-1)/s.batch, s.eta); ok {
+	if note, ok := earlyRiseNote(t.ri, batchesPerEpoch(data.XTrain.Len(), s.batch), s.eta); ok {
 		fmt.Fprintf(w, "note: %s\n", note)
 		notes = append(notes, "Note: "+note)
 	}

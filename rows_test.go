@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -108,8 +109,8 @@ func TestImageRowsAreTodaysPixels(t *testing.T) {
 		t.Log("the vector fill does not run here: the Go code alone was checked")
 	}
 	sameBits(t, "standardizedPixels", standardizedPixels(d, n, mean, std), want, span(0, n))
-	// The first 1400 images keep two chunks of the payload.
-	// (and reach no other: the list's array ends with them).
+	// The first 1400 images keep two chunks of the payload (and reach no
+	// other: the list's array ends with them).
 	if few := imageRows(d, 1400, mean, std); len(few.data.chunks) != 2 || cap(few.data.chunks) != 2 {
 		t.Errorf("the first 1400 images keep %d chunks of the payload and reach %d; want 2", len(few.data.chunks), cap(few.data.chunks))
 	} else {
@@ -218,12 +219,13 @@ func TestMNISTTwoMillionImagesEstimate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	// The sum runMNIST weighs, with the lab's settings.
-	widths := []int{mnistPixels, 64, 64, 64, 64, 64, mnistClasses}
-	needs := append(src.dataNeeds(0), netNeeds(widths, 3000, src.used(0))...)
-	needs = append(needs, runInfoNeed(100, len(widths)-1))
+	// The sum the run weighs, with the lab's settings (the flags' defaults).
+	cmd, err := parseFlags([]string{"-exp", "mnist", "-data", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
 	total := 0.0
-	for _, n := range needs {
+	for _, n := range src.runNeeds(cmd.settings) {
 		total += n.bytes
 	}
 	if pixels := float64(nTest * mnistPixels); total < pixels || total > 2e9 {

@@ -135,7 +135,7 @@ func Train(net *MLP, X RowSource, T *Matrix, cfg TrainConfig) (*RunInfo, error) 
 	if cfg.Shuffle {
 		order = make([]int, n)
 	}
-	batches := (n-1)/cfg.BatchSize + 1 // (n + BatchSize − 1) would overflow for a huge batch
+	batches := batchesPerEpoch(n, cfg.BatchSize)
 	stopping := false
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		// Asked first for an epoch's first batch, before the epoch draws
@@ -219,6 +219,11 @@ func (net *MLP) sgdStep(grads map[string][]*Matrix, X, T *Matrix, eta float64, p
 	}
 	return nil
 }
+
+// batchesPerEpoch is how many steps an epoch over n ≥ 1 samples takes in
+// batches of batch: ⌈n/batch⌉, without n + batch − 1, which overflows for a
+// huge batch (-batch takes any positive int).
+func batchesPerEpoch(n, batch int) int { return (n-1)/batch + 1 }
 
 // paramLayers returns the layers that have parameters, in order.
 func (n *MLP) paramLayers() []ParamLayer {

@@ -444,6 +444,18 @@ func TestSGDDeterministic(t *testing.T) {
 	checkSameRunInfo(t, "GOMAXPROCS 1 vs default", c, a)
 }
 
+// An epoch takes ⌈n/batch⌉ steps, also with a batch near the largest int,
+// where n + batch − 1 overflows.
+func TestSGDBatchesPerEpoch(t *testing.T) {
+	for _, c := range []struct{ n, batch, want int }{
+		{1, 1, 1}, {4, 1, 4}, {9, 3, 3}, {10, 3, 4}, {60000, 3000, 20}, {2500, 3000, 1}, {60000, math.MaxInt, 1}, {math.MaxInt, math.MaxInt, 1},
+	} {
+		if got := batchesPerEpoch(c.n, c.batch); got != c.want {
+			t.Errorf("batchesPerEpoch(%d, %d) = %d; want %d", c.n, c.batch, got, c.want)
+		}
+	}
+}
+
 // Train checks its settings and returns an error, never panics.
 func TestSGDRejectsBadConfig(t *testing.T) {
 	X, T := XORData()

@@ -1,10 +1,12 @@
 package main
 
-// Tests of the matrix type and the three products (go test -run MatMul):
-// every product against a naive triple loop (naiveSums, gemm_test.go), on shapes from
-// 1×1 to larger than a chunk, bit-identical on 1 and 8 threads, and the
-// panics on a shape mismatch (TestShapePanicsHaveOneForm, which checks
-// each message whole).
+// Tests of the matrix type and the products' interface (go test -run
+// 'MatMul|Matrix|ShapePanics'): a destination resized or refused when it
+// shares an operand's storage, a nil bias, the matrix methods, and the
+// panics on a shape mismatch (TestShapePanicsHaveOneForm, which checks each
+// message whole). The products' sums themselves are checked against naive
+// sums (naiveSums), on shapes from 1×1 to larger than a chunk and on 1, 2
+// and 8 threads, in gemm_test.go (go test -run Kernels).
 
 import (
 	"math"
