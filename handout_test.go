@@ -35,6 +35,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -619,6 +620,14 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 			t.Errorf("handout contains %s, which only the grader may have", f)
 		}
 		if _, err := os.Stat(filepath.Join(src, f)); err != nil {
+			t.Errorf("solution repository: %v", err)
+		}
+	}
+	for _, d := range graderOnlyDocs {
+		if _, err := os.Stat(filepath.Join(out, d)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("handout contains %s, which only the grader may have (stat: %v)", d, err)
+		}
+		if _, err := os.Stat(filepath.Join(src, d)); err != nil {
 			t.Errorf("solution repository: %v", err)
 		}
 	}
