@@ -34,7 +34,7 @@ type mutation struct {
 	old, new     string
 	part         string
 	alsoPart     string        // another part that may lose points (the method is graded in both)
-	timeout      time.Duration // per test, when not the default
+	timeout      time.Duration // the limit of each method's process (gradeOptions.timeout), when not the default
 }
 
 var mutations = []mutation{
