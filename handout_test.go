@@ -1,8 +1,8 @@
 package main
 
 // The student version of the lab, made from the solution (solution
-// repository only: `make handout` leaves this file, reference_test.go and
-// mutations_test.go out of what it writes).
+// repository only: `make handout` leaves this file and the rest of
+// graderOnlyFiles, parts_test.go, out of what it writes).
 //
 //	go test -run '^TestHandout$' -handout DIR     write the student version into DIR
 //	go test -run '^TestReference$' -update        regenerate reference_test.go
@@ -55,9 +55,7 @@ import (
 	"testing"
 )
 
-var (
-	handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
-)
+var handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
 
 // handoutDirs are the directories the handout copies whole; of the root's
 // files it copies the Go files, go.mod, go.sum, Makefile, README.md,
