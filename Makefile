@@ -69,7 +69,7 @@ handout: ## write the student version into OUT, a new or empty directory: make h
 .PHONY: grade grade-class
 grade: ## score the lab in points: the code here, or a student's files: make grade SUBMISSION=DIR [RESULTS=results.json]
 	@sub=$(call shq,SUBMISSION); results=$(call shq,RESULTS); [ -n "$$sub" ] || sub=.; \
-	printf 'grading %s: each graded test in a process of its own...\n' "$$sub" >&2; \
+	printf 'grading %s: the tests of each method in a process of their own...\n' "$$sub" >&2; \
 	report=$$(mktemp) && log=$$(mktemp) && \
 	if $(GO) test -count=1 -timeout 0 -run '^TestGrade$$' . -grade "$$sub" -grade.report "$$report" $${results:+-grade.results "$$results"} >"$$log" 2>&1 && [ -s "$$report" ]; \
 	then cat "$$report"; rm -f "$$report" "$$log"; \

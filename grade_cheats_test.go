@@ -422,7 +422,7 @@ func TestGradeLoops(t *testing.T) {
 	}
 	var b strings.Builder
 	rep.write(&b)
-	t.Logf("graded in %v (2 s per test; the default %v)\n%s", time.Since(start).Round(time.Second), defaultGradeTimeout, b.String())
+	t.Logf("graded in %v (2 s for each method's tests; the default %v)\n%s", time.Since(start).Round(time.Second), defaultGradeTimeout, b.String())
 	if got, _ := rep.score(); got != 0 {
 		t.Errorf("score %v; want 0", got)
 	}

@@ -60,7 +60,7 @@ const defaultGradeTimeout = 8 * time.Second
 type gradeOptions struct {
 	grader     string        // directory of the grader: the tests and the provided code
 	submission string        // directory with the student files
-	timeout    time.Duration // per graded test
+	timeout    time.Duration // per method: the limit of the process that runs its graded tests
 	progress   io.Writer     // a line per test as it is run (nil: none)
 }
 

@@ -1,8 +1,8 @@
 package main
 
 // The student version of the lab, made from the solution (solution
-// repository only: `make handout` leaves this file, reference_test.go and
-// mutations_test.go out of what it writes).
+// repository only: `make handout` leaves this file and the rest of
+// graderOnlyFiles, parts_test.go, out of what it writes).
 //
 //	go test -run '^TestHandout$' -handout DIR     write the student version into DIR
 //	go test -run '^TestReference$' -update        regenerate reference_test.go
@@ -35,6 +35,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -54,9 +55,7 @@ import (
 	"testing"
 )
 
-var (
-	handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
-)
+var handoutOut = flag.String("handout", "", "write the student version of the lab into this directory (new or empty): go test -run '^TestHandout$' -handout DIR")
 
 // handoutDirs are the directories the handout copies whole; of the root's
 // files it copies the Go files, go.mod, go.sum, Makefile, README.md,
@@ -619,6 +618,14 @@ func checkHandout(t *testing.T, src, out string, sum *handoutSummary) {
 			t.Errorf("handout contains %s, which only the grader may have", f)
 		}
 		if _, err := os.Stat(filepath.Join(src, f)); err != nil {
+			t.Errorf("solution repository: %v", err)
+		}
+	}
+	for _, d := range graderOnlyDocs {
+		if _, err := os.Stat(filepath.Join(out, d)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("handout contains %s, which only the grader may have (stat: %v)", d, err)
+		}
+		if _, err := os.Stat(filepath.Join(src, d)); err != nil {
 			t.Errorf("solution repository: %v", err)
 		}
 	}

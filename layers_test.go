@@ -194,7 +194,7 @@ var layerCases = map[string]layerCase{
 		delta: mat([]float64{1, 3}, []float64{4, 8}), fwdTol: 1e-15, deltaTol: 1e-15,
 		fdSeed: 1, fdShapes: [][3]int{{1, 1, 1}, {1, 3, 2}, {5, 4, 3}, {7, 6, 9}}, pureSeed: 4, pure: [2]int{4, 3},
 		input: randMatrix,
-		hand:  func() Layer { l, _, _, _ := linearHand(); return l },
+		hand:  func() Layer { return linearHand() },
 		make: func(rng *rand.Rand, in, out int) (Layer, Layer) {
 			l := NewLinearLayer(in, out, rng, "Linear")
 			return l, otherLinear(l)
@@ -232,6 +232,8 @@ func checkHand(t *testing.T, name, method string) {
 		checkClose(t, name+" Forward", l.Forward(nil, c.fwdX.Clone()), c.fwdY, c.fwdTol)
 	case "Delta":
 		checkClose(t, name+" Delta"+c.deltaNote, l.Delta(nil, c.deltaY.Clone(), c.deltaNext.Clone()), c.delta, c.deltaTol)
+	default:
+		t.Fatalf("checkHand: no hand case of %s.%s", name, method)
 	}
 }
 
@@ -263,6 +265,8 @@ func checkPure(t *testing.T, name, method string) {
 		checkDeltaPure(t, l, fwd.Forward(nil, X), d, fwd.Forward(nil, X2), d2)
 	case "Grad":
 		checkGradPure(t, l.(ParamLayer), X, d, X2, d2)
+	default:
+		t.Fatalf("checkPure: no method %s.%s", name, method)
 	}
 }
 
@@ -324,6 +328,8 @@ func checkLossHand(t *testing.T, name, method string) {
 		checkClose(t, name+" Forward"+c.lossNote, l.Forward(nil, X, T), c.loss, c.tol)
 	case "Delta":
 		checkClose(t, name+" Delta", l.Delta(nil, X, T), c.delta, c.tol)
+	default:
+		t.Fatalf("checkLossHand: no hand case of %s.%s", name, method)
 	}
 }
 
@@ -365,11 +371,10 @@ func checkLossPureOf(t *testing.T, name string) {
 //	Grad: Xᵀ·δ_next = [1·1+(−1)·0, 1·0+(−1)·2; 2·1+0·0, 2·0+0·2] = [1 −2; 2 0]
 //	      dW = that / n (n = 2) = [0.5 −1; 1 0]
 //	      dB = column means of δ_next = [(1+0)/2, (0+2)/2] = [0.5, 1]
-func linearHand() (l *LinearLayer, X, Y, dNext *Matrix) {
-	return newLinear("Linear_hand", mat([]float64{1, 2}, []float64{3, 4}), mat([]float64{0.5, -1})),
-		mat([]float64{1, 2}, []float64{-1, 0}),
-		mat([]float64{7.5, 9}, []float64{-0.5, -3}),
-		mat([]float64{1, 0}, []float64{0, 2})
+//
+// linearHand is its layer; X, Forward and δ_next are layerCases["Linear"]'s.
+func linearHand() *LinearLayer {
+	return newLinear("Linear_hand", mat([]float64{1, 2}, []float64{3, 4}), mat([]float64{0.5, -1}))
 }
 
 // Forward is X·W with b added to every row (the hand case above).
@@ -394,8 +399,8 @@ func TestLinearDeltaHand(t *testing.T) {
 // Pitfall: the batch's sum instead of its mean (no 1/n), or δᵀ·X for Xᵀ·δ
 func TestLinearGradHand(t *testing.T) {
 	defer catchPanic(t)
-	l, X, _, dNext := linearHand()
-	g := l.Grad(nil, X, dNext)
+	c := layerCases["Linear"]
+	g := linearHand().Grad(nil, c.fwdX.Clone(), c.deltaNext.Clone())
 	if len(g) != 2 {
 		t.Fatalf("Linear Grad returned %d matrices; want 2 ([dW, dB])", len(g))
 	}
@@ -475,7 +480,7 @@ func TestNewLinearLayerInit(t *testing.T) {
 
 // UpdateParams adds: W + dW, b + dB. Provided code, not scored.
 func TestUpdateParamsAdds(t *testing.T) {
-	l, _, _, _ := linearHand()
+	l := linearHand()
 	l.UpdateParams([]*Matrix{mat([]float64{0.5, -1}, []float64{1, 0}), mat([]float64{0.5, 1})})
 	checkClose(t, "Linear W after UpdateParams", l.W, mat([]float64{1.5, 1}, []float64{4, 4}), 1e-15)
 	checkClose(t, "Linear B after UpdateParams", l.B, mat([]float64{1, 0}), 1e-15)

@@ -34,7 +34,7 @@ type mutation struct {
 	old, new     string
 	part         string
 	alsoPart     string        // another part that may lose points (the method is graded in both)
-	timeout      time.Duration // per test, when not the default
+	timeout      time.Duration // the limit of each method's process (gradeOptions.timeout), when not the default
 }
 
 var mutations = []mutation{
@@ -149,9 +149,9 @@ func (m mutation) apply(src []byte) ([]byte, error) {
 	return nil, fmt.Errorf("%q: %s has no solution region in %s", m.fault, m.method, m.file)
 }
 
-// mutatedSubmission writes the solution's student files, one of them with
-// m applied, into a new directory.
-func mutatedSubmission(t *testing.T, m mutation) string {
+// mutatedSubmission writes the solution's student files, with each of
+// ms (a fault, or a set of correct variants) applied, into a new directory.
+func mutatedSubmission(t *testing.T, ms ...mutation) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, f := range studentFiles {
@@ -159,9 +159,11 @@ func mutatedSubmission(t *testing.T, m mutation) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f == m.file {
-			if data, err = m.apply(data); err != nil {
-				t.Fatal(err)
+		for _, m := range ms {
+			if m.file == f {
+				if data, err = m.apply(data); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
@@ -537,37 +539,13 @@ var variantSets = [][]mutation{
 	},
 }
 
-// variantSubmission writes the solution's student files with the
-// variants' regions into a new directory.
-func variantSubmission(t *testing.T, set []mutation) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range studentFiles {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range set {
-			if v.file == f {
-				if data, err = v.apply(data); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestGradeFairness grades each set of correct variants: every method
 // keeps its points, whatever the notes say.
 func TestGradeFairness(t *testing.T) {
 	gradeChecksOnly(t)
 	for i, set := range variantSets {
 		t.Run(fmt.Sprintf("set%d", i+1), func(t *testing.T) {
-			rep, err := gradeSubmission(gradeOptions{grader: ".", submission: variantSubmission(t, set)})
+			rep, err := gradeSubmission(gradeOptions{grader: ".", submission: mutatedSubmission(t, set...)})
 			if err != nil {
 				t.Fatal(err)
 			}
