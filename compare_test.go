@@ -19,7 +19,7 @@ import (
 	"testing"
 )
 
-var updateRef = flag.Bool("update", false, "rewrite the recorded files that tests compare with (those under testdata/, and reference_test.go from the solution regions): go test -run '^TestName$' -update, then read the diff")
+var updateRef = flag.Bool("update", false, "rewrite the files under testdata/ that tests compare their outputs with: go test -run '^TestName$' -update, then read the diff")
 
 // compareGolden checks that dir holds exactly the files of got, byte for
 // byte; with -update it rewrites dir to hold them.
